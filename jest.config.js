@@ -1,0 +1,61 @@
+/**
+ * One Jest run, three tiers:
+ *   unit         *.spec.ts beside the code (no I/O)
+ *   integration  *.int-spec.ts against the machine's real Postgres, Redis and NATS
+ *   e2e          test/**\/*.e2e-spec.ts: the whole platform over HTTP, embedded and distributed
+ * @swc/jest compiles TypeScript (with decorator metadata for Nest) and the ESM-only
+ * packages (jose, openid-client, oauth4webapi) to CommonJS.
+ */
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+      keepClassNames: true,
+    },
+    module: { type: 'commonjs' },
+    sourceMaps: 'inline',
+  },
+];
+
+const esmPackages = ['jose', 'openid-client', 'oauth4webapi'];
+
+const aliases = {
+  '^@latchkey/(contracts|oauth|config|persistence|kv|transport|audit-client|testing|observability)$':
+    '<rootDir>/libs/$1/src',
+};
+
+const common = {
+  rootDir: __dirname,
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
+  moduleNameMapper: aliases,
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  rootDir: __dirname,
+  globalSetup: '<rootDir>/test/global-setup.js',
+  reporters: ['default', '<rootDir>/test/summary-reporter.js'],
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs}/**/*.int-spec.ts'],
+      slowTestThreshold: 30,
+    },
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      slowTestThreshold: 60,
+    },
+  ],
+};

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { PlatformConfig } from './platform.config';
+
+/**
+ * Embedded mode needs no configuration: secrets an operator would set in production are
+ * generated once into the data directory (files readable by the owner only) and reused.
+ */
+export function withEmbeddedSecrets(config: PlatformConfig): PlatformConfig {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const adminClient =
+    config.adminClient ??
+    readOrCreateJson(path.join(config.dataDir, 'admin-client.json'), () => ({
+      id: 'latchkey-admin',
+      secret: randomBytes(32).toString('base64url'),
+    }));
+  const keyEncryptionKey =
+    config.keyEncryptionKey ??
+    readOrCreateText(path.join(config.dataDir, 'key-encryption.key'), () =>
+      randomBytes(32).toString('base64url'),
+    );
+  return { ...config, adminClient, keyEncryptionKey };
+}
+
+function readOrCreateJson<T>(file: string, create: () => T): T {
+  return JSON.parse(readOrCreateText(file, () => JSON.stringify(create(), null, 2))) as T;
+}
+
+function readOrCreateText(file: string, create: () => string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const value = create();
+    // 'wx' fails if another process created it meanwhile; then read theirs.
+    try {
+      writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+      return value;
+    } catch (writeErr) {
+      if ((writeErr as NodeJS.ErrnoException).code !== 'EEXIST') throw writeErr;
+      return readFileSync(file, 'utf8').trim();
+    }
+  }
+}

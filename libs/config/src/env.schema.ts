@@ -1,0 +1,110 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Empty strings in the environment mean "unset", as in most deployment tools. */
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * The environment every service understands. Variable names are the external contract
+ * (DESIGN.md §4); a bad value stops the process at boot with a message naming the variable.
+ */
+export class PlatformEnv {
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'PORT must be an integer between 1 and 65535' })
+  @Min(1, { message: 'PORT must be an integer between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 1 and 65535' })
+  PORT?: number;
+
+  /** Port of the small HTTP server (health, metrics) of the internal services. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'HEALTH_PORT must be an integer between 0 and 65535' })
+  @Min(0, { message: 'HEALTH_PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'HEALTH_PORT must be an integer between 0 and 65535' })
+  HEALTH_PORT?: number;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/, {
+    message: 'ISSUER must be an http(s) URL without query or fragment',
+  })
+  ISSUER?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^(nats|tls|wss?):\/\/[^\s,]+(,(nats|tls|wss?):\/\/[^\s,]+)*$/, {
+    message: 'NATS_URL must be one or more nats:// URLs separated by commas',
+  })
+  NATS_URL?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  DATA_DIR?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL?: (typeof LOG_LEVELS)[number];
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'BUS_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Min(100, { message: 'BUS_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Max(60000, { message: 'BUS_TIMEOUT_MS must be an integer between 100 and 60000' })
+  BUS_TIMEOUT_MS?: number;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: PlatformEnv) => env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined)
+  @Matches(/^[\x21-\x7e]{1,128}$/, {
+    message: 'ADMIN_CLIENT_ID must be 1-128 printable characters, set together with ADMIN_CLIENT_SECRET',
+  })
+  ADMIN_CLIENT_ID?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: PlatformEnv) => env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined)
+  @IsString({ message: 'ADMIN_CLIENT_SECRET must be set together with ADMIN_CLIENT_ID' })
+  @MinLength(16, { message: 'ADMIN_CLIENT_SECRET must be at least 16 characters' })
+  @MaxLength(512, { message: 'ADMIN_CLIENT_SECRET must be at most 512 characters' })
+  ADMIN_CLIENT_SECRET?: string;
+
+  /** Seals private signing keys at rest (token service). Any string of 32+ random characters. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'KEY_ENCRYPTION_KEY must be at least 32 characters' })
+  KEY_ENCRYPTION_KEY?: string;
+
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })
+  @Min(0, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })
+  @Max(120000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })
+  SHUTDOWN_TIMEOUT_MS?: number;
+}

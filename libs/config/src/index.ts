@@ -1,0 +1,3 @@
+export * from './embedded-secrets';
+export * from './env.schema';
+export * from './platform.config';

@@ -1,0 +1,111 @@
+import { ConfigError, loadConfig } from './platform.config';
+
+describe('loadConfig', () => {
+  it('applies the embedded defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(8080);
+    expect(config.issuer).toBe('http://localhost:8080');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.natsUrl).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+    expect(config.busTimeoutMs).toBe(5000);
+    expect(config.adminClient).toBeUndefined();
+    expect(config.dataDir).toMatch(/\.data$/);
+  });
+
+  it('reads and types every variable', () => {
+    const config = loadConfig({
+      PORT: '9000',
+      HEALTH_PORT: '9101',
+      ISSUER: 'https://id.example.com/',
+      DATABASE_URL: 'postgres://u:p@db:5432/latchkey',
+      REDIS_URL: 'redis://cache:6379',
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      LOG_LEVEL: 'debug',
+      BUS_TIMEOUT_MS: '2500',
+      ADMIN_CLIENT_ID: 'admin',
+      ADMIN_CLIENT_SECRET: 'a-very-long-admin-secret',
+    });
+    expect(config).toMatchObject({
+      port: 9000,
+      healthPort: 9101,
+      issuer: 'https://id.example.com',
+      databaseUrl: 'postgres://u:p@db:5432/latchkey',
+      redisUrl: 'redis://cache:6379',
+      natsUrl: 'nats://a:4222,nats://b:4222',
+      logLevel: 'debug',
+      busTimeoutMs: 2500,
+      adminClient: { id: 'admin', secret: 'a-very-long-admin-secret' },
+    });
+  });
+
+  it('defaults the issuer to the configured port', () => {
+    expect(loadConfig({ PORT: '9999' }).issuer).toBe('http://localhost:9999');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: ' ' }).databaseUrl).toBeUndefined();
+  });
+
+  it.each([
+    ['PORT', 'abc', /PORT must be an integer/],
+    ['PORT', '70000', /PORT must be an integer/],
+    ['PORT', '80abc', /PORT must be an integer/],
+    ['PORT', '0', /PORT must be an integer/],
+    ['HEALTH_PORT', '-1', /HEALTH_PORT must be an integer/],
+    ['ISSUER', 'ftp://x', /ISSUER must be an http\(s\) URL/],
+    ['ISSUER', 'https://x/?q=1', /ISSUER must be an http\(s\) URL/],
+    ['ISSUER', 'https://x/#f', /ISSUER must be an http\(s\) URL/],
+    ['DATABASE_URL', 'mysql://x', /DATABASE_URL must be a postgres/],
+    ['REDIS_URL', 'http://x', /REDIS_URL must be a redis/],
+    ['NATS_URL', 'localhost:4222', /NATS_URL must be/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['BUS_TIMEOUT_MS', '5', /BUS_TIMEOUT_MS must be/],
+  ])('rejects %s=%s naming the variable', (key, value, message) => {
+    expect(() => loadConfig({ [key]: value })).toThrow(message);
+  });
+
+  it('reports every problem at once', () => {
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).problems).toHaveLength(2);
+      expect((err as ConfigError).code).toBe('CONFIG_INVALID');
+    }
+  });
+
+  it('requires the admin client id and secret together', () => {
+    expect(() => loadConfig({ ADMIN_CLIENT_ID: 'admin' })).toThrow(/ADMIN_CLIENT_SECRET/);
+    expect(() => loadConfig({ ADMIN_CLIENT_SECRET: 'a-very-long-admin-secret' })).toThrow(
+      /ADMIN_CLIENT_ID/,
+    );
+  });
+
+  it('never echoes a secret or a URL password in its message', () => {
+    try {
+      loadConfig({ ADMIN_CLIENT_ID: 'admin', ADMIN_CLIENT_SECRET: 'short-secret' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(String(err)).toContain('ADMIN_CLIENT_SECRET must be at least 16');
+      expect(String(err)).not.toContain('short-secret');
+    }
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect(String(err)).not.toContain('hunter2');
+    }
+  });
+
+  it('fails a distributed service whose backends are not configured', () => {
+    expect(() => loadConfig({}, { require: ['nats', 'database'] })).toThrow(
+      /NATS_URL is required[\s\S]*DATABASE_URL is required/,
+    );
+    expect(() =>
+      loadConfig({ NATS_URL: 'nats://127.0.0.1:4222' }, { require: ['nats'] }),
+    ).not.toThrow();
+  });
+});

@@ -1,0 +1,126 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import * as path from 'node:path';
+import { PlatformEnv } from './env.schema';
+
+export type Backend = 'database' | 'redis' | 'nats';
+export type RequiredSetting = Backend | 'keyEncryptionKey';
+
+/** The validated, typed configuration every service reads; built once at boot. */
+export interface PlatformConfig {
+  port: number;
+  healthPort: number;
+  issuer: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  natsUrl?: string;
+  /** Embedded-mode data (PGlite files, generated admin client). */
+  dataDir: string;
+  logLevel: NonNullable<PlatformEnv['LOG_LEVEL']>;
+  busTimeoutMs: number;
+  shutdownTimeoutMs: number;
+  adminClient?: { id: string; secret: string };
+  keyEncryptionKey?: string;
+}
+
+export interface LoadConfigOptions {
+  /** Backends this process cannot run without (distributed services have no embedded fallback). */
+  require?: RequiredSetting[];
+  /** Health port when HEALTH_PORT is unset (one per internal service, so all fit on one host). */
+  defaultHealthPort?: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ENV_OF_SETTING: Record<RequiredSetting, keyof PlatformEnv> = {
+  database: 'DATABASE_URL',
+  redis: 'REDIS_URL',
+  nats: 'NATS_URL',
+  keyEncryptionKey: 'KEY_ENCRYPTION_KEY',
+};
+
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: LoadConfigOptions = {},
+): PlatformConfig {
+  const known = Object.keys(new PlatformEnvKeys());
+  const raw: Record<string, string | undefined> = {};
+  for (const key of known) raw[key] = env[key];
+
+  const parsed = plainToInstance(PlatformEnv, raw, { enableImplicitConversion: false });
+  coerceIntegers(parsed, raw);
+  const errors = validateSync(parsed, { forbidUnknownValues: false });
+  const problems = errors.flatMap((e) =>
+    Object.values(e.constraints ?? {}).map(
+      (msg) => `${msg} (got ${describe(e.property, raw[e.property])})`,
+    ),
+  );
+  for (const setting of options.require ?? []) {
+    const name = ENV_OF_SETTING[setting];
+    if (!parsed[name]) problems.push(`${name} is required for this service (no embedded fallback)`);
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+
+  const port = parsed.PORT ?? 8080;
+  return {
+    port,
+    healthPort: parsed.HEALTH_PORT ?? options.defaultHealthPort ?? 0,
+    issuer: (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    natsUrl: parsed.NATS_URL,
+    dataDir: path.resolve(parsed.DATA_DIR ?? '.data'),
+    logLevel: parsed.LOG_LEVEL ?? 'info',
+    busTimeoutMs: parsed.BUS_TIMEOUT_MS ?? 5000,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? 10000,
+    adminClient:
+      parsed.ADMIN_CLIENT_ID && parsed.ADMIN_CLIENT_SECRET
+        ? { id: parsed.ADMIN_CLIENT_ID, secret: parsed.ADMIN_CLIENT_SECRET }
+        : undefined,
+    keyEncryptionKey: parsed.KEY_ENCRYPTION_KEY,
+  };
+}
+
+/** Every variable PlatformEnv knows, so only those are read from the environment. */
+class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
+  PORT = undefined;
+  HEALTH_PORT = undefined;
+  ISSUER = undefined;
+  DATABASE_URL = undefined;
+  REDIS_URL = undefined;
+  NATS_URL = undefined;
+  DATA_DIR = undefined;
+  LOG_LEVEL = undefined;
+  BUS_TIMEOUT_MS = undefined;
+  ADMIN_CLIENT_ID = undefined;
+  ADMIN_CLIENT_SECRET = undefined;
+  SHUTDOWN_TIMEOUT_MS = undefined;
+  KEY_ENCRYPTION_KEY = undefined;
+}
+
+const INTEGER_KEYS = ['PORT', 'HEALTH_PORT', 'BUS_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;
+
+/** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */
+function coerceIntegers(parsed: PlatformEnv, raw: Record<string, string | undefined>): void {
+  for (const key of INTEGER_KEYS) {
+    const value = raw[key]?.trim();
+    if (value === undefined || value === '') continue;
+    (parsed as unknown as Record<string, unknown>)[key] = /^\d{1,9}$/.test(value)
+      ? Number(value)
+      : value;
+  }
+}
+
+/** What a bad value looked like, without ever echoing a secret or a URL's password. */
+function describe(key: string, value: string | undefined): string {
+  if (value === undefined || value.trim() === '') return 'nothing';
+  if (key.endsWith('_SECRET') || key.endsWith('_KEY')) return `a value of ${value.length} characters`;
+  const safe = value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+  return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
+}

@@ -1,0 +1,34 @@
+import * as oauth from './index';
+
+describe('@latchkey/oauth public API', () => {
+  it.each([
+    'computeS256Challenge',
+    'verifyPkce',
+    'checkPkceAuthorizationParams',
+    'isValidCodeVerifier',
+    'isValidCodeChallenge',
+    'validateRedirectUriForRegistration',
+    'matchRedirectUri',
+    'resolveRedirectUri',
+    'verifyRedirectUriForCode',
+    'parseScope',
+    'formatScope',
+    'checkScopesAllowed',
+    'narrowScope',
+    'parseBasicAuthorization',
+    'detectClientAuthentication',
+    'constantTimeEqual',
+    'sha256Base64Url',
+    'randomToken',
+    'validateClientMetadata',
+    'readSingleParams',
+    'OAuthError',
+    'InvalidRequest',
+  ])('exports %s', (name) => {
+    expect(typeof (oauth as Record<string, unknown>)[name]).toBe('function');
+  });
+
+  it('does not export the spec helpers', () => {
+    expect(oauth).not.toHaveProperty('expectOAuthError');
+  });
+});
