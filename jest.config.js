@@ -20,7 +20,7 @@ const swc = [
   },
 ];
 
-const esmPackages = ['jose', 'openid-client', 'oauth4webapi'];
+const esmPackages = ['jose', 'openid-client', 'oauth4webapi', '@nestjs'];
 
 const aliases = {
   '^@latchkey/(contracts|oauth|config|persistence|kv|transport|audit-client|testing|observability)$':

@@ -7,7 +7,7 @@ import type { PlatformConfig } from './platform.config';
  * Embedded mode needs no configuration: secrets an operator would set in production are
  * generated once into the data directory (files readable by the owner only) and reused.
  */
-export function withEmbeddedSecrets(config: PlatformConfig): PlatformConfig {
+export function embeddedConfig(config: PlatformConfig): PlatformConfig {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const adminClient =
     config.adminClient ??
@@ -20,7 +20,7 @@ export function withEmbeddedSecrets(config: PlatformConfig): PlatformConfig {
     readOrCreateText(path.join(config.dataDir, 'key-encryption.key'), () =>
       randomBytes(32).toString('base64url'),
     );
-  return { ...config, adminClient, keyEncryptionKey };
+  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey };
 }
 
 function readOrCreateJson<T>(file: string, create: () => T): T {

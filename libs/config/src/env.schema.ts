@@ -81,14 +81,21 @@ export class PlatformEnv {
   BUS_TIMEOUT_MS?: number;
 
   @Transform(emptyToUndefined)
-  @ValidateIf((env: PlatformEnv) => env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined)
+  @ValidateIf(
+    (env: PlatformEnv) =>
+      env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined,
+  )
   @Matches(/^[\x21-\x7e]{1,128}$/, {
-    message: 'ADMIN_CLIENT_ID must be 1-128 printable characters, set together with ADMIN_CLIENT_SECRET',
+    message:
+      'ADMIN_CLIENT_ID must be 1-128 printable characters, set together with ADMIN_CLIENT_SECRET',
   })
   ADMIN_CLIENT_ID?: string;
 
   @Transform(emptyToUndefined)
-  @ValidateIf((env: PlatformEnv) => env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined)
+  @ValidateIf(
+    (env: PlatformEnv) =>
+      env.ADMIN_CLIENT_SECRET !== undefined || env.ADMIN_CLIENT_ID !== undefined,
+  )
   @IsString({ message: 'ADMIN_CLIENT_SECRET must be set together with ADMIN_CLIENT_ID' })
   @MinLength(16, { message: 'ADMIN_CLIENT_SECRET must be at least 16 characters' })
   @MaxLength(512, { message: 'ADMIN_CLIENT_SECRET must be at most 512 characters' })

@@ -8,6 +8,8 @@ export type RequiredSetting = Backend | 'keyEncryptionKey';
 
 /** The validated, typed configuration every service reads; built once at boot. */
 export interface PlatformConfig {
+  /** `embedded`: the four services in one process (npm start); `distributed`: one per process. */
+  mode: 'embedded' | 'distributed';
   port: number;
   healthPort: number;
   issuer: string;
@@ -69,6 +71,7 @@ export function loadConfig(
 
   const port = parsed.PORT ?? 8080;
   return {
+    mode: 'distributed',
     port,
     healthPort: parsed.HEALTH_PORT ?? options.defaultHealthPort ?? 0,
     issuer: (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ''),
@@ -120,7 +123,8 @@ function coerceIntegers(parsed: PlatformEnv, raw: Record<string, string | undefi
 /** What a bad value looked like, without ever echoing a secret or a URL's password. */
 function describe(key: string, value: string | undefined): string {
   if (value === undefined || value.trim() === '') return 'nothing';
-  if (key.endsWith('_SECRET') || key.endsWith('_KEY')) return `a value of ${value.length} characters`;
+  if (key.endsWith('_SECRET') || key.endsWith('_KEY'))
+    return `a value of ${value.length} characters`;
   const safe = value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
 }

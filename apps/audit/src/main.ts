@@ -1,0 +1,13 @@
+import { Services } from '@latchkey/contracts';
+import { runServiceMain } from '@latchkey/observability';
+import { AuditModule } from './audit.module';
+import { AUDIT_PERSISTENCE } from './audit.persistence';
+
+runServiceMain({
+  service: Services.Audit,
+  module: (config) => AuditModule.forRoot(config),
+  persistence: AUDIT_PERSISTENCE,
+  require: ['nats', 'database'],
+  httpPort: (config) => config.healthPort,
+  defaultHealthPort: 9103,
+});

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { PlatformConfig } from '@latchkey/config';
+import { Services } from '@latchkey/contracts';
+import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
+import { PersistenceModule } from '@latchkey/persistence';
+import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
+
+/** OAuth clients, their hashed secrets and API resources. Answers `clients.*` on the bus. */
+@Module({})
+export class ClientRegistryModule {
+  static forRoot(config: PlatformConfig): DynamicModule {
+    return {
+      module: ClientRegistryModule,
+      imports: [
+        ...platformImports(Services.ClientRegistry, config),
+        PersistenceModule.forService(CLIENT_REGISTRY_PERSISTENCE),
+      ],
+      providers: [databaseReadiness(), busReadiness()],
+    };
+  }
+}

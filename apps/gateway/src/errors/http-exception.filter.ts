@@ -1,0 +1,86 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { OAuthError, ServerError, TemporarilyUnavailable } from '@latchkey/oauth';
+import type { Response } from 'express';
+
+/** RFC 6749 codes for the framework's own HTTP errors (unknown route, bad JSON, body too large). */
+const CODE_BY_STATUS: Record<number, string> = {
+  [HttpStatus.BAD_REQUEST]: 'invalid_request',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'invalid_request',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'invalid_request',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'invalid_request',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'slow_down',
+};
+
+/**
+ * The one place errors become HTTP responses at the edge. OAuth errors render as RFC 6749 §5.2
+ * JSON; anything unexpected becomes a generic `server_error` (detail to the log only), and a
+ * backend outage a generic 503.
+ */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  constructor(private readonly issuer: string) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const error = this.toOAuthError(exception);
+    if (res.headersSent) return;
+    res.setHeader('Cache-Control', 'no-store');
+    if (error.status === 401 && error.error === 'invalid_client') {
+      res.setHeader('WWW-Authenticate', `Basic realm="${this.issuer}"`);
+    }
+    if (error.status === 503) res.setHeader('Retry-After', '5');
+    res.status(error.status).json(error.toJSON());
+  }
+
+  private toOAuthError(exception: unknown): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status >= 500) {
+        this.logger.error(exception);
+        return new ServerError();
+      }
+      const code = CODE_BY_STATUS[status] ?? 'invalid_request';
+      const body = exception.getResponse();
+      const message =
+        typeof body === 'object' && body !== null && 'message' in body
+          ? String((body as { message: unknown }).message)
+          : exception.message;
+      return new OAuthError(status, code, message);
+    }
+    if (isBackendUnavailable(exception)) {
+      this.logger.warn(`backend unavailable: ${describe(exception)}`);
+      return new TemporarilyUnavailable();
+    }
+    this.logger.error(exception instanceof Error ? exception.stack : describe(exception));
+    return new ServerError();
+  }
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'KV_UNAVAILABLE',
+  'DATABASE_UNAVAILABLE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+function isBackendUnavailable(exception: unknown): boolean {
+  const code = (exception as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+}
+
+function describe(value: unknown): string {
+  return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+}

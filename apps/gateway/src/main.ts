@@ -1,0 +1,12 @@
+import { Services } from '@latchkey/contracts';
+import { runServiceMain } from '@latchkey/observability';
+import { GatewayModule } from './gateway.module';
+import { GATEWAY_PERSISTENCE } from './gateway.persistence';
+
+runServiceMain({
+  service: Services.Gateway,
+  module: (config) => GatewayModule.forRoot(config),
+  persistence: GATEWAY_PERSISTENCE,
+  require: ['nats', 'database'],
+  httpPort: (config) => config.port,
+});

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { KeyEncryption } from './key-encryption';
+import { KeysController } from './keys.controller';
+import { SigningKeysRepository } from './signing-keys.repository';
+import { SigningKeysService } from './signing-keys.service';
+
+@Module({})
+export class KeysModule {
+  static forRoot(keyEncryptionKey: string): DynamicModule {
+    return {
+      module: KeysModule,
+      controllers: [KeysController],
+      providers: [
+        { provide: KeyEncryption, useValue: new KeyEncryption(keyEncryptionKey) },
+        SigningKeysRepository,
+        SigningKeysService,
+      ],
+      exports: [SigningKeysService],
+    };
+  }
+}

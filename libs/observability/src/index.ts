@@ -1,0 +1,7 @@
+export * from './health.controller';
+export * from './metrics';
+export * from './observability.module';
+export * from './readiness.registry';
+export * from './service-runner';
+export * from './standard-probes';
+export * from './service-main';

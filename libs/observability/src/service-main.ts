@@ -1,0 +1,92 @@
+import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
+import { loadConfig, type PlatformConfig, type RequiredSetting } from '@latchkey/config';
+import type { ServiceName } from '@latchkey/contracts';
+import {
+  migrateOnly,
+  PersistenceModule,
+  type ServicePersistenceOptions,
+} from '@latchkey/persistence';
+import { TransportModule } from '@latchkey/transport';
+import { ObservabilityModule } from './observability.module';
+import { exitOnStartupFailure, startService } from './service-runner';
+
+/** What every service module imports: logs/metrics/health, the bus, and where its database is. */
+export function platformImports(service: ServiceName, config: PlatformConfig): DynamicModule[] {
+  return [
+    // One process-wide root logger in embedded mode: label it by the platform, not a service.
+    ObservabilityModule.forRoot({
+      service: config.mode === 'embedded' ? 'latchkey' : service,
+      logLevel: config.logLevel,
+    }),
+    TransportModule.forRoot({ service, natsUrl: config.natsUrl, timeoutMs: config.busTimeoutMs }),
+    PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+  ];
+}
+
+export interface ServiceMainOptions {
+  service: ServiceName;
+  module: (config: PlatformConfig) => DynamicModule;
+  persistence: ServicePersistenceOptions;
+  /** Settings this service cannot run without when it runs alone. */
+  require: RequiredSetting[];
+  /** HTTP port: the edge for the gateway, health/metrics for the internal services. */
+  httpPort: (config: PlatformConfig) => number;
+  defaultHealthPort?: number;
+}
+
+/**
+ * Entry point of one service process (distributed mode). `main.js migrate` applies the
+ * service's migrations and exits (a Kubernetes Job); otherwise the service starts.
+ */
+export function runServiceMain(options: ServiceMainOptions): void {
+  const run = async () => {
+    if (process.argv[2] === 'migrate') {
+      const config = loadConfig(process.env, { require: ['database'] });
+      await migrateOnly({
+        databaseUrl: config.databaseUrl,
+        dataDir: config.dataDir,
+        ...options.persistence,
+      });
+      return;
+    }
+    const config = loadConfig(process.env, {
+      require: options.require,
+      defaultHealthPort: options.defaultHealthPort,
+    });
+    const app = await startService({
+      service: options.service,
+      module: options.module(config),
+      config,
+      httpPort: options.httpPort(config),
+    });
+    stopOnSignals(options.service, config.shutdownTimeoutMs, () => app.close());
+  };
+  run().catch((err) => exitOnStartupFailure(options.service, err));
+}
+
+/**
+ * SIGTERM (Kubernetes) or SIGINT (Ctrl-C): stop taking work, drain HTTP and the bus, then exit 0.
+ * A drain that hangs past the grace period exits 1 rather than never.
+ */
+export function stopOnSignals(name: string, graceMs: number, close: () => Promise<void>): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    new NestLogger(name).log(`${signal}: draining and stopping`);
+    const force = setTimeout(() => {
+      console.error(`[${name}] did not stop within ${graceMs} ms; exiting`);
+      process.exit(1);
+    }, graceMs);
+    force.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(`[${name}] error while stopping: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,95 @@
+import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { PlatformConfig } from '@latchkey/config';
+import type { ServiceName } from '@latchkey/contracts';
+import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
+import type { NextFunction, Request, Response } from 'express';
+import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
+
+/** Bodies larger than this are refused with 413 before any handler runs. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface StartServiceOptions {
+  service: ServiceName;
+  module: DynamicModule;
+  config: PlatformConfig;
+  /** Port for HTTP: the public edge for the gateway, health and metrics for the others. */
+  httpPort?: number;
+  /** Host to bind; all interfaces by default (containers). */
+  host?: string;
+}
+
+/**
+ * Creates one service: HTTP (edge or health/metrics), its bus server, JSON logs. The same code
+ * runs a service alone (distributed) or next to the others in one process (embedded).
+ */
+export async function startService(options: StartServiceOptions): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(options.module, {
+    bufferLogs: true,
+    bodyParser: false,
+    forceCloseConnections: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
+  app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
+  app.use(bodyParserErrors);
+  app.use(requestContext);
+
+  connectBus(
+    app,
+    {
+      service: options.service,
+      natsUrl: options.config.natsUrl,
+      timeoutMs: options.config.busTimeoutMs,
+    },
+    (microservice) => registerMicroserviceLogging(microservice),
+  );
+  await app.startAllMicroservices();
+  if (options.httpPort !== undefined) {
+    await app.listen(options.httpPort, options.host ?? '0.0.0.0');
+  } else {
+    await app.init();
+  }
+  return app;
+}
+
+/**
+ * One id per HTTP request (the caller's when well-formed), echoed in the response, bound to
+ * every log line and carried across the bus to every service the request touches.
+ */
+function requestContext(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.headers[REQUEST_ID_HEADER];
+  const requestId = RequestContext.isValidRequestId(incoming)
+    ? incoming
+    : RequestContext.newRequestId();
+  (req as Request & { id?: string }).id = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  RequestContext.run({ requestId }, next);
+}
+
+/**
+ * body-parser reports malformed or oversized bodies through Express's error chain, which
+ * Nest's filters never see; answer them here as RFC 6749 JSON instead of an HTML page.
+ */
+function bodyParserErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return next(err);
+  res
+    .status(status)
+    .setHeader('Cache-Control', 'no-store')
+    .json({
+      error: 'invalid_request',
+      error_description: status === 413 ? 'request body too large' : 'malformed request body',
+    });
+}
+
+/** Exits with a readable message when a service cannot start (bad config, backend down). */
+export function exitOnStartupFailure(service: string, err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  new NestLogger(service).error(`failed to start: ${message}`);
+  console.error(`[${service}] failed to start: ${message}`);
+  process.exit(1);
+}

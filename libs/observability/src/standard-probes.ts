@@ -1,0 +1,15 @@
+import type { Provider } from '@nestjs/common';
+import { pingDatabase } from '@latchkey/persistence';
+import { BusClient } from '@latchkey/transport';
+import { DataSource } from 'typeorm';
+import { readinessProbe } from './readiness.registry';
+
+/** Readiness of the service's database (its TypeORM DataSource). */
+export const databaseReadiness = (): Provider =>
+  readinessProbe('database', DataSource, (ds: DataSource) => pingDatabase(ds));
+
+/** Readiness of the service bus (NATS connected; always true in-process). */
+export const busReadiness = (): Provider =>
+  readinessProbe('bus', BusClient, async (bus: BusClient) => {
+    if (!(await bus.ping())) throw new Error('bus not connected');
+  });

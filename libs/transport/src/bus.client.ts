@@ -1,0 +1,163 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  Optional,
+} from '@nestjs/common';
+import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
+import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
+import { lastValueFrom, type Observable, type Subscription, timeout, TimeoutError } from 'rxjs';
+import { REQUEST_ID_HEADER, RequestContext } from './request-context';
+import { createHeaders } from './transport-headers';
+import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
+
+/**
+ * The part of a Nest ClientProxy that BusClient uses: ClientNats and InProcessClient both fit
+ * (their status types differ, which the generic ClientProxy type cannot express).
+ */
+export type BusClientProxy = Pick<ClientProxy, 'connect' | 'close' | 'send' | 'emit'> & {
+  readonly status: Observable<string>;
+};
+
+export interface BusClientOptions {
+  /** Default deadline of `request` and `emit`, in ms. */
+  timeoutMs?: number;
+}
+
+export interface BusRequestOptions {
+  timeoutMs?: number;
+}
+
+/**
+ * The one way services call each other. Whatever the transport (NATS or in-process), callers see
+ * either the response, the OAuthError the remote handler threw (rebuilt as its own subclass), or
+ * TemporarilyUnavailable: timeouts, a bus that is down, nobody listening. Transport detail goes to
+ * the log, never to the caller, so nothing internal can reach an HTTP response.
+ */
+@Injectable()
+export class BusClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(BusClient.name);
+  private readonly timeoutMs: number;
+  private readonly statusSubscription: Subscription;
+  private status: string | undefined;
+  private closed = false;
+
+  constructor(
+    @Inject(BUS_CLIENT_PROXY) private readonly client: BusClientProxy,
+    @Optional() @Inject(BUS_CLIENT_OPTIONS) options: BusClientOptions = {},
+  ) {
+    this.timeoutMs = options?.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS;
+    this.statusSubscription = client.status.subscribe((status) => (this.status = status));
+  }
+
+  onModuleInit(): void {
+    // Connect in the background: boot must not wait for NATS, and the first request should not
+    // pay for the handshake. Until connected, requests fail at their deadline with 503.
+    this.client.connect().catch((err: unknown) => {
+      this.logger.warn(`bus not reachable yet: ${describe(err)}`);
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
+  }
+
+  async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const startedAt = Date.now();
+    try {
+      const response$ = this.client.send<TRes>(subject, this.record(data)).pipe(timeout(timeoutMs));
+      return (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
+    } catch (err) {
+      throw this.callerError('request', subject, err, startedAt);
+    }
+  }
+
+  /** Fire and forget, but a bus that cannot take the event says so (TemporarilyUnavailable). */
+  async emit(subject: string, data: unknown): Promise<void> {
+    const startedAt = Date.now();
+    try {
+      // Connect first, under the deadline: Nest's emit() is hot, so an event handed over while the
+      // connection is still pending would go out later, after the caller was told it failed.
+      await withDeadline(this.client.connect(), this.timeoutMs);
+      await lastValueFrom(this.client.emit(subject, this.record(data)), {
+        defaultValue: undefined,
+      });
+    } catch (err) {
+      throw this.callerError('emit', subject, err, startedAt);
+    }
+  }
+
+  /** Last known connection state (in-process: connected once started). */
+  isConnected(): boolean {
+    return !this.closed && this.status === 'connected';
+  }
+
+  /** Readiness probe: connects if needed and round-trips to the NATS server. Never throws. */
+  async ping(timeoutMs = Math.min(this.timeoutMs, 2000)): Promise<boolean> {
+    if (this.closed) return false;
+    try {
+      await withDeadline(this.roundTrip(), timeoutMs);
+      return true;
+    } catch (err) {
+      this.logger.warn(`bus ping failed: ${describe(err)}`);
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statusSubscription.unsubscribe();
+    await this.client.close();
+  }
+
+  private async roundTrip(): Promise<void> {
+    const connection: unknown = await this.client.connect();
+    const flush = (connection as { flush?: unknown } | null)?.flush;
+    if (typeof flush === 'function') await flush.call(connection);
+  }
+
+  /** Wraps the payload with the headers every message carries (the request id, when there is one). */
+  private record(data: unknown) {
+    const headers = createHeaders({ [REQUEST_ID_HEADER]: RequestContext.requestId() });
+    return new NatsRecordBuilder(data).setHeaders(headers).build();
+  }
+
+  private callerError(kind: string, subject: string, err: unknown, startedAt: number): OAuthError {
+    if (err instanceof OAuthError) return err;
+    if (OAuthError.isSerialized(err)) return OAuthError.deserialize(err);
+    const requestId = RequestContext.requestId();
+    this.logger.warn(
+      `${kind} "${subject}" failed after ${Date.now() - startedAt} ms` +
+        `${requestId ? ` (request ${requestId})` : ''}: ${describe(err)}`,
+    );
+    return new TemporarilyUnavailable();
+  }
+}
+
+/** Rejects with rxjs' TimeoutError when `promise` has not settled within `ms`. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TimeoutError()), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof TimeoutError) return 'no response before the deadline';
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  if (typeof err === 'string') return err;
+  try {
+    return JSON.stringify(err)?.slice(0, 500) ?? String(err);
+  } catch {
+    return String(err);
+  }
+}

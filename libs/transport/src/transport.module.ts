@@ -1,0 +1,118 @@
+import {
+  type DynamicModule,
+  type INestApplication,
+  type INestMicroservice,
+  Module,
+} from '@nestjs/common';
+import {
+  type ClientNats,
+  type CustomStrategy,
+  type MicroserviceOptions,
+  type NatsOptions,
+  NestMicroservice,
+} from '@nestjs/microservices';
+import { BusClient, type BusClientOptions } from './bus.client';
+import { InProcessBus } from './in-process/in-process.bus';
+import { InProcessClient } from './in-process/in-process.client';
+import { InProcessServer } from './in-process/in-process.server';
+import { createNatsClient, natsServerOptions } from './nats/nats.options';
+import { RequestContextInterceptor } from './request-context.interceptor';
+import { RpcErrorFilter } from './rpc-error.filter';
+import {
+  BUS_CLIENT_OPTIONS,
+  BUS_CLIENT_PROXY,
+  DEFAULT_BUS_TIMEOUT_MS,
+  type TransportOptions,
+} from './transport.options';
+
+export interface MicroserviceTransportOptions extends TransportOptions {
+  /** NATS only: see `natsServerOptions` (defaults to the bus timeout). */
+  gracePeriodMs?: number;
+  /** In-process only: defaults to `InProcessBus.shared`. */
+  bus?: InProcessBus;
+}
+
+/** The ClientProxy BusClient wraps: ClientNats when a NATS URL is configured, in-process otherwise. */
+export function createBusClientProxy(
+  options: TransportOptions & { bus?: InProcessBus },
+): ClientNats | InProcessClient {
+  return options.natsUrl
+    ? createNatsClient({ natsUrl: options.natsUrl, name: `${options.service}-client` })
+    : new InProcessClient({ bus: options.bus });
+}
+
+/** Server side for `app.connectMicroservice(...)` / `NestFactory.createMicroservice(...)`. */
+export function microserviceOptions(
+  options: MicroserviceTransportOptions,
+): NatsOptions | CustomStrategy {
+  if (!options.natsUrl) {
+    return { strategy: new InProcessServer({ service: options.service, bus: options.bus }) };
+  }
+  return natsServerOptions({
+    natsUrl: options.natsUrl,
+    name: options.service,
+    queue: options.service,
+    gracePeriodMs: options.gracePeriodMs ?? options.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS,
+  });
+}
+
+/** What every bus server needs: errors as data (RpcErrorFilter) and the request id (interceptor). */
+export function applyBusEnhancers<
+  T extends Pick<INestMicroservice, 'useGlobalFilters' | 'useGlobalInterceptors'>,
+>(microservice: T): T {
+  microservice.useGlobalFilters(new RpcErrorFilter());
+  microservice.useGlobalInterceptors(new RequestContextInterceptor());
+  return microservice;
+}
+
+/**
+ * Connects the bus server to a hybrid app (HTTP for health and metrics, bus for the service), with
+ * the RPC filter and interceptor on the microservice only: the app's HTTP filter must not see RPC
+ * errors, nor this catch-all filter HTTP ones (hence no `inheritAppConfig`).
+ *
+ * Nest 12 registers a connected microservice's handlers inside `connectMicroservice`, before
+ * global enhancers could be added, unless initialization is deferred; this defers it, adds them,
+ * and then performs the same registration steps that `connectMicroservice` would have.
+ */
+export function connectBus(
+  app: INestApplication,
+  options: MicroserviceTransportOptions,
+  /** Extra setup before handlers are registered (e.g. logging hooks). */
+  setup?: (microservice: INestMicroservice) => void,
+): INestMicroservice {
+  const microservice = app.connectMicroservice<MicroserviceOptions>(microserviceOptions(options), {
+    deferInitialization: true,
+  });
+  if (!(microservice instanceof NestMicroservice)) {
+    throw new Error(
+      'connectBus: unexpected microservice implementation; wire RpcErrorFilter by hand',
+    );
+  }
+  applyBusEnhancers(microservice);
+  setup?.(microservice);
+  microservice.registerListeners();
+  microservice.setIsInitialized(true);
+  microservice.setIsInitHookCalled(true);
+  return microservice;
+}
+
+/**
+ * Provides `BusClient` everywhere (global). Call once per app, in the root module:
+ * `TransportModule.forRoot({ service: 'gateway', natsUrl: env.NATS_URL })`.
+ */
+@Module({})
+export class TransportModule {
+  static forRoot(options: TransportOptions): DynamicModule {
+    const clientOptions: BusClientOptions = { timeoutMs: options.timeoutMs };
+    return {
+      module: TransportModule,
+      global: true,
+      providers: [
+        { provide: BUS_CLIENT_OPTIONS, useValue: clientOptions },
+        { provide: BUS_CLIENT_PROXY, useFactory: () => createBusClientProxy(options) },
+        BusClient,
+      ],
+      exports: [BusClient],
+    };
+  }
+}

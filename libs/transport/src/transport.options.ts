@@ -1,0 +1,18 @@
+import type { ServiceName } from '@latchkey/contracts';
+
+/** Default deadline of a bus request; long enough for a cold Postgres query, short enough for HTTP. */
+export const DEFAULT_BUS_TIMEOUT_MS = 5000;
+
+export interface TransportOptions {
+  /** The service this process runs as: the NATS queue group and connection name. */
+  service: ServiceName;
+  /** NATS server URL(s), comma-separated. Absent: embedded mode, the in-process bus. */
+  natsUrl?: string;
+  /** Default deadline of `BusClient.request`, in ms (default 5000). */
+  timeoutMs?: number;
+}
+
+/** DI token of the ClientProxy (ClientNats or InProcessClient) that BusClient wraps. */
+export const BUS_CLIENT_PROXY = 'LATCHKEY_BUS_CLIENT_PROXY';
+/** DI token of the BusClientOptions. */
+export const BUS_CLIENT_OPTIONS = 'LATCHKEY_BUS_CLIENT_OPTIONS';

@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// `npm start` right after a clone: build once if dist/ is missing or older than the sources.
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+
+const root = path.resolve(__dirname, '..');
+const entry = path.join(root, 'dist', 'apps', 'embedded', 'main.js');
+
+function newestSource(dir) {
+  let newest = 0;
+  for (const item of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, item.name);
+    if (item.isDirectory()) newest = Math.max(newest, newestSource(full));
+    else if (item.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
+const sources = Math.max(
+  newestSource(path.join(root, 'apps')),
+  newestSource(path.join(root, 'libs')),
+);
+if (built < sources) {
+  console.error('building Latchkey...');
+  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+/**
+ * `npm run start:distributed`: the four services as four processes against NATS_URL, REDIS_URL
+ * and DATABASE_URL, for local use. Ctrl-C stops them all; if one dies, the others are stopped.
+ */
+const { spawn } = require('node:child_process');
+const { SERVICES, entryOf, root } = require('./services');
+
+for (const name of ['NATS_URL', 'REDIS_URL', 'DATABASE_URL']) {
+  if (!process.env[name]) {
+    console.error(`${name} must be set for distributed mode (see README.md)`);
+    process.exit(1);
+  }
+}
+
+const children = SERVICES.map((service) => {
+  const child = spawn(process.execPath, [entryOf(service)], { cwd: root, stdio: 'inherit' });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`${service} exited (${signal ?? code}); stopping the others`);
+      stop(1);
+    }
+  });
+  return child;
+});
+
+let stopping = false;
+function stop(code) {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  Promise.all(
+    children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+  ).then(() => process.exit(code));
+}
+process.once('SIGINT', () => stop(0));
+process.once('SIGTERM', () => stop(0));
