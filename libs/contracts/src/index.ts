@@ -1,3 +1,5 @@
+export * from './clients.messages';
+export * from './resources.messages';
 export * from './services';
 export * from './subjects';
 export * from './token.messages';

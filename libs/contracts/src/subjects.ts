@@ -5,13 +5,45 @@
 export const TokenSubjects = {
   /** Public JWKS of the signing keys (active and still-valid previous keys). */
   Jwks: 'token.jwks',
+  /** The token endpoint (RFC 6749 §3.2): client authentication and every grant type. */
+  Request: 'token.request',
 } as const;
 
-export const ClientSubjects = {} as const;
+export const ClientSubjects = {
+  /** Full client record (with secret hashes) for authentication and caching; null when unknown. */
+  Get: 'clients.get',
+  /** Checks a client_id / client_secret pair (constant time); answers the client or invalid_client. */
+  Authenticate: 'clients.authenticate',
+  Create: 'clients.create',
+  List: 'clients.list',
+  Update: 'clients.update',
+  Delete: 'clients.delete',
+  RotateSecret: 'clients.rotate_secret',
+  /** RFC 7591 dynamic registration with an initial access token. */
+  Register: 'clients.register',
+  CreateInitialAccessToken: 'clients.initial_access_token.create',
+  /** RFC 7592: read/update/delete with the registration access token. */
+  ManageRegistration: 'clients.registration.manage',
+} as const;
+
+export const ResourceSubjects = {
+  Create: 'resources.create',
+  Get: 'resources.get',
+  List: 'resources.list',
+  Update: 'resources.update',
+  Delete: 'resources.delete',
+  /** Every resource at once (few, small), for the token service's audience/scope cache. */
+  All: 'resources.all',
+} as const;
 
 export const AuditSubjects = {} as const;
 
 export const UserSubjects = {} as const;
 
 /** Broadcast events: every replica of every interested service receives them (no queue group). */
-export const BroadcastEvents = {} as const;
+export const BroadcastEvents = {
+  /** A client was created, updated, deleted or had its secret rotated: drop cached copies. */
+  ClientChanged: 'client.changed',
+  /** An API resource changed: drop cached copies. */
+  ResourceChanged: 'resource.changed',
+} as const;

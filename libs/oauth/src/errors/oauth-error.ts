@@ -149,6 +149,12 @@ export class InvalidClientMetadata extends OAuthError {
     super(400, 'invalid_client_metadata', description);
   }
 }
+// RFC 8707 §2
+export class InvalidTarget extends OAuthError {
+  constructor(description?: string) {
+    super(400, 'invalid_target', description);
+  }
+}
 /** Not an RFC code: resources the API does not have (admin API, 404). */
 export class NotFound extends OAuthError {
   constructor(description = 'not found') {
@@ -182,6 +188,7 @@ const ERRORS_BY_CODE: Record<string, OAuthErrorCtor> = {
   interaction_required: InteractionRequired,
   invalid_redirect_uri: InvalidRedirectUri,
   invalid_client_metadata: InvalidClientMetadata,
+  invalid_target: InvalidTarget,
   not_found: NotFound,
   conflict: Conflict,
 };

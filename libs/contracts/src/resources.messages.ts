@@ -1,0 +1,39 @@
+/** An API resource (resource server): the `aud` of the access tokens issued for it. */
+export interface ResourceView {
+  /** Absolute URI, used as `aud` (RFC 8707 `resource` parameter). */
+  identifier: string;
+  name: string;
+  /** Scopes this resource defines (space-delimited tokens, each listed once). */
+  scopes: string[];
+  /** Access-token lifetime in seconds for tokens whose audience is this resource. */
+  access_token_lifetime: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CreateResourceRequest {
+  /** Untrusted input validated by the registry. */
+  resource: unknown;
+}
+export interface GetResourceRequest {
+  identifier: string;
+}
+export interface ListResourcesRequest {
+  limit?: number;
+  cursor?: string;
+}
+export interface ListResourcesResponse {
+  items: ResourceView[];
+  next_cursor: string | null;
+}
+export interface UpdateResourceRequest {
+  identifier: string;
+  patch: unknown;
+}
+export interface DeleteResourceRequest {
+  identifier: string;
+}
+export interface ResourceChangedEvent {
+  identifier: string;
+  change: 'created' | 'updated' | 'deleted';
+}
