@@ -9,6 +9,8 @@ export class KeysModule {
   static forRoot(keyEncryptionKey: string): DynamicModule {
     return {
       module: KeysModule,
+      // Global: every grant signs tokens with these keys.
+      global: true,
       controllers: [KeysController],
       providers: [
         { provide: KeyEncryption, useValue: new KeyEncryption(keyEncryptionKey) },

@@ -1,0 +1,210 @@
+import { Logger } from '@nestjs/common';
+import { MemoryKvStore } from '@latchkey/kv';
+import { InvalidClient, InvalidRequest } from '@latchkey/oauth';
+import { FixedClock } from '../clock/clock';
+import type { TokenClient } from '../clients/client-record';
+import type { ClientsCache } from '../clients/clients.cache';
+import {
+  assertionParams,
+  clientKey,
+  jwksOf,
+  signAssertion,
+  type ClientKey,
+} from '../fixtures/client-keys.fixture';
+import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { basicAuthorization, CLIENT_SECRET, clientRecord } from '../fixtures/registry.fixture';
+import { ClientAuthenticator } from './client-authenticator.service';
+import { ClientKeysResolver } from './client-keys.resolver';
+
+const ISSUER = 'https://id.example.com';
+
+describe('ClientAuthenticator', () => {
+  const clock = new FixedClock(Math.floor(Date.now() / 1000) * 1000);
+  let key: ClientKey;
+  let kv: MemoryKvStore;
+  let clients: Map<string, TokenClient>;
+  let lookups: string[];
+  let authenticator: ClientAuthenticator;
+  let debug: jest.SpyInstance;
+
+  beforeAll(async () => {
+    key = await clientKey('ES256');
+  });
+
+  beforeEach(() => {
+    kv = new MemoryKvStore({ sweepIntervalMs: 0 });
+    lookups = [];
+    clients = new Map(
+      [
+        clientRecord({ client_id: 'basic' }),
+        clientRecord({ client_id: 'post', token_endpoint_auth_method: 'client_secret_post' }),
+        clientRecord({ client_id: 'disabled', disabled: true }),
+        clientRecord({
+          client_id: 'public',
+          token_endpoint_auth_method: 'none',
+          grant_types: ['authorization_code'],
+          secret_hashes: [],
+        }),
+        clientRecord({
+          client_id: 'pkjwt',
+          token_endpoint_auth_method: 'private_key_jwt',
+          secret_hashes: [],
+          jwks: jwksOf(key) as TokenClient['jwks'],
+        }),
+      ].map((c) => [c.client_id, c]),
+    );
+    const cache = {
+      get: async (id: string) => {
+        lookups.push(id);
+        return clients.get(id) ?? null;
+      },
+    } as unknown as ClientsCache;
+    authenticator = new ClientAuthenticator(cache, new ClientKeysResolver(), clock, kv, {
+      issuer: ISSUER,
+    });
+    debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+  });
+
+  afterEach(async () => {
+    debug.mockRestore();
+    await kv.close();
+  });
+
+  const generic = (promise: Promise<unknown>) =>
+    expectOAuthRejection(
+      promise,
+      InvalidClient,
+      'invalid_client',
+      /^client authentication failed$/,
+    );
+
+  const assertionFor = (clientId: string, claims = {}) =>
+    signAssertion(key, { clientId, audience: ISSUER, now: clock.nowSeconds(), claims });
+
+  it('authenticates client_secret_basic', async () => {
+    const result = await authenticator.authenticate({
+      authorization: basicAuthorization('basic', CLIENT_SECRET),
+      params: { grant_type: 'client_credentials' },
+    });
+    expect(result.method).toBe('client_secret_basic');
+    expect(result.client.client_id).toBe('basic');
+  });
+
+  it('authenticates client_secret_post', async () => {
+    const result = await authenticator.authenticate({
+      params: { client_id: 'post', client_secret: CLIENT_SECRET },
+    });
+    expect(result).toMatchObject({ method: 'client_secret_post', client: { client_id: 'post' } });
+  });
+
+  it('authenticates private_key_jwt, with or without client_id', async () => {
+    const withId = await authenticator.authenticate({
+      params: assertionParams(await assertionFor('pkjwt'), { client_id: 'pkjwt' }),
+    });
+    expect(withId.method).toBe('private_key_jwt');
+    const withoutId = await authenticator.authenticate({
+      params: assertionParams(await assertionFor('pkjwt')),
+    });
+    expect(withoutId.client.client_id).toBe('pkjwt');
+  });
+
+  it('authenticates a public client with none', async () => {
+    const result = await authenticator.authenticate({ params: { client_id: 'public' } });
+    expect(result.method).toBe('none');
+  });
+
+  it('refuses two authentication methods with invalid_request', async () => {
+    await expectOAuthRejection(
+      authenticator.authenticate({
+        authorization: basicAuthorization('basic', CLIENT_SECRET),
+        params: { client_id: 'basic', client_secret: CLIENT_SECRET },
+      }),
+      InvalidRequest,
+      'invalid_request',
+      /only one client authentication method/,
+    );
+    expect(lookups).toEqual([]);
+  });
+
+  it('refuses a request without any client authentication with invalid_client', async () => {
+    await expectOAuthRejection(
+      authenticator.authenticate({ params: { grant_type: 'client_credentials' } }),
+      InvalidClient,
+      'invalid_client',
+      /no client authentication/,
+    );
+  });
+
+  it('refuses a repeated client_id with invalid_request', async () => {
+    await expectOAuthRejection(
+      authenticator.authenticate({ params: { client_id: ['post', 'post'], client_secret: 'x' } }),
+      InvalidRequest,
+      'invalid_request',
+      /must not be repeated/,
+    );
+  });
+
+  it('gives the same generic invalid_client for an unknown client and a wrong secret', async () => {
+    await generic(
+      authenticator.authenticate({
+        authorization: basicAuthorization('nobody', CLIENT_SECRET),
+        params: {},
+      }),
+    );
+    await generic(
+      authenticator.authenticate({
+        authorization: basicAuthorization('basic', 'wrong'),
+        params: {},
+      }),
+    );
+    const logged = debug.mock.calls.map((call) => String(call[0]));
+    expect(logged[0]).toMatch(/unknown client/);
+    expect(logged[1]).toMatch(/does not match/);
+    expect(logged.join('\n')).not.toContain(CLIENT_SECRET);
+    expect(logged.join('\n')).not.toContain('wrong');
+  });
+
+  it('refuses a disabled client', async () => {
+    await generic(
+      authenticator.authenticate({
+        authorization: basicAuthorization('disabled', CLIENT_SECRET),
+        params: {},
+      }),
+    );
+    expect(String(debug.mock.calls[0]?.[0])).toMatch(/disabled/);
+  });
+
+  it('refuses a method other than the registered one', async () => {
+    // The right secret, sent in the body by a client registered for client_secret_basic.
+    await generic(
+      authenticator.authenticate({ params: { client_id: 'basic', client_secret: CLIENT_SECRET } }),
+    );
+    expect(String(debug.mock.calls[0]?.[0])).toMatch(/registered for client_secret_basic/);
+    // A confidential client presenting only its id.
+    await generic(authenticator.authenticate({ params: { client_id: 'basic' } }));
+    // A public client presenting a secret.
+    await generic(
+      authenticator.authenticate({ authorization: basicAuthorization('public', 'x'), params: {} }),
+    );
+  });
+
+  it('refuses a private_key_jwt assertion for another client than client_id', async () => {
+    await generic(
+      authenticator.authenticate({
+        params: assertionParams(await assertionFor('pkjwt'), { client_id: 'basic' }),
+      }),
+    );
+  });
+
+  it('refuses a replayed assertion with the generic invalid_client', async () => {
+    const assertion = await assertionFor('pkjwt');
+    await authenticator.authenticate({ params: assertionParams(assertion) });
+    await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
+    expect(String(debug.mock.calls[0]?.[0])).toMatch(/already used/);
+  });
+
+  it('refuses an overlong client_id before looking it up', async () => {
+    await generic(authenticator.authenticate({ params: { client_id: 'x'.repeat(300) } }));
+    expect(lookups).toEqual([]);
+  });
+});

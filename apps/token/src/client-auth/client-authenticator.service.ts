@@ -1,0 +1,135 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { KvStore } from '@latchkey/kv';
+import {
+  type ClientAuthentication,
+  detectClientAuthentication,
+  InvalidClient,
+  type RawParams,
+} from '@latchkey/oauth';
+import { Clock } from '../clock/clock';
+import type { TokenClient } from '../clients/client-record';
+import { ClientsCache } from '../clients/clients.cache';
+import { KV_TOKEN } from '../kv/kv.module';
+import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
+import { ClientKeysResolver } from './client-keys.resolver';
+import { authenticateClientSecretBasic, authenticateClientSecretPost } from './client-secret.auth';
+import { authenticateNone } from './none.auth';
+import { assertionSubject, authenticatePrivateKeyJwt } from './private-key-jwt.auth';
+
+export type ClientAuthenticationMethod = ClientAuthentication['method'];
+
+export interface AuthenticatedClient {
+  client: TokenClient;
+  method: ClientAuthenticationMethod;
+}
+
+export interface ClientAuthenticationInput {
+  /** The raw Authorization header, if any. */
+  authorization?: string;
+  /** The request's form parameters. */
+  params: RawParams | undefined;
+}
+
+/** Client ids are short; a longer one is refused before it costs a registry lookup. */
+const MAX_CLIENT_ID_LENGTH = 256;
+
+/**
+ * Client authentication at the token endpoint (and, later, revocation and introspection):
+ * exactly one method per request, the client known and enabled, the method the one it registered,
+ * and the credentials valid. Every failure after the method is known is the same 401
+ * invalid_client with a generic description; the reason goes to the debug log, because telling an
+ * unauthenticated caller whether a client exists or which check failed only helps an attacker.
+ */
+@Injectable()
+export class ClientAuthenticator {
+  private readonly logger = new Logger(ClientAuthenticator.name);
+
+  constructor(
+    private readonly clients: ClientsCache,
+    private readonly keys: ClientKeysResolver,
+    private readonly clock: Clock,
+    @Inject(KV_TOKEN) private readonly kv: KvStore,
+    @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
+  ) {}
+
+  async authenticate(input: ClientAuthenticationInput): Promise<AuthenticatedClient> {
+    // Malformed or ambiguous credentials keep their specific, input-free descriptions.
+    const auth = detectClientAuthentication({
+      authorizationHeader: input.authorization,
+      body: input.params,
+    });
+    let clientId: string | undefined;
+    try {
+      clientId = claimedClientId(auth);
+      const client = await this.clients.get(clientId);
+      checkClientKnownAndEnabled(client);
+      checkRegisteredAuthMethod(client, auth.method);
+      await this.verifyCredentials(client, auth);
+      return { client, method: auth.method };
+    } catch (err) {
+      if (!(err instanceof InvalidClient)) throw err;
+      this.logger.debug(
+        `client authentication failed (${auth.method}, client ${describeClientId(clientId)}): ${err.description}`,
+      );
+      throw new InvalidClient();
+    }
+  }
+
+  private async verifyCredentials(client: TokenClient, auth: ClientAuthentication): Promise<void> {
+    const now = this.clock.now();
+    switch (auth.method) {
+      case 'client_secret_basic':
+        return authenticateClientSecretBasic(client, auth, now);
+      case 'client_secret_post':
+        return authenticateClientSecretPost(client, auth, now);
+      case 'private_key_jwt':
+        return authenticatePrivateKeyJwt(client, auth.assertion, {
+          issuer: this.config.issuer,
+          now,
+          keys: this.keys.forClient(client),
+          kv: this.kv,
+        });
+      case 'none':
+        return authenticateNone(client);
+    }
+  }
+}
+
+/** The client the request claims to be: client_id, or the assertion's sub when it is absent. */
+function claimedClientId(auth: ClientAuthentication): string {
+  const clientId =
+    auth.method === 'private_key_jwt' && auth.clientId === undefined
+      ? assertionSubject(auth.assertion)
+      : auth.clientId;
+  if (clientId === undefined || clientId.length > MAX_CLIENT_ID_LENGTH) {
+    throw new InvalidClient('client_id is missing or too long');
+  }
+  return clientId;
+}
+
+export function checkClientKnownAndEnabled(
+  client: TokenClient | null,
+): asserts client is TokenClient {
+  if (!client) throw new InvalidClient('unknown client');
+  if (client.disabled) throw new InvalidClient('client is disabled');
+}
+
+/**
+ * A client authenticates only with the method it registered (OIDC Registration §2): otherwise a
+ * private_key_jwt client could be downgraded to a leaked secret, or any client to `none`.
+ */
+export function checkRegisteredAuthMethod(
+  client: TokenClient,
+  method: ClientAuthenticationMethod,
+): void {
+  if (client.token_endpoint_auth_method !== method) {
+    throw new InvalidClient(
+      `client authenticated with ${method} but is registered for ${client.token_endpoint_auth_method}`,
+    );
+  }
+}
+
+/** For the log only: quoted and truncated, as it is caller input. */
+function describeClientId(clientId: string | undefined): string {
+  return clientId === undefined ? '(none)' : JSON.stringify(clientId.slice(0, 64));
+}

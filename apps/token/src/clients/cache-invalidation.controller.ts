@@ -1,0 +1,27 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { BroadcastEvents, type ClientChangedEvent } from '@latchkey/contracts';
+import { BroadcastEventPattern } from '@latchkey/transport';
+import { ClientsCache } from './clients.cache';
+import { ResourcesCache } from './resources.cache';
+
+/** Every replica drops its cached copy as soon as the registry announces a change. */
+@Controller()
+export class CacheInvalidationController {
+  constructor(
+    private readonly clients: ClientsCache,
+    private readonly resources: ResourcesCache,
+  ) {}
+
+  @BroadcastEventPattern(BroadcastEvents.ClientChanged)
+  clientChanged(@Payload() event: Partial<ClientChangedEvent> | undefined): void {
+    if (typeof event?.client_id === 'string') this.clients.invalidate(event.client_id);
+    // An event we cannot read still means something changed: drop everything rather than guess.
+    else this.clients.invalidateAll();
+  }
+
+  @BroadcastEventPattern(BroadcastEvents.ResourceChanged)
+  resourceChanged(): void {
+    this.resources.invalidate();
+  }
+}

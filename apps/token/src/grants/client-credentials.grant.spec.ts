@@ -1,0 +1,298 @@
+import type { ResourceView } from '@latchkey/contracts';
+import {
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  OAuthError,
+  UnauthorizedClient,
+} from '@latchkey/oauth';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { AccessTokenSigner } from '../access-tokens/access-token.signer';
+import { FixedClock } from '../clock/clock';
+import type { TokenClient } from '../clients/client-record';
+import type { ResourcesCache } from '../clients/resources.cache';
+import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { clientRecord, resourceView } from '../fixtures/registry.fixture';
+import { fakeSigningKeys } from '../fixtures/signing-keys.fixture';
+import { ClientCredentialsGrant } from './client-credentials.grant';
+import type { GrantContext } from './grant-handler';
+
+const ISSUER = 'https://id.example.com';
+const ORDERS = 'https://orders.example.com';
+const BILLING = 'https://billing.example.com';
+
+describe('client_credentials', () => {
+  const clock = new FixedClock(new Date('2025-06-01T12:00:00Z'));
+  const nowSeconds = Date.parse('2025-06-01T12:00:00Z') / 1000;
+  let grant: ClientCredentialsGrant;
+  let jwks: JSONWebKeySet;
+  let kid: string;
+  let resources: ResourceView[];
+  let resourceLookups: number;
+
+  beforeAll(async () => {
+    const fake = await fakeSigningKeys();
+    jwks = fake.jwks;
+    kid = fake.active.kid;
+    const cache = {
+      get: async (identifier: string) => {
+        resourceLookups += 1;
+        return resources.find((r) => r.identifier === identifier);
+      },
+    } as unknown as ResourcesCache;
+    grant = new ClientCredentialsGrant(
+      cache,
+      new AccessTokenSigner(fake.keys, clock, { issuer: ISSUER }),
+      { issuer: ISSUER },
+    );
+  });
+
+  beforeEach(() => {
+    resourceLookups = 0;
+    resources = [
+      resourceView({ identifier: ORDERS, scopes: ['orders:read', 'orders:write'] }),
+      resourceView({ identifier: BILLING, scopes: ['billing:read'], access_token_lifetime: 600 }),
+    ];
+  });
+
+  const client = (overrides: Partial<TokenClient> = {}) =>
+    clientRecord({ scope: 'orders:read orders:write billing:read', ...overrides });
+
+  const run = (params: Record<string, string | string[]>, c: TokenClient = client()) =>
+    grant.handle({
+      client: c,
+      method: 'client_secret_basic',
+      params: { grant_type: 'client_credentials', ...params },
+      request: { params },
+    } as GrantContext);
+
+  const claimsOf = async (token: string, audience: string) =>
+    (
+      await jwtVerify(token, createLocalJWKSet(jwks), {
+        issuer: ISSUER,
+        audience,
+        typ: 'at+jwt',
+        algorithms: ['RS256'],
+        currentDate: clock.now(),
+      })
+    ).payload;
+
+  const rejects = (
+    promise: Promise<unknown>,
+    errorClass: new (d?: string) => OAuthError,
+    code: string,
+    pattern?: RegExp,
+  ) => expectOAuthRejection(promise, errorClass, code, pattern);
+
+  describe('the issued token', () => {
+    it('is an RFC 9068 JWT for the client itself, verifiable with the service JWKS', async () => {
+      const response = await run({ scope: 'orders:read', resource: ORDERS });
+      expect(response).toEqual({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: 900,
+        scope: 'orders:read',
+      });
+      expect(response).not.toHaveProperty('refresh_token');
+      expect(decodeProtectedHeader(response.access_token)).toEqual({
+        alg: 'RS256',
+        kid,
+        typ: 'at+jwt',
+      });
+      expect(await claimsOf(response.access_token, ORDERS)).toEqual({
+        iss: ISSUER,
+        sub: 'svc-client',
+        aud: ORDERS,
+        client_id: 'svc-client',
+        scope: 'orders:read',
+        iat: nowSeconds,
+        exp: nowSeconds + 900,
+        jti: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
+      });
+    });
+  });
+
+  describe('scope', () => {
+    it('grants a requested subset of the registered scopes', async () => {
+      const response = await run({ scope: 'orders:write  orders:read', resource: ORDERS });
+      expect(response.scope).toBe('orders:write orders:read');
+    });
+
+    it('refuses a scope the client is not registered for', () =>
+      rejects(
+        run({ scope: 'orders:read orders:delete', resource: ORDERS }),
+        InvalidScope,
+        'invalid_scope',
+        /not allowed for this client: orders:delete/,
+      ));
+
+    it.each(['openid', 'profile', 'email', 'address', 'phone', 'offline_access'])(
+      'never grants the OpenID Connect scope %s, even to a client registered for it',
+      (oidc) =>
+        rejects(
+          run({ scope: `orders:read ${oidc}` }, client({ scope: `orders:read ${oidc}` })),
+          InvalidScope,
+          'invalid_scope',
+          new RegExp(`end-user: ${oidc}`),
+        ),
+    );
+
+    it('refuses a blank or malformed scope', async () => {
+      await rejects(run({ scope: '   ' }), InvalidScope, 'invalid_scope', /at least one/);
+      await rejects(run({ scope: 'orders:read "x"' }), InvalidScope, 'invalid_scope');
+    });
+
+    it('refuses a repeated scope parameter', () =>
+      rejects(
+        run({ scope: ['orders:read', 'orders:read'] }),
+        InvalidRequest,
+        'invalid_request',
+        /scope must not be repeated/,
+      ));
+
+    it('without scope, grants the registered API scopes (never the OIDC ones)', async () => {
+      const c = client({ scope: 'openid orders:read profile admin offline_access' });
+      const response = await run({}, c);
+      expect(response.scope).toBe('orders:read admin');
+      expect((await claimsOf(response.access_token, ISSUER)).scope).toBe('orders:read admin');
+    });
+
+    it("without scope, narrows them to the resource's own scopes", async () => {
+      const response = await run({ resource: BILLING });
+      expect(response.scope).toBe('billing:read');
+    });
+
+    it('without scope, refuses a resource the client holds no scope of', () =>
+      rejects(
+        run({ resource: BILLING }, client({ scope: 'orders:read' })),
+        InvalidScope,
+        'invalid_scope',
+        /no scope of this resource/,
+      ));
+
+    it('issues a token without scope to a client registered for none (audience: issuer)', async () => {
+      const response = await run({}, client({ scope: undefined }));
+      expect(response).not.toHaveProperty('scope');
+      expect(await claimsOf(response.access_token, ISSUER)).not.toHaveProperty('scope');
+    });
+
+    it('refuses a scope the requested resource does not define', () =>
+      rejects(
+        run({ scope: 'orders:read billing:read', resource: ORDERS }),
+        InvalidScope,
+        'invalid_scope',
+        /not defined by the requested resource: billing:read/,
+      ));
+
+    it('grants admin only for the issuer', async () => {
+      const admin = client({ scope: 'admin orders:read' });
+      const response = await run({ scope: 'admin' }, admin);
+      expect((await claimsOf(response.access_token, ISSUER)).scope).toBe('admin');
+      resources.push(resourceView({ identifier: ORDERS, scopes: ['orders:read', 'admin'] }));
+      resources.shift();
+      await rejects(
+        run({ scope: 'admin', resource: ORDERS }, admin),
+        InvalidScope,
+        'invalid_scope',
+        /admin is only granted for the issuer/,
+      );
+      await rejects(
+        run({ scope: 'admin' }, { ...admin, default_resource: ORDERS }),
+        InvalidScope,
+        'invalid_scope',
+        /admin is only granted for the issuer/,
+      );
+    });
+  });
+
+  describe('audience', () => {
+    it('is the requested resource', async () => {
+      const response = await run({ resource: ORDERS });
+      expect((await claimsOf(response.access_token, ORDERS)).aud).toBe(ORDERS);
+    });
+
+    it("is the client's default_resource without a resource parameter", async () => {
+      const response = await run({}, client({ default_resource: BILLING }));
+      expect((await claimsOf(response.access_token, BILLING)).aud).toBe(BILLING);
+      expect(response.scope).toBe('billing:read');
+    });
+
+    it('prefers the resource parameter over the default_resource', async () => {
+      const response = await run({ resource: ORDERS }, client({ default_resource: BILLING }));
+      expect((await claimsOf(response.access_token, ORDERS)).aud).toBe(ORDERS);
+    });
+
+    it('is the issuer otherwise, without looking resources up', async () => {
+      const response = await run({ scope: 'orders:read' });
+      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
+      expect(resourceLookups).toBe(0);
+    });
+
+    it('accepts the issuer itself as resource', async () => {
+      const response = await run({ resource: ISSUER, scope: 'orders:read' });
+      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
+    });
+
+    it('refuses an unregistered resource', () =>
+      rejects(
+        run({ resource: 'https://unknown.example.com' }),
+        InvalidTarget,
+        'invalid_target',
+        /not a registered resource/,
+      ));
+
+    it('matches the identifier exactly', () =>
+      rejects(run({ resource: `${ORDERS}/` }), InvalidTarget, 'invalid_target'));
+
+    it('refuses a default_resource that is no longer registered', () =>
+      rejects(
+        run({}, client({ default_resource: 'https://deleted.example.com' })),
+        InvalidTarget,
+        'invalid_target',
+        /default_resource is not a registered resource/,
+      ));
+
+    it.each([
+      ['a relative URI', '/orders', /absolute URI/],
+      ['a fragment', `${ORDERS}#part`, /fragment/],
+    ])('refuses a resource with %s', (_label, resource, pattern) =>
+      rejects(run({ resource }), InvalidTarget, 'invalid_target', pattern),
+    );
+
+    it('refuses several resources (one per request is supported)', () =>
+      rejects(
+        run({ resource: [ORDERS, BILLING] }),
+        InvalidTarget,
+        'invalid_target',
+        /only one resource per request is supported/,
+      ));
+  });
+
+  describe('lifetime', () => {
+    it("is the client's access_token_lifetime first", async () => {
+      const response = await run({ resource: BILLING }, client({ access_token_lifetime: 120 }));
+      expect(response.expires_in).toBe(120);
+      expect((await claimsOf(response.access_token, BILLING)).exp).toBe(nowSeconds + 120);
+    });
+
+    it("then the resource's", async () => {
+      const response = await run({ resource: BILLING });
+      expect(response.expires_in).toBe(600);
+      expect((await claimsOf(response.access_token, BILLING)).exp).toBe(nowSeconds + 600);
+    });
+
+    it('then 3600 seconds', async () => {
+      const response = await run({});
+      expect(response.expires_in).toBe(3600);
+      expect((await claimsOf(response.access_token, ISSUER)).exp).toBe(nowSeconds + 3600);
+    });
+  });
+
+  it('refuses a public client with unauthorized_client', () =>
+    rejects(
+      run({}, client({ token_endpoint_auth_method: 'none' })),
+      UnauthorizedClient,
+      'unauthorized_client',
+      /public clients/,
+    ));
+});
