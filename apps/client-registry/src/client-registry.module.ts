@@ -4,6 +4,10 @@ import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
+import { ClientsModule } from './clients/clients.module';
+import { RegistrationModule } from './registration/registration.module';
+import { ResourcesModule } from './resources/resources.module';
+import { RegistryCoreModule } from './shared/registry-core.module';
 
 /** OAuth clients, their hashed secrets and API resources. Answers `clients.*` on the bus. */
 @Module({})
@@ -14,6 +18,10 @@ export class ClientRegistryModule {
       imports: [
         ...platformImports(Services.ClientRegistry, config),
         PersistenceModule.forService(CLIENT_REGISTRY_PERSISTENCE),
+        RegistryCoreModule.forRoot({ adminClient: config.adminClient, issuer: config.issuer }),
+        ClientsModule,
+        RegistrationModule,
+        ResourcesModule,
       ],
       providers: [databaseReadiness(), busReadiness()],
     };

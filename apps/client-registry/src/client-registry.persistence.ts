@@ -1,8 +1,13 @@
 import type { ServicePersistenceOptions } from '@latchkey/persistence';
+import { ClientSecretEntity } from './clients/client-secret.entity';
+import { ClientEntity } from './clients/client.entity';
+import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
+import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
+import { ResourceEntity } from './resources/resource.entity';
 
 /** The registry's tables live in the `client_registry` schema; only these migrations touch it. */
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
-  entities: [],
-  migrations: [],
+  entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity, ResourceEntity],
+  migrations: [ClientRegistry1732200000200],
 };

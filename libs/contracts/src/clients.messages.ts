@@ -66,6 +66,12 @@ export interface UpdateClientRequest {
   patch: unknown;
 }
 
+/** The updated client; `client_secret` only when the update gave it its first secret (once). */
+export interface UpdateClientResponse {
+  client: ClientView;
+  client_secret?: string;
+}
+
 export interface DeleteClientRequest {
   client_id: string;
 }
@@ -81,12 +87,16 @@ export interface RotateSecretResponse {
 }
 
 export interface CreateInitialAccessTokenRequest {
-  /** Lifetime in seconds (default 1 day). */
+  /** Lifetime in seconds (default 1 day, at most 30 days). */
   expires_in?: number;
+  /** How many clients it may register before it is used up (default 1, like Keycloak's count). */
+  max_uses?: number;
 }
 export interface CreateInitialAccessTokenResponse {
   initial_access_token: string;
   expires_at: string;
+  /** How many registrations the token allows (the registry always answers it). */
+  max_uses?: number;
 }
 
 export interface RegisterClientRequest {
@@ -107,6 +117,15 @@ export interface ManageRegistrationRequest {
   /** For update: the full metadata (RFC 7592 §2.2 replaces, it does not merge). */
   metadata?: unknown;
 }
+/**
+ * RFC 7592 §3: read and update answer the client information; delete answers null. A new
+ * registration access token or client secret is present only when the registry issued one.
+ */
+export type ManageRegistrationResponse = {
+  client: ClientView;
+  client_secret?: string;
+  registration_access_token?: string;
+} | null;
 
 export interface ClientChangedEvent {
   client_id: string;

@@ -33,6 +33,9 @@ export interface UpdateResourceRequest {
 export interface DeleteResourceRequest {
   identifier: string;
 }
+/** `resources.all`: every resource, for the token service's audience and scope cache. */
+export type AllResourcesResponse = ResourceView[];
+
 export interface ResourceChangedEvent {
   identifier: string;
   change: 'created' | 'updated' | 'deleted';

@@ -2,6 +2,7 @@ import {
   ClientMetadata,
   LIFETIME_BOUNDS,
   MAX_CLIENT_NAME_LENGTH,
+  resourceIndicatorProblem,
   validateClientMetadata,
 } from './client-metadata';
 import { InvalidClientMetadata, InvalidRedirectUri } from './errors/oauth-error';
@@ -73,6 +74,7 @@ describe('validateClientMetadata', () => {
         id_token_lifetime: 300,
         skip_consent: true,
         backchannel_logout_uri: 'https://app.example.com/logout',
+        default_resource: 'https://api.example.com',
       };
       expect(validateClientMetadata(input)).toEqual(input);
     });
@@ -224,6 +226,8 @@ describe('validateClientMetadata', () => {
         ['https://app.example.com/l'],
         /^backchannel_logout_uri must be a string$/,
       ],
+      ['default_resource', ['https://api.example.com'], /^default_resource must be a string$/],
+      ['default_resource', 42, /^default_resource must be a string$/],
     ])('%s = %p', (name, value, pattern) => {
       expectMetadataError({ redirect_uris: [CB], [name]: value }, pattern);
     });
@@ -582,6 +586,66 @@ describe('validateClientMetadata', () => {
           new RegExp(`^backchannel_logout_uri ${pattern.source}`),
         );
       }
+    });
+  });
+
+  describe('default_resource', () => {
+    it.each([
+      'https://api.example.com',
+      'https://api.example.com/v1?tenant=a',
+      'http://127.0.0.1:8081/api',
+      'http://localhost/api',
+    ])('accepts %s', (uri) => {
+      expect(
+        validateClientMetadata({ grant_types: ['client_credentials'], default_resource: uri })
+          .default_resource,
+      ).toBe(uri);
+    });
+
+    it.each([
+      ['http://api.example.com', /must use https; plain http is only allowed/],
+      ['https://api.example.com/#v1', /must not contain a fragment/],
+      ['api.example.com', /must be an absolute URI/],
+      ['/api', /must be an absolute URI/],
+      ['', /must be a non-empty string/],
+      ['com.example.api:/x', /must use https$/],
+      ['urn:example:api', /must use https$/],
+      ['https://user@api.example.com', /must not contain userinfo/],
+      ['https://api.example.com/a b', /must contain only URI characters/],
+    ])('rejects %p as invalid_client_metadata', (uri, pattern) => {
+      // native clients get private-use redirect schemes, never a private-use audience
+      for (const application_type of ['web', 'native']) {
+        expectMetadataError(
+          { application_type, grant_types: ['client_credentials'], default_resource: uri },
+          new RegExp(`^default_resource ${pattern.source}`),
+        );
+      }
+    });
+
+    it('is absent unless given, and null clears it in an update', () => {
+      const withResource = validateClientMetadata({
+        grant_types: ['client_credentials'],
+        default_resource: 'https://api.example.com',
+      });
+      expect(validateClientMetadata({ grant_types: ['client_credentials'] })).not.toHaveProperty(
+        'default_resource',
+      );
+      expect(
+        validateClientMetadata({ default_resource: null }, { existing: withResource }),
+      ).not.toHaveProperty('default_resource');
+      expect(
+        validateClientMetadata({ client_name: 'x' }, { existing: withResource }).default_resource,
+      ).toBe('https://api.example.com');
+    });
+  });
+
+  describe('resourceIndicatorProblem', () => {
+    it('names the problem or returns undefined', () => {
+      expect(resourceIndicatorProblem('https://api.example.com')).toBeUndefined();
+      expect(resourceIndicatorProblem('https://api.example.com#x')).toBe(
+        'must not contain a fragment',
+      );
+      expect(resourceIndicatorProblem(42)).toBe('must be a non-empty string');
     });
   });
 

@@ -74,6 +74,11 @@ export interface ClientMetadata {
   /** First-party clients only: the user is not asked for consent. */
   skip_consent: boolean;
   backchannel_logout_uri?: string;
+  /**
+   * The API resource (RFC 8707) that tokens are for when the client names none: the `aud` of its
+   * client_credentials tokens without a `resource` parameter, like Hydra's audience.
+   */
+  default_resource?: string;
 }
 
 export interface ValidateClientMetadataOptions {
@@ -141,6 +146,7 @@ export function validateClientMetadata(
     id_token_lifetime: readLifetime(fields, 'id_token_lifetime'),
     skip_consent: readBoolean(fields, 'skip_consent') ?? false,
     backchannel_logout_uri: readBackchannelLogoutUri(fields),
+    default_resource: readDefaultResource(fields),
   };
 
   checkCodeResponseTypeMatchesGrant(metadata);
@@ -291,6 +297,23 @@ function readBackchannelLogoutUri(fields: Fields): string | undefined {
     allowPrivateUseScheme: false,
   });
   if (problem) throw new InvalidClientMetadata(`backchannel_logout_uri ${problem}`);
+  return uri;
+}
+
+/**
+ * Why `uri` cannot identify an API resource (RFC 8707 §2: an absolute URI without a fragment; it
+ * becomes the `aud` of access tokens), or undefined when it can. https, or http to a loopback host
+ * for development, as for the other URIs a client registers.
+ */
+export function resourceIndicatorProblem(uri: unknown): string | undefined {
+  return redirectUriProblem(uri, { allowLoopbackHttp: true, allowPrivateUseScheme: false });
+}
+
+function readDefaultResource(fields: Fields): string | undefined {
+  const uri = readString(fields, 'default_resource');
+  if (uri === undefined) return undefined;
+  const problem = resourceIndicatorProblem(uri);
+  if (problem) throw new InvalidClientMetadata(`default_resource ${problem}`);
   return uri;
 }
 

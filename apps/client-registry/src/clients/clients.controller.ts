@@ -1,0 +1,62 @@
+import { Controller, UseInterceptors } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  type AuthenticateClientRequest,
+  type AuthenticateClientResponse,
+  ClientSubjects,
+  type CreateClientRequest,
+  type CreateClientResponse,
+  type DeleteClientRequest,
+  type GetClientRequest,
+  type GetClientResponse,
+  type ListClientsRequest,
+  type ListClientsResponse,
+  type RotateSecretRequest,
+  type RotateSecretResponse,
+  type UpdateClientRequest,
+  type UpdateClientResponse,
+} from '@latchkey/contracts';
+import { DatabaseUnavailableInterceptor } from '../shared/database-errors';
+import { ClientsService } from './clients.service';
+
+/** `clients.*` except dynamic registration. Payloads come off the bus and are checked by the service. */
+@Controller()
+@UseInterceptors(DatabaseUnavailableInterceptor)
+export class ClientsController {
+  constructor(private readonly clients: ClientsService) {}
+
+  @MessagePattern(ClientSubjects.Get)
+  get(@Payload() request: GetClientRequest): Promise<GetClientResponse> {
+    return this.clients.get(request);
+  }
+
+  @MessagePattern(ClientSubjects.Authenticate)
+  authenticate(@Payload() request: AuthenticateClientRequest): Promise<AuthenticateClientResponse> {
+    return this.clients.authenticate(request);
+  }
+
+  @MessagePattern(ClientSubjects.Create)
+  create(@Payload() request: CreateClientRequest): Promise<CreateClientResponse> {
+    return this.clients.create(request);
+  }
+
+  @MessagePattern(ClientSubjects.List)
+  list(@Payload() request: ListClientsRequest): Promise<ListClientsResponse> {
+    return this.clients.list(request);
+  }
+
+  @MessagePattern(ClientSubjects.Update)
+  update(@Payload() request: UpdateClientRequest): Promise<UpdateClientResponse> {
+    return this.clients.update(request);
+  }
+
+  @MessagePattern(ClientSubjects.Delete)
+  delete(@Payload() request: DeleteClientRequest): Promise<null> {
+    return this.clients.delete(request);
+  }
+
+  @MessagePattern(ClientSubjects.RotateSecret)
+  rotateSecret(@Payload() request: RotateSecretRequest): Promise<RotateSecretResponse> {
+    return this.clients.rotateSecret(request);
+  }
+}

@@ -1,0 +1,269 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type {
+  AuthenticateClientRequest,
+  AuthenticateClientResponse,
+  ClientView,
+  CreateClientRequest,
+  CreateClientResponse,
+  DeleteClientRequest,
+  GetClientRequest,
+  GetClientResponse,
+  ListClientsRequest,
+  ListClientsResponse,
+  RotateSecretRequest,
+  RotateSecretResponse,
+  UpdateClientRequest,
+  UpdateClientResponse,
+} from '@latchkey/contracts';
+import {
+  type ClientMetadata,
+  Conflict,
+  InvalidClient,
+  InvalidClientMetadata,
+  InvalidRequest,
+  NotFound,
+  randomToken,
+  sha256Base64Url,
+  validateClientMetadata,
+} from '@latchkey/oauth';
+import type { EntityManager } from 'typeorm';
+import { ChangePublisher } from '../shared/change-publisher';
+import { Clock } from '../shared/clock';
+import { violatedConstraint } from '../shared/database-errors';
+import { readPageRequest, toPage } from '../shared/pagination';
+import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-settings';
+import { TransactionRunner } from '../shared/transaction-runner';
+import {
+  checkAdminScope,
+  fieldsOf,
+  isObject,
+  newClientId,
+  readChosenClientId,
+  readClientId,
+  readDisabled,
+  readGracePeriod,
+  secretMatchesAny,
+  usesClientSecret,
+} from './client-rules';
+import { epochSeconds, type StoredClient, toClientRecord, toClientView } from './client-view';
+import { ClientsRepository } from './clients.repository';
+
+export interface NewClientInput {
+  clientId: string;
+  metadata: ClientMetadata;
+  registrationAccessTokenHash: string | null;
+  now: Date;
+}
+
+/** A client as written, with the plaintext secret it was just given (to be shown once), if any. */
+export interface WrittenClient {
+  client: StoredClient;
+  secret?: string;
+}
+
+/** The constraint that keeps default_resource pointing at a registered API resource. */
+const DEFAULT_RESOURCE_FKEY = 'clients_default_resource_fkey';
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly clients: ClientsRepository,
+    private readonly clock: Clock,
+    private readonly changes: ChangePublisher,
+    @Inject(REGISTRY_SETTINGS) private readonly settings: RegistrySettings,
+  ) {}
+
+  async get(request: GetClientRequest): Promise<GetClientResponse> {
+    const clientId = readClientId(request);
+    const client = await this.clients.findById(this.db.manager, clientId);
+    if (!client) return null;
+    const secrets = await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now());
+    return toClientRecord(client, secrets);
+  }
+
+  /**
+   * client_secret_basic / client_secret_post. Every failure (unknown client, disabled client,
+   * wrong secret, a client that has no secret) is the same invalid_client, so the answer tells an
+   * attacker nothing about which client ids exist.
+   */
+  async authenticate(request: AuthenticateClientRequest): Promise<AuthenticateClientResponse> {
+    const { client_id: clientId, client_secret: secret } = fieldsOf(request);
+    if (typeof clientId !== 'string' || typeof secret !== 'string') throw new InvalidClient();
+    const client = await this.clients.findById(this.db.manager, clientId);
+    const secrets = client
+      ? await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now())
+      : [];
+    const matched = secretMatchesAny(
+      sha256Base64Url(secret),
+      secrets.map((s) => s.hash),
+    );
+    if (
+      !client ||
+      client.disabled ||
+      !usesClientSecret(client.metadata.token_endpoint_auth_method) ||
+      !matched
+    ) {
+      throw new InvalidClient();
+    }
+    return toClientView(client);
+  }
+
+  async create(request: CreateClientRequest): Promise<CreateClientResponse> {
+    const input = fieldsOf(request);
+    const metadata = validateClientMetadata(input.metadata);
+    checkAdminScope(metadata);
+    const clientId = input.client_id == null ? newClientId() : readChosenClientId(input.client_id);
+    const written = await this.db.run((em) =>
+      this.insertClient(em, {
+        clientId,
+        metadata,
+        registrationAccessTokenHash: null,
+        now: this.clock.now(),
+      }),
+    );
+    await this.changes.clientChanged({ client_id: clientId, change: 'created' });
+    return withSecret(toClientView(written.client), written.secret);
+  }
+
+  async list(request: ListClientsRequest): Promise<ListClientsResponse> {
+    const { limit, afterSeq } = readPageRequest(request);
+    const rows = await this.clients.page(this.db.manager, afterSeq, limit + 1);
+    return toPage(rows, limit, toClientView);
+  }
+
+  /** JSON merge patch of the metadata, plus `disabled`; the result is validated as a whole. */
+  async update(request: UpdateClientRequest): Promise<UpdateClientResponse> {
+    const clientId = readClientId(request);
+    this.checkNotConfigured(clientId);
+    const patch = request.patch;
+    if (!isObject(patch)) throw new InvalidClientMetadata('patch must be a JSON object');
+    const { disabled: disabledPatch, ...metadataPatch } = patch;
+    const disabled = readDisabled(disabledPatch);
+    const now = this.clock.now();
+    const written = await this.db.run(async (em) => {
+      const current = await this.clients.lockById(em, clientId);
+      if (!current) throw new NotFound('client not found');
+      const metadata = validateClientMetadata(metadataPatch, { existing: current.metadata });
+      checkAdminScope(metadata);
+      return this.replaceMetadata(em, current, metadata, now, disabled);
+    });
+    await this.changes.clientChanged({ client_id: clientId, change: 'updated' });
+    return withSecret(toClientView(written.client), written.secret);
+  }
+
+  async delete(request: DeleteClientRequest): Promise<null> {
+    const clientId = readClientId(request);
+    this.checkNotConfigured(clientId);
+    const deleted = await this.db.run((em) => this.clients.delete(em, clientId));
+    if (!deleted) throw new NotFound('client not found');
+    await this.changes.clientChanged({ client_id: clientId, change: 'deleted' });
+    return null;
+  }
+
+  /**
+   * A new secret, shown once. The old ones keep working for the grace period (0: they stop at
+   * once), so a deployment can roll out the new secret without an outage.
+   */
+  async rotateSecret(request: RotateSecretRequest): Promise<RotateSecretResponse> {
+    const clientId = readClientId(request);
+    const graceSeconds = readGracePeriod(request.grace_period_seconds);
+    this.checkNotConfigured(clientId);
+    const now = this.clock.now();
+    const written = await this.db.run(async (em) => {
+      const current = await this.clients.lockById(em, clientId);
+      if (!current) throw new NotFound('client not found');
+      if (!usesClientSecret(current.metadata.token_endpoint_auth_method)) {
+        throw new InvalidRequest('the client does not authenticate with a client secret');
+      }
+      if (graceSeconds === 0) await this.clients.deleteSecrets(em, clientId);
+      else await this.clients.expireSecrets(em, clientId, addSeconds(now, graceSeconds));
+      const secret = randomToken();
+      await this.clients.addSecret(em, clientId, sha256Base64Url(secret), now);
+      await this.clients.update(em, clientId, { updatedAt: now });
+      await this.clients.pruneExpiredSecrets(em, now);
+      return { client: { ...current, updatedAt: now }, secret };
+    });
+    await this.changes.clientChanged({ client_id: clientId, change: 'secret_rotated' });
+    return { client: toClientView(written.client), client_secret: written.secret };
+  }
+
+  /**
+   * Inserts a client inside the caller's transaction and gives it a secret if its auth method uses
+   * one. Shared by the admin API and dynamic registration.
+   */
+  async insertClient(em: EntityManager, input: NewClientInput): Promise<WrittenClient> {
+    const client: StoredClient = {
+      clientId: input.clientId,
+      metadata: input.metadata,
+      disabled: false,
+      registrationAccessTokenHash: input.registrationAccessTokenHash,
+      clientIdIssuedAt: epochSeconds(input.now),
+      createdAt: input.now,
+      updatedAt: input.now,
+    };
+    const inserted = await this.clients
+      .insertIfAbsent(em, client)
+      .catch((err: unknown) => Promise.reject(translateClientConstraint(err)));
+    if (!inserted) throw new Conflict('client_id is already registered');
+    const secret = usesClientSecret(client.metadata.token_endpoint_auth_method)
+      ? await this.addNewSecret(em, client.clientId, input.now)
+      : undefined;
+    return { client, secret };
+  }
+
+  /**
+   * Stores validated metadata (an admin merge patch or an RFC 7592 replacement) in the caller's
+   * transaction. Moving to a method without a secret deletes the secrets; moving from one to a
+   * secret method generates the client's first secret.
+   */
+  async replaceMetadata(
+    em: EntityManager,
+    current: StoredClient,
+    metadata: ClientMetadata,
+    now: Date,
+    disabled = current.disabled,
+  ): Promise<WrittenClient> {
+    const hadSecret = usesClientSecret(current.metadata.token_endpoint_auth_method);
+    const needsSecret = usesClientSecret(metadata.token_endpoint_auth_method);
+    if (hadSecret && !needsSecret) await this.clients.deleteSecrets(em, current.clientId);
+    const secret =
+      needsSecret && !hadSecret ? await this.addNewSecret(em, current.clientId, now) : undefined;
+    await this.clients
+      .update(em, current.clientId, { metadata, disabled, updatedAt: now })
+      .catch((err: unknown) => Promise.reject(translateClientConstraint(err)));
+    return { client: { ...current, metadata, disabled, updatedAt: now }, secret };
+  }
+
+  /**
+   * The ADMIN_CLIENT_ID client is kept as configured by the admin bootstrap at every start; an API
+   * change would be undone at the next start or lock the operator out until then.
+   */
+  private checkNotConfigured(clientId: string): void {
+    if (clientId === this.settings.adminClient?.id) {
+      throw new Conflict(
+        'this client is managed by the ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET settings',
+      );
+    }
+  }
+
+  private async addNewSecret(em: EntityManager, clientId: string, now: Date): Promise<string> {
+    const secret = randomToken();
+    await this.clients.addSecret(em, clientId, sha256Base64Url(secret), now);
+    return secret;
+  }
+}
+
+function translateClientConstraint(err: unknown): unknown {
+  return violatedConstraint(err) === DEFAULT_RESOURCE_FKEY
+    ? new InvalidClientMetadata('default_resource is not a registered API resource')
+    : err;
+}
+
+function withSecret(client: ClientView, secret: string | undefined) {
+  return secret === undefined ? { client } : { client, client_secret: secret };
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}

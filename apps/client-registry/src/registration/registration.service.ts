@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  CreateInitialAccessTokenRequest,
+  CreateInitialAccessTokenResponse,
+  ManageRegistrationRequest,
+  ManageRegistrationResponse,
+  RegisterClientRequest,
+  RegisterClientResponse,
+} from '@latchkey/contracts';
+import {
+  constantTimeEqual,
+  InvalidToken,
+  randomToken,
+  sha256Base64Url,
+  validateClientMetadata,
+} from '@latchkey/oauth';
+import type { EntityManager } from 'typeorm';
+import { fieldsOf, newClientId } from '../clients/client-rules';
+import { type StoredClient, toClientView } from '../clients/client-view';
+import { ClientsRepository } from '../clients/clients.repository';
+import { ClientsService, type WrittenClient } from '../clients/clients.service';
+import { ChangePublisher } from '../shared/change-publisher';
+import { Clock } from '../shared/clock';
+import { TransactionRunner } from '../shared/transaction-runner';
+import { InitialAccessTokensRepository } from './initial-access-tokens.repository';
+import {
+  checkClientIdUnchanged,
+  checkSelfRegisteredMetadata,
+  readIatLifetime,
+  readIatMaxUses,
+  readManageAction,
+} from './registration-rules';
+
+/** Compared against when a client has no registration access token, so the work is the same. */
+const NO_TOKEN_HASH = 'x'.repeat(43);
+
+/** RFC 7591 dynamic registration with initial access tokens, and RFC 7592 management. */
+@Injectable()
+export class RegistrationService {
+  constructor(
+    private readonly db: TransactionRunner,
+    private readonly tokens: InitialAccessTokensRepository,
+    private readonly clientsRepository: ClientsRepository,
+    private readonly clients: ClientsService,
+    private readonly clock: Clock,
+    private readonly changes: ChangePublisher,
+  ) {}
+
+  async createInitialAccessToken(
+    request: CreateInitialAccessTokenRequest,
+  ): Promise<CreateInitialAccessTokenResponse> {
+    const input = fieldsOf(request);
+    const lifetime = readIatLifetime(input.expires_in);
+    const maxUses = readIatMaxUses(input.max_uses);
+    const now = this.clock.now();
+    const token = randomToken();
+    const expiresAt = new Date(now.getTime() + lifetime * 1000);
+    await this.db.run(async (em) => {
+      await this.tokens.prune(em, now);
+      await this.tokens.insert(em, {
+        tokenHash: sha256Base64Url(token),
+        maxUses,
+        uses: 0,
+        expiresAt,
+        createdAt: now,
+      });
+    });
+    return { initial_access_token: token, expires_at: expiresAt.toISOString(), max_uses: maxUses };
+  }
+
+  /**
+   * One use of the initial access token and the new client commit together: a registration that
+   * fails (bad metadata) does not use the token up.
+   */
+  async register(request: RegisterClientRequest): Promise<RegisterClientResponse> {
+    const input = fieldsOf(request);
+    const token = input.initial_access_token;
+    if (typeof token !== 'string' || token === '') throw invalidInitialAccessToken();
+    const now = this.clock.now();
+    const registrationAccessToken = randomToken();
+    const written = await this.db.run(async (em) => {
+      if (!(await this.tokens.consume(em, sha256Base64Url(token), now))) {
+        throw invalidInitialAccessToken();
+      }
+      const metadata = validateClientMetadata(input.metadata);
+      checkSelfRegisteredMetadata(metadata);
+      return this.clients.insertClient(em, {
+        clientId: newClientId(),
+        metadata,
+        registrationAccessTokenHash: sha256Base64Url(registrationAccessToken),
+        now,
+      });
+    });
+    await this.changes.clientChanged({ client_id: written.client.clientId, change: 'created' });
+    return {
+      ...withSecret(written),
+      registration_access_token: registrationAccessToken,
+    };
+  }
+
+  /**
+   * RFC 7592 read / update / delete, authorised by the client's registration access token. An
+   * update replaces the metadata (§2.2) and keeps the same registration access token (§3 allows
+   * either; the client then needs no new one).
+   */
+  async manage(request: ManageRegistrationRequest): Promise<ManageRegistrationResponse> {
+    const input = fieldsOf(request);
+    const { client_id: clientId, registration_access_token: token } = input;
+    if (typeof clientId !== 'string' || typeof token !== 'string') {
+      throw invalidRegistrationAccessToken();
+    }
+    const action = readManageAction(input.action);
+    if (action === 'read') {
+      const client = await this.clientsRepository.findById(this.db.manager, clientId);
+      return { client: toClientView(checkRegistrationAccessToken(client, token)) };
+    }
+    if (action === 'delete') {
+      await this.db.run(async (em) => {
+        checkRegistrationAccessToken(await this.clientsRepository.lockById(em, clientId), token);
+        await this.clientsRepository.delete(em, clientId);
+      });
+      await this.changes.clientChanged({ client_id: clientId, change: 'deleted' });
+      return null;
+    }
+    const written = await this.db.run((em) =>
+      this.replaceRegisteredMetadata(em, clientId, token, input.metadata),
+    );
+    await this.changes.clientChanged({ client_id: clientId, change: 'updated' });
+    return withSecret(written);
+  }
+
+  private async replaceRegisteredMetadata(
+    em: EntityManager,
+    clientId: string,
+    token: string,
+    input: unknown,
+  ): Promise<WrittenClient> {
+    const current = checkRegistrationAccessToken(
+      await this.clientsRepository.lockById(em, clientId),
+      token,
+    );
+    checkClientIdUnchanged(input, clientId);
+    const metadata = validateClientMetadata(input);
+    checkSelfRegisteredMetadata(metadata);
+    return this.clients.replaceMetadata(em, current, metadata, this.clock.now());
+  }
+}
+
+/**
+ * The presented token against the client's stored hash, in constant time and with one answer for
+ * every failure: unknown client, a client registered by an admin (it has no token), a disabled
+ * client, a wrong token.
+ */
+function checkRegistrationAccessToken<T extends StoredClient>(client: T | null, token: string): T {
+  const stored = client?.registrationAccessTokenHash ?? NO_TOKEN_HASH;
+  const matches = constantTimeEqual(sha256Base64Url(token), stored);
+  if (!client || client.registrationAccessTokenHash === null || client.disabled || !matches) {
+    throw invalidRegistrationAccessToken();
+  }
+  return client;
+}
+
+function invalidInitialAccessToken(): InvalidToken {
+  return new InvalidToken('the initial access token is invalid, expired or used up');
+}
+
+function invalidRegistrationAccessToken(): InvalidToken {
+  return new InvalidToken('the registration access token is invalid');
+}
+
+function withSecret(written: WrittenClient) {
+  const client = toClientView(written.client);
+  return written.secret === undefined ? { client } : { client, client_secret: written.secret };
+}

@@ -1,0 +1,144 @@
+/**
+ * Validation of API resources from the admin API. Errors are invalid_request naming the field;
+ * descriptions never echo the input (it could break the error_description charset).
+ */
+import {
+  InvalidRequest,
+  isValidScopeToken,
+  LIFETIME_BOUNDS,
+  OIDC_SCOPES,
+  resourceIndicatorProblem,
+} from '@latchkey/oauth';
+import { ADMIN_SCOPE } from '../clients/client-rules';
+
+/**
+ * Scopes a resource may not define: the OIDC scopes belong to the OpenID provider itself (they
+ * shape id_tokens and userinfo), and `admin` is the admin API's, granted only to admin clients.
+ */
+export const RESERVED_SCOPES: ReadonlySet<string> = new Set([...OIDC_SCOPES, ADMIN_SCOPE]);
+
+export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
+export const MAX_RESOURCE_NAME_LENGTH = 200;
+export const MAX_RESOURCE_SCOPES = 200;
+
+export interface ResourceInput {
+  identifier: string;
+  name: string;
+  scopes: string[];
+  access_token_lifetime: number;
+}
+
+type Fields = Record<string, unknown>;
+
+/** A new resource. `issuer` is not allowed as an identifier: that audience means userinfo. */
+export function validateResource(input: unknown, issuer: string): ResourceInput {
+  if (!isObject(input)) throw new InvalidRequest('resource must be a JSON object');
+  return readResource(copy(input), issuer);
+}
+
+/**
+ * A JSON merge patch (RFC 7396) over a stored resource, validated as a whole. The identifier is
+ * the `aud` of tokens already issued and may not change.
+ */
+export function validateResourcePatch(existing: ResourceInput, patch: unknown): ResourceInput {
+  if (!isObject(patch)) throw new InvalidRequest('patch must be a JSON object');
+  if (
+    Object.hasOwn(patch, 'identifier') &&
+    patch.identifier !== null &&
+    patch.identifier !== existing.identifier
+  ) {
+    throw new InvalidRequest('identifier cannot be changed');
+  }
+  const fields = copy(existing as unknown as Fields);
+  for (const key of Object.keys(patch)) fields[key] = patch[key];
+  fields.identifier = existing.identifier;
+  // The stored identifier passed the issuer check when it was created.
+  return readResource(fields, undefined);
+}
+
+function readResource(fields: Fields, issuer: string | undefined): ResourceInput {
+  return {
+    identifier: readIdentifier(fields, issuer),
+    name: readName(fields),
+    scopes: readScopes(fields),
+    access_token_lifetime: readLifetime(fields),
+  };
+}
+
+function readIdentifier(fields: Fields, issuer: string | undefined): string {
+  const identifier = field(fields, 'identifier');
+  if (identifier === undefined) throw new InvalidRequest('identifier is required');
+  if (typeof identifier !== 'string') throw new InvalidRequest('identifier must be a string');
+  const problem = resourceIndicatorProblem(identifier);
+  if (problem) throw new InvalidRequest(`identifier ${problem}`);
+  if (issuer !== undefined && identifier.replace(/\/+$/, '') === issuer.replace(/\/+$/, '')) {
+    throw new InvalidRequest('identifier must not be the issuer');
+  }
+  return identifier;
+}
+
+function readName(fields: Fields): string {
+  const raw = field(fields, 'name');
+  if (raw === undefined) throw new InvalidRequest('name is required');
+  if (typeof raw !== 'string') throw new InvalidRequest('name must be a string');
+  const name = raw.trim();
+  if (name === '') throw new InvalidRequest('name must not be empty');
+  if (name.length > MAX_RESOURCE_NAME_LENGTH) {
+    throw new InvalidRequest(`name must be at most ${MAX_RESOURCE_NAME_LENGTH} characters`);
+  }
+  // Shown on consent pages, like client_name.
+  if (/\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u.test(name)) {
+    throw new InvalidRequest('name must not contain control or bidi characters');
+  }
+  return name;
+}
+
+function readScopes(fields: Fields): string[] {
+  const scopes = field(fields, 'scopes');
+  if (scopes === undefined) return [];
+  if (!Array.isArray(scopes)) throw new InvalidRequest('scopes must be an array of scope tokens');
+  if (scopes.length > MAX_RESOURCE_SCOPES) {
+    throw new InvalidRequest(`scopes must have at most ${MAX_RESOURCE_SCOPES} entries`);
+  }
+  const seen = new Set<string>();
+  scopes.forEach((scope: unknown, index: number) => {
+    if (!isValidScopeToken(scope)) {
+      throw new InvalidRequest(
+        `scopes[${index}] must be a scope token (characters %x21 / %x23-5B / %x5D-7E)`,
+      );
+    }
+    if (RESERVED_SCOPES.has(scope)) {
+      throw new InvalidRequest(`scopes[${index}] is the reserved scope ${scope}`);
+    }
+    if (seen.has(scope)) throw new InvalidRequest(`scopes[${index}] repeats ${scope}`);
+    seen.add(scope);
+  });
+  return [...seen];
+}
+
+function readLifetime(fields: Fields): number {
+  const value = field(fields, 'access_token_lifetime');
+  if (value === undefined) return DEFAULT_ACCESS_TOKEN_LIFETIME;
+  const { min, max } = LIFETIME_BOUNDS.access_token_lifetime;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidRequest(
+      `access_token_lifetime must be an integer between ${min} and ${max} seconds`,
+    );
+  }
+  return value;
+}
+
+/** An own field; `null` counts as absent (and, in a patch, as a reset to the default). */
+function field(fields: Fields, name: string): unknown {
+  const value = Object.hasOwn(fields, name) ? fields[name] : undefined;
+  return value === null ? undefined : value;
+}
+
+/** A prototype-less copy, so `__proto__` in untrusted JSON is a plain key. */
+function copy(input: Fields): Fields {
+  return Object.assign(Object.create(null) as Fields, input);
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
