@@ -30,13 +30,12 @@ export class SigningKeysRepository {
   async insertActiveIfNone(
     key: Omit<SigningKeyEntity, 'createdAt' | 'publishUntil'>,
   ): Promise<boolean> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .insert()
-      .values({ ...key, publishUntil: null })
-      .orIgnore()
-      .execute();
     // ON CONFLICT DO NOTHING returns no row when another replica's key is already active.
-    return Array.isArray(result.raw) && result.raw.length > 0;
+    const rows: unknown[] = await this.repo.query(
+      `INSERT INTO "token"."signing_keys" ("kid", "alg", "status", "public_jwk", "private_jwk_sealed")
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING "kid"`,
+      [key.kid, key.alg, key.status, JSON.stringify(key.publicJwk), key.privateJwkSealed],
+    );
+    return rows.length > 0;
   }
 }
