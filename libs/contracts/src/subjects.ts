@@ -7,6 +7,15 @@ export const TokenSubjects = {
   Jwks: 'token.jwks',
   /** The token endpoint (RFC 6749 §3.2): client authentication and every grant type. */
   Request: 'token.request',
+  /** Mint an authorization code after login and consent (stored 60 s, single use). */
+  IssueCode: 'token.code.issue',
+  /**
+   * Check an access token for a resource endpoint of the platform (userinfo): signature, expiry,
+   * and that its grant is still active.
+   */
+  ValidateAccessToken: 'token.access_token.validate',
+  /** Revoke every grant (and so every refresh token) of a user, e.g. when the user is disabled. */
+  RevokeUserGrants: 'token.grants.revoke_user',
 } as const;
 
 export const ClientSubjects = {

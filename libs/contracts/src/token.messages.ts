@@ -29,3 +29,58 @@ export interface TokenResponse {
   refresh_token?: string;
   id_token?: string;
 }
+
+/**
+ * Everything an authorization code is bound to (RFC 6749 §4.1.2, OIDC Core §3.1.2.5): the token
+ * service stores it for 60 s and hands it back, once, to the client that proves the same binding.
+ */
+export interface IssueCodeRequest {
+  client_id: string;
+  redirect_uri: string;
+  /** Granted scopes, space-delimited. */
+  scope: string;
+  /** PKCE (RFC 7636), S256 only. */
+  code_challenge?: string;
+  code_challenge_method?: 'S256';
+  nonce?: string;
+  /** The user. */
+  sub: string;
+  /** Seconds since the epoch when the user authenticated. */
+  auth_time: number;
+  /** SSO session id (id_token `sid`). */
+  sid: string;
+  amr?: string[];
+  acr?: string;
+  /** RFC 8707 resource requested at the authorization endpoint, if any. */
+  resource?: string;
+}
+export interface IssueCodeResponse {
+  code: string;
+  /** Seconds until the code expires. */
+  expires_in: number;
+}
+
+export interface ValidateAccessTokenRequest {
+  token: string;
+}
+export type ValidateAccessTokenResponse =
+  | { active: false }
+  | {
+      active: true;
+      sub: string;
+      client_id: string;
+      scope: string;
+      aud: string[];
+      exp: number;
+      iat: number;
+      jti: string;
+      /** The grant the token was issued from (absent for client_credentials). */
+      grant_id?: string;
+    };
+
+export interface RevokeUserGrantsRequest {
+  sub: string;
+}
+export interface RevokeUserGrantsResponse {
+  revoked: number;
+}
