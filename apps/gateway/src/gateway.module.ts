@@ -4,11 +4,14 @@ import { Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
 import { PersistenceModule } from '@latchkey/persistence';
-import { GATEWAY_PERSISTENCE } from './gateway.persistence';
+import { AdminModule } from './admin/admin.module';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
-import { DiscoveryService } from './well-known/discovery.service';
-import { JwksService } from './well-known/jwks.service';
-import { WellKnownController } from './well-known/well-known.controller';
+import { GATEWAY_PERSISTENCE } from './gateway.persistence';
+import { IssuerModule } from './issuer.module';
+import { OpenApiModule } from './openapi/openapi.module';
+import { RegistrationModule } from './registration/registration.module';
+import { TokenEndpointModule } from './token/token-endpoint.module';
+import { WellKnownModule } from './well-known/well-known.module';
 
 /** The HTTP edge: every URL under the issuer. */
 @Module({})
@@ -19,11 +22,14 @@ export class GatewayModule {
       imports: [
         ...platformImports(Services.Gateway, config),
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
+        IssuerModule.forRoot(config.issuer),
+        WellKnownModule,
+        TokenEndpointModule,
+        AdminModule,
+        RegistrationModule,
+        OpenApiModule,
       ],
-      controllers: [WellKnownController],
       providers: [
-        { provide: DiscoveryService, useValue: new DiscoveryService(config.issuer) },
-        JwksService,
         databaseReadiness(),
         busReadiness(),
         { provide: APP_FILTER, useValue: new HttpExceptionFilter(config.issuer) },

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { OAuthError, ServerError, TemporarilyUnavailable } from '@latchkey/oauth';
 import type { Response } from 'express';
+import { MethodNotAllowed, MissingBearerToken } from './edge-errors';
 
 /** RFC 6749 codes for the framework's own HTTP errors (unknown route, bad JSON, body too large). */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -22,7 +23,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 /**
  * The one place errors become HTTP responses at the edge. OAuth errors render as RFC 6749 §5.2
  * JSON; anything unexpected becomes a generic `server_error` (detail to the log only), and a
- * backend outage a generic 503.
+ * backend outage a generic 503. Authentication failures carry their challenge: Basic for
+ * `invalid_client` (RFC 6749 §5.2), Bearer for `invalid_token` / `insufficient_scope` (RFC 6750 §3).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
@@ -34,12 +36,31 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = host.switchToHttp().getResponse<Response>();
     const error = this.toOAuthError(exception);
     if (res.headersSent) return;
+    // Errors can carry what a request was refused for; no cache may keep them (RFC 6749 §5.1).
     res.setHeader('Cache-Control', 'no-store');
-    if (error.status === 401 && error.error === 'invalid_client') {
-      res.setHeader('WWW-Authenticate', `Basic realm="${this.issuer}"`);
-    }
+    res.setHeader('Pragma', 'no-cache');
+    const challenge = this.challengeFor(error);
+    if (challenge) res.setHeader('WWW-Authenticate', challenge);
+    if (error instanceof MethodNotAllowed) res.setHeader('Allow', error.allowed.join(', '));
     if (error.status === 503) res.setHeader('Retry-After', '5');
     res.status(error.status).json(error.toJSON());
+  }
+
+  private challengeFor(error: OAuthError): string | undefined {
+    const realm = `realm=${quoted(this.issuer)}`;
+    if (error.status === 401 && error.error === 'invalid_client') return `Basic ${realm}`;
+    // RFC 6750 §3.1: a request that sent no Bearer credentials gets a challenge without an error.
+    if (error instanceof MissingBearerToken) return `Bearer ${realm}`;
+    if (
+      (error.status === 401 && error.error === 'invalid_token') ||
+      (error.status === 403 && error.error === 'insufficient_scope')
+    ) {
+      const description = error.description
+        ? `, error_description=${quoted(error.description)}`
+        : '';
+      return `Bearer ${realm}, error=${quoted(error.error)}${description}`;
+    }
+    return undefined;
   }
 
   private toOAuthError(exception: unknown): OAuthError {
@@ -79,6 +100,15 @@ const UNAVAILABLE_CODES = new Set([
 function isBackendUnavailable(exception: unknown): boolean {
   const code = (exception as { code?: unknown } | null)?.code;
   return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
+}
+
+/**
+ * An auth-param value as a quoted-string. RFC 6750 §3 allows only %x20-21 / %x23-5B / %x5D-7E in
+ * error and error_description, so anything else (quotes, backslashes, control characters,
+ * non-ASCII) is dropped rather than escaped: the header can never be broken out of.
+ */
+function quoted(value: string): string {
+  return `"${value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '')}"`;
 }
 
 function describe(value: unknown): string {

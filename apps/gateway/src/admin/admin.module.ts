@@ -1,0 +1,26 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
+import { AdminClientsController } from './clients.controller';
+import { AdminClientsService } from './clients.service';
+import { AdminInitialAccessTokensController } from './initial-access-tokens.controller';
+import { AdminResourcesController } from './resources.controller';
+import { AdminResourcesService } from './resources.service';
+
+/** The admin REST API (DESIGN §4) under /admin, for access tokens with the admin scope. */
+@Module({
+  imports: [AuthModule],
+  controllers: [
+    AdminClientsController,
+    AdminResourcesController,
+    AdminInitialAccessTokensController,
+  ],
+  providers: [AdminClientsService, AdminResourcesService],
+})
+export class AdminModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(MergePatchJsonMiddleware)
+      .forRoutes({ path: 'admin/*path', method: RequestMethod.PATCH });
+  }
+}

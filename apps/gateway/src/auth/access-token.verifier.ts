@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwksResponse, SIGNING_ALGORITHMS } from '@latchkey/contracts';
+import { InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
+import {
+  createLocalJWKSet,
+  errors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
+import { ISSUER } from '../issuer.module';
+import { JwksService } from '../well-known/jwks.service';
+
+/** What the gateway's own APIs learn from a verified RFC 9068 access token. */
+export interface AccessTokenClaims {
+  sub: string;
+  client_id: string;
+  scopes: ReadonlySet<string>;
+  jti: string;
+  exp: number;
+}
+
+/** Tolerated clock difference between the token service and this replica, in seconds. */
+export const ACCESS_TOKEN_CLOCK_TOLERANCE_S = 5;
+
+/**
+ * Verifies RFC 9068 JWT access tokens addressed to the platform itself (`aud` includes the
+ * issuer: the admin API, later userinfo), locally against the cached JWKS: no bus round trip per
+ * request. A token naming a key the cache does not know triggers one JWKS refresh (a key rotated
+ * in since the set was cached); JwksService rate-limits those refreshes.
+ */
+@Injectable()
+export class AccessTokenVerifier {
+  private keySet?: { jwks: JwksResponse; getKey: JWTVerifyGetKey };
+
+  constructor(
+    private readonly jwks: JwksService,
+    @Inject(ISSUER) private readonly issuer: string,
+  ) {}
+
+  async verify(token: string): Promise<AccessTokenClaims> {
+    let payload: JWTPayload;
+    try {
+      payload = await this.verifyWith(await this.jwks.get(), token);
+    } catch (err) {
+      if (!isNoMatchingKey(err)) throw toInvalidToken(err);
+      try {
+        payload = await this.verifyWith(await this.jwks.refresh(), token);
+      } catch (retryErr) {
+        throw toInvalidToken(retryErr);
+      }
+    }
+    return readClaims(payload);
+  }
+
+  private async verifyWith(jwks: JwksResponse, token: string): Promise<JWTPayload> {
+    if (this.keySet?.jwks !== jwks) this.keySet = { jwks, getKey: createLocalJWKSet(jwks) };
+    const { payload } = await jwtVerify(token, this.keySet.getKey, this.options());
+    return payload;
+  }
+
+  private options(): JWTVerifyOptions {
+    return {
+      issuer: this.issuer,
+      audience: this.issuer,
+      // RFC 9068 §4: the typ header tells an access token from an id_token signed by the same keys.
+      typ: 'at+jwt',
+      algorithms: [...SIGNING_ALGORITHMS],
+      // RFC 9068 §2.2: required claims (iss and aud are checked above).
+      requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
+      clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_S,
+    };
+  }
+}
+
+function isNoMatchingKey(err: unknown): boolean {
+  return err instanceof errors.JOSEError && err.code === 'ERR_JWKS_NO_MATCHING_KEY';
+}
+
+/**
+ * jose's failures become invalid_token with a short reason; an OAuthError (the JWKS could not be
+ * fetched: 503) and anything unexpected pass through untouched.
+ */
+function toInvalidToken(err: unknown): unknown {
+  if (err instanceof OAuthError || !(err instanceof errors.JOSEError)) return err;
+  switch (err.code) {
+    case 'ERR_JWT_EXPIRED':
+      return new InvalidToken('the access token has expired');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      // jose names the claim or header (iss, aud, typ, nbf, ...): fixed ASCII, safe to show.
+      return new InvalidToken(
+        `the access token's ${(err as errors.JWTClaimValidationFailed).claim} is not valid here`,
+      );
+    default:
+      return new InvalidToken('the access token is not valid');
+  }
+}
+
+/** RFC 9068 §2.2 claim types; `scope` is a space-delimited string (RFC 8693 §4.2). */
+function readClaims(payload: JWTPayload): AccessTokenClaims {
+  const { sub, client_id, jti, exp, scope } = payload;
+  if (typeof sub !== 'string' || typeof client_id !== 'string' || typeof jti !== 'string') {
+    throw new InvalidToken('the access token is not valid');
+  }
+  if (typeof exp !== 'number') throw new InvalidToken('the access token is not valid');
+  return { sub, client_id, jti, exp, scopes: readScopes(scope) };
+}
+
+function readScopes(scope: unknown): ReadonlySet<string> {
+  if (scope === undefined) return new Set();
+  if (typeof scope !== 'string') throw new InvalidToken('the access token scope is malformed');
+  try {
+    return parseScope(scope);
+  } catch {
+    throw new InvalidToken('the access token scope is malformed');
+  }
+}

@@ -1,0 +1,7 @@
+import { Module } from '@nestjs/common';
+import { RegistrationController } from './registration.controller';
+import { RegistrationService } from './registration.service';
+
+/** `/register`: RFC 7591 dynamic client registration and RFC 7592 management. */
+@Module({ controllers: [RegistrationController], providers: [RegistrationService] })
+export class RegistrationModule {}

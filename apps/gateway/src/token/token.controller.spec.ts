@@ -1,0 +1,172 @@
+import type { INestApplication } from '@nestjs/common';
+import { TokenSubjects, type TokenRequest, type TokenResponse } from '@latchkey/contracts';
+import { InvalidClient, InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
+import request from 'supertest';
+import { TEST_ISSUER } from '../fixtures/access-token.fixture';
+import { FakeBus } from '../fixtures/fake-bus.fixture';
+import { startHttpApp } from '../fixtures/http-app.fixture';
+import { TokenEndpointService } from './token-endpoint.service';
+import { TokenController } from './token.controller';
+
+const ISSUED: TokenResponse = {
+  access_token: 'eyJ.access.token',
+  token_type: 'Bearer',
+  expires_in: 3600,
+  scope: 'reports:read',
+};
+
+describe('TokenController (POST /token)', () => {
+  let bus: FakeBus;
+  let app: INestApplication;
+  let answer: () => unknown;
+
+  beforeAll(async () => {
+    bus = new FakeBus().on(TokenSubjects.Request, () => answer());
+    app = await startHttpApp(
+      { controllers: [TokenController], providers: [TokenEndpointService] },
+      bus,
+    );
+  });
+
+  beforeEach(() => {
+    bus.requests.length = 0;
+    answer = () => ISSUED;
+  });
+
+  afterAll(() => app.close());
+
+  const sent = () => bus.requestsFor(TokenSubjects.Request) as TokenRequest[];
+
+  it('hands the form, the Authorization header, the address and user agent to the token service', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/token')
+      .set('Authorization', 'Basic Y2xpZW50OnNlY3JldA==')
+      .set('User-Agent', 'test-agent/1.0')
+      .type('form')
+      .send('grant_type=client_credentials&scope=reports%3Aread');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(ISSUED);
+    expect(sent()).toEqual([
+      {
+        params: { grant_type: 'client_credentials', scope: 'reports:read' },
+        authorization: 'Basic Y2xpZW50OnNlY3JldA==',
+        ip: expect.stringMatching(/127\.0\.0\.1$/),
+        user_agent: 'test-agent/1.0',
+      },
+    ]);
+  });
+
+  it('answers with Cache-Control: no-store and Pragma: no-cache (RFC 6749 §5.1)', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/token')
+      .type('form')
+      .send('grant_type=client_credentials');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.pragma).toBe('no-cache');
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+  });
+
+  it('keeps a repeated parameter as a list so the token service can refuse it', async () => {
+    await request(app.getHttpServer())
+      .post('/token')
+      .type('form')
+      .send('grant_type=client_credentials&scope=a&scope=b&grant_type=client_credentials');
+    expect(sent()[0]!.params).toEqual({
+      grant_type: ['client_credentials', 'client_credentials'],
+      scope: ['a', 'b'],
+    });
+  });
+
+  it('does not read name[key] parameters as objects (no qs-style parsing)', async () => {
+    await request(app.getHttpServer()).post('/token').type('form').send('a[b]=c&t[]=1');
+    expect(sent()[0]!.params).toEqual({ 'a[b]': 'c', 't[]': '1' });
+  });
+
+  it('accepts a charset parameter on the media type', async () => {
+    const res = await request(app.getHttpServer())
+      .post('/token')
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=UTF-8')
+      .send('grant_type=client_credentials');
+    expect(res.status).toBe(200);
+  });
+
+  it('leaves out what the request did not carry', async () => {
+    await request(app.getHttpServer())
+      .post('/token')
+      .unset('User-Agent')
+      .type('form')
+      .send('grant_type=client_credentials');
+    expect(sent()[0]).not.toHaveProperty('authorization');
+    expect(sent()[0]).not.toHaveProperty('user_agent');
+  });
+
+  it.each([
+    ['JSON', 'application/json', '{"grant_type":"client_credentials"}'],
+    ['plain text', 'text/plain', 'grant_type=client_credentials'],
+    ['multipart', 'multipart/form-data; boundary=x', '--x--'],
+  ])(
+    'refuses a %s body with 400 invalid_request, before the token service',
+    async (_what, type, body) => {
+      const res = await request(app.getHttpServer())
+        .post('/token')
+        .set('Content-Type', type)
+        .send(body);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.body.error_description).toMatch(/application\/x-www-form-urlencoded/);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(res.headers.pragma).toBe('no-cache');
+      expect(sent()).toHaveLength(0);
+    },
+  );
+
+  it('refuses a request without a body', async () => {
+    const res = await request(app.getHttpServer()).post('/token');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(sent()).toHaveLength(0);
+  });
+
+  it("passes the token service's errors through, never cached", async () => {
+    answer = () => {
+      throw new InvalidGrant('the grant is not valid');
+    };
+    const res = await request(app.getHttpServer()).post('/token').type('form').send('grant_type=x');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({
+      error: 'invalid_grant',
+      error_description: 'the grant is not valid',
+    });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers.pragma).toBe('no-cache');
+  });
+
+  it('answers invalid_client with 401 and the Basic challenge', async () => {
+    answer = () => {
+      throw new InvalidClient();
+    };
+    const res = await request(app.getHttpServer()).post('/token').type('form').send('grant_type=x');
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe(`Basic realm="${TEST_ISSUER}"`);
+  });
+
+  it('answers 503 when the token service cannot be reached', async () => {
+    answer = () => {
+      throw new TemporarilyUnavailable();
+    };
+    const res = await request(app.getHttpServer()).post('/token').type('form').send('grant_type=x');
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('temporarily_unavailable');
+  });
+
+  it.each(['get', 'put', 'delete', 'patch'] as const)(
+    'answers %s with 405 invalid_request and Allow: POST',
+    async (method) => {
+      const res = await request(app.getHttpServer())[method]('/token');
+      expect(res.status).toBe(405);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.headers.allow).toBe('POST');
+      expect(sent()).toHaveLength(0);
+    },
+  );
+});
