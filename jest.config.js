@@ -37,6 +37,9 @@ const common = {
 
 module.exports = {
   rootDir: __dirname,
+  // One worker: the integration and e2e tiers share the machine's NATS, whose subjects and queue
+  // groups are fixed by the wire contract, so suites must not run side by side.
+  maxWorkers: 1,
   globalSetup: '<rootDir>/test/global-setup.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [

@@ -15,7 +15,8 @@ const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit'
 run(bin('tsc'), ['-p', 'tsconfig.build.json']);
 run(bin('tsc-alias'), ['-p', 'tsconfig.build.json']);
 
-for (const app of ['gateway', 'token', 'client-registry', 'audit', 'embedded']) {
+for (const app of ['gateway', 'token', 'client-registry', 'audit', 'embedded', 'cli']) {
   const entry = path.join(root, 'dist', 'apps', app, 'main.js');
+  if (!fs.existsSync(path.join(root, 'dist', 'apps', app, 'src', 'main.js'))) continue;
   fs.writeFileSync(entry, `'use strict';\nrequire('./src/main');\n`);
 }
