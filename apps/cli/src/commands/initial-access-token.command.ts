@@ -1,0 +1,37 @@
+import type { CreateInitialAccessTokenResponse } from '@latchkey/contracts';
+import type { Command, CommandGroup } from '../command';
+
+const create: Command = {
+  name: 'create',
+  summary: 'issue an initial access token for dynamic client registration (RFC 7591 §3)',
+  positionals: [],
+  options: {
+    'expires-in': {
+      type: 'string',
+      value: 'SECONDS',
+      description: 'lifetime (server default: one day)',
+    },
+    'max-uses': {
+      type: 'string',
+      value: 'N',
+      description: 'how many clients it may register (server default: 1)',
+    },
+  },
+  notes: ['Send the token as `Authorization: Bearer <token>` to the registration endpoint.'],
+  async run(context, line) {
+    const expiresIn = line.integer('expires-in', 1);
+    const maxUses = line.integer('max-uses', 1);
+    const api = await context.api();
+    const token = await api.post<CreateInitialAccessTokenResponse>('/admin/initial-access-tokens', {
+      ...(expiresIn === undefined ? {} : { expires_in: expiresIn }),
+      ...(maxUses === undefined ? {} : { max_uses: maxUses }),
+    });
+    context.output.record(token, ['expires_at', 'max_uses'], 'initial_access_token');
+  },
+};
+
+export const initialAccessTokenGroup: CommandGroup = {
+  name: 'initial-access-token',
+  summary: 'issue tokens that allow dynamic client registration',
+  commands: [create],
+};
