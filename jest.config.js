@@ -1,6 +1,6 @@
 /**
  * One Jest run, three tiers:
- *   unit         *.spec.ts beside the code (no I/O)
+ *   unit         *.spec.ts beside the code (no external backend: fakes, PGlite, loopback)
  *   integration  *.int-spec.ts against the machine's real Postgres, Redis and NATS
  *   e2e          test/**\/*.e2e-spec.ts: the whole platform over HTTP, embedded and distributed
  * @swc/jest compiles TypeScript (with decorator metadata for Nest) and the ESM-only
