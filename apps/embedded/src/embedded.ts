@@ -4,7 +4,7 @@ import { Services } from '@latchkey/contracts';
 import { startService } from '@latchkey/observability';
 import { AuditModule } from '../../audit/src/audit.module';
 import { ClientRegistryModule } from '../../client-registry/src/client-registry.module';
-import { GatewayModule } from '../../gateway/src/gateway.module';
+import { configureGateway, GatewayModule } from '../../gateway/src/gateway.module';
 import { TokenModule } from '../../token/src/token.module';
 
 /**
@@ -36,6 +36,7 @@ export async function startEmbedded(config: PlatformConfig): Promise<INestApplic
         config,
         httpPort: config.port,
         host: process.env.HOST,
+        configure: configureGateway,
       }),
     );
     return apps;

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
@@ -9,6 +9,7 @@ import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 import { IssuerModule } from './issuer.module';
 import { OpenApiModule } from './openapi/openapi.module';
+import { OpenApiService } from './openapi/openapi.service';
 import { RegistrationModule } from './registration/registration.module';
 import { TokenEndpointModule } from './token/token-endpoint.module';
 import { WellKnownModule } from './well-known/well-known.module';
@@ -36,4 +37,9 @@ export class GatewayModule {
       ],
     };
   }
+}
+
+/** Start-up steps that need the created application (before it listens). */
+export function configureGateway(app: INestApplication): void {
+  app.get(OpenApiService).build(app);
 }

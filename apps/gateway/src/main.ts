@@ -1,6 +1,6 @@
 import { Services } from '@latchkey/contracts';
 import { runServiceMain } from '@latchkey/observability';
-import { GatewayModule } from './gateway.module';
+import { configureGateway, GatewayModule } from './gateway.module';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 
 runServiceMain({
@@ -9,4 +9,5 @@ runServiceMain({
   persistence: GATEWAY_PERSISTENCE,
   require: ['nats', 'database'],
   httpPort: (config) => config.port,
+  configure: configureGateway,
 });

@@ -8,7 +8,7 @@ import {
 } from '@latchkey/persistence';
 import { TransportModule } from '@latchkey/transport';
 import { ObservabilityModule } from './observability.module';
-import { exitOnStartupFailure, startService } from './service-runner';
+import { exitOnStartupFailure, startService, type StartServiceOptions } from './service-runner';
 
 /** What every service module imports: logs/metrics/health, the bus, and where its database is. */
 export function platformImports(service: ServiceName, config: PlatformConfig): DynamicModule[] {
@@ -32,6 +32,7 @@ export interface ServiceMainOptions {
   /** HTTP port: the edge for the gateway, health/metrics for the internal services. */
   httpPort: (config: PlatformConfig) => number;
   defaultHealthPort?: number;
+  configure?: StartServiceOptions['configure'];
 }
 
 /**
@@ -58,6 +59,7 @@ export function runServiceMain(options: ServiceMainOptions): void {
       module: options.module(config),
       config,
       httpPort: options.httpPort(config),
+      configure: options.configure,
     });
     stopOnSignals(options.service, config.shutdownTimeoutMs, () => app.close());
   };

@@ -18,6 +18,8 @@ export interface StartServiceOptions {
   httpPort?: number;
   /** Host to bind; all interfaces by default (containers). */
   host?: string;
+  /** Steps that need the created application before it serves (e.g. the OpenAPI document). */
+  configure?: (app: INestApplication) => void | Promise<void>;
 }
 
 /**
@@ -47,6 +49,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
     },
     (microservice) => registerMicroserviceLogging(microservice),
   );
+  await options.configure?.(app);
   await app.startAllMicroservices();
   if (options.httpPort !== undefined) {
     await app.listen(options.httpPort, options.host ?? '0.0.0.0');

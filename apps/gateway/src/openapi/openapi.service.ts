@@ -1,5 +1,4 @@
 import { Inject, Injectable, type INestApplication, Type } from '@nestjs/common';
-import { ApplicationConfig, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AdminModule } from '../admin/admin.module';
 import { ADMIN_BEARER } from '../admin/admin-api.decorator';
@@ -21,16 +20,17 @@ const DOCUMENTED_MODULES: Type[] = [AdminModule, RegistrationModule];
 export class OpenApiService {
   private document?: OpenAPIObject;
 
-  constructor(
-    private readonly modules: ModulesContainer,
-    private readonly adapterHost: HttpAdapterHost,
-    @Inject(ISSUER) private readonly issuer: string,
-  ) {}
+  constructor(@Inject(ISSUER) private readonly issuer: string) {}
 
-  get(): OpenAPIObject {
-    this.document ??= SwaggerModule.createDocument(this.scannedApplication(), this.header(), {
+  /** Builds the document from the running application (called once at start, see main.ts). */
+  build(app: INestApplication): void {
+    this.document = SwaggerModule.createDocument(app, this.header(), {
       include: DOCUMENTED_MODULES,
     });
+  }
+
+  get(): OpenAPIObject {
+    if (!this.document) throw new Error('OpenAPI document not built: call configureGateway(app)');
     return this.document;
   }
 
@@ -51,21 +51,5 @@ export class OpenApiService {
       .addBearerAuth({ type: 'http', scheme: 'bearer' }, INITIAL_ACCESS_TOKEN)
       .addBearerAuth({ type: 'http', scheme: 'bearer' }, REGISTRATION_ACCESS_TOKEN)
       .build();
-  }
-
-  /**
-   * SwaggerModule scans an INestApplication, which only the code that created the app holds (the
-   * shared service runner). It reads the module container, the (empty) global prefix and
-   * versioning config, and the adapter type; the running app's own container and adapter are
-   * injectable, so the scan sees exactly the routes this app serves. The admin-api e2e test
-   * checks the document's paths, so a change in what the scanner reads shows up there.
-   */
-  private scannedApplication(): INestApplication {
-    const view = {
-      container: { getModules: () => this.modules },
-      config: new ApplicationConfig(),
-      getHttpAdapter: () => this.adapterHost.httpAdapter,
-    };
-    return view as unknown as INestApplication;
   }
 }

@@ -1,0 +1,4 @@
+export * from './kv.factory';
+export * from './kv.store';
+export * from './memory.kv-store';
+export * from './redis.kv-store';

@@ -1,0 +1,60 @@
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import {
+  DatabaseUnavailableError,
+  isDatabaseUnavailable,
+  toDatabaseError,
+} from './database.errors';
+
+const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+
+describe('isDatabaseUnavailable', () => {
+  it.each([
+    ['refused', withCode('ECONNREFUSED')],
+    ['reset', withCode('ECONNRESET')],
+    ['DNS', withCode('ENOTFOUND')],
+    [
+      'admin shutdown (57P01)',
+      withCode('57P01', 'terminating connection due to administrator command'),
+    ],
+    ['starting up (57P03)', withCode('57P03', 'the database system is starting up')],
+    ['connection exception class 08', withCode('08006')],
+    ['too many connections', withCode('53300')],
+    ['pg: connection terminated', new Error('Connection terminated unexpectedly')],
+    ['pg-pool: checkout timeout', new Error('timeout exceeded when trying to connect')],
+    ['pool ended', new Error('Cannot use a pool after calling end on the pool')],
+    ['our own error', new DatabaseUnavailableError()],
+    ['localhost dual-stack refusal', new AggregateError([withCode('ECONNREFUSED')], '')],
+    ['wrapped as cause', new Error('outer', { cause: withCode('ETIMEDOUT') })],
+  ])('recognises %s', (_name, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  it('treats a runner released by its dead connection as unavailable', () => {
+    expect(isDatabaseUnavailable(new QueryRunnerAlreadyReleasedError())).toBe(true);
+  });
+
+  it('looks into TypeORM QueryFailedError.driverError', () => {
+    const failed = new QueryFailedError('SELECT 1', [], withCode('57P01'));
+    expect(isDatabaseUnavailable(failed)).toBe(true);
+  });
+
+  it.each([
+    ['unique violation', withCode('23505', 'duplicate key value violates unique constraint')],
+    ['syntax error', withCode('42601', 'syntax error at or near "SELEC"')],
+    ['undefined table', withCode('42P01', 'relation "x" does not exist')],
+    ['a string', 'ECONNREFUSED'],
+    ['null', null],
+  ])('does not treat %s as unavailable', (_name, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(false);
+  });
+
+  it('wraps only unavailability in DatabaseUnavailableError, keeping the cause', () => {
+    const refused = withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432');
+    const wrapped = toDatabaseError(refused) as DatabaseUnavailableError;
+    expect(wrapped).toBeInstanceOf(DatabaseUnavailableError);
+    expect(wrapped.code).toBe('DATABASE_UNAVAILABLE');
+    expect(wrapped.cause).toBe(refused);
+    const unique = withCode('23505');
+    expect(toDatabaseError(unique)).toBe(unique);
+  });
+});

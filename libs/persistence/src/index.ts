@@ -1,0 +1,10 @@
+export * from './data-source.factory';
+export * from './database.errors';
+export * from './database.health';
+export * from './migrations.runner';
+export * from './persistence.logger';
+export * from './persistence.module';
+export * from './persistence.options';
+export { openPgliteCount, pgliteLocation } from './pglite/pglite.registry';
+export { createPgliteDriver, PglitePool, PgliteClient } from './pglite/pglite.pool';
+export type { PgliteDriver, PglitePoolConfig, PgQueryResult } from './pglite/pglite.pool';
