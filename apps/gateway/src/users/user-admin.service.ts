@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Conflict, NotFound } from '@latchkey/oauth';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { PasswordHasher } from './password.hasher';
+import { toUserView, type UserPage, type UserView } from './user';
+import { UserAccessService } from './user-access.service';
+import { userChanges } from './user-changes';
+import type { CreateUserDto, UpdateUserDto } from './user.dto';
+import { toUser } from './user.entity';
+import { encodeCursor, type UserListQuery } from './user-list.query';
+import { canonicalUsername, usernameKey } from './username';
+import { UsersRepository, type NewUser } from './users.repository';
+
+const usernameTaken = () => new Conflict('username is taken');
+const noSuchUser = () => new NotFound('no such user');
+
+/**
+ * The admin API's user management (DESIGN §4). Disabling or deleting a user ends their access in
+ * this order: the account is disabled first (committed: no new login can succeed from then on),
+ * then their grants and sessions are ended. If that fails (token service unreachable: 503) the
+ * user stays disabled, the safe state, and the request can be repeated until it succeeds; rolling
+ * the flag back instead would re-open logins for a user an admin wanted out.
+ */
+@Injectable()
+export class UserAdminService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly access: UserAccessService,
+  ) {}
+
+  async create(input: CreateUserDto): Promise<UserView> {
+    const now = new Date();
+    const username = canonicalUsername(input.username);
+    const user: NewUser = {
+      id: randomUUID(),
+      username,
+      usernameNormalized: usernameKey(username),
+      passwordHash: await this.hasher.hash(input.password),
+      email: input.email ?? null,
+      emailVerified: input.email_verified ?? false,
+      name: input.name ?? null,
+      givenName: input.given_name ?? null,
+      familyName: input.family_name ?? null,
+      disabled: false,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (!(await this.users.insertIfUsernameFree(this.dataSource.manager, user))) {
+      throw usernameTaken();
+    }
+    return toUserView(toUser(user));
+  }
+
+  async list(query: UserListQuery): Promise<UserPage> {
+    const key = query.username === undefined ? undefined : usernameKey(query.username);
+    // One row more than the page: it only tells whether there is a next page.
+    const rows = await this.users.page(
+      this.dataSource.manager,
+      query.afterSeq,
+      query.limit + 1,
+      key,
+    );
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((row) => toUserView(toUser(row))),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  async get(id: string): Promise<UserView> {
+    const user = await this.users.findById(this.dataSource.manager, id);
+    if (!user) throw noSuchUser();
+    return toUserView(toUser(user));
+  }
+
+  /**
+   * Applies a merge patch. `disabled: true` always ends the user's access, even when they were
+   * disabled already: that is how a request that answered 503 is completed.
+   */
+  async update(id: string, patch: UpdateUserDto): Promise<UserView> {
+    // Hashing takes tens of milliseconds: not while holding the row lock.
+    const passwordHash =
+      patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
+    const updated = await this.dataSource.transaction(async (em) => {
+      const current = await this.users.lockById(em, id);
+      if (!current) throw noSuchUser();
+      const changes = userChanges(current, patch, passwordHash, new Date());
+      if (!changes) return current;
+      if (!(await this.users.update(em, id, changes))) throw usernameTaken();
+      return Object.assign(current, changes);
+    });
+    if (patch.disabled === true) await this.access.endAccess(id, 'disabled');
+    return toUserView(toUser(updated));
+  }
+
+  /**
+   * Disables, ends access, then deletes: a failure in between leaves a disabled user that the
+   * repeated DELETE finds again, rather than a deleted user whose grants live on.
+   */
+  async delete(id: string): Promise<void> {
+    if (!(await this.users.disable(this.dataSource.manager, id, new Date()))) throw noSuchUser();
+    await this.access.endAccess(id, 'deleted');
+    await this.users.delete(this.dataSource.manager, id);
+  }
+}

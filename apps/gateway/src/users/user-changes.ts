@@ -1,0 +1,50 @@
+import type { UpdateUserDto } from './user.dto';
+import type { UserEntity } from './user.entity';
+import { canonicalUsername, usernameKey } from './username';
+import type { UserChanges } from './users.repository';
+
+/**
+ * The column changes an admin patch makes to `current` (RFC 7396: absent keeps, null clears), or
+ * undefined when it changes nothing. `passwordHash` is the new password's hash, when there is one.
+ * Rules: a new address is unverified unless the patch says otherwise; updated_at moves only when
+ * something changed.
+ */
+export function userChanges(
+  current: UserEntity,
+  patch: UpdateUserDto,
+  passwordHash: string | undefined,
+  now: Date,
+): UserChanges | undefined {
+  const changes: UserChanges = {};
+  if (patch.username !== undefined) {
+    const username = canonicalUsername(patch.username);
+    if (username !== current.username) {
+      changes.username = username;
+      changes.usernameNormalized = usernameKey(username);
+    }
+  }
+  if (passwordHash !== undefined) changes.passwordHash = passwordHash;
+  const email = patch.email === undefined ? current.email : patch.email;
+  if (email !== current.email) {
+    changes.email = email;
+    changes.emailVerified = patch.email_verified ?? false;
+  } else if (patch.email_verified !== undefined && patch.email_verified !== current.emailVerified) {
+    changes.emailVerified = patch.email_verified;
+  }
+  setIfChanged(changes, 'name', current.name, patch.name);
+  setIfChanged(changes, 'givenName', current.givenName, patch.given_name);
+  setIfChanged(changes, 'familyName', current.familyName, patch.family_name);
+  setIfChanged(changes, 'disabled', current.disabled, patch.disabled);
+  if (Object.keys(changes).length === 0) return undefined;
+  changes.updatedAt = now;
+  return changes;
+}
+
+function setIfChanged<K extends keyof UserChanges>(
+  changes: UserChanges,
+  key: K,
+  current: UserChanges[K],
+  next: UserChanges[K] | undefined,
+): void {
+  if (next !== undefined && next !== current) changes[key] = next;
+}

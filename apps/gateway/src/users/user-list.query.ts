@@ -1,0 +1,72 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** `GET /admin/users?limit&cursor&username`, read. */
+export interface UserListQuery {
+  limit: number;
+  /** Sequence number of the last user of the previous page. */
+  afterSeq?: string;
+  /** Only the user with this username (compared case-insensitively). */
+  username?: string;
+}
+
+/**
+ * Each parameter at most once; limit 1..200 (default 50); the cursor must be one this list gave
+ * out. Lists walk users in insertion order, stable while users are added or deleted; the cursor
+ * is the last sequence number seen, wrapped so callers treat it as opaque.
+ */
+@Injectable()
+export class UserListQueryPipe implements PipeTransform<unknown, UserListQuery> {
+  transform(query: unknown): UserListQuery {
+    const { limit, cursor, username } = readSingleParams(
+      query as Record<string, unknown> | undefined,
+      ['limit', 'cursor', 'username'],
+    );
+    const list: UserListQuery = {
+      limit: limit === undefined ? DEFAULT_PAGE_SIZE : readLimit(limit),
+    };
+    if (cursor !== undefined) list.afterSeq = decodeCursor(cursor);
+    if (username !== undefined) list.username = username;
+    return list;
+  }
+}
+
+function readLimit(limit: string): number {
+  const value = /^[1-9][0-9]{0,3}$/.test(limit) ? Number(limit) : NaN;
+  if (!(value <= MAX_PAGE_SIZE)) {
+    throw new InvalidRequest(`limit must be an integer between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return value;
+}
+
+const CURSOR_VERSION = 1;
+const SEQ = /^[1-9][0-9]{0,18}$/;
+
+export function encodeCursor(seq: string): string {
+  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, after: seq }), 'utf8').toString(
+    'base64url',
+  );
+}
+
+export function decodeCursor(cursor: string): string {
+  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw badCursor();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const { v, after } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+    v?: unknown;
+    after?: unknown;
+  };
+  if (v !== CURSOR_VERSION || typeof after !== 'string' || !SEQ.test(after)) throw badCursor();
+  return after;
+}
+
+function badCursor(): InvalidRequest {
+  return new InvalidRequest('cursor is not a cursor returned by this list');
+}

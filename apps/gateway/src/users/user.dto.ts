@@ -1,0 +1,171 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
+import type { UserPage, UserView } from './user';
+import {
+  EMAIL_MAX_LENGTH,
+  IsEmailAddress,
+  IsFlag,
+  IsPassword,
+  IsProfileText,
+  IsUsername,
+  PROFILE_TEXT_MAX_LENGTH,
+  UnlessAbsent,
+  UnlessAbsentOrNull,
+} from './user-input.validators';
+import { USERNAME_MAX_LENGTH } from './username';
+
+/*
+ * The admin API's user bodies: validated by UserBodyPipe (unknown fields are refused) and
+ * described in the OpenAPI document.
+ */
+
+const USERNAME_DOC = {
+  minLength: 1,
+  maxLength: USERNAME_MAX_LENGTH,
+  example: 'alice',
+  description:
+    'Unique, compared case-insensitively after Unicode NFKC. A letter or digit first, then ' +
+    'letters, digits and . _ @ + -',
+};
+const PASSWORD_DOC = {
+  minLength: PASSWORD_MIN_LENGTH,
+  maxLength: PASSWORD_MAX_LENGTH,
+  format: 'password',
+  writeOnly: true,
+  description: 'Any characters (NIST SP 800-63B: length, not composition). Never shown again.',
+};
+const EMAIL_DOC = { format: 'email', maxLength: EMAIL_MAX_LENGTH, nullable: true };
+const TEXT_DOC = { minLength: 1, maxLength: PROFILE_TEXT_MAX_LENGTH, nullable: true };
+
+export class CreateUserDto {
+  @ApiProperty(USERNAME_DOC)
+  @IsUsername()
+  username: string;
+
+  @ApiProperty(PASSWORD_DOC)
+  @IsPassword()
+  password: string;
+
+  @ApiPropertyOptional({ ...EMAIL_DOC, example: 'alice@example.com' })
+  @UnlessAbsentOrNull()
+  @IsEmailAddress()
+  email?: string | null;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'The address is known to belong to the user',
+  })
+  @UnlessAbsent()
+  @IsFlag()
+  email_verified?: boolean;
+
+  @ApiPropertyOptional({ ...TEXT_DOC, example: 'Alice Liddell' })
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  name?: string | null;
+
+  @ApiPropertyOptional({ ...TEXT_DOC, example: 'Alice' })
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  given_name?: string | null;
+
+  @ApiPropertyOptional({ ...TEXT_DOC, example: 'Liddell' })
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  family_name?: string | null;
+}
+
+/**
+ * A JSON merge patch (RFC 7396) of a user: absent fields keep their value, null clears a profile
+ * field. A new email without email_verified makes it unverified.
+ */
+export class UpdateUserDto {
+  @ApiPropertyOptional(USERNAME_DOC)
+  @UnlessAbsent()
+  @IsUsername()
+  username?: string;
+
+  @ApiPropertyOptional({ ...PASSWORD_DOC, description: 'A new password (rehashed)' })
+  @UnlessAbsent()
+  @IsPassword()
+  password?: string;
+
+  @ApiPropertyOptional(EMAIL_DOC)
+  @UnlessAbsentOrNull()
+  @IsEmailAddress()
+  email?: string | null;
+
+  @ApiPropertyOptional()
+  @UnlessAbsent()
+  @IsFlag()
+  email_verified?: boolean;
+
+  @ApiPropertyOptional(TEXT_DOC)
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  name?: string | null;
+
+  @ApiPropertyOptional(TEXT_DOC)
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  given_name?: string | null;
+
+  @ApiPropertyOptional(TEXT_DOC)
+  @UnlessAbsentOrNull()
+  @IsProfileText()
+  family_name?: string | null;
+
+  @ApiPropertyOptional({
+    description:
+      'true: the user can no longer log in, and their grants and SSO sessions are ended (a 503 ' +
+      'means that was not finished: send it again). false: enabled again.',
+  })
+  @UnlessAbsent()
+  @IsFlag()
+  disabled?: boolean;
+}
+
+/** A user as the admin API shows it: never the password or its hash. */
+export class UserDto implements UserView {
+  @ApiProperty({ description: 'The OIDC sub: opaque and stable', format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ example: 'alice' })
+  username: string;
+
+  @ApiProperty({ type: String, nullable: true, format: 'email' })
+  email: string | null;
+
+  @ApiProperty()
+  email_verified: boolean;
+
+  @ApiProperty({ type: String, nullable: true })
+  name: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  given_name: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  family_name: string | null;
+
+  @ApiProperty()
+  disabled: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+}
+
+export class UserPageDto implements UserPage {
+  @ApiProperty({ type: [UserDto] })
+  items: UserDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as cursor for the next page; null on the last page',
+  })
+  next_cursor: string | null;
+}

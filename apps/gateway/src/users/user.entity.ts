@@ -1,0 +1,65 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { User } from './user';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  /** The OIDC `sub`: a random UUID made in code (PGlite has no uuid extension). */
+  @PrimaryColumn('text')
+  id: string;
+
+  /** Insertion order for list cursors (identity column; bigint arrives as a string). */
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq: string;
+
+  /** As registered, NFKC-normalised, case kept (`preferred_username`). */
+  @Column('text')
+  username: string;
+
+  /** usernameKey(username): unique, so usernames are unique case-insensitively. */
+  @Column('text', { name: 'username_normalized' })
+  usernameNormalized: string;
+
+  /** argon2id PHC string (parameters and salt inside). */
+  @Column('text', { name: 'password_hash' })
+  passwordHash: string;
+
+  @Column('text', { nullable: true })
+  email: string | null;
+
+  @Column('boolean', { name: 'email_verified' })
+  emailVerified: boolean;
+
+  @Column('text', { nullable: true })
+  name: string | null;
+
+  @Column('text', { name: 'given_name', nullable: true })
+  givenName: string | null;
+
+  @Column('text', { name: 'family_name', nullable: true })
+  familyName: string | null;
+
+  @Column('boolean')
+  disabled: boolean;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'updated_at' })
+  updatedAt: Date;
+}
+
+/** The row without what only this module may see (the hash, the list sequence). */
+export function toUser(entity: Omit<UserEntity, 'seq'>): User {
+  return {
+    id: entity.id,
+    username: entity.username,
+    email: entity.email,
+    emailVerified: entity.emailVerified,
+    name: entity.name,
+    givenName: entity.givenName,
+    familyName: entity.familyName,
+    disabled: entity.disabled,
+    createdAt: entity.createdAt,
+    updatedAt: entity.updatedAt,
+  };
+}

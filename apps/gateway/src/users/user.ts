@@ -1,0 +1,51 @@
+/**
+ * A user account as the rest of the gateway sees it (login, sessions, claims): never the password
+ * hash. `id` is the OIDC `sub`: opaque, stable, never reassigned.
+ */
+export interface User {
+  id: string;
+  username: string;
+  email: string | null;
+  emailVerified: boolean;
+  name: string | null;
+  givenName: string | null;
+  familyName: string | null;
+  /** A disabled user cannot log in; their grants and sessions were ended when it was set. */
+  disabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The admin API's JSON form of a user (DESIGN §4): never the password or its hash. */
+export interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  email_verified: boolean;
+  name: string | null;
+  given_name: string | null;
+  family_name: string | null;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserPage {
+  items: UserView[];
+  next_cursor: string | null;
+}
+
+export function toUserView(user: User): UserView {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    email_verified: user.emailVerified,
+    name: user.name,
+    given_name: user.givenName,
+    family_name: user.familyName,
+    disabled: user.disabled,
+    created_at: user.createdAt.toISOString(),
+    updated_at: user.updatedAt.toISOString(),
+  };
+}
