@@ -34,11 +34,15 @@ import {
   NotFound,
   sha256Base64Url,
 } from '@latchkey/oauth';
-import { createTestDatabase, describeWithBackends } from '@latchkey/testing';
+import {
+  createTestDatabase,
+  describeWithBackends,
+  startTestNats,
+  type TestNats,
+} from '@latchkey/testing';
 import { BusClient, createBusClientProxy } from '@latchkey/transport';
 import { DataSource } from 'typeorm';
 import { AdminClientBootstrap } from './clients/admin-client.bootstrap';
-import { startTestNats, type TestNats } from './fixtures/nats-server.fixture';
 import {
   ADMIN_CLIENT,
   expectOAuthRejection,
@@ -75,14 +79,14 @@ describeWithBackends(['postgres', 'nats'], 'client registry on Postgres and NATS
     const config = registryConfig({
       databaseUrl: database.url,
       natsUrl: nats.url,
-      busTimeoutMs: 3000,
+      busTimeoutMs: 15000,
     });
     // Two replicas starting together: migrations and the admin bootstrap race.
     replicas = await Promise.all([startRegistry(config), startRegistry(config)]);
     for (const replica of replicas) clock.install(replica);
 
     bus = new BusClient(createBusClientProxy({ service: 'gateway', natsUrl: nats.url }), {
-      timeoutMs: 5000,
+      timeoutMs: 15000,
     });
     subscriber = await connect({ servers: nats.url });
     for (const subject of [BroadcastEvents.ClientChanged, BroadcastEvents.ResourceChanged]) {

@@ -1,5 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Controller, Inject, type INestMicroservice, Logger } from '@nestjs/common';
 import {
   Ctx,
@@ -15,7 +14,15 @@ import {
   ServerError,
   TemporarilyUnavailable,
 } from '@latchkey/oauth';
-import { describeWithBackends, TEST_BACKENDS, uniqueSuffix } from '@latchkey/testing';
+import {
+  describeWithBackends,
+  freePort,
+  haveNatsServer,
+  natsServerBinary,
+  portOpen,
+  TEST_BACKENDS,
+  uniqueSuffix,
+} from '@latchkey/testing';
 import {
   applyBusEnhancers,
   BroadcastEventPattern,
@@ -258,37 +265,14 @@ describeWithBackends(['nats'], 'NATS transport (real NATS)', () => {
 
 // --- Outage and recovery, against a private nats-server this suite starts and stops itself. ---
 
-const natsServerBinary = process.env.NATS_SERVER_BIN ?? 'nats-server';
-const haveNatsServer = spawnSync(natsServerBinary, ['--version']).status === 0;
+const haveServer = haveNatsServer();
 
-if (!haveNatsServer) {
+if (!haveServer) {
   const reason = `"${natsServerBinary}" not found (set NATS_SERVER_BIN)`;
   if (process.env.CI === 'true') throw new Error(`NATS outage tests need ${reason}`);
   console.warn(`skipping NATS outage tests: ${reason}`);
 }
-const describeOutage = haveNatsServer ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+const describeOutage = haveServer ? describe : describe.skip;
 
 async function startNatsServer(port: number): Promise<ChildProcess> {
   const child = spawn(natsServerBinary, ['-a', '127.0.0.1', '-p', String(port)], {

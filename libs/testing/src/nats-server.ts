@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { TEST_BACKENDS } from './backends';
+
+/** Debian installs nats-server in /usr/sbin, which is not on every PATH. */
+export const natsServerBinary =
+  process.env.NATS_SERVER_BIN ??
+  (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server');
+
+export const haveNatsServer = (): boolean =>
+  spawnSync(natsServerBinary, ['--version']).status === 0;
+
+export interface TestNats {
+  url: string;
+  port: number;
+  /** Stops the server (it can be started again on the same port with `restart`). */
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+}
+
+/**
+ * A private nats-server for one suite, so no other suite on the machine's NATS joins the same
+ * queue groups (the subjects are the wire contract, fixed) and answers this suite's requests.
+ * Falls back to the machine's NATS when the binary is missing.
+ */
+export async function startTestNats(options: { jetstream?: boolean } = {}): Promise<TestNats> {
+  if (!haveNatsServer()) {
+    const port = Number(new URL(TEST_BACKENDS.nats).port || 4222);
+    const noop = async () => undefined;
+    return { url: TEST_BACKENDS.nats, port, stop: noop, restart: noop };
+  }
+  const port = await freePort();
+  let child = await launch(port, options.jetstream === true);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop: () => stop(child),
+    restart: async () => {
+      await stop(child);
+      child = await launch(port, options.jetstream === true);
+    },
+  };
+}
+
+async function launch(port: number, jetstream: boolean): Promise<ChildProcess> {
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (jetstream) args.push('-js', '-sd', `/tmp/latchkey-test-nats-${port}`);
+  const child = spawn(natsServerBinary, args, { stdio: 'ignore' });
+  const deadline = Date.now() + 10_000;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline) {
+      await stop(child);
+      throw new Error('private nats-server did not start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
