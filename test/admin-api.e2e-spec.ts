@@ -105,7 +105,7 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
         issuer: ISSUER,
         token_endpoint: `${ISSUER}/token`,
         registration_endpoint: `${ISSUER}/register`,
-        grant_types_supported: ['client_credentials'],
+        grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
         token_endpoint_auth_methods_supported: [
           'client_secret_basic',
           'client_secret_post',
@@ -117,7 +117,6 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       // Only what is served: nothing for endpoints that do not exist yet.
       expect(body).not.toHaveProperty('revocation_endpoint');
       expect(body).not.toHaveProperty('introspection_endpoint');
-      expect(body).not.toHaveProperty('scopes_supported');
     });
   });
 

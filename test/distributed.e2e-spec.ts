@@ -53,6 +53,7 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
       ISSUER: base,
       PORT: String(port),
       KEY_ENCRYPTION_KEY: 'e2e-key-encryption-key-0123456789abcdef',
+      COOKIE_SECRET: 'e2e-cookie-secret-0123456789abcdefghij',
       LOG_LEVEL: 'warn',
       BUS_TIMEOUT_MS: '2000',
     };

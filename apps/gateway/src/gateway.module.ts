@@ -2,30 +2,53 @@ import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
+import { KvModule } from '@latchkey/kv';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
+import { AuthorizeModule } from './authorize/authorize.module';
+import { ClockModule } from './clock/clock.module';
+import { ConsentModule } from './consent/consent.module';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
+import { CookieJarModule } from './http/cookie-jar';
 import { IssuerModule } from './issuer.module';
+import { LoginModule } from './login/login.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OpenApiService } from './openapi/openapi.service';
+import { PageRenderer } from './pages/page.renderer';
+import { PagesModule } from './pages/pages.module';
 import { RegistrationModule } from './registration/registration.module';
 import { TokenEndpointModule } from './token/token-endpoint.module';
+import { UserinfoModule } from './userinfo/userinfo.module';
+import { UsersModule } from './users/users.module';
 import { WellKnownModule } from './well-known/well-known.module';
+
+/** Key prefix shared with the token service (one store, one namespace per platform). */
+const KV_PREFIX = 'latchkey:';
 
 /** The HTTP edge: every URL under the issuer. */
 @Module({})
 export class GatewayModule {
   static forRoot(config: PlatformConfig): DynamicModule {
+    if (!config.cookieSecret) throw new Error('COOKIE_SECRET is required');
     return {
       module: GatewayModule,
       imports: [
         ...platformImports(Services.Gateway, config),
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
+        KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_PREFIX }),
         IssuerModule.forRoot(config.issuer),
+        ClockModule,
+        CookieJarModule.forRoot({ secret: config.cookieSecret, issuer: config.issuer }),
+        PagesModule.forRoot(config.brand),
         WellKnownModule,
         TokenEndpointModule,
+        UsersModule,
+        AuthorizeModule,
+        LoginModule,
+        ConsentModule,
+        UserinfoModule,
         AdminModule,
         RegistrationModule,
         OpenApiModule,
@@ -33,7 +56,11 @@ export class GatewayModule {
       providers: [
         databaseReadiness(),
         busReadiness(),
-        { provide: APP_FILTER, useValue: new HttpExceptionFilter(config.issuer) },
+        {
+          provide: APP_FILTER,
+          inject: [PageRenderer],
+          useFactory: (pages: PageRenderer) => new HttpExceptionFilter(config.issuer, pages),
+        },
       ],
     };
   }

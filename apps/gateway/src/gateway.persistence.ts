@@ -1,8 +1,12 @@
 import type { ServicePersistenceOptions } from '@latchkey/persistence';
+import { ConsentEntity } from './consent/consent.entity';
+import { Users1732200000300 } from './migrations/1732200000300-users';
+import { Consents1732200000400 } from './migrations/1732200000400-consents';
+import { UserEntity } from './users/user.entity';
 
-/** Users, sessions' durable parts and remembered consents live in the `gateway` schema. */
+/** Users and remembered consents live in the `gateway` schema (sessions are in the KV store). */
 export const GATEWAY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'gateway',
-  entities: [],
-  migrations: [],
+  entities: [UserEntity, ConsentEntity],
+  migrations: [Users1732200000300, Consents1732200000400],
 };

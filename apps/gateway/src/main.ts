@@ -7,7 +7,8 @@ runServiceMain({
   service: Services.Gateway,
   module: (config) => GatewayModule.forRoot(config),
   persistence: GATEWAY_PERSISTENCE,
-  require: ['nats', 'database'],
+  // Sessions and interactions must be shared by every replica; cookies signed with one key.
+  require: ['nats', 'database', 'redis', 'cookieSecret'],
   httpPort: (config) => config.port,
   configure: configureGateway,
 });

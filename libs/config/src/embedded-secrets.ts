@@ -20,7 +20,12 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
     readOrCreateText(path.join(config.dataDir, 'key-encryption.key'), () =>
       randomBytes(32).toString('base64url'),
     );
-  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey };
+  const cookieSecret =
+    config.cookieSecret ??
+    readOrCreateText(path.join(config.dataDir, 'cookie-secret.key'), () =>
+      randomBytes(32).toString('base64url'),
+    );
+  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey, cookieSecret };
 }
 
 function readOrCreateJson<T>(file: string, create: () => T): T {

@@ -108,6 +108,49 @@ export class PlatformEnv {
   @MinLength(32, { message: 'KEY_ENCRYPTION_KEY must be at least 32 characters' })
   KEY_ENCRYPTION_KEY?: string;
 
+  /**
+   * Signs the gateway's cookies (SSO session, interaction binding) with HMAC-SHA256. Every gateway
+   * replica needs the same value; generated into DATA_DIR in embedded mode.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters' })
+  @MaxLength(512, { message: 'COOKIE_SECRET must be at most 512 characters' })
+  COOKIE_SECRET?: string;
+
+  /** Product name on the login, consent and error pages. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^\P{Cc}{1,64}$/u, {
+    message: 'BRAND_NAME must be 1-64 characters without control characters',
+  })
+  BRAND_NAME?: string;
+
+  /** Accent colour of the pages (buttons); the text on it is chosen for a 4.5:1 contrast. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, {
+    message: 'BRAND_COLOR must be a hex colour such as #1a56db',
+  })
+  BRAND_COLOR?: string;
+
+  /**
+   * Logo on the pages: a path on this server (`/static/logo.svg`), an https URL of the issuer's
+   * own origin, or a `data:image/...` URL. The pages' CSP allows images from nowhere else.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(
+    /^(\/(?![/\\])[\x21-\x7e]*|https?:\/\/[\x21-\x7e]+|data:image\/(png|gif|jpeg|webp|svg\+xml);base64,[A-Za-z0-9+/]+=*)$/,
+    {
+      message:
+        'BRAND_LOGO_URL must be a same-origin path or URL, or a data:image/(png|gif|jpeg|webp|svg+xml);base64 URL',
+    },
+  )
+  @MaxLength(100_000, { message: 'BRAND_LOGO_URL must be at most 100000 characters' })
+  BRAND_LOGO_URL?: string;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })

@@ -1,4 +1,8 @@
-import { ConfigError, loadConfig } from './platform.config';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { embeddedConfig } from './embedded-secrets';
+import { ConfigError, DEFAULT_BRAND, loadConfig } from './platform.config';
 
 describe('loadConfig', () => {
   it('applies the embedded defaults when nothing is set', () => {
@@ -107,5 +111,96 @@ describe('loadConfig', () => {
     expect(() =>
       loadConfig({ NATS_URL: 'nats://127.0.0.1:4222' }, { require: ['nats'] }),
     ).not.toThrow();
+  });
+
+  describe('COOKIE_SECRET', () => {
+    it('is read when set and optional by default', () => {
+      expect(loadConfig({ COOKIE_SECRET: 'c'.repeat(32) }).cookieSecret).toBe('c'.repeat(32));
+      expect(loadConfig({}).cookieSecret).toBeUndefined();
+    });
+
+    it('must be at least 32 characters, and is never echoed', () => {
+      try {
+        loadConfig({ COOKIE_SECRET: 'too-short-secret' });
+        throw new Error('expected a ConfigError');
+      } catch (err) {
+        expect(String(err)).toContain('COOKIE_SECRET must be at least 32 characters');
+        expect(String(err)).not.toContain('too-short-secret');
+      }
+    });
+
+    it('is required by a service that asks for it (the gateway, distributed)', () => {
+      expect(() => loadConfig({}, { require: ['cookieSecret'] })).toThrow(
+        /COOKIE_SECRET is required/,
+      );
+    });
+  });
+
+  describe('BRAND_*', () => {
+    it('defaults to the Latchkey look', () => {
+      expect(loadConfig({}).brand).toEqual({
+        name: DEFAULT_BRAND.name,
+        color: DEFAULT_BRAND.color,
+      });
+    });
+
+    it('reads the name, colour and a same-origin logo', () => {
+      expect(
+        loadConfig({
+          ISSUER: 'https://id.example.com',
+          BRAND_NAME: 'Acme Sign-in',
+          BRAND_COLOR: '#0a7',
+          BRAND_LOGO_URL: 'https://id.example.com/static/logo.svg',
+        }).brand,
+      ).toEqual({
+        name: 'Acme Sign-in',
+        color: '#0a7',
+        logoUrl: 'https://id.example.com/static/logo.svg',
+      });
+      expect(loadConfig({ BRAND_LOGO_URL: '/static/logo.png' }).brand?.logoUrl).toBe(
+        '/static/logo.png',
+      );
+      expect(
+        loadConfig({ BRAND_LOGO_URL: 'data:image/png;base64,iVBORw0KGgo=' }).brand?.logoUrl,
+      ).toBe('data:image/png;base64,iVBORw0KGgo=');
+    });
+
+    it.each([
+      ['BRAND_COLOR', 'red', /BRAND_COLOR must be a hex colour/],
+      ['BRAND_COLOR', '#12345', /BRAND_COLOR must be a hex colour/],
+      ['BRAND_NAME', 'x'.repeat(65), /BRAND_NAME must be 1-64 characters/],
+      ['BRAND_NAME', 'a\nb', /BRAND_NAME must be 1-64 characters/],
+      ['BRAND_LOGO_URL', '//evil.example/logo.png', /BRAND_LOGO_URL must be a same-origin/],
+      ['BRAND_LOGO_URL', 'javascript:alert(1)', /BRAND_LOGO_URL must be a same-origin/],
+      ['BRAND_LOGO_URL', 'data:text/html;base64,PHNjcmlwdD4=', /BRAND_LOGO_URL must be/],
+      ['BRAND_LOGO_URL', 'https://cdn.example/logo.png', /BRAND_LOGO_URL must be on the issuer/],
+    ])('rejects %s=%s', (key, value, message) => {
+      expect(() => loadConfig({ [key]: value })).toThrow(message);
+    });
+  });
+
+  describe('embeddedConfig', () => {
+    let dataDir: string;
+    beforeEach(() => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-config-'));
+    });
+    afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
+
+    it('generates a cookie secret once into the data directory, readable by the owner only', () => {
+      const first = embeddedConfig(loadConfig({ DATA_DIR: dataDir }));
+      const again = embeddedConfig(loadConfig({ DATA_DIR: dataDir }));
+      expect(first.cookieSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(again.cookieSecret).toBe(first.cookieSecret);
+      const file = path.join(dataDir, 'cookie-secret.key');
+      expect(readFileSync(file, 'utf8').trim()).toBe(first.cookieSecret);
+      expect(statSync(file).mode & 0o077).toBe(0);
+    });
+
+    it('keeps a configured COOKIE_SECRET', () => {
+      const config = embeddedConfig(
+        loadConfig({ DATA_DIR: dataDir, COOKIE_SECRET: 's'.repeat(40) }),
+      );
+      expect(config.cookieSecret).toBe('s'.repeat(40));
+    });
   });
 });

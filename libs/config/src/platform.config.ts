@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { PlatformEnv } from './env.schema';
 
 export type Backend = 'database' | 'redis' | 'nats';
-export type RequiredSetting = Backend | 'keyEncryptionKey';
+export type RequiredSetting = Backend | 'keyEncryptionKey' | 'cookieSecret';
 
 /** The validated, typed configuration every service reads; built once at boot. */
 export interface PlatformConfig {
@@ -23,7 +23,24 @@ export interface PlatformConfig {
   shutdownTimeoutMs: number;
   adminClient?: { id: string; secret: string };
   keyEncryptionKey?: string;
+  /** HMAC key of the gateway's cookies (COOKIE_SECRET); generated in embedded mode. */
+  cookieSecret?: string;
+  /** How the login, consent and error pages look (BRAND_* variables). */
+  brand?: BrandConfig;
 }
+
+export interface BrandConfig {
+  name: string;
+  /** `#rrggbb` or `#rgb`. */
+  color: string;
+  /** Same-origin path or URL, or a data:image URL; checked against the issuer at load. */
+  logoUrl?: string;
+}
+
+export const DEFAULT_BRAND: Readonly<BrandConfig> = Object.freeze({
+  name: 'Latchkey',
+  color: '#1a56db',
+});
 
 export interface LoadConfigOptions {
   /** Backends this process cannot run without (distributed services have no embedded fallback). */
@@ -45,6 +62,7 @@ const ENV_OF_SETTING: Record<RequiredSetting, keyof PlatformEnv> = {
   redis: 'REDIS_URL',
   nats: 'NATS_URL',
   keyEncryptionKey: 'KEY_ENCRYPTION_KEY',
+  cookieSecret: 'COOKIE_SECRET',
 };
 
 export function loadConfig(
@@ -67,14 +85,17 @@ export function loadConfig(
     const name = ENV_OF_SETTING[setting];
     if (!parsed[name]) problems.push(`${name} is required for this service (no embedded fallback)`);
   }
+  const port = parsed.PORT ?? 8080;
+  const issuer = (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const logoProblem = brandLogoProblem(parsed.BRAND_LOGO_URL, issuer);
+  if (logoProblem) problems.push(logoProblem);
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 
-  const port = parsed.PORT ?? 8080;
   return {
     mode: 'distributed',
     port,
     healthPort: parsed.HEALTH_PORT ?? options.defaultHealthPort ?? 0,
-    issuer: (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    issuer,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     natsUrl: parsed.NATS_URL,
@@ -87,7 +108,27 @@ export function loadConfig(
         ? { id: parsed.ADMIN_CLIENT_ID, secret: parsed.ADMIN_CLIENT_SECRET }
         : undefined,
     keyEncryptionKey: parsed.KEY_ENCRYPTION_KEY,
+    cookieSecret: parsed.COOKIE_SECRET,
+    brand: {
+      name: parsed.BRAND_NAME ?? DEFAULT_BRAND.name,
+      color: parsed.BRAND_COLOR ?? DEFAULT_BRAND.color,
+      ...(parsed.BRAND_LOGO_URL ? { logoUrl: parsed.BRAND_LOGO_URL } : {}),
+    },
   };
+}
+
+/**
+ * An absolute logo URL must be of the issuer's own origin: the pages' CSP (`img-src 'self'
+ * data:`) would block any other, and a third-party image would tell that site who signs in.
+ */
+function brandLogoProblem(logoUrl: string | undefined, issuer: string): string | undefined {
+  if (!logoUrl || !/^https?:/i.test(logoUrl)) return undefined;
+  try {
+    if (new URL(logoUrl).origin === new URL(issuer).origin) return undefined;
+  } catch {
+    // Unparseable: reported below like another origin.
+  }
+  return `BRAND_LOGO_URL must be on the issuer's origin (${new URL(issuer).origin}) when it is an absolute URL`;
 }
 
 /** Every variable PlatformEnv knows, so only those are read from the environment. */
@@ -105,6 +146,10 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   ADMIN_CLIENT_SECRET = undefined;
   SHUTDOWN_TIMEOUT_MS = undefined;
   KEY_ENCRYPTION_KEY = undefined;
+  COOKIE_SECRET = undefined;
+  BRAND_NAME = undefined;
+  BRAND_COLOR = undefined;
+  BRAND_LOGO_URL = undefined;
 }
 
 const INTEGER_KEYS = ['PORT', 'HEALTH_PORT', 'BUS_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;

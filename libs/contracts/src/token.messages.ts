@@ -37,6 +37,12 @@ export interface TokenResponse {
 export interface IssueCodeRequest {
   client_id: string;
   redirect_uri: string;
+  /**
+   * Whether the authorization request carried redirect_uri (RFC 6749 §4.1.3: then the token
+   * request must repeat it). Absent means true, the safe reading; false only when the client
+   * omitted it and its single registered URI was used.
+   */
+  redirect_uri_explicit?: boolean;
   /** Granted scopes, space-delimited. */
   scope: string;
   /** PKCE (RFC 7636), S256 only. */

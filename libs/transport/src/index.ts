@@ -11,3 +11,4 @@ export * from './rpc-error.filter';
 export * from './transport-headers';
 export * from './transport.module';
 export * from './transport.options';
+export * from './cache/loading-cache';

@@ -17,3 +17,28 @@ export class MethodNotAllowed extends OAuthError {
     super(405, 'invalid_request', `this endpoint accepts only ${allowed.join(', ')}`);
   }
 }
+
+/** Too many attempts (login rate limits): 429 with Retry-After, shown on a page. */
+export class TooManyRequests extends OAuthError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    description = 'too many attempts; try again later',
+  ) {
+    super(429, 'temporarily_unavailable', description);
+  }
+}
+
+/**
+ * An authorization-endpoint error that goes back to the client (RFC 6749 §4.1.2.1): only once
+ * client_id and redirect_uri are proven, as a 303 to `location`, which already carries `error`,
+ * `error_description`, `state` and `iss`.
+ */
+export class ErrorRedirect extends Error {
+  constructor(
+    readonly location: string,
+    readonly error: OAuthError,
+  ) {
+    super(`redirecting ${error.error} to the client`);
+    this.name = 'ErrorRedirect';
+  }
+}

@@ -36,7 +36,9 @@ function render(exception: unknown): Rendered {
       return res;
     },
   };
-  const host = { switchToHttp: () => ({ getResponse: () => res }) } as unknown as ArgumentsHost;
+  const host = {
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({ headers: {} }) }),
+  } as unknown as ArgumentsHost;
   new HttpExceptionFilter(ISSUER).catch(exception, host);
   return rendered;
 }

@@ -7,8 +7,16 @@ import {
   Logger,
 } from '@nestjs/common';
 import { OAuthError, ServerError, TemporarilyUnavailable } from '@latchkey/oauth';
-import type { Response } from 'express';
-import { MethodNotAllowed, MissingBearerToken } from './edge-errors';
+import type { Request, Response } from 'express';
+import { errorPage } from '../pages/error.page';
+import { wantsHtmlErrors } from '../pages/html-errors';
+import type { PageRenderer } from '../pages/page.renderer';
+import {
+  ErrorRedirect,
+  MethodNotAllowed,
+  MissingBearerToken,
+  TooManyRequests,
+} from './edge-errors';
 
 /** RFC 6749 codes for the framework's own HTTP errors (unknown route, bad JSON, body too large). */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -25,17 +33,38 @@ const CODE_BY_STATUS: Record<number, string> = {
  * JSON; anything unexpected becomes a generic `server_error` (detail to the log only), and a
  * backend outage a generic 503. Authentication failures carry their challenge: Basic for
  * `invalid_client` (RFC 6749 §5.2), Bearer for `invalid_token` / `insufficient_scope` (RFC 6750 §3).
+ *
+ * Browser-facing routes (marked with @HtmlErrors) get the error page instead of JSON, and an
+ * authorization error that belongs to the client (ErrorRedirect) becomes a 303 to its
+ * redirect_uri (RFC 6749 §4.1.2.1).
  */
 @Catch()
 export class HttpExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpExceptionFilter.name);
 
-  constructor(private readonly issuer: string) {}
+  constructor(
+    private readonly issuer: string,
+    private readonly pages?: PageRenderer,
+  ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const res = host.switchToHttp().getResponse<Response>();
+    const http = host.switchToHttp();
+    const res = http.getResponse<Response>();
+    if (exception instanceof ErrorRedirect) {
+      if (res.headersSent) return;
+      res.setHeader('Cache-Control', 'no-store');
+      res.setHeader('Pragma', 'no-cache');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.redirect(303, exception.location);
+      return;
+    }
     const error = this.toOAuthError(exception);
     if (res.headersSent) return;
+    const req = http.getRequest<Request | undefined>();
+    if (this.pages && wantsHtmlErrors(req)) {
+      this.pages.send(res, errorPage(pageModelOf(error, req)));
+      return;
+    }
     // Errors can carry what a request was refused for; no cache may keep them (RFC 6749 §5.1).
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
@@ -43,6 +72,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (challenge) res.setHeader('WWW-Authenticate', challenge);
     if (error instanceof MethodNotAllowed) res.setHeader('Allow', error.allowed.join(', '));
     if (error.status === 503) res.setHeader('Retry-After', '5');
+    if (error instanceof TooManyRequests) {
+      res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    }
     res.status(error.status).json(error.toJSON());
   }
 
@@ -109,6 +141,25 @@ function isBackendUnavailable(exception: unknown): boolean {
  */
 function quoted(value: string): string {
   return `"${value.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, '')}"`;
+}
+
+/**
+ * The error page for an error: its status, except that a page never answers 401 (that needs an
+ * HTTP authentication challenge a browser would act on), and Retry-After where one applies.
+ */
+function pageModelOf(error: OAuthError, req: Request | undefined): Parameters<typeof errorPage>[0] {
+  const headers: Record<string, string> = {};
+  if (error instanceof MethodNotAllowed) headers.Allow = error.allowed.join(', ');
+  if (error.status === 503) headers['Retry-After'] = '5';
+  if (error instanceof TooManyRequests) headers['Retry-After'] = String(error.retryAfterSeconds);
+  const requestId = (req as (Request & { id?: unknown }) | undefined)?.id;
+  return {
+    status: error.status === 401 ? 400 : error.status,
+    error: error.error,
+    description: error.description,
+    requestId: typeof requestId === 'string' ? requestId : undefined,
+    headers,
+  };
 }
 
 function describe(value: unknown): string {

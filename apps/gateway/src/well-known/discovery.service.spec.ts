@@ -14,19 +14,34 @@ describe('DiscoveryService', () => {
         'none',
       ],
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
-      grant_types_supported: ['client_credentials'],
+      grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       registration_endpoint: 'https://id.example.test/register',
     });
   });
 
+  it('lists the authorization and userinfo endpoints and what the code flow supports', () => {
+    expect(document).toMatchObject({
+      authorization_endpoint: 'https://id.example.test/authorize',
+      userinfo_endpoint: 'https://id.example.test/userinfo',
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      response_types_supported: ['code'],
+      response_modes_supported: ['query'],
+      code_challenge_methods_supported: ['S256'],
+      prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+      authorization_response_iss_parameter_supported: true,
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+    });
+    expect(document.claims_supported).toEqual(
+      expect.arrayContaining(['sub', 'auth_time', 'nonce', 'email', 'preferred_username']),
+    );
+  });
+
   it('lists nothing that is not served yet, and never the internal admin scope', () => {
     for (const absent of [
-      'authorization_endpoint',
-      'userinfo_endpoint',
       'revocation_endpoint',
       'introspection_endpoint',
       'end_session_endpoint',
-      'scopes_supported',
     ]) {
       expect(document).not.toHaveProperty(absent);
     }

@@ -1,10 +1,34 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SIGNING_ALGORITHMS } from '@latchkey/contracts';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '@latchkey/oauth';
+import { PROMPT_VALUES } from '../authorize/authorization-request';
 import { ISSUER } from '../issuer.module';
 
-/** Grant types the token service answers today; the authorization code flow adds its own. */
-const GRANT_TYPES_SERVED = ['client_credentials'] as const;
+/** Grant types the token service answers. */
+const GRANT_TYPES_SERVED = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+
+/** OIDC scopes users can consent to; API scopes are the operator's and not advertised. */
+const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'offline_access'] as const;
+
+/** Claims of id_tokens and userinfo (OIDC Core §2, §5.1). */
+const CLAIMS_SUPPORTED = [
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'sid',
+  'amr',
+  'name',
+  'given_name',
+  'family_name',
+  'preferred_username',
+  'updated_at',
+  'email',
+  'email_verified',
+] as const;
 
 /**
  * OpenID Connect Discovery 1.0 / RFC 8414 metadata. Lists only what this server really serves;
@@ -19,18 +43,26 @@ export class DiscoveryService {
     return {
       issuer,
       jwks_uri: `${issuer}/.well-known/jwks.json`,
+      authorization_endpoint: `${issuer}/authorize`,
       token_endpoint: `${issuer}/token`,
+      userinfo_endpoint: `${issuer}/userinfo`,
       token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       // RFC 8414 §2: the algorithms private_key_jwt client assertions may be signed with.
       token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
       grant_types_supported: [...GRANT_TYPES_SERVED],
       registration_endpoint: `${issuer}/register`,
+      scopes_supported: [...SCOPES_SUPPORTED],
+      claims_supported: [...CLAIMS_SUPPORTED],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      prompt_values_supported: [...PROMPT_VALUES],
+      request_parameter_supported: false,
+      request_uri_parameter_supported: false,
+      claims_parameter_supported: false,
     };
   }
 }

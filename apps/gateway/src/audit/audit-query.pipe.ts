@@ -1,0 +1,43 @@
+import { Injectable, PipeTransform } from '@nestjs/common';
+import type { AuditQueryRequest, AuditVerifyRequest } from '@latchkey/contracts';
+import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
+
+const QUERY_PARAMS = ['type', 'subject', 'client_id', 'sub', 'since', 'until', 'limit', 'cursor'] as const;
+const POSITIVE_INTEGER = /^[1-9][0-9]{0,14}$/;
+
+/**
+ * `GET /admin/audit?type=&subject=&client_id=&sub=&since=&until=&limit=&cursor=`: each at most
+ * once, limit as a number. The audit service checks the values (formats, limit ≤ 500, cursor).
+ */
+@Injectable()
+export class AuditQueryPipe implements PipeTransform<unknown, AuditQueryRequest> {
+  transform(query: unknown): AuditQueryRequest {
+    const { limit, ...filters } = readSingleParams(
+      query as Record<string, unknown> | undefined,
+      QUERY_PARAMS,
+    );
+    const request: AuditQueryRequest = { ...filters };
+    if (limit !== undefined) request.limit = readPositiveInteger(limit, 'limit');
+    return request;
+  }
+}
+
+/** `GET /admin/audit/verify?from_seq=&to_seq=`. */
+@Injectable()
+export class AuditVerifyQueryPipe implements PipeTransform<unknown, AuditVerifyRequest> {
+  transform(query: unknown): AuditVerifyRequest {
+    const { from_seq, to_seq } = readSingleParams(query as Record<string, unknown> | undefined, [
+      'from_seq',
+      'to_seq',
+    ]);
+    const request: AuditVerifyRequest = {};
+    if (from_seq !== undefined) request.from_seq = readPositiveInteger(from_seq, 'from_seq');
+    if (to_seq !== undefined) request.to_seq = readPositiveInteger(to_seq, 'to_seq');
+    return request;
+  }
+}
+
+function readPositiveInteger(value: string, name: string): number {
+  if (!POSITIVE_INTEGER.test(value)) throw new InvalidRequest(`${name} must be a positive integer`);
+  return Number(value);
+}

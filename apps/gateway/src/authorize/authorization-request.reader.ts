@@ -1,0 +1,132 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ClientRecord } from '@latchkey/contracts';
+import {
+  OAuthError,
+  readResourceIndicator,
+  readSingleParams,
+  TemporarilyUnavailable,
+  type RawParams,
+} from '@latchkey/oauth';
+import { ClientsCache } from '../clients/clients.cache';
+import { ErrorRedirect } from '../errors/edge-errors';
+import { ISSUER } from '../issuer.module';
+import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
+import { errorRedirect } from './authorization-response';
+import {
+  checkAuthorizationCodeGrant,
+  checkClientActive,
+  checkClientId,
+  checkLoginHint,
+  checkMaxAge,
+  checkNoRequestObject,
+  checkNonce,
+  checkPkce,
+  checkPrompt,
+  checkRedirectUri,
+  checkResponseMode,
+  checkResponseType,
+  checkScope,
+  checkState,
+  dropUnusableOfflineAccess,
+  echoableState,
+} from './authorize-rules';
+import { IdTokenHintVerifier } from './id-token-hint.verifier';
+
+/**
+ * Parameters read after the redirect URI is proven. ui_locales, claims_locales, display,
+ * acr_values and claims are accepted and ignored (OIDC Core §3.1.2.1 lets an OP do so); any other
+ * unknown parameter is ignored too (RFC 6749 §3.1).
+ */
+const REQUEST_PARAMS = [
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'prompt',
+  'max_age',
+  'login_hint',
+  'id_token_hint',
+  'request',
+  'request_uri',
+] as const;
+
+export interface ReadAuthorizationRequest {
+  client: ClientRecord;
+  request: AuthorizationRequest;
+}
+
+/**
+ * The authorization endpoint's checks in order (RFC 6749 §4.1.2.1): client_id and redirect_uri
+ * first, whose errors are shown on the error page; then everything else, whose errors go back
+ * to the proven redirect URI with state and iss (ErrorRedirect).
+ */
+@Injectable()
+export class AuthorizationRequestReader {
+  constructor(
+    private readonly clients: ClientsCache,
+    private readonly idTokenHints: IdTokenHintVerifier,
+    @Inject(ISSUER) private readonly issuer: string,
+  ) {}
+
+  async read(raw: RawParams): Promise<ReadAuthorizationRequest> {
+    const { client_id, redirect_uri } = readSingleParams(raw, ['client_id', 'redirect_uri']);
+    const client = await this.clients.get(checkClientId(client_id));
+    checkClientActive(client);
+    const { redirectUri, explicit } = checkRedirectUri(redirect_uri, client, raw.scope);
+    const target: RedirectTarget = { redirect_uri: redirectUri, state: echoableState(raw) };
+    try {
+      return { client, request: await this.readRest(raw, client, target, explicit) };
+    } catch (err) {
+      throw this.toClient(target, err);
+    }
+  }
+
+  /** An error of the request (not of a backend) goes back to the client. */
+  toClient(target: RedirectTarget, err: unknown): unknown {
+    if (err instanceof OAuthError && !(err instanceof TemporarilyUnavailable) && err.status < 500) {
+      return new ErrorRedirect(errorRedirect(target, err, this.issuer), err);
+    }
+    return err;
+  }
+
+  private async readRest(
+    raw: RawParams,
+    client: ClientRecord,
+    target: RedirectTarget,
+    explicit: boolean,
+  ): Promise<AuthorizationRequest> {
+    const params = readSingleParams(raw, REQUEST_PARAMS);
+    checkNoRequestObject(params);
+    checkResponseType(params.response_type);
+    checkResponseMode(params.response_mode);
+    checkAuthorizationCodeGrant(client);
+    const scopes = dropUnusableOfflineAccess(checkScope(params.scope, client), client);
+    const pkce = checkPkce(params, client);
+    const request: AuthorizationRequest = {
+      client_id: client.client_id,
+      redirect_uri: target.redirect_uri,
+      redirect_uri_explicit: explicit,
+      scopes,
+      prompt: checkPrompt(params.prompt),
+      ...pkce,
+    };
+    const optional: Partial<AuthorizationRequest> = {
+      state: checkState(params.state),
+      nonce: checkNonce(params.nonce),
+      max_age: checkMaxAge(params.max_age),
+      login_hint: checkLoginHint(params.login_hint),
+      resource: readResourceIndicator(raw),
+      id_token_hint_sub:
+        params.id_token_hint === undefined
+          ? undefined
+          : await this.idTokenHints.subjectOf(params.id_token_hint, client.client_id),
+    };
+    for (const [name, value] of Object.entries(optional)) {
+      if (value !== undefined) Object.assign(request, { [name]: value });
+    }
+    return request;
+  }
+}

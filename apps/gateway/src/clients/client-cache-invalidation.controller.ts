@@ -1,0 +1,18 @@
+import { Controller } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import { BroadcastEvents, type ClientChangedEvent } from '@latchkey/contracts';
+import { BroadcastEventPattern } from '@latchkey/transport';
+import { ClientsCache } from './clients.cache';
+
+/** Every gateway replica drops its cached copy as soon as the registry announces a change. */
+@Controller()
+export class ClientCacheInvalidationController {
+  constructor(private readonly clients: ClientsCache) {}
+
+  @BroadcastEventPattern(BroadcastEvents.ClientChanged)
+  clientChanged(@Payload() event: Partial<ClientChangedEvent> | undefined): void {
+    if (typeof event?.client_id === 'string') this.clients.invalidate(event.client_id);
+    // An event we cannot read still means something changed: drop everything rather than guess.
+    else this.clients.invalidateAll();
+  }
+}

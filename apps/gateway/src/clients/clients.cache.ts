@@ -1,0 +1,62 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  ClientSubjects,
+  type ClientRecord,
+  type GetClientRequest,
+  type GetClientResponse,
+} from '@latchkey/contracts';
+import { BusClient, LoadingCache } from '@latchkey/transport';
+import { Clock } from '../clock/clock';
+
+/**
+ * Client records from the registry, kept in memory so that /authorize costs no bus round trip for
+ * a known client. `client.changed` events drop an entry at once (ClientCacheInvalidation); the
+ * TTL is only a safety net for an event lost while the bus was down. Unknown ids are remembered
+ * briefly too, so a flood of them does not become a flood of `clients.get` requests.
+ */
+@Injectable()
+export class ClientsCache {
+  static readonly TTL_MS = 5 * 60_000;
+  static readonly NEGATIVE_TTL_MS = 10_000;
+  static readonly MAX_ENTRIES = 10_000;
+
+  private readonly logger = new Logger(ClientsCache.name);
+  private readonly cache: LoadingCache<ClientRecord | null>;
+
+  constructor(
+    private readonly bus: BusClient,
+    clock: Clock,
+  ) {
+    this.cache = new LoadingCache({
+      load: (clientId) => this.fetch(clientId),
+      ttlMs: (client) => (client ? ClientsCache.TTL_MS : ClientsCache.NEGATIVE_TTL_MS),
+      maxEntries: ClientsCache.MAX_ENTRIES,
+      now: () => clock.now().getTime(),
+    });
+  }
+
+  /** The client, or null when the registry does not know it. Treat the record as read-only. */
+  get(clientId: string): Promise<ClientRecord | null> {
+    return this.cache.get(clientId);
+  }
+
+  invalidate(clientId: string): void {
+    this.cache.invalidate(clientId);
+  }
+
+  invalidateAll(): void {
+    this.cache.invalidateAll();
+  }
+
+  private async fetch(clientId: string): Promise<ClientRecord | null> {
+    const request: GetClientRequest = { client_id: clientId };
+    const record = await this.bus.request<GetClientResponse>(ClientSubjects.Get, request);
+    if (!record) return null;
+    if (record.client_id !== clientId) {
+      // Fail closed: a record for another client must never stand in for this one.
+      this.logger.error('clients.get answered with a record for another client_id');
+      return null;
+    }
+    return record;
+  }
+}

@@ -1,0 +1,123 @@
+import { Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import type { AuthorizationFlow } from '../authorize/authorization-flow.service';
+import { TooManyRequests } from '../errors/edge-errors';
+import type { Interaction } from '../interaction/interaction';
+import type { InteractionService } from '../interaction/interaction.service';
+import type { SessionService } from '../session/session.service';
+import type { User } from '../users/user';
+import type { UsersService } from '../users/users.service';
+import type { LoginRateLimiter } from './login-rate-limiter';
+import { LOGIN_FAILED_MESSAGE, LoginService } from './login.service';
+
+const ISSUER = 'https://id.example.test';
+const PASSWORD = 'correct horse battery staple';
+
+describe('LoginService.submit', () => {
+  const interaction: Interaction = {
+    id: 'int-1',
+    browser: 'b',
+    csrf: 'csrf-1',
+    created_at: 0,
+    client_name: 'Web App',
+    request: {
+      client_id: 'web-app',
+      redirect_uri: 'https://app.example.test/callback',
+      redirect_uri_explicit: true,
+      scopes: ['openid'],
+      prompt: [],
+    },
+  };
+  const alice = { id: 'user-1', username: 'alice' } as User;
+  let verify: jest.Mock;
+  let limiter: { check: jest.Mock; recordFailure: jest.Mock; recordSuccess: jest.Mock };
+  let start: jest.Mock;
+  let loggedIn: jest.Mock;
+  let warn: jest.SpyInstance;
+  let service: LoginService;
+
+  beforeEach(() => {
+    verify = jest.fn(async (username: string, password: string) =>
+      username === 'alice' && password === PASSWORD ? alice : null,
+    );
+    limiter = {
+      check: jest.fn(async () => undefined),
+      recordFailure: jest.fn(async () => undefined),
+      recordSuccess: jest.fn(async () => undefined),
+    };
+    start = jest.fn(async () => ({
+      key: 'k',
+      session: { sid: 'sid-1', sub: 'user-1', auth_time: 1, amr: ['pwd'] },
+    }));
+    loggedIn = jest.fn(async () => `${ISSUER}/consent?interaction=int-1`);
+    warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    service = new LoginService(
+      {
+        load: async () => ({ interaction, raw: '{}' }),
+        checkForm: () => undefined,
+      } as unknown as InteractionService,
+      { verifyCredentials: verify } as unknown as UsersService,
+      { start } as unknown as SessionService,
+      limiter as unknown as LoginRateLimiter,
+      { loggedIn } as unknown as AuthorizationFlow,
+      ISSUER,
+    );
+  });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  const req = { ip: '10.0.0.1', headers: { 'user-agent': 'test' } } as unknown as Request;
+  const res = {} as Response;
+  const submit = (fields: Record<string, string>) =>
+    service.submit(req, res, { interaction: 'int-1', csrf: 'csrf-1', ...fields });
+
+  it('starts a session and continues the flow on the right password', async () => {
+    await expect(submit({ username: 'alice', password: PASSWORD })).resolves.toEqual({
+      redirect: `${ISSUER}/consent?interaction=int-1`,
+    });
+    expect(start).toHaveBeenCalledWith(req, res, { sub: 'user-1', amr: ['pwd'] });
+    expect(limiter.recordSuccess).toHaveBeenCalledWith('alice');
+    expect(loggedIn.mock.calls[0][3]).toEqual({
+      sub: 'user-1',
+      auth_time: 1,
+      amr: ['pwd'],
+      sid: 'sid-1',
+    });
+  });
+
+  it.each([
+    ['a wrong password', { username: 'alice', password: 'nope' }],
+    ['an unknown user', { username: 'mallory', password: PASSWORD }],
+  ])(
+    'answers %s with the same generic page (400), counts it, logs it without the password',
+    async (_what, fields) => {
+      const outcome = await submit(fields);
+      expect(outcome).toHaveProperty('page');
+      const { page } = outcome as { page: { status: number; body: { value: string } } };
+      expect(page.status).toBe(400);
+      expect(page.body.value).toContain(LOGIN_FAILED_MESSAGE);
+      expect(limiter.recordFailure).toHaveBeenCalledWith(fields.username, '10.0.0.1');
+      expect(start).not.toHaveBeenCalled();
+      expect(warn).toHaveBeenCalledTimes(1);
+      const logged = JSON.stringify(warn.mock.calls[0]);
+      expect(logged).toContain('login.failed');
+      expect(logged).not.toContain(fields.password);
+      expect(logged).not.toContain(fields.username);
+    },
+  );
+
+  it('asks for both fields without checking anything', async () => {
+    const outcome = (await submit({ username: 'alice' })) as { page: { status: number } };
+    expect(outcome.page.status).toBe(400);
+    expect(verify).not.toHaveBeenCalled();
+  });
+
+  it('refuses (429) before checking the password when the limits are reached', async () => {
+    limiter.check.mockRejectedValueOnce(new TooManyRequests(600));
+    await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBeInstanceOf(
+      TooManyRequests,
+    );
+    expect(verify).not.toHaveBeenCalled();
+  });
+});

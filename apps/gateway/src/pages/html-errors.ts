@@ -1,0 +1,33 @@
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { Request } from 'express';
+import type { Observable } from 'rxjs';
+
+const HTML_ERRORS = Symbol('latchkey.htmlErrors');
+
+type MarkedRequest = Request & { [HTML_ERRORS]?: true };
+
+/**
+ * Marks the request of a browser-facing route (authorize, login, consent) before its handler
+ * runs, so the exception filter answers its errors with the error page rather than JSON.
+ */
+@Injectable()
+export class HtmlErrorsInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    context.switchToHttp().getRequest<MarkedRequest>()[HTML_ERRORS] = true;
+    return next.handle();
+  }
+}
+
+/** Controller or handler decorator: errors of these routes are shown on the error page. */
+export const HtmlErrors = (): MethodDecorator & ClassDecorator =>
+  UseInterceptors(HtmlErrorsInterceptor);
+
+export function wantsHtmlErrors(req: Request | undefined): boolean {
+  return !!req && (req as MarkedRequest)[HTML_ERRORS] === true;
+}

@@ -1,0 +1,103 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomToken, sha256Base64Url } from '@latchkey/oauth';
+import type { Request, Response } from 'express';
+import type { AuthenticatedUser } from '../authorize/authorization-decision';
+import { Clock } from '../clock/clock';
+import { CookieJar } from '../http/cookie-jar';
+import { SessionsRepository } from './sessions.repository';
+import {
+  isSessionActive,
+  SESSION_ABSOLUTE_LIFETIME_MS,
+  sessionTtlMs,
+  shouldTouch,
+  type SsoSession,
+} from './sso-session';
+
+/** The session of the request, with the store key it lives under. */
+export interface CurrentSession {
+  key: string;
+  session: SsoSession;
+}
+
+/**
+ * SSO sessions: a signed, HttpOnly cookie holds a random secret id; the store holds the session
+ * under its hash. A sign-in always starts a new session with a new id (no fixation), replacing
+ * the browser's previous one; sessions end at their absolute lifetime, after the idle timeout,
+ * on logout, or when their user is disabled or deleted.
+ */
+@Injectable()
+export class SessionService {
+  private readonly logger = new Logger(SessionService.name);
+
+  constructor(
+    private readonly sessions: SessionsRepository,
+    private readonly cookies: CookieJar,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The browser's active session, its activity recorded; undefined when there is none. */
+  async current(req: Request): Promise<CurrentSession | undefined> {
+    const secret = this.cookies.read(req, 'session');
+    if (secret === undefined) return undefined;
+    const key = sha256Base64Url(secret);
+    const session = await this.sessions.find(key);
+    const now = this.clock.now().getTime();
+    if (!session || !isSessionActive(session, now)) return undefined;
+    if (shouldTouch(session, now)) {
+      const touched = { ...session, last_active: now };
+      await this.sessions.save(key, touched, sessionTtlMs(touched, now));
+      return { key, session: touched };
+    }
+    return { key, session };
+  }
+
+  /** Starts a session for a user who just signed in, ending the browser's previous one. */
+  async start(
+    req: Request,
+    res: Response,
+    login: { sub: string; amr: string[] },
+  ): Promise<CurrentSession> {
+    await this.endCurrent(req, res);
+    const now = this.clock.now().getTime();
+    const secret = randomToken();
+    const key = sha256Base64Url(secret);
+    const session: SsoSession = {
+      sid: randomToken(16),
+      sub: login.sub,
+      auth_time: Math.floor(now / 1000),
+      amr: login.amr,
+      created_at: now,
+      last_active: now,
+    };
+    await this.sessions.create(key, session, sessionTtlMs(session, now));
+    this.cookies.write(res, 'session', secret, SESSION_ABSOLUTE_LIFETIME_MS / 1000);
+    return { key, session };
+  }
+
+  /** Ends the browser's session (if any) and clears its cookie. */
+  async endCurrent(req: Request, res: Response): Promise<void> {
+    const secret = this.cookies.read(req, 'session');
+    if (secret === undefined) return;
+    const key = sha256Base64Url(secret);
+    const session = await this.sessions.find(key);
+    await this.sessions.delete(key, session?.sub);
+    this.cookies.clear(res, 'session');
+  }
+
+  /** Ends one session by its key (its user turned out to be disabled). */
+  async end(current: CurrentSession): Promise<void> {
+    await this.sessions.delete(current.key, current.session.sub);
+  }
+
+  /** Ends every session of a user (disabled or deleted), on every replica's browsers alike. */
+  async endAllFor(sub: string): Promise<void> {
+    const ended = await this.sessions.deleteAllOf(sub);
+    this.logger.log({ event: 'session.ended', sub, sessions: ended, msg: 'ended user sessions' });
+  }
+}
+
+/** The identity an authorization request learns from a session. */
+export function userOf(current: CurrentSession): AuthenticatedUser {
+  const { sub, auth_time, amr, sid } = current.session;
+  return { sub, auth_time, amr, sid };
+}

@@ -1,0 +1,22 @@
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { UserEvents } from '../users/user-events';
+import { SessionService } from './session.service';
+
+/** A disabled or deleted user's SSO sessions end at once (DESIGN §4), on every browser. */
+@Injectable()
+export class UserSessionsListener implements OnModuleInit, OnModuleDestroy {
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly events: UserEvents,
+    private readonly sessions: SessionService,
+  ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.events.onAccessEnded(({ sub }) => this.sessions.endAllFor(sub));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
+}

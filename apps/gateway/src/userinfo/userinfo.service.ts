@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  TokenSubjects,
+  type ValidateAccessTokenRequest,
+  type ValidateAccessTokenResponse,
+} from '@latchkey/contracts';
+import { InsufficientScope, InvalidToken, parseScope } from '@latchkey/oauth';
+import { BusClient } from '@latchkey/transport';
+import { ISSUER } from '../issuer.module';
+import type { StandardClaims } from '../users/user-claims';
+import { UsersService } from '../users/users.service';
+
+type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
+
+/**
+ * OIDC Core §5.3: the claims of the token's user that its scopes release. The token service
+ * vouches for the token (signature, expiry, grant not revoked); the user must still be active.
+ */
+@Injectable()
+export class UserinfoService {
+  constructor(
+    private readonly bus: BusClient,
+    private readonly users: UsersService,
+    @Inject(ISSUER) private readonly issuer: string,
+  ) {}
+
+  async claims(token: string): Promise<StandardClaims> {
+    const request: ValidateAccessTokenRequest = { token };
+    const validated = await this.bus.request<ValidateAccessTokenResponse>(
+      TokenSubjects.ValidateAccessToken,
+      request,
+    );
+    const active = checkActiveToken(validated);
+    checkUserinfoAudience(active, this.issuer);
+    const scopes = checkOpenIdScope(active);
+    const user = await this.users.findActiveById(active.sub);
+    if (!user) throw new InvalidToken('the access token is not active');
+    return this.users.claimsFor(user, scopes);
+  }
+}
+
+/** RFC 6750 §3.1 invalid_token: expired, revoked, malformed or not ours alike. */
+export function checkActiveToken(validated: ValidateAccessTokenResponse | null): ActiveToken {
+  if (!validated || validated.active !== true || typeof validated.sub !== 'string') {
+    throw new InvalidToken('the access token is not active');
+  }
+  return validated;
+}
+
+/**
+ * RFC 9068 §4: a resource server accepts only tokens meant for it. Userinfo is the issuer's own
+ * resource, so the token's audience must include the issuer (DESIGN §3: tokens with no other
+ * resource are issued for the issuer).
+ */
+export function checkUserinfoAudience(token: ActiveToken, issuer: string): void {
+  if (!Array.isArray(token.aud) || !token.aud.includes(issuer)) {
+    throw new InvalidToken('the access token is not meant for the userinfo endpoint');
+  }
+}
+
+/** OIDC Core §5.3.1: userinfo serves OpenID Connect tokens only (RFC 6750 insufficient_scope). */
+export function checkOpenIdScope(token: ActiveToken): Set<string> {
+  let scopes: Set<string>;
+  try {
+    scopes = parseScope(typeof token.scope === 'string' ? token.scope : '');
+  } catch {
+    throw new InvalidToken('the access token is not active');
+  }
+  if (!scopes.has('openid')) {
+    throw new InsufficientScope('the access token lacks the openid scope');
+  }
+  return scopes;
+}
