@@ -31,8 +31,8 @@ export function consentPage(model: ConsentPageModel): Page {
       ${items}
     </ul>
     <p class="muted">
-      Signed in as <strong>${model.username}</strong>. Your choice is remembered for this application;
-      an administrator can withdraw it.
+      Signed in as <strong>${model.username}</strong>. Your choice is remembered for this
+      application.
     </p>
     <form method="post" action="${model.action}">
       <input type="hidden" name="interaction" value="${model.interactionId}" />
