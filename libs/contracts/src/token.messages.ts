@@ -90,3 +90,61 @@ export interface RevokeUserGrantsRequest {
 export interface RevokeUserGrantsResponse {
   revoked: number;
 }
+
+/** RFC 7009 / RFC 7662 requests arrive like token requests: form params and credentials. */
+export type RevokeRequest = TokenRequest;
+export interface IntrospectRequest extends TokenRequest {
+  /** The caller sent `Accept: application/token-introspection+jwt` (RFC 9701). */
+  want_jwt?: boolean;
+}
+/** RFC 7662 §2.2; inactive tokens are exactly `{ active: false }`. */
+export type IntrospectionResponse =
+  | { active: false }
+  | {
+      active: true;
+      scope?: string;
+      client_id: string;
+      sub: string;
+      aud: string | string[];
+      iss: string;
+      exp: number;
+      iat: number;
+      token_type: 'Bearer' | 'refresh_token';
+      jti?: string;
+    };
+/** With `want_jwt`: the signed RFC 9701 response instead of the JSON. */
+export interface IntrospectionJwtResponse {
+  jwt: string;
+}
+
+export interface GrantView {
+  id: string;
+  client_id: string;
+  sub: string;
+  scope: string;
+  sid?: string;
+  created_at: string;
+  revoked_at?: string | null;
+}
+export interface ListUserGrantsRequest {
+  sub: string;
+}
+export interface ListUserGrantsResponse {
+  items: GrantView[];
+}
+export interface RevokeGrantRequest {
+  grant_id: string;
+}
+
+export interface EndSessionRequest {
+  sid: string;
+  sub: string;
+}
+/** One back-channel logout token per client that holds a grant from the session. */
+export interface EndSessionResponse {
+  logout_tokens: { client_id: string; backchannel_logout_uri: string; logout_token: string }[];
+}
+
+export interface RotateKeysResponse {
+  rotated: { alg: string; kid: string; previous_kid?: string }[];
+}
