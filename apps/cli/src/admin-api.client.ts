@@ -63,8 +63,9 @@ export class AdminApiClient {
     return this.call('PATCH', path, patch) as Promise<T>;
   }
 
-  async delete(path: string): Promise<void> {
-    await this.call('DELETE', path);
+  /** DELETE; the answer's JSON when it has one (e.g. how many were revoked), else undefined. */
+  delete<T = void>(path: string): Promise<T> {
+    return this.call('DELETE', path) as Promise<T>;
   }
 
   private async call(method: Method, path: string, body?: unknown): Promise<unknown> {

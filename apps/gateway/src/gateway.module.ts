@@ -6,6 +6,7 @@ import { KvModule } from '@latchkey/kv';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
+import { AdminGrantsModule } from './admin/grants.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { ClockModule } from './clock/clock.module';
 import { ConsentModule } from './consent/consent.module';
@@ -14,6 +15,7 @@ import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 import { CookieJarModule } from './http/cookie-jar';
 import { IssuerModule } from './issuer.module';
 import { LoginModule } from './login/login.module';
+import { LogoutModule } from './logout/logout.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OpenApiService } from './openapi/openapi.service';
 import { PageRenderer } from './pages/page.renderer';
@@ -48,8 +50,10 @@ export class GatewayModule {
         AuthorizeModule,
         LoginModule,
         ConsentModule,
+        LogoutModule,
         UserinfoModule,
         AdminModule,
+        AdminGrantsModule,
         RegistrationModule,
         OpenApiModule,
       ],

@@ -11,6 +11,12 @@ import {
 import { ISSUER } from '../issuer.module';
 import { JwksService } from '../well-known/jwks.service';
 
+/** A compact JWS whose signature verified: its raw payload and protected header. */
+export interface VerifiedIdTokenHint {
+  payload: Uint8Array;
+  protectedHeader: { typ?: string };
+}
+
 /**
  * OIDC Core §3.1.2.1 id_token_hint: an id_token this issuer signed for this client, possibly
  * expired (it names who the client believes is signed in, it grants nothing). Verified against
@@ -27,21 +33,27 @@ export class IdTokenHintVerifier {
 
   /** The hinted user's `sub`; invalid_request when the hint is not such an id_token. */
   async subjectOf(idTokenHint: string, clientId: string): Promise<string> {
-    let verified: { payload: Uint8Array; protectedHeader: { typ?: string } };
+    return checkIdTokenHintClaims(await this.verify(idTokenHint), this.issuer, clientId);
+  }
+
+  /**
+   * The hint's signature checked against the published keys (a key the cache lacks is looked up
+   * once more), its claims not yet: callers check them for their endpoint (authorize, logout).
+   */
+  async verify(idTokenHint: string): Promise<VerifiedIdTokenHint> {
     try {
-      verified = await this.verifySignature(await this.jwks.get(), idTokenHint);
+      return await this.verifySignature(await this.jwks.get(), idTokenHint);
     } catch (err) {
       if (!isNoMatchingKey(err)) throw toInvalidHint(err);
       try {
-        verified = await this.verifySignature(await this.jwks.refresh(), idTokenHint);
+        return await this.verifySignature(await this.jwks.refresh(), idTokenHint);
       } catch (retryErr) {
         throw toInvalidHint(retryErr);
       }
     }
-    return checkIdTokenHintClaims(verified, this.issuer, clientId);
   }
 
-  private verifySignature(jwks: JwksResponse, token: string) {
+  private verifySignature(jwks: JwksResponse, token: string): Promise<VerifiedIdTokenHint> {
     if (this.keySet?.jwks !== jwks) this.keySet = { jwks, getKey: createLocalJWKSet(jwks) };
     return compactVerify(token, this.keySet.getKey as Parameters<typeof compactVerify>[1], {
       algorithms: [...SIGNING_ALGORITHMS],
@@ -54,7 +66,7 @@ export class IdTokenHintVerifier {
  * access token (RFC 9068 `typ: at+jwt`) signed by the same keys. Expiry is deliberately ignored.
  */
 export function checkIdTokenHintClaims(
-  verified: { payload: Uint8Array; protectedHeader: { typ?: string } },
+  verified: VerifiedIdTokenHint,
   issuer: string,
   clientId: string,
 ): string {

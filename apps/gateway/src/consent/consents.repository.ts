@@ -28,6 +28,24 @@ export class ConsentsRepository {
     );
   }
 
+  /** Every remembered consent of the user, by client id. */
+  listOf(sub: string): Promise<ConsentEntity[]> {
+    return this.dataSource
+      .getRepository(ConsentEntity)
+      .find({ where: { sub }, order: { clientId: 'ASC' } });
+  }
+
+  /** Whether the user has a remembered consent for the client. */
+  async exists(sub: string, clientId: string): Promise<boolean> {
+    return this.dataSource.getRepository(ConsentEntity).existsBy({ sub, clientId });
+  }
+
+  /** Forgets what the user allowed the client; false when there was nothing. */
+  async withdraw(sub: string, clientId: string): Promise<boolean> {
+    const result = await this.dataSource.getRepository(ConsentEntity).delete({ sub, clientId });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** The client is gone: nothing it was allowed may carry over to a later client of that id. */
   async deleteForClient(clientId: string): Promise<void> {
     await this.dataSource.getRepository(ConsentEntity).delete({ clientId });

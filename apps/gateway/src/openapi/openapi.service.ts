@@ -2,15 +2,22 @@ import { Inject, Injectable, type INestApplication, Type } from '@nestjs/common'
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AdminModule } from '../admin/admin.module';
 import { ADMIN_BEARER } from '../admin/admin-api.decorator';
+import { AdminGrantsModule } from '../admin/grants.module';
 import { ISSUER } from '../issuer.module';
 import {
   INITIAL_ACCESS_TOKEN,
   REGISTRATION_ACCESS_TOKEN,
 } from '../registration/registration.controller';
 import { RegistrationModule } from '../registration/registration.module';
+import { UsersModule } from '../users/users.module';
 
 /** The modules whose controllers the document describes. */
-const DOCUMENTED_MODULES: Type[] = [AdminModule, RegistrationModule];
+const DOCUMENTED_MODULES: Type[] = [
+  AdminModule,
+  AdminGrantsModule,
+  UsersModule,
+  RegistrationModule,
+];
 
 /**
  * The OpenAPI 3 document of the admin API and of dynamic registration, built once from the

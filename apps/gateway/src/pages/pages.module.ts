@@ -3,7 +3,7 @@ import { DEFAULT_BRAND, type BrandConfig } from '@latchkey/config';
 import { AssetsController } from './assets.controller';
 import { BRAND, PageRenderer } from './page.renderer';
 
-/** Server-rendered pages (login, consent, errors) and their stylesheet; global. */
+/** Server-rendered pages (login, consent, logout, errors), their stylesheet and the brand; global. */
 @Module({})
 export class PagesModule {
   static forRoot(brand: BrandConfig = DEFAULT_BRAND): DynamicModule {
@@ -12,7 +12,7 @@ export class PagesModule {
       global: true,
       controllers: [AssetsController],
       providers: [{ provide: BRAND, useValue: brand }, PageRenderer],
-      exports: [PageRenderer],
+      exports: [PageRenderer, BRAND],
     };
   }
 }

@@ -89,6 +89,38 @@ export class SessionService {
     await this.sessions.delete(current.key, current.session.sub);
   }
 
+  /** Clears the browser's session cookie (its session was ended by key). */
+  clearCookie(res: Response): void {
+    this.cookies.clear(res, 'session');
+  }
+
+  /** The user's active sessions (for the admin API), oldest first. */
+  async listFor(sub: string): Promise<SsoSession[]> {
+    const now = this.clock.now().getTime();
+    return (await this.sessions.listOf(sub))
+      .map(({ session }) => session)
+      .filter((session) => isSessionActive(session, now))
+      .sort((a, b) => a.created_at - b.created_at);
+  }
+
+  /**
+   * Ends every session of a user and answers those that were active, for the caller to tell the
+   * relying parties (logout of all sessions).
+   */
+  async takeAllFor(sub: string): Promise<SsoSession[]> {
+    const now = this.clock.now().getTime();
+    const taken = (await this.sessions.takeAllOf(sub))
+      .map(({ session }) => session)
+      .filter((session) => isSessionActive(session, now));
+    this.logger.log({
+      event: 'session.ended',
+      sub,
+      sessions: taken.length,
+      msg: 'ended user sessions',
+    });
+    return taken;
+  }
+
   /** Ends every session of a user (disabled or deleted), on every replica's browsers alike. */
   async endAllFor(sub: string): Promise<void> {
     const ended = await this.sessions.deleteAllOf(sub);

@@ -2,6 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { SESSION_ABSOLUTE_LIFETIME_MS, type SsoSession } from './sso-session';
 
+/** A session with the store key it lives under (the hash of its cookie's secret id). */
+export interface StoredSession {
+  key: string;
+  session: SsoSession;
+}
+
 /** A user's session index is rewritten at most this often under contention before giving up. */
 const INDEX_UPDATE_ATTEMPTS = 10;
 
@@ -16,14 +22,7 @@ export class SessionsRepository {
   constructor(@Inject(KV_TOKEN) private readonly kv: KvStore) {}
 
   async find(key: string): Promise<SsoSession | null> {
-    const raw = await this.kv.get(sessionKey(key));
-    if (raw === null) return null;
-    try {
-      const session = JSON.parse(raw) as SsoSession | null;
-      return session && typeof session.sub === 'string' ? session : null;
-    } catch {
-      return null;
-    }
+    return parseSession(await this.kv.get(sessionKey(key)));
   }
 
   /** Stores a new session and indexes it under its user. */
@@ -44,12 +43,30 @@ export class SessionsRepository {
 
   /** Deletes every session of the user; answers how many were still alive. */
   async deleteAllOf(sub: string): Promise<number> {
-    const keys = await this.kv.getDel(indexKey(sub));
-    let ended = 0;
-    for (const key of parseIndex(keys)) {
-      if (await this.kv.del(sessionKey(key))) ended++;
+    return (await this.takeAllOf(sub)).length;
+  }
+
+  /** The user's sessions that still exist, with their keys, from the user's index. */
+  async listOf(sub: string): Promise<StoredSession[]> {
+    const keys = parseIndex(await this.kv.get(indexKey(sub)));
+    const found = await Promise.all(
+      keys.map(async (key) => ({ key, session: await this.find(key) })),
+    );
+    return found.filter((f): f is StoredSession => f.session?.sub === sub);
+  }
+
+  /**
+   * Takes every session of the user out of the store (each by an atomic GETDEL, so a session
+   * ended concurrently elsewhere is answered once) and answers those that were still alive.
+   */
+  async takeAllOf(sub: string): Promise<StoredSession[]> {
+    const keys = parseIndex(await this.kv.getDel(indexKey(sub)));
+    const taken: StoredSession[] = [];
+    for (const key of keys) {
+      const session = parseSession(await this.kv.getDel(sessionKey(key)));
+      if (session?.sub === sub) taken.push({ key, session });
     }
-    return ended;
+    return taken;
   }
 
   private async updateIndex(sub: string, change: (keys: string[]) => string[]): Promise<void> {
@@ -87,6 +104,16 @@ function sessionKey(key: string): string {
 
 function indexKey(sub: string): string {
   return `gateway:user-sessions:${sub}`;
+}
+
+function parseSession(raw: string | null): SsoSession | null {
+  if (raw === null) return null;
+  try {
+    const session = JSON.parse(raw) as SsoSession | null;
+    return session && typeof session.sub === 'string' ? session : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseIndex(raw: string | null): string[] {

@@ -42,3 +42,11 @@ export function sessionTtlMs(session: SsoSession, now: number): number {
 export function shouldTouch(session: SsoSession, now: number): boolean {
   return now - session.last_active >= SESSION_TOUCH_INTERVAL_MS;
 }
+
+/** When the session ends unless used again (ms since the epoch): idle or absolute expiry. */
+export function sessionExpiresAt(session: SsoSession): number {
+  return Math.min(
+    session.created_at + SESSION_ABSOLUTE_LIFETIME_MS,
+    session.last_active + SESSION_IDLE_TIMEOUT_MS,
+  );
+}

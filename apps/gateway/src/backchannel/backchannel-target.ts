@@ -1,0 +1,27 @@
+import type { ClientRecord } from '@latchkey/contracts';
+import { redirectUriProblem } from '@latchkey/oauth';
+
+/**
+ * Whether a logout token may be posted to `uri` for `client` (OIDC Back-Channel Logout §2.2): it
+ * must be exactly the `backchannel_logout_uri` the client registered, of an active client, and
+ * still pass the registration rule (https, or http to a loopback host). The token service names
+ * the target; the gateway checks it against the registry's record itself, so that nothing but a
+ * registered URI ever receives a request from the gateway.
+ */
+export function backchannelTargetProblem(
+  uri: string,
+  client: ClientRecord | null,
+): string | undefined {
+  if (!client) return 'the client is unknown';
+  if (client.disabled) return 'the client is disabled';
+  if (client.backchannel_logout_uri === undefined)
+    return 'the client has no backchannel_logout_uri';
+  if (client.backchannel_logout_uri !== uri) {
+    return "the target is not the client's registered backchannel_logout_uri";
+  }
+  const problem = redirectUriProblem(uri, {
+    allowLoopbackHttp: true,
+    allowPrivateUseScheme: false,
+  });
+  return problem ? `the backchannel_logout_uri ${problem}` : undefined;
+}
