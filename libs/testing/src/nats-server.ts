@@ -32,6 +32,9 @@ export async function startTestNats(options: { jetstream?: boolean } = {}): Prom
   }
   const port = await freePort();
   let child = await launch(port, options.jetstream === true);
+  // Another process may have taken the port between freePort() and the bind: then our server
+  // exited and something else answers there. Start over on a new port rather than share it.
+  if (child.exitCode !== null) return startTestNats(options);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -55,6 +58,8 @@ async function launch(port: number, jetstream: boolean): Promise<ChildProcess> {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  // Give a failed bind the moment it needs to exit before the port is trusted.
+  await new Promise((resolve) => setTimeout(resolve, 100));
   return child;
 }
 
