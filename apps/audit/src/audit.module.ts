@@ -4,16 +4,28 @@ import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
+import { ChainModule } from './chain/chain.module';
+import { type AuditConsumerOptions, ConsumerModule } from './consumer/consumer.module';
+import { QueryModule } from './query/query.module';
 
-/** The audit log (append-only, hash-chained). */
+/** Stream settings other than the NATS URL (tests run against a stream of their own). */
+export type AuditServiceOptions = Omit<AuditConsumerOptions, 'natsUrl'>;
+
+/**
+ * The audit log (append-only, hash-chained): consumes the AUDIT stream (distributed) or
+ * `audit.ingest` (embedded), answers `audit.query` and `audit.verify`.
+ */
 @Module({})
 export class AuditModule {
-  static forRoot(config: PlatformConfig): DynamicModule {
+  static forRoot(config: PlatformConfig, options: AuditServiceOptions = {}): DynamicModule {
     return {
       module: AuditModule,
       imports: [
         ...platformImports(Services.Audit, config),
         PersistenceModule.forService(AUDIT_PERSISTENCE),
+        ChainModule,
+        ConsumerModule.forRoot({ ...options, natsUrl: config.natsUrl }),
+        QueryModule,
       ],
       providers: [databaseReadiness(), busReadiness()],
     };

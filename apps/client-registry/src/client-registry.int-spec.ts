@@ -151,9 +151,12 @@ describeWithBackends(['postgres', 'nats'], 'client registry on Postgres and NATS
 
   it('migrated once and bootstrapped one admin client with one secret, though both replicas raced', async () => {
     const migrations = await dbQuery<{ name: string }>(
-      `SELECT "name" FROM "client_registry"."migrations"`,
+      `SELECT "name" FROM "client_registry"."migrations" ORDER BY "id"`,
     );
-    expect(migrations.map((row) => row.name)).toEqual(['ClientRegistry1732200000200']);
+    expect(migrations.map((row) => row.name)).toEqual([
+      'ClientRegistry1732200000200',
+      'AuditOutbox1732900000000',
+    ]);
     const secrets = await dbQuery<{ hash: string }>(
       `SELECT "hash" FROM "client_registry"."client_secrets" WHERE "client_id" = $1`,
       [ADMIN_CLIENT.id],

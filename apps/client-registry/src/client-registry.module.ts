@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditClientModule } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
@@ -18,6 +19,11 @@ export class ClientRegistryModule {
       imports: [
         ...platformImports(Services.ClientRegistry, config),
         PersistenceModule.forService(CLIENT_REGISTRY_PERSISTENCE),
+        AuditClientModule.forService({
+          service: Services.ClientRegistry,
+          schema: CLIENT_REGISTRY_PERSISTENCE.schema,
+          natsUrl: config.natsUrl,
+        }),
         RegistryCoreModule.forRoot({ adminClient: config.adminClient, issuer: config.issuer }),
         ClientsModule,
         RegistrationModule,

@@ -1,3 +1,4 @@
+import { auditOutboxMigration } from '@latchkey/audit-client';
 import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ClientSecretEntity } from './clients/client-secret.entity';
 import { ClientEntity } from './clients/client.entity';
@@ -9,5 +10,5 @@ import { ResourceEntity } from './resources/resource.entity';
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
   entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity, ResourceEntity],
-  migrations: [ClientRegistry1732200000200],
+  migrations: [ClientRegistry1732200000200, auditOutboxMigration('client_registry')],
 };

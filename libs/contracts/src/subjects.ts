@@ -16,6 +16,18 @@ export const TokenSubjects = {
   ValidateAccessToken: 'token.access_token.validate',
   /** Revoke every grant (and so every refresh token) of a user, e.g. when the user is disabled. */
   RevokeUserGrants: 'token.grants.revoke_user',
+  /** RFC 7009 revocation endpoint (client-authenticated, like token.request). */
+  Revoke: 'token.revoke',
+  /** RFC 7662 introspection endpoint (client-authenticated; optional RFC 9701 JWT response). */
+  Introspect: 'token.introspect',
+  /** A user's grants (admin API). */
+  ListUserGrants: 'token.grants.list',
+  /** Revoke one grant (admin API). */
+  RevokeGrant: 'token.grants.revoke',
+  /** Grants issued in an SSO session: revoke their online tokens, and sign back-channel logout tokens. */
+  EndSession: 'token.session.end',
+  /** Rotate the signing keys now (admin API, CLI). */
+  RotateKeys: 'token.keys.rotate',
 } as const;
 
 export const ClientSubjects = {
@@ -45,7 +57,18 @@ export const ResourceSubjects = {
   All: 'resources.all',
 } as const;
 
-export const AuditSubjects = {} as const;
+/**
+ * The audit service's request subjects: two tokens, so that the AUDIT stream's `audit.*.*` filter
+ * (the event subjects, `audit.<noun>.<verb>`) never captures them.
+ */
+export const AuditSubjects = {
+  /** Embedded mode: the outbox relay hands one event over in-process (no JetStream). */
+  Ingest: 'audit.ingest',
+  /** Stored events, newest first, with filters and a cursor. */
+  Query: 'audit.query',
+  /** Recompute the hash chain (whole or a range) and report the first row that breaks it. */
+  Verify: 'audit.verify',
+} as const;
 
 export const UserSubjects = {} as const;
 

@@ -93,6 +93,8 @@ export interface RevokeUserGrantsResponse {
 
 /** RFC 7009 / RFC 7662 requests arrive like token requests: form params and credentials. */
 export type RevokeRequest = TokenRequest;
+/** RFC 7009 §2.2: success is an empty 200, whether or not the token was known. */
+export type RevokeResponse = Record<string, never>;
 export interface IntrospectRequest extends TokenRequest {
   /** The caller sent `Accept: application/token-introspection+jwt` (RFC 9701). */
   want_jwt?: boolean;
@@ -134,6 +136,15 @@ export interface ListUserGrantsResponse {
 }
 export interface RevokeGrantRequest {
   grant_id: string;
+  /**
+   * When set, the grant must be this user's (a user revoking an app from their account page):
+   * another user's grant answers not_found, as an unknown one does.
+   */
+  sub?: string;
+}
+export interface RevokeGrantResponse {
+  /** False when the grant was already revoked (the call is idempotent). */
+  revoked: boolean;
 }
 
 export interface EndSessionRequest {
@@ -146,5 +157,13 @@ export interface EndSessionResponse {
 }
 
 export interface RotateKeysResponse {
-  rotated: { alg: string; kid: string; previous_kid?: string }[];
+  rotated: {
+    alg: string;
+    /** The new key: published in the JWKS now, signing from `activates_at` on. */
+    kid: string;
+    /** The key that signs until then, and stays published while its tokens can live. */
+    previous_kid?: string;
+    /** ISO 8601: when the new key becomes the active one (after one JWKS cache lifetime). */
+    activates_at?: string;
+  }[];
 }

@@ -3,6 +3,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The append-only audit log. Each row is chained to the previous one
  * (`hash = sha256(prev_hash || canonical event)`), so any edit or deletion is detectable.
+ *
+ * `event` is the CloudEvent as received and hashed; the other columns are copies of its fields
+ * for filtering (what the query API returns and the chain proves is `event`).
  */
 export class AuditEvents1732200000100 implements MigrationInterface {
   name = 'AuditEvents1732200000100';
@@ -16,14 +19,20 @@ export class AuditEvents1732200000100 implements MigrationInterface {
         "source" text NOT NULL,
         "subject" text,
         "time" timestamptz NOT NULL,
-        "data" jsonb NOT NULL,
+        "client_id" text,
+        "sub" text,
+        "event" jsonb NOT NULL,
         "prev_hash" text NOT NULL,
         "hash" text NOT NULL UNIQUE,
         "stored_at" timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX "events_type_time" ON "audit"."events" ("type", "time")`);
+    // Every filter of the query API pages newest first by seq.
+    await q.query(`CREATE INDEX "events_type_seq" ON "audit"."events" ("type", "seq")`);
+    await q.query(`CREATE INDEX "events_subject_seq" ON "audit"."events" ("subject", "seq")`);
+    await q.query(`CREATE INDEX "events_client_id_seq" ON "audit"."events" ("client_id", "seq")`);
+    await q.query(`CREATE INDEX "events_sub_seq" ON "audit"."events" ("sub", "seq")`);
     await q.query(`CREATE INDEX "events_time" ON "audit"."events" ("time")`);
-    // Append-only: the table refuses updates and deletes, whoever connects.
+    // Append-only: the table refuses updates, deletes and truncation, whoever connects.
     await q.query(`
       CREATE FUNCTION "audit"."refuse_change"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -32,6 +41,9 @@ export class AuditEvents1732200000100 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER "events_append_only" BEFORE UPDATE OR DELETE ON "audit"."events"
       FOR EACH ROW EXECUTE FUNCTION "audit"."refuse_change"()`);
+    await q.query(`
+      CREATE TRIGGER "events_no_truncate" BEFORE TRUNCATE ON "audit"."events"
+      FOR EACH STATEMENT EXECUTE FUNCTION "audit"."refuse_change"()`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import { type ClientMetadata, sha256Base64Url, validateClientMetadata } from '@latchkey/oauth';
 import { isDeepStrictEqual } from 'node:util';
 import { ChangePublisher } from '../shared/change-publisher';
@@ -35,6 +36,7 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
     private readonly clients: ClientsRepository,
     private readonly clock: Clock,
     private readonly changes: ChangePublisher,
+    private readonly audit: AuditClient,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -76,8 +78,14 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
         await this.clients.addSecret(em, admin.id, hash, now);
         changed = true;
       }
-      if (created) return 'created';
-      return changed ? 'updated' : 'unchanged';
+      const result = created ? 'created' : changed ? 'updated' : 'unchanged';
+      if (result !== 'unchanged') {
+        await this.audit.recordInTransaction(em, `client.${result}`, {
+          subject: admin.id,
+          data: { client_id: admin.id, via: 'configuration', secret_replaced: !known },
+        });
+      }
+      return result;
     });
     if (outcome !== 'unchanged') {
       await this.changes.clientChanged({

@@ -1,5 +1,8 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import type {
+  AuditEventData,
   AuthenticateClientRequest,
   AuthenticateClientResponse,
   ClientView,
@@ -72,6 +75,7 @@ export class ClientsService {
     private readonly clock: Clock,
     private readonly changes: ChangePublisher,
     @Inject(REGISTRY_SETTINGS) private readonly settings: RegistrySettings,
+    private readonly audit: AuditClient,
   ) {}
 
   async get(request: GetClientRequest): Promise<GetClientResponse> {
@@ -89,7 +93,10 @@ export class ClientsService {
    */
   async authenticate(request: AuthenticateClientRequest): Promise<AuthenticateClientResponse> {
     const { client_id: clientId, client_secret: secret } = fieldsOf(request);
-    if (typeof clientId !== 'string' || typeof secret !== 'string') throw new InvalidClient();
+    if (typeof clientId !== 'string' || typeof secret !== 'string') {
+      await this.recordAuthenticationFailure(clientId, 'malformed credentials');
+      throw new InvalidClient();
+    }
     const client = await this.clients.findById(this.db.manager, clientId);
     const secrets = client
       ? await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now())
@@ -98,12 +105,9 @@ export class ClientsService {
       sha256Base64Url(secret),
       secrets.map((s) => s.hash),
     );
-    if (
-      !client ||
-      client.disabled ||
-      !usesClientSecret(client.metadata.token_endpoint_auth_method) ||
-      !matched
-    ) {
+    const failure = authenticationFailure(client, matched);
+    if (!client || failure) {
+      await this.recordAuthenticationFailure(clientId, failure ?? 'unknown client');
       throw new InvalidClient();
     }
     return toClientView(client);
@@ -114,14 +118,16 @@ export class ClientsService {
     const metadata = validateClientMetadata(input.metadata);
     checkAdminScope(metadata);
     const clientId = input.client_id == null ? newClientId() : readChosenClientId(input.client_id);
-    const written = await this.db.run((em) =>
-      this.insertClient(em, {
+    const written = await this.db.run(async (em) => {
+      const inserted = await this.insertClient(em, {
         clientId,
         metadata,
         registrationAccessTokenHash: null,
         now: this.clock.now(),
-      }),
-    );
+      });
+      await this.recordChange(em, 'client.created', clientId, createdData(metadata, 'admin'));
+      return inserted;
+    });
     await this.changes.clientChanged({ client_id: clientId, change: 'created' });
     return withSecret(toClientView(written.client), written.secret);
   }
@@ -146,7 +152,12 @@ export class ClientsService {
       if (!current) throw new NotFound('client not found');
       const metadata = validateClientMetadata(metadataPatch, { existing: current.metadata });
       checkAdminScope(metadata);
-      return this.replaceMetadata(em, current, metadata, now, disabled);
+      const replaced = await this.replaceMetadata(em, current, metadata, now, disabled);
+      await this.recordChange(em, 'client.updated', clientId, {
+        ...updatedData(current, replaced.client),
+        via: 'admin',
+      });
+      return replaced;
     });
     await this.changes.clientChanged({ client_id: clientId, change: 'updated' });
     return withSecret(toClientView(written.client), written.secret);
@@ -155,7 +166,11 @@ export class ClientsService {
   async delete(request: DeleteClientRequest): Promise<null> {
     const clientId = readClientId(request);
     this.checkNotConfigured(clientId);
-    const deleted = await this.db.run((em) => this.clients.delete(em, clientId));
+    const deleted = await this.db.run(async (em) => {
+      const found = await this.clients.delete(em, clientId);
+      if (found) await this.recordChange(em, 'client.deleted', clientId, { via: 'admin' });
+      return found;
+    });
     if (!deleted) throw new NotFound('client not found');
     await this.changes.clientChanged({ client_id: clientId, change: 'deleted' });
     return null;
@@ -182,6 +197,9 @@ export class ClientsService {
       await this.clients.addSecret(em, clientId, sha256Base64Url(secret), now);
       await this.clients.update(em, clientId, { updatedAt: now });
       await this.clients.pruneExpiredSecrets(em, now);
+      await this.recordChange(em, 'client.secret_rotated', clientId, {
+        grace_period_seconds: graceSeconds,
+      });
       return { client: { ...current, updatedAt: now }, secret };
     });
     await this.changes.clientChanged({ client_id: clientId, change: 'secret_rotated' });
@@ -235,6 +253,27 @@ export class ClientsService {
     return { client: { ...current, metadata, disabled, updatedAt: now }, secret };
   }
 
+  /** An audit event committed with the change it describes (DESIGN §6). */
+  recordChange(
+    em: EntityManager,
+    type: 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated',
+    clientId: string,
+    data: AuditEventData,
+  ): Promise<unknown> {
+    return this.audit.recordInTransaction(em, type, {
+      subject: clientId,
+      data: { client_id: clientId, ...data },
+    });
+  }
+
+  private recordAuthenticationFailure(clientId: unknown, reason: string): Promise<unknown> {
+    const claimed = typeof clientId === 'string' ? clientId.slice(0, 256) : undefined;
+    return this.audit.record('client.authentication_failed', {
+      subject: claimed,
+      data: { client_id: claimed, method: 'client_secret', reason },
+    });
+  }
+
   /**
    * The ADMIN_CLIENT_ID client is kept as configured by the admin bootstrap at every start; an API
    * change would be undone at the next start or lock the operator out until then.
@@ -252,6 +291,41 @@ export class ClientsService {
     await this.clients.addSecret(em, clientId, sha256Base64Url(secret), now);
     return secret;
   }
+}
+
+/** Why a client_secret authentication failed, for the audit log only (the caller learns nothing). */
+function authenticationFailure(client: StoredClient | null, matched: boolean): string | undefined {
+  if (!client) return 'unknown client';
+  if (client.disabled) return 'client is disabled';
+  if (!usesClientSecret(client.metadata.token_endpoint_auth_method)) {
+    return 'client does not use a client secret';
+  }
+  return matched ? undefined : 'client secret does not match';
+}
+
+/** What a security team wants to know about a new client: what it may do, not its secret. */
+export function createdData(metadata: ClientMetadata, via: 'admin' | 'registration') {
+  return {
+    client_name: metadata.client_name,
+    grant_types: [...metadata.grant_types],
+    token_endpoint_auth_method: metadata.token_endpoint_auth_method,
+    scope: metadata.scope,
+    via,
+  };
+}
+
+/** Which fields an update changed (names only: values such as jwks stay out of the log). */
+export function updatedData(before: StoredClient, after: StoredClient) {
+  const fields = new Set([...Object.keys(before.metadata), ...Object.keys(after.metadata)]);
+  const changed = [...fields].filter(
+    (field) =>
+      !isDeepStrictEqual(
+        (before.metadata as unknown as Record<string, unknown>)[field],
+        (after.metadata as unknown as Record<string, unknown>)[field],
+      ),
+  );
+  if (before.disabled !== after.disabled) changed.push('disabled');
+  return { changed: changed.sort(), disabled: after.disabled };
 }
 
 function translateClientConstraint(err: unknown): unknown {

@@ -18,7 +18,12 @@ import type { EntityManager } from 'typeorm';
 import { fieldsOf, newClientId } from '../clients/client-rules';
 import { type StoredClient, toClientView } from '../clients/client-view';
 import { ClientsRepository } from '../clients/clients.repository';
-import { ClientsService, type WrittenClient } from '../clients/clients.service';
+import {
+  ClientsService,
+  createdData,
+  updatedData,
+  type WrittenClient,
+} from '../clients/clients.service';
 import { ChangePublisher } from '../shared/change-publisher';
 import { Clock } from '../shared/clock';
 import { TransactionRunner } from '../shared/transaction-runner';
@@ -84,12 +89,17 @@ export class RegistrationService {
       }
       const metadata = validateClientMetadata(input.metadata);
       checkSelfRegisteredMetadata(metadata);
-      return this.clients.insertClient(em, {
+      const inserted = await this.clients.insertClient(em, {
         clientId: newClientId(),
         metadata,
         registrationAccessTokenHash: sha256Base64Url(registrationAccessToken),
         now,
       });
+      const clientId = inserted.client.clientId;
+      await this.clients.recordChange(em, 'client.created', clientId, {
+        ...createdData(metadata, 'registration'),
+      });
+      return inserted;
     });
     await this.changes.clientChanged({ client_id: written.client.clientId, change: 'created' });
     return {
@@ -118,6 +128,7 @@ export class RegistrationService {
       await this.db.run(async (em) => {
         checkRegistrationAccessToken(await this.clientsRepository.lockById(em, clientId), token);
         await this.clientsRepository.delete(em, clientId);
+        await this.clients.recordChange(em, 'client.deleted', clientId, { via: 'registration' });
       });
       await this.changes.clientChanged({ client_id: clientId, change: 'deleted' });
       return null;
@@ -142,7 +153,12 @@ export class RegistrationService {
     checkClientIdUnchanged(input, clientId);
     const metadata = validateClientMetadata(input);
     checkSelfRegisteredMetadata(metadata);
-    return this.clients.replaceMetadata(em, current, metadata, this.clock.now());
+    const replaced = await this.clients.replaceMetadata(em, current, metadata, this.clock.now());
+    await this.clients.recordChange(em, 'client.updated', clientId, {
+      ...updatedData(current, replaced.client),
+      via: 'registration',
+    });
+    return replaced;
   }
 }
 

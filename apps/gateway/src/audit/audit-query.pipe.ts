@@ -2,7 +2,16 @@ import { Injectable, PipeTransform } from '@nestjs/common';
 import type { AuditQueryRequest, AuditVerifyRequest } from '@latchkey/contracts';
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 
-const QUERY_PARAMS = ['type', 'subject', 'client_id', 'sub', 'since', 'until', 'limit', 'cursor'] as const;
+const QUERY_PARAMS = [
+  'type',
+  'subject',
+  'client_id',
+  'sub',
+  'since',
+  'until',
+  'limit',
+  'cursor',
+] as const;
 const POSITIVE_INTEGER = /^[1-9][0-9]{0,14}$/;
 
 /**

@@ -1,3 +1,4 @@
+import { KV_TOKEN, MemoryKvStore } from '@latchkey/kv';
 import type { INestApplication } from '@nestjs/common';
 import {
   type AuditQueryResponse,
@@ -67,7 +68,7 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
     app = await startHttpApp(
       {
         controllers: [AdminAuditController],
-        providers: [AdminAuditService, AdminGuard, AccessTokenVerifier, JwksService],
+        providers: [AdminAuditService, AdminGuard, AccessTokenVerifier, JwksService, denylist()],
       },
       bus,
     );
@@ -219,3 +220,8 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
     );
   });
 });
+
+/** The access-token denylist the admin guard reads (empty: nothing revoked). */
+function denylist() {
+  return { provide: KV_TOKEN, useValue: new MemoryKvStore({ sweepIntervalMs: 0 }) };
+}

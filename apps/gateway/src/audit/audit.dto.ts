@@ -37,7 +37,11 @@ export class AuditEventDto implements StoredAuditEvent {
     additionalProperties: true,
     description:
       'The actors (client_id, sub, session, grant, ip, user_agent) and event facts; never a secret, password, code or token',
-    example: { client_id: 'my-app', sub: '3f1c9a5e-2b7d-4e18-9f0a-6c2d8e4b1a7f', ip: '203.0.113.7' },
+    example: {
+      client_id: 'my-app',
+      sub: '3f1c9a5e-2b7d-4e18-9f0a-6c2d8e4b1a7f',
+      ip: '203.0.113.7',
+    },
   })
   data: AuditEventData;
 
@@ -63,7 +67,9 @@ export class AuditPageDto {
 }
 
 export class AuditVerifyDto implements AuditVerifyResponse {
-  @ApiProperty({ description: 'True when every row checked recomputes and links to the one before' })
+  @ApiProperty({
+    description: 'True when every row checked recomputes and links to the one before',
+  })
   valid: boolean;
 
   @ApiProperty({ description: 'Rows checked, up to and including the first invalid one' })

@@ -1,0 +1,198 @@
+import {
+  type BeforeApplicationShutdown,
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  Optional,
+} from '@nestjs/common';
+import { type ConsumerMessages, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { InvalidRequest } from '@latchkey/oauth';
+import { ReadinessRegistry } from '@latchkey/observability';
+import { natsConnectionOptions } from '@latchkey/transport';
+import { AuditIngest } from './audit-ingest.service';
+import { type AuditStreamSettings, ensureAuditConsumer, ensureAuditStream } from './audit-stream';
+
+export interface AuditStreamConsumerSettings extends AuditStreamSettings {
+  natsUrl: string;
+  /** Connection name shown by the NATS server. */
+  connectionName: string;
+  /** A message that could not be stored (database down) comes back after this. */
+  retryDelayMs: number;
+  /** How long shutdown waits for the message being stored. */
+  shutdownTimeoutMs: number;
+}
+
+/** DI token of {@link AuditStreamConsumerSettings}. */
+export const AUDIT_STREAM_SETTINGS = 'LATCHKEY_AUDIT_STREAM_SETTINGS';
+
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 30_000;
+
+/**
+ * Distributed mode: makes sure the AUDIT stream and the durable `audit-store` consumer exist,
+ * then stores each message in the chain and acknowledges it, one at a time, in stream order. A
+ * malformed event is terminated (never redelivered); one that could not be stored now is
+ * redelivered later. Runs in the background: boot does not wait for NATS, and a lost connection
+ * or consumer is set up again with backoff. Readiness (`audit-stream`) tells whether it consumes.
+ */
+@Injectable()
+export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(AuditStreamConsumer.name);
+  private connection?: NatsConnection;
+  private messages?: ConsumerMessages;
+  private loop?: Promise<void>;
+  private stopped = false;
+  private consuming = false;
+  /** True from a failed store until the next success (one warning per outage). */
+  private storeFailing = false;
+  private wakeSleep?: () => void;
+  private readonly readyWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly ingest: AuditIngest,
+    @Inject(AUDIT_STREAM_SETTINGS) private readonly settings: AuditStreamConsumerSettings,
+    @Optional() readiness?: ReadinessRegistry,
+  ) {
+    readiness?.register({
+      name: 'audit-stream',
+      check: async () => {
+        if (!this.consuming) throw new Error('not consuming the audit stream');
+      },
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wakeSleep?.();
+    await this.messages?.close().catch(() => undefined);
+    if (this.loop) await withTimeout(this.loop, this.settings.shutdownTimeoutMs);
+    await this.connection?.close().catch(() => undefined);
+  }
+
+  /** Resolves once messages are being consumed (tests, and start-up logs). */
+  ready(): Promise<void> {
+    if (this.consuming) return Promise.resolve();
+    return new Promise((resolve) => this.readyWaiters.push(resolve));
+  }
+
+  private async run(): Promise<void> {
+    let retryMs = FIRST_RETRY_MS;
+    while (!this.stopped) {
+      try {
+        await this.consume();
+        retryMs = FIRST_RETRY_MS;
+      } catch (err) {
+        this.logger.warn(`audit stream not consumed, retrying in ${retryMs} ms: ${describe(err)}`);
+      }
+      this.consuming = false;
+      if (this.stopped) break;
+      await this.sleep(retryMs);
+      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+    }
+  }
+
+  /** One session: set up the stream and consumer, then handle messages until closed. */
+  private async consume(): Promise<void> {
+    const nc = await this.connect();
+    const jsm = await jetstreamManager(nc);
+    const stream = await ensureAuditStream(jsm, this.settings);
+    const consumer = await ensureAuditConsumer(jsm, this.settings);
+    if (stream === 'created' || consumer === 'created') {
+      this.logger.log(
+        `audit stream ${this.settings.streamName} ${stream}, consumer ${this.settings.consumerName} ${consumer}`,
+      );
+    }
+    const messages = await jetstream(nc)
+      .consumers.get(this.settings.streamName, this.settings.consumerName)
+      .then((c) => c.consume({ max_messages: 100 }));
+    this.messages = messages;
+    if (this.stopped) {
+      await messages.close();
+      return;
+    }
+    this.consuming = true;
+    for (const resolve of this.readyWaiters.splice(0)) resolve();
+    for await (const message of messages) {
+      await this.handle(message);
+    }
+  }
+
+  private async handle(message: JsMsg): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = message.json();
+    } catch {
+      this.logger.warn(`audit stream message ${message.seq} is not JSON; dropped`);
+      // No reason argument: NATS servers before 2.11 ignore a `+TERM <reason>` acknowledgement.
+      message.term();
+      return;
+    }
+    try {
+      await this.ingest.ingest(payload);
+      message.ack();
+      if (this.storeFailing) this.logger.log('audit events are being stored again');
+      this.storeFailing = false;
+    } catch (err) {
+      if (err instanceof InvalidRequest) {
+        this.logger.warn(`audit stream message ${message.seq} refused: ${err.description}`);
+        message.term();
+        return;
+      }
+      const line = `audit stream message ${message.seq} not stored, redelivered in ${this.settings.retryDelayMs} ms: ${describe(err)}`;
+      if (this.storeFailing) this.logger.debug(line);
+      else this.logger.warn(line);
+      this.storeFailing = true;
+      message.nak(this.settings.retryDelayMs);
+      // The database is down or failing: pause rather than fail every buffered message at once.
+      await this.sleep(this.settings.retryDelayMs);
+    }
+  }
+
+  private async connect(): Promise<NatsConnection> {
+    if (this.connection && !this.connection.isClosed()) return this.connection;
+    const connection = await connect({
+      ...natsConnectionOptions({
+        natsUrl: this.settings.natsUrl,
+        name: this.settings.connectionName,
+      }),
+      // A server that is down fails this attempt; run() retries with backoff and stays stoppable.
+      waitOnFirstConnect: false,
+    });
+    this.connection = connection;
+    return connection;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeSleep = done;
+    });
+  }
+}
+
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    promise.catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,0 +1,57 @@
+import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import { AUDIT_CONSUMER, AUDIT_STREAM, AUDIT_SUBJECT_PREFIX } from '@latchkey/contracts';
+import { ChainModule } from '../chain/chain.module';
+import { AuditIngest } from './audit-ingest.service';
+import {
+  AUDIT_STREAM_SETTINGS,
+  AuditStreamConsumer,
+  type AuditStreamConsumerSettings,
+} from './audit-stream.consumer';
+import { IngestController } from './ingest.controller';
+
+export interface AuditConsumerOptions {
+  /** Distributed mode: consume the audit stream from this NATS server. Unset: embedded (bus only). */
+  natsUrl?: string;
+  /** Defaults to `AUDIT`; tests use a stream of their own. */
+  streamName?: string;
+  /** Defaults to `audit.`. */
+  subjectPrefix?: string;
+  /** Defaults to `audit-store`. */
+  consumerName?: string;
+  maxAgeMs?: number;
+  duplicateWindowMs?: number;
+  ackWaitMs?: number;
+  retryDelayMs?: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How events arrive: the AUDIT stream (distributed) and `audit.ingest` (embedded). */
+@Module({})
+export class ConsumerModule {
+  static forRoot(options: AuditConsumerOptions): DynamicModule {
+    const providers: Provider[] = [AuditIngest];
+    if (options.natsUrl) {
+      const settings: AuditStreamConsumerSettings = {
+        natsUrl: options.natsUrl,
+        connectionName: 'audit-consumer',
+        streamName: options.streamName ?? AUDIT_STREAM,
+        subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
+        consumerName: options.consumerName ?? AUDIT_CONSUMER,
+        maxAgeMs: options.maxAgeMs ?? 30 * DAY_MS,
+        duplicateWindowMs: options.duplicateWindowMs ?? 2 * 60_000,
+        ackWaitMs: options.ackWaitMs ?? 30_000,
+        retryDelayMs: options.retryDelayMs ?? 5000,
+        shutdownTimeoutMs: 5000,
+      };
+      providers.push({ provide: AUDIT_STREAM_SETTINGS, useValue: settings }, AuditStreamConsumer);
+    }
+    return {
+      module: ConsumerModule,
+      imports: [ChainModule],
+      controllers: [IngestController],
+      providers,
+      exports: options.natsUrl ? [AuditIngest, AuditStreamConsumer] : [AuditIngest],
+    };
+  }
+}

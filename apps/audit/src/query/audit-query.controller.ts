@@ -1,0 +1,28 @@
+import { Controller, UseInterceptors } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  type AuditQueryRequest,
+  type AuditQueryResponse,
+  AuditSubjects,
+  type AuditVerifyRequest,
+  type AuditVerifyResponse,
+} from '@latchkey/contracts';
+import { DatabaseUnavailableInterceptor } from './database-unavailable.interceptor';
+import { AuditQueryService } from './audit-query.service';
+
+/** `audit.query` and `audit.verify`, asked by the gateway's admin API. */
+@Controller()
+@UseInterceptors(DatabaseUnavailableInterceptor)
+export class AuditQueryController {
+  constructor(private readonly audit: AuditQueryService) {}
+
+  @MessagePattern(AuditSubjects.Query)
+  query(@Payload() request: AuditQueryRequest): Promise<AuditQueryResponse> {
+    return this.audit.query(request);
+  }
+
+  @MessagePattern(AuditSubjects.Verify)
+  verify(@Payload() request: AuditVerifyRequest): Promise<AuditVerifyResponse> {
+    return this.audit.verify(request);
+  }
+}

@@ -1,0 +1,120 @@
+import {
+  AUDIT_EVENT_TYPE_FORMAT,
+  AUDIT_QUERY_DEFAULT_LIMIT,
+  AUDIT_QUERY_MAX_LIMIT,
+} from '@latchkey/contracts';
+import { InvalidRequest } from '@latchkey/oauth';
+import type { VerifyRange } from '../chain/audit-chain.service';
+import type { AuditEventFilter } from '../chain/audit-events.repository';
+
+export interface AuditQuery {
+  filter: AuditEventFilter;
+  limit: number;
+}
+
+const MAX_FILTER_LENGTH = 512;
+/** RFC 3339 date-time, or a plain date (midnight UTC). */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const SEQ = /^[1-9][0-9]{0,17}$/;
+
+/** `audit.query` as it arrives off the bus: every field checked, nothing trusted. */
+export function readAuditQuery(request: unknown): AuditQuery {
+  const input = isObject(request) ? request : {};
+  const filter: AuditEventFilter = {};
+  if (input.type != null) filter.type = readType(input.type);
+  if (input.subject != null) filter.subject = readFilterString(input.subject, 'subject');
+  if (input.client_id != null) filter.clientId = readFilterString(input.client_id, 'client_id');
+  if (input.sub != null) filter.sub = readFilterString(input.sub, 'sub');
+  if (input.since != null) filter.since = readInstant(input.since, 'since');
+  if (input.until != null) filter.until = readInstant(input.until, 'until');
+  if (filter.since && filter.until && filter.since > filter.until) {
+    throw new InvalidRequest('since must not be after until');
+  }
+  if (input.cursor != null) filter.beforeSeq = decodeAuditCursor(input.cursor);
+  return { filter, limit: readLimit(input.limit) };
+}
+
+/** `audit.verify`: optional positive from_seq and to_seq, from_seq not after to_seq. */
+export function readVerifyRange(request: unknown): VerifyRange {
+  const input = isObject(request) ? request : {};
+  const range: VerifyRange = {};
+  if (input.from_seq != null) range.fromSeq = readSeq(input.from_seq, 'from_seq');
+  if (input.to_seq != null) range.toSeq = readSeq(input.to_seq, 'to_seq');
+  if (range.fromSeq && range.toSeq && BigInt(range.fromSeq) > BigInt(range.toSeq)) {
+    throw new InvalidRequest('from_seq must not be greater than to_seq');
+  }
+  return range;
+}
+
+function readType(value: unknown): string {
+  if (typeof value !== 'string' || !AUDIT_EVENT_TYPE_FORMAT.test(value)) {
+    throw new InvalidRequest('type must be an audit event type such as token.issued');
+  }
+  return value;
+}
+
+function readFilterString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value === '' || value.length > MAX_FILTER_LENGTH) {
+    throw new InvalidRequest(`${name} must be a string of 1 to ${MAX_FILTER_LENGTH} characters`);
+  }
+  return value;
+}
+
+function readInstant(value: unknown, name: string): Date {
+  const time = typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) {
+    throw new InvalidRequest(`${name} must be an RFC 3339 date-time such as 2030-01-31T12:00:00Z`);
+  }
+  return new Date(time);
+}
+
+function readLimit(value: unknown): number {
+  if (value == null) return AUDIT_QUERY_DEFAULT_LIMIT;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > AUDIT_QUERY_MAX_LIMIT
+  ) {
+    throw new InvalidRequest(`limit must be an integer between 1 and ${AUDIT_QUERY_MAX_LIMIT}`);
+  }
+  return value;
+}
+
+function readSeq(value: unknown, name: string): string {
+  const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof text !== 'string' || !SEQ.test(text)) {
+    throw new InvalidRequest(`${name} must be a positive integer`);
+  }
+  return text;
+}
+
+const CURSOR_VERSION = 1;
+
+/** Opaque to callers: the seq the next page starts below, versioned so the format can change. */
+export function encodeAuditCursor(seq: string): string {
+  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, before: seq }), 'utf8').toString(
+    'base64url',
+  );
+}
+
+export function decodeAuditCursor(cursor: unknown): string {
+  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw badCursor();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badCursor();
+  }
+  const { v, before } = (isObject(parsed) ? parsed : {}) as { v?: unknown; before?: unknown };
+  if (v !== CURSOR_VERSION || typeof before !== 'string' || !SEQ.test(before)) throw badCursor();
+  return before;
+}
+
+function badCursor(): InvalidRequest {
+  return new InvalidRequest('cursor is not a cursor returned by this list');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,121 @@
+import {
+  type DynamicModule,
+  Inject,
+  Injectable,
+  Module,
+  type OnApplicationBootstrap,
+  type BeforeApplicationShutdown,
+} from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX } from '@latchkey/contracts';
+import { BusClient } from '@latchkey/transport';
+import type { DataSource } from 'typeorm';
+import { AuditClient } from './audit.client';
+import { AuditOutboxRepository } from './outbox/audit-outbox.repository';
+import { OutboxAuditClient } from './outbox/outbox-audit.client';
+import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from './outbox/outbox.relay';
+import { AUDIT_PUBLISHER, type AuditPublisher } from './publishers/audit-publisher';
+import { BusAuditPublisher } from './publishers/bus.publisher';
+import { JetStreamAuditPublisher } from './publishers/jetstream.publisher';
+
+export interface AuditClientOptions {
+  /** The emitting service: the events' `source`. */
+  service: string;
+  /** The service's own schema, where `audit_outbox` lives (see `auditOutboxMigration`). */
+  schema: string;
+  /** Distributed mode: publish to JetStream here. Unset: embedded, to the audit service in-process. */
+  natsUrl?: string;
+  /** Defaults to `AUDIT`; tests use their own stream. */
+  streamName?: string;
+  /** Defaults to `audit.`. */
+  subjectPrefix?: string;
+  /** How long one delivery may take before it counts as failed (default 5000 ms). */
+  publishTimeoutMs?: number;
+  relay?: Partial<RelaySettings> & {
+    /** Start delivering at bootstrap (default true). */
+    autoStart?: boolean;
+  };
+  /** The events' clock (tests). */
+  now?: () => Date;
+}
+
+const AUDIT_CLIENT_OPTIONS = 'LATCHKEY_AUDIT_CLIENT_OPTIONS';
+const DEFAULT_PUBLISH_TIMEOUT_MS = 5000;
+
+/** Starts the relay once the application is up and flushes it before the database closes. */
+@Injectable()
+class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    private readonly relay: OutboxRelay,
+    @Inject(AUDIT_CLIENT_OPTIONS) private readonly options: AuditClientOptions,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.relay?.autoStart !== false) this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+/**
+ * Reliable audit events for one service (DESIGN §6): `AuditClient` writes each event to the
+ * service's outbox table, and a relay in the same process delivers it to JetStream (distributed)
+ * or to the audit service over the in-process bus (embedded), at least once. Global: import it
+ * once in the service's root module, after its PersistenceModule.forService.
+ */
+@Module({})
+export class AuditClientModule {
+  static forService(options: AuditClientOptions): DynamicModule {
+    const settings: RelaySettings = {
+      ...DEFAULT_RELAY_SETTINGS,
+      ...withoutUndefined(options.relay),
+    };
+    const publishTimeoutMs = options.publishTimeoutMs ?? DEFAULT_PUBLISH_TIMEOUT_MS;
+    const outbox = new AuditOutboxRepository(options.schema);
+    return {
+      module: AuditClientModule,
+      global: true,
+      providers: [
+        { provide: AUDIT_CLIENT_OPTIONS, useValue: options },
+        { provide: AuditOutboxRepository, useValue: outbox },
+        {
+          provide: AUDIT_PUBLISHER,
+          inject: [BusClient],
+          useFactory: (bus: BusClient): AuditPublisher =>
+            options.natsUrl
+              ? new JetStreamAuditPublisher({
+                  natsUrl: options.natsUrl,
+                  name: `${options.service}-audit`,
+                  streamName: options.streamName ?? AUDIT_STREAM,
+                  subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
+                  timeoutMs: publishTimeoutMs,
+                })
+              : new BusAuditPublisher(bus, publishTimeoutMs),
+        },
+        {
+          provide: OutboxRelay,
+          inject: [getDataSourceToken(), AUDIT_PUBLISHER],
+          useFactory: (dataSource: DataSource, publisher: AuditPublisher) =>
+            new OutboxRelay(dataSource, outbox, publisher, settings, options.schema),
+        },
+        {
+          provide: AuditClient,
+          inject: [getDataSourceToken(), OutboxRelay],
+          useFactory: (dataSource: DataSource, relay: OutboxRelay) =>
+            new OutboxAuditClient(options.service, dataSource, outbox, relay, options.now),
+        },
+        RelayLifecycle,
+      ],
+      exports: [AuditClient, OutboxRelay],
+    };
+  }
+}
+
+function withoutUndefined<T extends object>(value: T | undefined): Partial<T> {
+  if (!value) return {};
+  return Object.fromEntries(
+    Object.entries(value).filter(([, member]) => member !== undefined),
+  ) as Partial<T>;
+}

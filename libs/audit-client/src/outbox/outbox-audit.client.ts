@@ -1,0 +1,115 @@
+import { Logger } from '@nestjs/common';
+import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
+import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { RequestContext } from '@latchkey/transport';
+import type {
+  DataSource,
+  EntityManager,
+  EntitySubscriberInterface,
+  QueryRunner,
+  TransactionCommitEvent,
+  TransactionRollbackEvent,
+} from 'typeorm';
+import { buildAuditEvent, type AuditRecordInput } from '../audit-event.builder';
+import { AuditClient } from '../audit.client';
+import type { AuditOutboxRepository } from './audit-outbox.repository';
+import type { OutboxRelay } from './outbox.relay';
+
+/**
+ * The AuditClient of a service: builds the CloudEvent, writes it to the service's outbox (alone
+ * or in the caller's transaction) and wakes the relay once the row is visible.
+ */
+export class OutboxAuditClient extends AuditClient {
+  private readonly logger = new Logger('AuditClient');
+  private readonly commits = new CommitWaker(() => this.relay.wake());
+
+  constructor(
+    private readonly source: string,
+    private readonly dataSource: DataSource,
+    private readonly outbox: AuditOutboxRepository,
+    private readonly relay: OutboxRelay,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    super();
+    this.commits.attach(dataSource);
+  }
+
+  async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
+    const event = this.build(type, input);
+    await this.write(this.dataSource.manager, event);
+    this.relay.wake();
+    return event;
+  }
+
+  async recordInTransaction(
+    manager: EntityManager,
+    type: AuditEventType,
+    input: AuditRecordInput,
+  ): Promise<AuditEvent> {
+    const event = this.build(type, input);
+    await this.write(manager, event);
+    const runner = manager.queryRunner;
+    // Until the caller commits, the relay could not see the row: wake it on the commit.
+    if (runner?.isTransactionActive) this.commits.wakeAfterCommit(runner);
+    else this.relay.wake();
+    return event;
+  }
+
+  private build(type: AuditEventType, input: AuditRecordInput): AuditEvent {
+    const { event, removed } = buildAuditEvent({
+      source: this.source,
+      type,
+      subject: input.subject,
+      data: input.data,
+      time: this.now(),
+      requestId: RequestContext.requestId(),
+    });
+    if (removed.length > 0) {
+      // Key paths only: the values are what must not be written anywhere.
+      this.logger.warn(
+        `audit event ${type}: removed data keys that may hold credentials: ${removed.join(', ')}`,
+      );
+    }
+    return event;
+  }
+
+  private async write(manager: EntityManager, event: AuditEvent): Promise<void> {
+    try {
+      await this.outbox.insert(manager, event);
+    } catch (err) {
+      // Fail closed: the caller must not go on as if the event were recorded.
+      if (isDatabaseUnavailable(err)) throw new TemporarilyUnavailable();
+      throw err;
+    }
+  }
+}
+
+/**
+ * Wakes the relay when a transaction that wrote audit rows commits (TypeORM broadcasts commits
+ * to the data source's subscribers), and forgets it on rollback.
+ */
+class CommitWaker implements EntitySubscriberInterface {
+  private readonly pending = new WeakSet<QueryRunner>();
+
+  constructor(private readonly wake: () => void) {}
+
+  attach(dataSource: DataSource): void {
+    if (!dataSource.subscribers.includes(this)) dataSource.subscribers.push(this);
+  }
+
+  wakeAfterCommit(runner: QueryRunner): void {
+    this.pending.add(runner);
+  }
+
+  afterTransactionCommit(event: TransactionCommitEvent): void {
+    // Nested transactions (savepoints) broadcast too; only the outermost commit makes rows visible.
+    if (event.queryRunner.isTransactionActive || !this.pending.has(event.queryRunner)) return;
+    this.pending.delete(event.queryRunner);
+    this.wake();
+  }
+
+  afterTransactionRollback(event: TransactionRollbackEvent): void {
+    if (!event.queryRunner.isTransactionActive) this.pending.delete(event.queryRunner);
+  }
+}

@@ -1,0 +1,36 @@
+import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
+import { buildAuditEvent, type AuditRecordInput } from '../audit-event.builder';
+import { AuditClient } from '../audit.client';
+
+/**
+ * An AuditClient for unit tests: builds each event exactly as the real client does (same
+ * sanitising) and keeps it in memory. `fail` makes the next calls reject, as an unreachable
+ * database would.
+ */
+export class RecordingAuditClient extends AuditClient {
+  readonly events: AuditEvent[] = [];
+  fail?: Error;
+
+  constructor(private readonly source = 'test') {
+    super();
+  }
+
+  async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
+    if (this.fail) throw this.fail;
+    const { event } = buildAuditEvent({ source: this.source, type, ...input });
+    this.events.push(event);
+    return event;
+  }
+
+  recordInTransaction(
+    _manager: unknown,
+    type: AuditEventType,
+    input: AuditRecordInput,
+  ): Promise<AuditEvent> {
+    return this.record(type, input);
+  }
+
+  ofType(type: AuditEventType): AuditEvent[] {
+    return this.events.filter((event) => event.type === type);
+  }
+}
