@@ -114,9 +114,8 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
         ],
         token_endpoint_auth_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
       });
-      // Only what is served: nothing for endpoints that do not exist yet.
-      expect(body).not.toHaveProperty('revocation_endpoint');
-      expect(body).not.toHaveProperty('introspection_endpoint');
+      expect(body.revocation_endpoint).toBe(`${ISSUER}/revoke`);
+      expect(body.introspection_endpoint).toBe(`${ISSUER}/introspect`);
     });
   });
 
@@ -660,11 +659,14 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       expect(doc.openapi).toMatch(/^3\./);
       expect(doc.servers).toEqual([{ url: ISSUER }]);
       expect(Object.keys(doc.paths).sort()).toEqual([
+        '/admin/audit',
+        '/admin/audit/verify',
         '/admin/clients',
         '/admin/clients/{client_id}',
         '/admin/clients/{client_id}/secret',
         '/admin/grants/{grant_id}',
         '/admin/initial-access-tokens',
+        '/admin/keys/rotate',
         '/admin/resources',
         '/admin/resources/{identifier}',
         '/admin/users',

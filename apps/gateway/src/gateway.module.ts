@@ -1,5 +1,6 @@
 import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AuditClientModule } from '@latchkey/audit-client';
 import { Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
@@ -7,12 +8,14 @@ import { busReadiness, databaseReadiness, platformImports } from '@latchkey/obse
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
+import { AuditQueryModule } from './audit/audit-query.module';
 import { AuthorizeModule } from './authorize/authorize.module';
 import { ClockModule } from './clock/clock.module';
 import { ConsentModule } from './consent/consent.module';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 import { CookieJarModule } from './http/cookie-jar';
+import { IntrospectionModule } from './introspection/introspection.module';
 import { IssuerModule } from './issuer.module';
 import { LoginModule } from './login/login.module';
 import { LogoutModule } from './logout/logout.module';
@@ -21,6 +24,7 @@ import { OpenApiService } from './openapi/openapi.service';
 import { PageRenderer } from './pages/page.renderer';
 import { PagesModule } from './pages/pages.module';
 import { RegistrationModule } from './registration/registration.module';
+import { RevocationModule } from './revocation/revocation.module';
 import { TokenEndpointModule } from './token/token-endpoint.module';
 import { UserinfoModule } from './userinfo/userinfo.module';
 import { UsersModule } from './users/users.module';
@@ -39,6 +43,12 @@ export class GatewayModule {
       imports: [
         ...platformImports(Services.Gateway, config),
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
+        AuditClientModule.forService({
+          service: Services.Gateway,
+          schema: GATEWAY_PERSISTENCE.schema,
+          natsUrl: config.natsUrl,
+        }),
+        AuditQueryModule,
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_PREFIX }),
         IssuerModule.forRoot(config.issuer),
         ClockModule,
@@ -46,6 +56,8 @@ export class GatewayModule {
         PagesModule.forRoot(config.brand),
         WellKnownModule,
         TokenEndpointModule,
+        RevocationModule,
+        IntrospectionModule,
         UsersModule,
         AuthorizeModule,
         LoginModule,

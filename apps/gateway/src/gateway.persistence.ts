@@ -1,3 +1,4 @@
+import { auditOutboxMigration } from '@latchkey/audit-client';
 import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ConsentEntity } from './consent/consent.entity';
 import { Users1732200000300 } from './migrations/1732200000300-users';
@@ -8,5 +9,5 @@ import { UserEntity } from './users/user.entity';
 export const GATEWAY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'gateway',
   entities: [UserEntity, ConsentEntity],
-  migrations: [Users1732200000300, Consents1732200000400],
+  migrations: [Users1732200000300, Consents1732200000400, auditOutboxMigration('gateway')],
 };

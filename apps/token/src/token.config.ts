@@ -1,5 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { PlatformConfig } from '@latchkey/config';
+import {
+  DEFAULT_KEY_ROTATION,
+  type KeyRotationConfig,
+  type PlatformConfig,
+} from '@latchkey/config';
 
 /** DI token of the service's {@link TokenConfig}. */
 export const TOKEN_CONFIG = 'LATCHKEY_TOKEN_CONFIG';
@@ -8,12 +12,17 @@ export const TOKEN_CONFIG = 'LATCHKEY_TOKEN_CONFIG';
 export interface TokenConfig {
   /** The issuer identifier (no trailing slash): `iss` of every token, `aud` of client assertions. */
   issuer: string;
+  /** Signing-key rotation; DEFAULT_KEY_ROTATION when absent. */
+  keyRotation?: KeyRotationConfig;
 }
 
 @Module({})
 export class TokenConfigModule {
-  static forRoot(config: Pick<PlatformConfig, 'issuer'>): DynamicModule {
-    const tokenConfig: TokenConfig = { issuer: config.issuer };
+  static forRoot(config: Pick<PlatformConfig, 'issuer' | 'keyRotation'>): DynamicModule {
+    const tokenConfig: TokenConfig = {
+      issuer: config.issuer,
+      keyRotation: config.keyRotation ?? { ...DEFAULT_KEY_ROTATION },
+    };
     return {
       module: TokenConfigModule,
       global: true,

@@ -1,10 +1,20 @@
+import { auditOutboxMigration } from '@latchkey/audit-client';
 import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { SigningKeyEntity } from './keys/signing-key.entity';
 import { SigningKeys1732200000000 } from './migrations/1732200000000-signing-keys';
+import { Grants1732300000000 } from './migrations/1732300000000-grants';
+import { SigningKeyRotation1733000000000 } from './migrations/1733000000000-signing-key-rotation';
+import { GrantEntity } from './user-grants/grant.entity';
+import { RefreshTokenEntity } from './user-grants/refresh-token.entity';
 
 /** The token service's tables live in the `token` schema; only these migrations touch it. */
 export const TOKEN_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'token',
-  entities: [SigningKeyEntity],
-  migrations: [SigningKeys1732200000000],
+  entities: [SigningKeyEntity, GrantEntity, RefreshTokenEntity],
+  migrations: [
+    SigningKeys1732200000000,
+    Grants1732300000000,
+    auditOutboxMigration('token'),
+    SigningKeyRotation1733000000000,
+  ],
 };

@@ -151,6 +151,29 @@ export class PlatformEnv {
   @MaxLength(100_000, { message: 'BRAND_LOGO_URL must be at most 100000 characters' })
   BRAND_LOGO_URL?: string;
 
+  /**
+   * How often the token service rotates its signing keys, in hours (default 720: 30 days).
+   * 0 turns scheduled rotation off (on-demand rotation through the admin API still works).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'KEY_ROTATION_INTERVAL_HOURS must be an integer between 0 and 87600' })
+  @Min(0, { message: 'KEY_ROTATION_INTERVAL_HOURS must be an integer between 0 and 87600' })
+  @Max(87600, { message: 'KEY_ROTATION_INTERVAL_HOURS must be an integer between 0 and 87600' })
+  KEY_ROTATION_INTERVAL_HOURS?: number;
+
+  /**
+   * How long a new signing key is published in the JWKS before it signs anything, in seconds
+   * (default 120): longer than any JWKS cache (the gateway serves max-age=60 and caches 30 s), so
+   * that no verifier meets a token signed with a key it has not fetched yet.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
+  @Min(0, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
+  @Max(86400, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
+  KEY_PUBLISH_AHEAD_SECONDS?: number;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })

@@ -179,6 +179,33 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('KEY_ROTATION_INTERVAL_HOURS and KEY_PUBLISH_AHEAD_SECONDS', () => {
+    it('default to 30 days and 120 seconds', () => {
+      expect(loadConfig({}).keyRotation).toEqual({ intervalHours: 720, publishAheadSeconds: 120 });
+    });
+
+    it('are read as integers; 0 turns scheduled rotation off', () => {
+      expect(
+        loadConfig({ KEY_ROTATION_INTERVAL_HOURS: '0', KEY_PUBLISH_AHEAD_SECONDS: '300' })
+          .keyRotation,
+      ).toEqual({ intervalHours: 0, publishAheadSeconds: 300 });
+      expect(loadConfig({ KEY_ROTATION_INTERVAL_HOURS: ' ' }).keyRotation?.intervalHours).toBe(720);
+    });
+
+    it.each([
+      ['KEY_ROTATION_INTERVAL_HOURS', '-1'],
+      ['KEY_ROTATION_INTERVAL_HOURS', '87601'],
+      ['KEY_ROTATION_INTERVAL_HOURS', '1.5'],
+      ['KEY_ROTATION_INTERVAL_HOURS', '30d'],
+      ['KEY_PUBLISH_AHEAD_SECONDS', '86401'],
+      ['KEY_PUBLISH_AHEAD_SECONDS', 'soon'],
+    ])('rejects %s=%s naming the variable', (key, value) => {
+      expect(() => loadConfig({ [key]: value })).toThrow(
+        new RegExp(`${key} must be an integer between`),
+      );
+    });
+  });
+
   describe('embeddedConfig', () => {
     let dataDir: string;
     beforeEach(() => {

@@ -27,7 +27,21 @@ export interface PlatformConfig {
   cookieSecret?: string;
   /** How the login, consent and error pages look (BRAND_* variables). */
   brand?: BrandConfig;
+  /** Signing-key rotation of the token service (KEY_ROTATION_INTERVAL_HOURS, KEY_PUBLISH_AHEAD_SECONDS). */
+  keyRotation?: KeyRotationConfig;
 }
+
+export interface KeyRotationConfig {
+  /** Scheduled rotation every this many hours; 0: never on schedule. */
+  intervalHours: number;
+  /** A new key is in the JWKS this long before it signs. */
+  publishAheadSeconds: number;
+}
+
+export const DEFAULT_KEY_ROTATION: Readonly<KeyRotationConfig> = Object.freeze({
+  intervalHours: 720,
+  publishAheadSeconds: 120,
+});
 
 export interface BrandConfig {
   name: string;
@@ -114,6 +128,11 @@ export function loadConfig(
       color: parsed.BRAND_COLOR ?? DEFAULT_BRAND.color,
       ...(parsed.BRAND_LOGO_URL ? { logoUrl: parsed.BRAND_LOGO_URL } : {}),
     },
+    keyRotation: {
+      intervalHours: parsed.KEY_ROTATION_INTERVAL_HOURS ?? DEFAULT_KEY_ROTATION.intervalHours,
+      publishAheadSeconds:
+        parsed.KEY_PUBLISH_AHEAD_SECONDS ?? DEFAULT_KEY_ROTATION.publishAheadSeconds,
+    },
   };
 }
 
@@ -150,9 +169,18 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   BRAND_NAME = undefined;
   BRAND_COLOR = undefined;
   BRAND_LOGO_URL = undefined;
+  KEY_ROTATION_INTERVAL_HOURS = undefined;
+  KEY_PUBLISH_AHEAD_SECONDS = undefined;
 }
 
-const INTEGER_KEYS = ['PORT', 'HEALTH_PORT', 'BUS_TIMEOUT_MS', 'SHUTDOWN_TIMEOUT_MS'] as const;
+const INTEGER_KEYS = [
+  'PORT',
+  'HEALTH_PORT',
+  'BUS_TIMEOUT_MS',
+  'SHUTDOWN_TIMEOUT_MS',
+  'KEY_ROTATION_INTERVAL_HOURS',
+  'KEY_PUBLISH_AHEAD_SECONDS',
+] as const;
 
 /** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */
 function coerceIntegers(parsed: PlatformEnv, raw: Record<string, string | undefined>): void {

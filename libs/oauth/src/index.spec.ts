@@ -22,6 +22,7 @@ describe('@latchkey/oauth public API', () => {
     'randomToken',
     'validateClientMetadata',
     'readSingleParams',
+    'computeTokenHash',
     'OAuthError',
     'InvalidRequest',
   ])('exports %s', (name) => {

@@ -11,3 +11,4 @@ export * from './random';
 export * from './redirect-uri';
 export * from './resource-indicator';
 export * from './scope';
+export * from './token-hash';

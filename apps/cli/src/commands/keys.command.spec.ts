@@ -1,4 +1,4 @@
-import { CliHarness, recordFields } from '../fixtures/cli-harness';
+import { CliHarness } from '../fixtures/cli-harness';
 import { FakeAdminApi } from '../fixtures/fake-admin-api';
 
 describe('latchkey keys', () => {
@@ -28,11 +28,13 @@ describe('latchkey keys', () => {
       'POST /admin/keys/rotate',
     );
     expect(result.code).toBe(0);
-    expect(recordFields(result.stdout)).toEqual({
-      kid: 'key-2',
-      alg: 'RS256',
-      previous_kid: 'key-1',
-    });
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^ALG\s+NEW KID\s+PREVIOUS KID\s+SIGNS FROM$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/))).toEqual([
+      ['RS256', 'key-2', 'key-1', '2026-01-01T00:02:00.000Z'],
+      ['ES256', 'key-4', 'key-3', '2026-01-01T00:02:00.000Z'],
+    ]);
+    expect(result.stdout).not.toContain('[object Object]');
   });
 
   it('keys rotate says the server does not support it when it answers 404', async () => {

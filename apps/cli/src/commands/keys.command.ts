@@ -21,7 +21,16 @@ const rotate: Command = {
       }
       throw err;
     }
-    if (answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
+    const rotated = (answer as { rotated?: unknown } | null)?.rotated;
+    if (Array.isArray(rotated)) {
+      // One row per algorithm: each has its own new key, published now, signing from activates_at.
+      context.output.list(answer, rotated as object[], [
+        { header: 'ALG', field: 'alg' },
+        { header: 'NEW KID', field: 'kid' },
+        { header: 'PREVIOUS KID', field: 'previous_kid' },
+        { header: 'SIGNS FROM', field: 'activates_at' },
+      ]);
+    } else if (answer !== null && typeof answer === 'object' && !Array.isArray(answer)) {
       context.output.record(answer, ['kid', 'alg', 'previous_kid']);
     } else if (context.output.format === 'json' && answer !== undefined) {
       context.output.json(answer);

@@ -4,6 +4,8 @@ import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
 import { AdminInitialAccessTokensController } from './initial-access-tokens.controller';
+import { AdminKeysController } from './keys.controller';
+import { AdminKeysService } from './keys.service';
 import { AdminResourcesController } from './resources.controller';
 import { AdminResourcesService } from './resources.service';
 
@@ -14,8 +16,9 @@ import { AdminResourcesService } from './resources.service';
     AdminClientsController,
     AdminResourcesController,
     AdminInitialAccessTokensController,
+    AdminKeysController,
   ],
-  providers: [AdminClientsService, AdminResourcesService],
+  providers: [AdminClientsService, AdminResourcesService, AdminKeysService],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { JwksResponse, SIGNING_ALGORITHMS } from '@latchkey/contracts';
+import { JwksResponse, revokedJtiKey, SIGNING_ALGORITHMS } from '@latchkey/contracts';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
 import {
   createLocalJWKSet,
@@ -37,6 +38,7 @@ export class AccessTokenVerifier {
   constructor(
     private readonly jwks: JwksService,
     @Inject(ISSUER) private readonly issuer: string,
+    @Inject(KV_TOKEN) private readonly kv: KvStore,
   ) {}
 
   async verify(token: string): Promise<AccessTokenClaims> {
@@ -51,7 +53,13 @@ export class AccessTokenVerifier {
         throw toInvalidToken(retryErr);
       }
     }
-    return readClaims(payload);
+    const claims = readClaims(payload);
+    // RFC 7009: a revoked access token stops working before it expires (one store read; an
+    // unreachable store fails closed with 503).
+    if ((await this.kv.get(revokedJtiKey(claims.jti))) !== null) {
+      throw new InvalidToken('the access token has been revoked');
+    }
+    return claims;
   }
 
   private async verifyWith(jwks: JwksResponse, token: string): Promise<JWTPayload> {

@@ -1,3 +1,5 @@
+import { revokedJtiKey } from '@latchkey/contracts';
+import { MemoryKvStore } from '@latchkey/kv';
 import type { ExecutionContext } from '@nestjs/common';
 import { TokenSubjects, type JwksResponse } from '@latchkey/contracts';
 import { InsufficientScope, InvalidToken, TemporarilyUnavailable } from '@latchkey/oauth';
@@ -23,6 +25,7 @@ describe('AdminGuard', () => {
   let bus: FakeBus;
   let published: JwksResponse;
   let guard: AdminGuard;
+  let kv: MemoryKvStore;
 
   beforeAll(async () => {
     rsa = await testKey('rsa-1', 'RS256');
@@ -33,12 +36,16 @@ describe('AdminGuard', () => {
   beforeEach(() => {
     published = jwksOf(rsa, ec, ed);
     bus = new FakeBus().on(TokenSubjects.Jwks, () => published);
+    kv = new MemoryKvStore({ sweepIntervalMs: 0 });
     guard = new AdminGuard(
-      new AccessTokenVerifier(new JwksService(bus.asBusClient()), TEST_ISSUER),
+      new AccessTokenVerifier(new JwksService(bus.asBusClient()), TEST_ISSUER, kv),
     );
   });
 
-  afterEach(() => jest.restoreAllMocks());
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await kv.close();
+  });
 
   function requestWith(authorization?: string): AuthenticatedRequest {
     return {
@@ -126,6 +133,13 @@ describe('AdminGuard', () => {
     it('an expired token', async () => {
       const token = await signAccessToken({ key: rsa, expiresIn: -60 });
       await expectOAuthRejection(check(`Bearer ${token}`), InvalidToken, invalidToken(/expired/));
+    });
+
+    it('a token revoked before it expired (RFC 7009 denylist by jti)', async () => {
+      const token = await signAccessToken({ key: rsa, claims: { jti: 'revoked-jti' } });
+      await expect(check(`Bearer ${token}`)).resolves.toBe(true);
+      await kv.set(revokedJtiKey('revoked-jti'), '1', 60_000);
+      await expectOAuthRejection(check(`Bearer ${token}`), InvalidToken, invalidToken(/revoked/));
     });
 
     it('another issuer', async () => {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { RecordingAuditClient } from '@latchkey/audit-client';
 import type { Request, Response } from 'express';
 import type { AuthorizationFlow } from '../authorize/authorization-flow.service';
 import { TooManyRequests } from '../errors/edge-errors';
@@ -35,6 +36,7 @@ describe('LoginService.submit', () => {
   let loggedIn: jest.Mock;
   let warn: jest.SpyInstance;
   let service: LoginService;
+  let audit: RecordingAuditClient;
 
   beforeEach(() => {
     verify = jest.fn(async (username: string, password: string) =>
@@ -52,6 +54,7 @@ describe('LoginService.submit', () => {
     loggedIn = jest.fn(async () => `${ISSUER}/consent?interaction=int-1`);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
+    audit = new RecordingAuditClient('gateway');
     service = new LoginService(
       {
         load: async () => ({ interaction, raw: '{}' }),
@@ -61,6 +64,7 @@ describe('LoginService.submit', () => {
       { start } as unknown as SessionService,
       limiter as unknown as LoginRateLimiter,
       { loggedIn } as unknown as AuthorizationFlow,
+      audit,
       ISSUER,
     );
   });
@@ -84,6 +88,12 @@ describe('LoginService.submit', () => {
       amr: ['pwd'],
       sid: 'sid-1',
     });
+    const [event] = audit.ofType('login.succeeded');
+    expect(event).toMatchObject({
+      source: 'gateway',
+      subject: 'user-1',
+      data: { client_id: 'web-app', sub: 'user-1', session: 'sid-1', ip: '10.0.0.1' },
+    });
   });
 
   it.each([
@@ -104,6 +114,12 @@ describe('LoginService.submit', () => {
       expect(logged).toContain('login.failed');
       expect(logged).not.toContain(fields.password);
       expect(logged).not.toContain(fields.username);
+      // The audit event: who tried where, never the password or the username itself.
+      const events = audit.ofType('login.failed');
+      expect(events).toHaveLength(1);
+      expect(events[0]!.data).toMatchObject({ client_id: 'web-app', ip: '10.0.0.1' });
+      expect(JSON.stringify(events[0])).not.toContain(fields.password);
+      expect(JSON.stringify(events[0])).not.toContain(`"${fields.username}"`);
     },
   );
 

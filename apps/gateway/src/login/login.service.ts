@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import { readSingleParams, sha256Base64Url, type RawParams } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import { AuthorizationFlow } from '../authorize/authorization-flow.service';
@@ -35,6 +36,7 @@ export class LoginService {
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
     private readonly flow: AuthorizationFlow,
+    private readonly audit: AuditClient,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
@@ -59,27 +61,28 @@ export class LoginService {
         : await this.users.verifyCredentials(username, password);
     if (!user) {
       await this.limiter.recordFailure(username, req.ip);
-      this.logger.warn({
-        event: 'login.failed',
+      const failure = {
         client_id: interaction.request.client_id,
         // Hashed: a username field sometimes holds a password typed in the wrong box.
         username_sha256: sha256Base64Url(usernameKey(username)).slice(0, 16),
         ip: req.ip,
         user_agent: req.headers['user-agent'],
-        msg: 'login failed',
-      });
+      };
+      this.logger.warn({ event: 'login.failed', ...failure, msg: 'login failed' });
+      await this.audit.record('login.failed', { data: failure });
       return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
     }
     await this.limiter.recordSuccess(username);
     const current = await this.sessions.start(req, res, { sub: user.id, amr: ['pwd'] });
-    this.logger.log({
-      event: 'login.succeeded',
+    const success = {
       client_id: interaction.request.client_id,
       sub: user.id,
-      sid: current.session.sid,
+      session: current.session.sid,
       ip: req.ip,
-      msg: 'login succeeded',
-    });
+      user_agent: req.headers['user-agent'],
+    };
+    this.logger.log({ event: 'login.succeeded', ...success, msg: 'login succeeded' });
+    await this.audit.record('login.succeeded', { subject: user.id, data: success });
     return { redirect: await this.flow.loggedIn(req, res, loaded, userOf(current)) };
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type INestApplication, Type } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AdminModule } from '../admin/admin.module';
+import { AuditQueryModule } from '../audit/audit-query.module';
 import { ADMIN_BEARER } from '../admin/admin-api.decorator';
 import { AdminGrantsModule } from '../admin/grants.module';
 import { ISSUER } from '../issuer.module';
@@ -16,6 +17,7 @@ const DOCUMENTED_MODULES: Type[] = [
   AdminModule,
   AdminGrantsModule,
   UsersModule,
+  AuditQueryModule,
   RegistrationModule,
 ];
 

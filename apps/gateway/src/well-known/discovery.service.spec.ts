@@ -37,14 +37,43 @@ describe('DiscoveryService', () => {
     );
   });
 
-  it('lists nothing that is not served yet, and never the internal admin scope', () => {
-    for (const absent of [
-      'revocation_endpoint',
-      'introspection_endpoint',
-      'end_session_endpoint',
-    ]) {
-      expect(document).not.toHaveProperty(absent);
-    }
+  it("lists revocation (RFC 7009) with the token endpoint's client authentication, none included", () => {
+    expect(document).toMatchObject({
+      revocation_endpoint: 'https://id.example.test/revoke',
+      revocation_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+      revocation_endpoint_auth_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
+    });
+  });
+
+  it('lists introspection (RFC 7662) for confidential clients only', () => {
+    expect(document).toMatchObject({
+      introspection_endpoint: 'https://id.example.test/introspect',
+      introspection_endpoint_auth_methods_supported: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ],
+      introspection_endpoint_auth_signing_alg_values_supported: ['RS256', 'ES256', 'EdDSA'],
+    });
+  });
+
+  it('lists the end-session endpoint and back-channel logout with sid', () => {
+    expect(document).toMatchObject({
+      end_session_endpoint: 'https://id.example.test/logout',
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
+    });
+  });
+
+  it('lists nothing that is not served, and never the internal admin scope', () => {
+    // Not standard metadata (RFC 9701 defines no discovery member for it), so not invented.
+    expect(document).not.toHaveProperty('introspection_signing_alg_values_supported');
+    expect(document).not.toHaveProperty('frontchannel_logout_supported');
     expect(JSON.stringify(document)).not.toContain('"admin"');
   });
 });

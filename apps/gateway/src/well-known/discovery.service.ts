@@ -4,6 +4,17 @@ import { TOKEN_ENDPOINT_AUTH_METHODS } from '@latchkey/oauth';
 import { PROMPT_VALUES } from '../authorize/authorization-request';
 import { ISSUER } from '../issuer.module';
 
+/**
+ * Client authentication at revocation: the token endpoint's methods, `none` included, as a
+ * public client may revoke its own tokens (RFC 7009 §5).
+ */
+const REVOCATION_AUTH_METHODS = TOKEN_ENDPOINT_AUTH_METHODS;
+
+/** Introspection is for clients that can authenticate (RFC 7662 §2.1): no `none`. */
+const INTROSPECTION_AUTH_METHODS = TOKEN_ENDPOINT_AUTH_METHODS.filter(
+  (method) => method !== 'none',
+);
+
 /** Grant types the token service answers. */
 const GRANT_TYPES_SERVED = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
@@ -63,6 +74,19 @@ export class DiscoveryService {
       request_parameter_supported: false,
       request_uri_parameter_supported: false,
       claims_parameter_supported: false,
+      // RFC 8414 §2 / RFC 7009: revocation, with the token endpoint's client authentication.
+      revocation_endpoint: `${issuer}/revoke`,
+      revocation_endpoint_auth_methods_supported: [...REVOCATION_AUTH_METHODS],
+      revocation_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+      // RFC 8414 §2 / RFC 7662 (RFC 9701 signed responses on Accept).
+      introspection_endpoint: `${issuer}/introspect`,
+      introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
+      introspection_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+      // OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0 (`sid` in every
+      // Logout Token and ID Token).
+      end_session_endpoint: `${issuer}/logout`,
+      backchannel_logout_supported: true,
+      backchannel_logout_session_supported: true,
     };
   }
 }

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomToken, TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { randomToken } from '@latchkey/oauth';
 import { SignJWT, type JWTPayload } from 'jose';
 import { Clock } from '../clock/clock';
-import { type ActiveSigningKey, SigningKeysService } from '../keys/signing-keys.service';
+import { activeKeyOrUnavailable } from '../keys/active-key';
+import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 
 /** RFC 9068 §2.1: the media type of JWT access tokens, in the `typ` header. */
@@ -53,7 +53,7 @@ export class AccessTokenSigner {
   ) {}
 
   async sign(input: AccessTokenInput): Promise<SignedAccessToken> {
-    const key = await this.activeKey();
+    const key = await activeKeyOrUnavailable(this.keys, undefined, this.logger);
     const iat = this.clock.nowSeconds();
     const exp = iat + input.lifetimeSeconds;
     const jti = randomToken(16);
@@ -73,21 +73,8 @@ export class AccessTokenSigner {
       .sign(key.privateKey);
     return { token, jti, iat, exp, expiresIn: input.lifetimeSeconds };
   }
-
-  /** No key, no token: a database that cannot be reached is a 503, never an unsigned fallback. */
-  private async activeKey(): Promise<ActiveSigningKey> {
-    try {
-      return await this.keys.activeKey();
-    } catch (err) {
-      if (isDatabaseUnavailable(err)) {
-        this.logger.warn(`no signing key: database unavailable (${(err as Error).message})`);
-        throw new TemporarilyUnavailable();
-      }
-      throw err;
-    }
-  }
 }
 
-function withoutUndefined(payload: JWTPayload): JWTPayload {
+export function withoutUndefined(payload: JWTPayload): JWTPayload {
   return Object.fromEntries(Object.entries(payload).filter(([, value]) => value !== undefined));
 }

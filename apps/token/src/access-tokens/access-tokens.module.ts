@@ -1,9 +1,20 @@
 import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module';
+import { UserGrantsModule } from '../user-grants/user-grants.module';
 import { AccessTokenSigner } from './access-token.signer';
+import { AccessTokenValidator } from './access-token.validator';
+import { AccessTokensController } from './access-tokens.controller';
+import { AudienceResolver } from './audience.resolver';
+import { RevokedAccessTokens } from './revoked-access-tokens';
 
-/** Needs SigningKeysService (KeysModule is global). */
+/**
+ * Signs access tokens for every grant, validates them for userinfo, introspection and revocation,
+ * and keeps the denylist of revoked ones (KeysModule is global).
+ */
 @Module({
-  providers: [AccessTokenSigner],
-  exports: [AccessTokenSigner],
+  imports: [ClientsModule, UserGrantsModule],
+  controllers: [AccessTokensController],
+  providers: [AccessTokenSigner, AccessTokenValidator, AudienceResolver, RevokedAccessTokens],
+  exports: [AccessTokenSigner, AccessTokenValidator, AudienceResolver, RevokedAccessTokens],
 })
 export class AccessTokensModule {}

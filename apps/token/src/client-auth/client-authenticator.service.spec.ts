@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { RecordingAuditClient } from '@latchkey/audit-client';
 import { MemoryKvStore } from '@latchkey/kv';
-import { InvalidClient, InvalidRequest } from '@latchkey/oauth';
+import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import { FixedClock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
 import type { ClientsCache } from '../clients/clients.cache';
@@ -25,6 +26,7 @@ describe('ClientAuthenticator', () => {
   let clients: Map<string, TokenClient>;
   let lookups: string[];
   let authenticator: ClientAuthenticator;
+  let audit: RecordingAuditClient;
   let debug: jest.SpyInstance;
 
   beforeAll(async () => {
@@ -59,9 +61,15 @@ describe('ClientAuthenticator', () => {
         return clients.get(id) ?? null;
       },
     } as unknown as ClientsCache;
-    authenticator = new ClientAuthenticator(cache, new ClientKeysResolver(), clock, kv, {
-      issuer: ISSUER,
-    });
+    audit = new RecordingAuditClient('token');
+    authenticator = new ClientAuthenticator(
+      cache,
+      new ClientKeysResolver(),
+      clock,
+      kv,
+      { issuer: ISSUER },
+      audit,
+    );
     debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
   });
 
@@ -201,6 +209,72 @@ describe('ClientAuthenticator', () => {
     await authenticator.authenticate({ params: assertionParams(assertion) });
     await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
     expect(String(debug.mock.calls[0]?.[0])).toMatch(/already used/);
+  });
+
+  it('records each failure as client.authentication_failed, with the reason but no credential', async () => {
+    await generic(
+      authenticator.authenticate({
+        authorization: basicAuthorization('basic', 'wrong-secret'),
+        params: {},
+        ip: '203.0.113.9',
+        user_agent: 'curl/8',
+      }),
+    );
+    await generic(authenticator.authenticate({ params: { client_id: 'x'.repeat(300) } }));
+    const assertion = await assertionFor('pkjwt');
+    await authenticator.authenticate({ params: assertionParams(assertion) });
+    await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
+    expect(audit.events.map((event) => [event.type, event.subject, event.data])).toEqual([
+      [
+        'client.authentication_failed',
+        'basic',
+        {
+          client_id: 'basic',
+          method: 'client_secret_basic',
+          reason: 'client secret does not match',
+          ip: '203.0.113.9',
+          user_agent: 'curl/8',
+        },
+      ],
+      [
+        'client.authentication_failed',
+        undefined,
+        { method: 'none', reason: 'client_id is missing or too long' },
+      ],
+      [
+        'client.authentication_failed',
+        'pkjwt',
+        {
+          client_id: 'pkjwt',
+          method: 'private_key_jwt',
+          reason: 'client assertion jti was already used',
+        },
+      ],
+    ]);
+    expect(JSON.stringify(audit.events)).not.toContain('wrong-secret');
+    expect(JSON.stringify(audit.events)).not.toContain(assertion);
+  });
+
+  it('records nothing for a success or a malformed request', async () => {
+    await authenticator.authenticate({
+      params: { client_id: 'post', client_secret: CLIENT_SECRET },
+    });
+    await authenticator
+      .authenticate({ params: { client_id: ['post', 'post'], client_secret: 'x' } })
+      .catch(() => undefined);
+    expect(audit.events).toEqual([]);
+  });
+
+  it('fails closed when the failure cannot be recorded', async () => {
+    audit.fail = new TemporarilyUnavailable();
+    await expectOAuthRejection(
+      authenticator.authenticate({
+        authorization: basicAuthorization('basic', 'wrong'),
+        params: {},
+      }),
+      TemporarilyUnavailable,
+      'temporarily_unavailable',
+    );
   });
 
   it('refuses an overlong client_id before looking it up', async () => {

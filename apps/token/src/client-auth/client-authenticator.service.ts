@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import type { KvStore } from '@latchkey/kv';
 import {
   type ClientAuthentication,
@@ -28,6 +29,9 @@ export interface ClientAuthenticationInput {
   authorization?: string;
   /** The request's form parameters. */
   params: RawParams | undefined;
+  /** For the audit event of a failure. */
+  ip?: string;
+  user_agent?: string;
 }
 
 /** Client ids are short; a longer one is refused before it costs a registry lookup. */
@@ -50,6 +54,7 @@ export class ClientAuthenticator {
     private readonly clock: Clock,
     @Inject(KV_TOKEN) private readonly kv: KvStore,
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
+    private readonly audit: AuditClient,
   ) {}
 
   async authenticate(input: ClientAuthenticationInput): Promise<AuthenticatedClient> {
@@ -71,6 +76,16 @@ export class ClientAuthenticator {
       this.logger.debug(
         `client authentication failed (${auth.method}, client ${describeClientId(clientId)}): ${err.description}`,
       );
+      await this.audit.record('client.authentication_failed', {
+        subject: clientId,
+        data: {
+          client_id: clientId,
+          method: auth.method,
+          reason: err.description,
+          ip: input.ip,
+          user_agent: input.user_agent,
+        },
+      });
       throw new InvalidClient();
     }
   }

@@ -1,13 +1,16 @@
+import { RecordingAuditClient } from '@latchkey/audit-client';
 import type { ResourceView } from '@latchkey/contracts';
 import {
   InvalidRequest,
   InvalidScope,
   InvalidTarget,
   OAuthError,
+  TemporarilyUnavailable,
   UnauthorizedClient,
 } from '@latchkey/oauth';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
+import { AudienceResolver } from '../access-tokens/audience.resolver';
 import { FixedClock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
 import type { ResourcesCache } from '../clients/resources.cache';
@@ -29,6 +32,7 @@ describe('client_credentials', () => {
   let kid: string;
   let resources: ResourceView[];
   let resourceLookups: number;
+  const audit = new RecordingAuditClient('token');
 
   beforeAll(async () => {
     const fake = await fakeSigningKeys();
@@ -41,9 +45,9 @@ describe('client_credentials', () => {
       },
     } as unknown as ResourcesCache;
     grant = new ClientCredentialsGrant(
-      cache,
+      new AudienceResolver(cache, { issuer: ISSUER }),
       new AccessTokenSigner(fake.keys, clock, { issuer: ISSUER }),
-      { issuer: ISSUER },
+      audit,
     );
   });
 
@@ -83,6 +87,45 @@ describe('client_credentials', () => {
     code: string,
     pattern?: RegExp,
   ) => expectOAuthRejection(promise, errorClass, code, pattern);
+
+  describe('the audit event', () => {
+    it('records token.issued with the client, scope, audience and jti, never the token', async () => {
+      audit.events.length = 0;
+      const response = await grant.handle({
+        client: client(),
+        method: 'client_secret_basic',
+        params: { grant_type: 'client_credentials', scope: 'orders:read', resource: ORDERS },
+        request: { params: {}, ip: '198.51.100.4', user_agent: 'svc/1.0' },
+      } as GrantContext);
+      const { jti } = await claimsOf(response.access_token, ORDERS);
+      expect(audit.events).toEqual([
+        expect.objectContaining({
+          source: 'token',
+          type: 'token.issued',
+          subject: 'svc-client',
+          data: {
+            client_id: 'svc-client',
+            grant_type: 'client_credentials',
+            scope: 'orders:read',
+            aud: ORDERS,
+            jti,
+            ip: '198.51.100.4',
+            user_agent: 'svc/1.0',
+          },
+        }),
+      ]);
+      expect(JSON.stringify(audit.events)).not.toContain(response.access_token);
+    });
+
+    it('issues no token when the event cannot be recorded (fail closed)', async () => {
+      audit.fail = new TemporarilyUnavailable();
+      try {
+        await rejects(run({ resource: ORDERS }), TemporarilyUnavailable, 'temporarily_unavailable');
+      } finally {
+        audit.fail = undefined;
+      }
+    });
+  });
 
   describe('the issued token', () => {
     it('is an RFC 9068 JWT for the client itself, verifiable with the service JWKS', async () => {

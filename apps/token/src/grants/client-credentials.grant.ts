@@ -1,31 +1,27 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ResourceView, TokenResponse } from '@latchkey/contracts';
+import { Injectable } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
+import type { TokenResponse } from '@latchkey/contracts';
 import {
   checkNoOidcScopes,
   checkScopesAllowed,
   InvalidScope,
-  InvalidTarget,
   parseScope,
   readResourceIndicator,
   readSingleParams,
   UnauthorizedClient,
   withoutOidcScopes,
 } from '@latchkey/oauth';
+import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import {
-  AccessTokenSigner,
-  DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS,
-} from '../access-tokens/access-token.signer';
+  accessTokenLifetime,
+  type Audience,
+  AudienceResolver,
+} from '../access-tokens/audience.resolver';
 import type { TokenClient } from '../clients/client-record';
-import { ResourcesCache } from '../clients/resources.cache';
-import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
 /** The scope of the platform's own admin API; only in tokens whose audience is the issuer. */
 export const ADMIN_SCOPE = 'admin';
-
-/** Who the token is for: a registered API resource, or the authorization server itself. */
-export type Audience =
-  { kind: 'resource'; aud: string; resource: ResourceView } | { kind: 'issuer'; aud: string };
 
 /**
  * client_credentials (RFC 6749 §4.4): a confidential client obtains a token for itself. The
@@ -37,16 +33,16 @@ export class ClientCredentialsGrant implements GrantHandler {
   readonly grantType = 'client_credentials' as const;
 
   constructor(
-    private readonly resources: ResourcesCache,
+    private readonly audiences: AudienceResolver,
     private readonly signer: AccessTokenSigner,
-    @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
+    private readonly audit: AuditClient,
   ) {}
 
-  async handle({ client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, request }: GrantContext): Promise<TokenResponse> {
     checkConfidentialClient(client);
     const { scope } = readSingleParams(params, ['scope']);
     const requested = scope === undefined ? undefined : readRequestedScopes(scope, client);
-    const audience = await this.resolveAudience(readResourceIndicator(params), client);
+    const audience = await this.audiences.resolve(readResourceIndicator(params), client);
     const scopes =
       requested === undefined
         ? defaultScopesFor(client, audience)
@@ -65,27 +61,20 @@ export class ClientCredentialsGrant implements GrantHandler {
       expires_in: signed.expiresIn,
     };
     if (scopes.length > 0) response.scope = scopes.join(' ');
+    // Recorded before the token leaves: no token without its audit record (fail closed).
+    await this.audit.record('token.issued', {
+      subject: client.client_id,
+      data: {
+        client_id: client.client_id,
+        grant_type: this.grantType,
+        scope: response.scope,
+        aud: audience.aud,
+        jti: signed.jti,
+        ip: request.ip,
+        user_agent: request.user_agent,
+      },
+    });
     return response;
-  }
-
-  /**
-   * RFC 8707: the requested resource must be registered (the issuer itself is always known);
-   * without one, the client's default resource, else the issuer.
-   */
-  async resolveAudience(resource: string | undefined, client: TokenClient): Promise<Audience> {
-    const target = resource ?? client.default_resource;
-    if (target === undefined || target === this.config.issuer) {
-      return { kind: 'issuer', aud: this.config.issuer };
-    }
-    const registered = await this.resources.get(target);
-    if (!registered) {
-      throw new InvalidTarget(
-        resource === undefined
-          ? "the client's default_resource is not a registered resource"
-          : 'resource is not a registered resource',
-      );
-    }
-    return { kind: 'resource', aud: registered.identifier, resource: registered };
   }
 }
 
@@ -145,15 +134,6 @@ export function defaultScopesFor(client: TokenClient, audience: Audience): strin
 function scopeFitsAudience(scope: string, audience: Audience): boolean {
   if (audience.kind === 'issuer') return true;
   return scope !== ADMIN_SCOPE && audience.resource.scopes.includes(scope);
-}
-
-/** The client's own lifetime wins, then the resource's, then the platform default. */
-export function accessTokenLifetime(client: TokenClient, audience: Audience): number {
-  return (
-    client.access_token_lifetime ??
-    (audience.kind === 'resource' ? audience.resource.access_token_lifetime : undefined) ??
-    DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS
-  );
 }
 
 function registeredScopes(client: TokenClient): Set<string> {

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { KeyEncryption } from './key-encryption';
+import { KeyRotationScheduler } from './key-rotation.scheduler';
+import { KeyRotationService } from './key-rotation.service';
 import { KeysController } from './keys.controller';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
@@ -16,8 +18,10 @@ export class KeysModule {
         { provide: KeyEncryption, useValue: new KeyEncryption(keyEncryptionKey) },
         SigningKeysRepository,
         SigningKeysService,
+        KeyRotationService,
+        KeyRotationScheduler,
       ],
-      exports: [SigningKeysService],
+      exports: [SigningKeysService, KeyRotationService],
     };
   }
 }

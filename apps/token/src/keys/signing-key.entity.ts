@@ -1,7 +1,11 @@
 import type { JWK } from 'jose';
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
-export type SigningKeyStatus = 'active' | 'retired';
+/**
+ * `next`: published, not signing yet; `active`: signs (one per algorithm); `retired`: published
+ * until `publish_until`, while tokens it signed can still be alive.
+ */
+export type SigningKeyStatus = 'next' | 'active' | 'retired';
 
 @Entity({ name: 'signing_keys' })
 export class SigningKeyEntity {
@@ -24,6 +28,13 @@ export class SigningKeyEntity {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /**
+   * For a `next` key: when it becomes the active one. For an active or retired key: when it
+   * became active (null for a key created active: `createdAt`).
+   */
+  @Column('timestamptz', { name: 'activate_at', nullable: true })
+  activateAt: Date | null;
 
   /** After this instant the key is no longer published (every token it signed has expired). */
   @Column('timestamptz', { name: 'publish_until', nullable: true })

@@ -1,6 +1,7 @@
 import { openDatabase } from '@latchkey/persistence';
 import { jwtVerify, SignJWT, createLocalJWKSet } from 'jose';
 import type { DataSource } from 'typeorm';
+import { SystemClock } from '../clock/clock';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
 import { KeyEncryption } from './key-encryption';
 import { SigningKeysRepository } from './signing-keys.repository';
@@ -15,7 +16,8 @@ describe('SigningKeysService (PGlite)', () => {
   });
   afterAll(() => dataSource.destroy());
 
-  const service = () => new SigningKeysService(new SigningKeysRepository(dataSource), encryption);
+  const service = () =>
+    new SigningKeysService(new SigningKeysRepository(dataSource), encryption, new SystemClock());
 
   it('agrees on one active key per algorithm when replicas start at once', async () => {
     await Promise.all([
@@ -52,6 +54,7 @@ describe('SigningKeysService (PGlite)', () => {
     const wrong = new SigningKeysService(
       new SigningKeysRepository(dataSource),
       new KeyEncryption('x'.repeat(40)),
+      new SystemClock(),
     );
     await expect(wrong.activeKey('RS256')).rejects.toMatchObject({ code: 'KEY_DECRYPTION_FAILED' });
   });

@@ -1,0 +1,210 @@
+import { Logger } from '@nestjs/common';
+import { KvUnavailableError, MemoryKvStore } from '@latchkey/kv';
+import { DatabaseUnavailableError } from '@latchkey/persistence';
+import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { FixedClock } from '../clock/clock';
+import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { fakeSigningKeys } from '../fixtures/signing-keys.fixture';
+import { generateSigningKey, type SigningKeysService } from '../keys/signing-keys.service';
+import type { GrantEntity } from '../user-grants/grant.entity';
+import type { UserGrantsService } from '../user-grants/user-grants.service';
+import { AccessTokenSigner } from './access-token.signer';
+import { AccessTokenValidator } from './access-token.validator';
+import { RevokedAccessTokens } from './revoked-access-tokens';
+
+const ISSUER = 'https://id.example.com';
+const GID = '6f1c2a52-8f43-4a55-9c1e-0f0f3b1d9a10';
+
+describe('AccessTokenValidator', () => {
+  const clock = new FixedClock(new Date('2025-06-01T12:00:00Z'));
+  let keys: SigningKeysService;
+  let signer: AccessTokenSigner;
+  let grants: { findActive: jest.Mock };
+  let validator: AccessTokenValidator;
+  let jwksCalls: number;
+  let kv: MemoryKvStore;
+  let revoked: RevokedAccessTokens;
+
+  beforeEach(async () => {
+    clock.set(new Date('2025-06-01T12:00:00Z'));
+    const fake = await fakeSigningKeys();
+    jwksCalls = 0;
+    keys = {
+      activeKey: fake.keys.activeKey,
+      jwks: async () => {
+        jwksCalls += 1;
+        return fake.jwks;
+      },
+    } as unknown as SigningKeysService;
+    signer = new AccessTokenSigner(keys, clock, { issuer: ISSUER });
+    grants = {
+      findActive: jest.fn(async (id: string) =>
+        id === GID ? ({ id, sub: 'user-1', clientId: 'web-app' } as GrantEntity) : null,
+      ),
+    };
+    kv = new MemoryKvStore({ now: () => clock.now().getTime() });
+    revoked = new RevokedAccessTokens(kv, clock);
+    validator = new AccessTokenValidator(
+      keys,
+      grants as unknown as UserGrantsService,
+      clock,
+      { issuer: ISSUER },
+      revoked,
+    );
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await kv.close();
+  });
+
+  const userToken = (claims: Record<string, unknown> = {}, sub = 'user-1') =>
+    signer.sign({
+      sub,
+      client_id: 'web-app',
+      aud: ISSUER,
+      scopes: ['openid', 'profile'],
+      lifetimeSeconds: 600,
+      claims: { gid: GID, ...claims },
+    });
+
+  it('answers the claims of a live user token, with its grant', async () => {
+    const signed = await userToken();
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({
+      active: true,
+      sub: 'user-1',
+      client_id: 'web-app',
+      scope: 'openid profile',
+      aud: [ISSUER],
+      iat: signed.iat,
+      exp: signed.exp,
+      jti: signed.jti,
+      grant_id: GID,
+    });
+    expect(grants.findActive).toHaveBeenCalledWith(GID);
+  });
+
+  it('answers inactive once the grant is revoked', async () => {
+    const signed = await userToken();
+    grants.findActive.mockResolvedValueOnce(null);
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+  });
+
+  it("answers inactive when the grant is another user's or client's", async () => {
+    const signed = await userToken({}, 'user-2');
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+  });
+
+  it('answers inactive for a grant id of the wrong type', async () => {
+    const signed = await userToken({ gid: 42 });
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+  });
+
+  it('answers inactive at exp', async () => {
+    const signed = await userToken();
+    clock.advance(600_000);
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+  });
+
+  it('reads the key set once, not per token', async () => {
+    for (let i = 0; i < 3; i += 1) await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(1);
+  });
+
+  it('reads the key set again after a minute, before a new key (published 2 min ahead) signs', async () => {
+    await validator.validate({ token: (await userToken()).token });
+    clock.advance(59_000);
+    await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(1);
+    clock.advance(1_000);
+    await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(2);
+  });
+
+  it('reads the key set again at once when this replica changed the keys', async () => {
+    let generation = 0;
+    Object.defineProperty(keys, 'keySetGeneration', { get: () => generation });
+    await validator.validate({ token: (await userToken()).token });
+    await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(1);
+    generation += 1;
+    await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(2);
+  });
+
+  it('reloads the key set for an unknown key, at most every 10 s', async () => {
+    const rotated = await generateSigningKey('RS256');
+    const { importJWK, SignJWT } = await import('jose');
+    const privateKey = await importJWK(rotated.privateJwk, 'RS256');
+    const token = await new SignJWT({ client_id: 'web-app', gid: GID })
+      .setProtectedHeader({ alg: 'RS256', kid: rotated.kid, typ: 'at+jwt' })
+      .setIssuer(ISSUER)
+      .setSubject('user-1')
+      .setAudience(ISSUER)
+      .setIssuedAt(clock.nowSeconds())
+      .setExpirationTime(clock.nowSeconds() + 60)
+      .setJti('j')
+      .sign(privateKey);
+    await validator.validate({ token: (await userToken()).token });
+    expect(jwksCalls).toBe(1);
+    clock.advance(10_000);
+    await expect(validator.validate({ token })).resolves.toEqual({ active: false });
+    expect(jwksCalls).toBe(2);
+    await expect(validator.validate({ token })).resolves.toEqual({ active: false });
+    expect(jwksCalls).toBe(2);
+  });
+
+  it('answers 503 when the database is unreachable, never a verdict on the token', async () => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const signed = await userToken();
+    const down = new AccessTokenValidator(
+      {
+        jwks: async () => {
+          throw new DatabaseUnavailableError();
+        },
+      } as unknown as SigningKeysService,
+      grants as unknown as UserGrantsService,
+      clock,
+      { issuer: ISSUER },
+      revoked,
+    );
+    await expectOAuthRejection(
+      down.validate({ token: signed.token }),
+      TemporarilyUnavailable,
+      'temporarily_unavailable',
+    );
+  });
+
+  describe('the denylist of revoked access tokens (RFC 7009)', () => {
+    it('answers inactive for a revoked jti, until exp and a margin, then forgets it', async () => {
+      const signed = await userToken();
+      const other = await userToken();
+      await revoked.revoke(signed.jti, signed.exp);
+      await expect(validator.validate({ token: signed.token })).resolves.toEqual({
+        active: false,
+      });
+      await expect(validator.validate({ token: other.token })).resolves.toMatchObject({
+        active: true,
+      });
+      expect(await kv.ttl(`revoked:jti:${signed.jti}`)).toBe((600 + 60) * 1000);
+      clock.advance((600 + 60) * 1000);
+      expect(await kv.get(`revoked:jti:${signed.jti}`)).toBeNull();
+    });
+
+    it('stores nothing for a token that has already expired', async () => {
+      await revoked.revoke('old-jti', clock.nowSeconds() - 120);
+      expect(await kv.get('revoked:jti:old-jti')).toBeNull();
+    });
+
+    it('fails closed (503) when the store cannot answer', async () => {
+      jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+      const signed = await userToken();
+      jest.spyOn(kv, 'get').mockRejectedValue(new KvUnavailableError('down'));
+      await expectOAuthRejection(
+        validator.validate({ token: signed.token }),
+        TemporarilyUnavailable,
+        'temporarily_unavailable',
+      );
+    });
+  });
+});

@@ -1,0 +1,162 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SIGNING_ALGORITHMS, type ValidateAccessTokenResponse } from '@latchkey/contracts';
+import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { Clock } from '../clock/clock';
+import { SigningKeysService } from '../keys/signing-keys.service';
+import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
+import { UserGrantsService } from '../user-grants/user-grants.service';
+import { ACCESS_TOKEN_TYP } from './access-token.signer';
+import { RevokedAccessTokens } from './revoked-access-tokens';
+
+/** The private claim holding the id of the grant a user-flow access token was issued from. */
+export const GRANT_ID_CLAIM = 'gid';
+
+const INACTIVE: ValidateAccessTokenResponse = { active: false };
+
+/** Far above any token we sign; longer input is not worth parsing. */
+const MAX_TOKEN_LENGTH = 8192;
+/**
+ * The key set is re-read this often: well under the time a new signing key is published before
+ * it signs (KEY_PUBLISH_AHEAD_SECONDS, 120 s by default), so that every replica knows a key
+ * before the first token signed with it arrives. A token naming an unknown key triggers a reload
+ * too, at most every 10 s (forged kids must not cost a query each).
+ */
+const KEYS_TTL_MS = 60_000;
+const KEYS_MIN_RELOAD_INTERVAL_MS = 10_000;
+
+type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
+
+/**
+ * `token.access_token.validate`, for the platform's own resource endpoints (userinfo): the JWT
+ * must be an access token this service signed (typ at+jwt, iss, signature with a published key,
+ * exp), not revoked by its `jti` (RFC 7009), and, for a user-flow token, its grant must still be
+ * live, so that revoking a grant (code replay, refresh-token reuse, user disabled, revocation of
+ * its refresh token) ends its access tokens at once. Any problem with the token answers
+ * `{active: false}`; only an unreachable backend is an error (503). Introspection and revocation
+ * judge access tokens with it too.
+ */
+@Injectable()
+export class AccessTokenValidator {
+  private readonly logger = new Logger(AccessTokenValidator.name);
+  private keySet?: { getKey: JWTVerifyGetKey; loadedAt: number; generation: number };
+
+  constructor(
+    private readonly keys: SigningKeysService,
+    private readonly grants: UserGrantsService,
+    private readonly clock: Clock,
+    @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
+    private readonly revoked: RevokedAccessTokens,
+  ) {}
+
+  async validate(request: unknown): Promise<ValidateAccessTokenResponse> {
+    const token = readToken(request);
+    if (token === undefined) return INACTIVE;
+    const payload = await this.verify(token);
+    const claims = payload && readClaims(payload);
+    if (!claims) return INACTIVE;
+    if (await this.revoked.isRevoked(claims.jti)) return INACTIVE;
+    if (claims.grant_id !== undefined && !(await this.grantIsLive(claims.grant_id, claims))) {
+      return INACTIVE;
+    }
+    return claims;
+  }
+
+  private async verify(token: string): Promise<JWTPayload | undefined> {
+    const first = await this.verifyWith(await this.currentKeys(), token);
+    if (first.payload || !first.unknownKey) return first.payload;
+    // A key rotated in since the set was loaded: reload, unless that just happened.
+    const loadedAt = this.keySet?.loadedAt ?? -Infinity;
+    if (this.clock.now().getTime() - loadedAt < KEYS_MIN_RELOAD_INTERVAL_MS) return undefined;
+    return (await this.verifyWith(await this.reloadKeys(), token)).payload;
+  }
+
+  private async verifyWith(
+    getKey: JWTVerifyGetKey,
+    token: string,
+  ): Promise<{ payload?: JWTPayload; unknownKey?: boolean }> {
+    try {
+      const { payload } = await jwtVerify(token, getKey, {
+        issuer: this.config.issuer,
+        typ: ACCESS_TOKEN_TYP,
+        algorithms: [...SIGNING_ALGORITHMS],
+        currentDate: this.clock.now(),
+        requiredClaims: ['sub', 'aud', 'client_id', 'jti', 'iat', 'exp'],
+      });
+      return { payload };
+    } catch (err) {
+      return { unknownKey: (err as { code?: unknown }).code === 'ERR_JWKS_NO_MATCHING_KEY' };
+    }
+  }
+
+  private async currentKeys(): Promise<JWTVerifyGetKey> {
+    const cached = this.keySet;
+    if (
+      cached &&
+      cached.generation === this.keys.keySetGeneration &&
+      this.clock.now().getTime() - cached.loadedAt < KEYS_TTL_MS
+    ) {
+      return cached.getKey;
+    }
+    return this.reloadKeys();
+  }
+
+  private async reloadKeys(): Promise<JWTVerifyGetKey> {
+    try {
+      const generation = this.keys.keySetGeneration;
+      const getKey = createLocalJWKSet(await this.keys.jwks());
+      this.keySet = { getKey, loadedAt: this.clock.now().getTime(), generation };
+      return getKey;
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      this.logger.warn(`no key set: database unavailable (${(err as Error).message})`);
+      throw new TemporarilyUnavailable();
+    }
+  }
+
+  /** The grant exists, is not revoked, and is the one of this user and client. */
+  private async grantIsLive(grantId: string, claims: ActiveToken): Promise<boolean> {
+    const grant = await this.grants.findActive(grantId);
+    return grant !== null && grant.sub === claims.sub && grant.clientId === claims.client_id;
+  }
+}
+
+function readToken(request: unknown): string | undefined {
+  const token = (request as { token?: unknown } | null | undefined)?.token;
+  if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) {
+    return undefined;
+  }
+  return token;
+}
+
+/** The verified claims in the response's shape; undefined when one has the wrong type. */
+function readClaims(payload: JWTPayload): ActiveToken | undefined {
+  const { sub, aud, exp, iat, jti, client_id, scope } = payload;
+  const grantId: unknown = payload[GRANT_ID_CLAIM];
+  const audiences = typeof aud === 'string' ? [aud] : aud;
+  if (
+    typeof sub !== 'string' ||
+    typeof client_id !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof exp !== 'number' ||
+    typeof iat !== 'number' ||
+    !Array.isArray(audiences) ||
+    (scope !== undefined && typeof scope !== 'string') ||
+    (grantId !== undefined && typeof grantId !== 'string')
+  ) {
+    return undefined;
+  }
+  const claims: ActiveToken = {
+    active: true,
+    sub,
+    client_id,
+    scope: (scope as string | undefined) ?? '',
+    aud: audiences,
+    exp,
+    iat,
+    jti,
+  };
+  if (grantId !== undefined) claims.grant_id = grantId as string;
+  return claims;
+}

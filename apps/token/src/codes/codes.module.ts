@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ClientsModule } from '../clients/clients.module';
+import { UserGrantsModule } from '../user-grants/user-grants.module';
+import { CodesController } from './codes.controller';
+import { CodesService } from './codes.service';
+import { CodesStore } from './codes.store';
+
+/** Authorization codes: `token.code.issue`, and redemption for the authorization_code grant. */
+@Module({
+  imports: [ClientsModule, UserGrantsModule],
+  controllers: [CodesController],
+  providers: [CodesStore, CodesService],
+  exports: [CodesService],
+})
+export class CodesModule {}

@@ -1,0 +1,18 @@
+import type { EndSessionRequest } from '@latchkey/contracts';
+import { InvalidRequest } from '@latchkey/oauth';
+import { MAX_SUB_LENGTH } from '../user-grants/user-grants.requests';
+
+/** The gateway's session ids are short; a longer one is a bug, not a session. */
+const MAX_SID_LENGTH = 256;
+
+/** The `token.session.end` message: a non-empty `sid` and `sub` of bounded length. */
+export function readEndSessionRequest(request: unknown): EndSessionRequest {
+  const { sid, sub } = (request ?? {}) as Partial<EndSessionRequest>;
+  if (typeof sid !== 'string' || sid === '' || sid.length > MAX_SID_LENGTH) {
+    throw new InvalidRequest('sid must be a non-empty string of at most 256 characters');
+  }
+  if (typeof sub !== 'string' || sub === '' || sub.length > MAX_SUB_LENGTH) {
+    throw new InvalidRequest('sub must be a non-empty string of at most 255 characters');
+  }
+  return { sid, sub };
+}

@@ -1,0 +1,122 @@
+import { RecordingAuditClient } from '@latchkey/audit-client';
+import { Logger } from '@nestjs/common';
+import { DatabaseUnavailableError } from '@latchkey/persistence';
+import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
+import type { EntityManager } from 'typeorm';
+import { FixedClock } from '../clock/clock';
+import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import type { GrantEntity } from './grant.entity';
+import type { UserGrantsRepository } from './user-grants.repository';
+import { CODE_REUSE_GRANT_WAIT, UserGrantsService } from './user-grants.service';
+
+const OWNER = {
+  grantId: '6f1c2a52-8f43-4a55-9c1e-0f0f3b1d9a10',
+  clientId: 'web-app',
+  sub: 'user-1',
+};
+
+describe('UserGrantsService', () => {
+  const clock = new FixedClock(new Date('2025-06-01T12:00:00Z'));
+  const wait = { ...CODE_REUSE_GRANT_WAIT };
+  let repo: Record<
+    'transaction' | 'revokeGrant' | 'findGrant' | 'revokeOrPreRevoke' | 'insertGrant',
+    jest.Mock
+  >;
+  let service: UserGrantsService;
+  let audit: RecordingAuditClient;
+
+  beforeEach(() => {
+    CODE_REUSE_GRANT_WAIT.intervalMs = 1;
+    repo = {
+      transaction: jest.fn((work: (em: EntityManager) => Promise<unknown>) =>
+        work({} as EntityManager),
+      ),
+      revokeGrant: jest.fn(async () => false),
+      findGrant: jest.fn(async (): Promise<GrantEntity | null> => null),
+      revokeOrPreRevoke: jest.fn(async () => true),
+      insertGrant: jest.fn(async () => true),
+    };
+    audit = new RecordingAuditClient('token');
+    service = new UserGrantsService(repo as unknown as UserGrantsRepository, clock, audit);
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  });
+
+  afterEach(() => {
+    Object.assign(CODE_REUSE_GRANT_WAIT, wait);
+    jest.restoreAllMocks();
+  });
+
+  describe('revokeForCodeReuse', () => {
+    it('revokes the grant of the first redemption when it exists', async () => {
+      repo.revokeGrant.mockResolvedValueOnce(true);
+      await service.revokeForCodeReuse(OWNER);
+      expect(repo.revokeGrant).toHaveBeenCalledWith(
+        expect.anything(),
+        OWNER.grantId,
+        'code_reuse',
+        clock.now(),
+      );
+      expect(repo.revokeOrPreRevoke).not.toHaveBeenCalled();
+    });
+
+    it('does nothing more when the grant is already revoked', async () => {
+      repo.findGrant.mockResolvedValueOnce({ id: OWNER.grantId } as GrantEntity);
+      await service.revokeForCodeReuse(OWNER);
+      expect(repo.revokeGrant).toHaveBeenCalledTimes(1);
+      expect(repo.revokeOrPreRevoke).not.toHaveBeenCalled();
+    });
+
+    it('waits for a grant still being stored by the first redemption', async () => {
+      repo.revokeGrant.mockResolvedValueOnce(false).mockResolvedValueOnce(false);
+      repo.revokeGrant.mockResolvedValueOnce(true);
+      await service.revokeForCodeReuse(OWNER);
+      expect(repo.revokeGrant).toHaveBeenCalledTimes(3);
+      expect(repo.revokeOrPreRevoke).not.toHaveBeenCalled();
+    });
+
+    it('revokes the id in advance when the grant never appears', async () => {
+      await service.revokeForCodeReuse(OWNER);
+      expect(repo.revokeGrant).toHaveBeenCalledTimes(CODE_REUSE_GRANT_WAIT.attempts);
+      expect(repo.revokeOrPreRevoke).toHaveBeenCalledWith(
+        expect.anything(),
+        { id: OWNER.grantId, clientId: OWNER.clientId, sub: OWNER.sub },
+        'code_reuse',
+        clock.now(),
+      );
+    });
+  });
+
+  it('refuses to create a grant whose id was revoked in advance', async () => {
+    repo.insertGrant.mockResolvedValueOnce(false);
+    await expectOAuthRejection(
+      service.create({ id: OWNER.grantId, clientId: 'web-app', sub: 'user-1', scope: 'openid' }),
+      InvalidGrant,
+      'invalid_grant',
+    );
+  });
+
+  it('answers 503 when the database is unreachable', async () => {
+    repo.transaction.mockRejectedValue(new DatabaseUnavailableError());
+    await expectOAuthRejection(
+      service.revokeAllOfUser('user-1'),
+      TemporarilyUnavailable,
+      'temporarily_unavailable',
+    );
+    await expectOAuthRejection(
+      service.rotate('a'.repeat(43), 'web-app'),
+      TemporarilyUnavailable,
+      'temporarily_unavailable',
+    );
+  });
+
+  it('passes other database errors on unchanged', async () => {
+    const bug = new Error('syntax error at or near');
+    repo.transaction.mockRejectedValue(bug);
+    await expect(service.revokeAllOfUser('user-1')).rejects.toBe(bug);
+  });
+
+  it('does not look up a grant id that is not a UUID', async () => {
+    await expect(service.findActive("1' OR '1'='1")).resolves.toBeNull();
+    expect(repo.findGrant).not.toHaveBeenCalled();
+  });
+});

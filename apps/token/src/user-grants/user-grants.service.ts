@@ -1,0 +1,264 @@
+import { AuditClient } from '@latchkey/audit-client';
+import { Injectable, Logger } from '@nestjs/common';
+import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
+import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { Clock } from '../clock/clock';
+import type { GrantEntity } from './grant.entity';
+import {
+  idleExpiry,
+  isPlausibleRefreshToken,
+  judgeRefreshToken,
+  mintRefreshToken,
+  refreshTokenHash,
+} from './refresh-token';
+import { UserGrantsRepository } from './user-grants.repository';
+
+/** What a code redemption grants: the code's bindings, under an id chosen beforehand. */
+export interface NewGrant {
+  id: string;
+  clientId: string;
+  sub: string;
+  /** Granted scopes, space-delimited. */
+  scope: string;
+  sid?: string;
+  /** Seconds since the epoch. */
+  authTime?: number;
+  amr?: string[];
+  acr?: string;
+  resource?: string;
+}
+
+/** Whose grant a redeemed code started: enough to revoke it on a replay. */
+export interface GrantOwner {
+  grantId: string;
+  clientId: string;
+  sub: string;
+}
+
+export interface CreatedGrant {
+  grant: GrantEntity;
+  /** Present when the grant got a refresh-token family. */
+  refreshToken?: string;
+}
+
+export interface RotatedRefreshToken {
+  grant: GrantEntity;
+  refreshToken: string;
+}
+
+type Rotation =
+  | { kind: 'rotated'; grant: GrantEntity; refreshToken: string }
+  | { kind: 'reused'; grant: GrantEntity }
+  | { kind: 'invalid'; reason: string };
+
+/**
+ * How long a replayed code waits for the grant of its first redemption (which stores it a few
+ * milliseconds after taking the code) before revoking the id in advance.
+ */
+export const CODE_REUSE_GRANT_WAIT = { attempts: 6, intervalMs: 200 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The one description for a refresh token we cannot use, whatever the reason (it is in the log). */
+const REFRESH_TOKEN_INVALID = 'the refresh token is invalid, expired or revoked';
+
+/**
+ * Grants and their refresh-token families (DESIGN §3): created at code redemption, rotated on
+ * every refresh, revoked as a whole on reuse, on a replayed code, or for a user. Times come from
+ * the service clock. An unreachable database is a 503, never a token without its record.
+ */
+@Injectable()
+export class UserGrantsService {
+  private readonly logger = new Logger(UserGrantsService.name);
+
+  constructor(
+    private readonly repo: UserGrantsRepository,
+    private readonly clock: Clock,
+    private readonly audit: AuditClient,
+  ) {}
+
+  /**
+   * Stores the grant and, with `refreshLifetimeSeconds`, the first token of its family. Fails
+   * with invalid_grant when the grant was revoked before it existed (its code was replayed while
+   * this redemption was in flight).
+   */
+  async create(grant: NewGrant, refreshLifetimeSeconds?: number): Promise<CreatedGrant> {
+    const now = this.clock.now();
+    const entity: GrantEntity = {
+      id: grant.id,
+      clientId: grant.clientId,
+      sub: grant.sub,
+      scope: grant.scope,
+      sid: grant.sid ?? null,
+      authTime: grant.authTime === undefined ? null : new Date(grant.authTime * 1000),
+      amr: grant.amr ?? null,
+      acr: grant.acr ?? null,
+      resource: grant.resource ?? null,
+      createdAt: now,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    const refresh =
+      refreshLifetimeSeconds === undefined
+        ? undefined
+        : { minted: mintRefreshToken(), expiresAt: secondsAfter(now, refreshLifetimeSeconds) };
+    await this.guard(() =>
+      this.repo.transaction(async (em) => {
+        if (!(await this.repo.insertGrant(em, entity))) {
+          throw new InvalidGrant('the authorization code is invalid, expired or already used');
+        }
+        if (refresh) {
+          await this.repo.insertRefreshToken(em, {
+            hash: refresh.minted.hash,
+            grantId: entity.id,
+            parentHash: null,
+            createdAt: now,
+            expiresAt: refresh.expiresAt,
+            idleExpiresAt: idleExpiry(now, refresh.expiresAt),
+            usedAt: null,
+            revokedAt: null,
+          });
+        }
+      }),
+    );
+    return { grant: entity, refreshToken: refresh?.minted.token };
+  }
+
+  /**
+   * Exchanges a refresh token of `clientId` for its successor (RFC 6749 §6, RFC 9700 §4.14.2):
+   * the presented token is marked used and a new one of the same family, with the same absolute
+   * expiry, is issued. Presenting a used token again revokes the whole grant. Of concurrent
+   * rotations of one token, one succeeds; the others are reuse. `checkRequest` runs on a usable
+   * token's grant before anything changes: what it throws leaves the token unused.
+   */
+  async rotate(
+    presented: string,
+    clientId: string,
+    checkRequest: (grant: GrantEntity) => void = () => undefined,
+  ): Promise<RotatedRefreshToken> {
+    if (!isPlausibleRefreshToken(presented)) throw new InvalidGrant(REFRESH_TOKEN_INVALID);
+    const hash = refreshTokenHash(presented);
+    const now = this.clock.now();
+    const rotation = await this.guard(() =>
+      this.repo.transaction(async (em): Promise<Rotation> => {
+        const presentedToken = await this.repo.findRefreshToken(em, hash);
+        const grant = presentedToken && (await this.repo.lockGrant(em, presentedToken.grantId));
+        // Read again under the grant's lock: a rotation that held it may have used the token.
+        const token = grant && (await this.repo.findRefreshToken(em, hash));
+        if (!token || !grant) return { kind: 'invalid', reason: 'unknown refresh token' };
+        const verdict = judgeRefreshToken(token, grant, clientId, now);
+        if (verdict.kind === 'invalid') return verdict;
+        if (verdict.kind === 'usable') checkRequest(grant);
+        if (verdict.kind === 'usable' && (await this.repo.markRefreshTokenUsed(em, hash, now))) {
+          const next = mintRefreshToken();
+          await this.repo.insertRefreshToken(em, {
+            hash: next.hash,
+            grantId: grant.id,
+            parentHash: hash,
+            createdAt: now,
+            expiresAt: token.expiresAt,
+            idleExpiresAt: idleExpiry(now, token.expiresAt),
+            usedAt: null,
+            revokedAt: null,
+          });
+          return { kind: 'rotated', grant, refreshToken: next.token };
+        }
+        // Used before, or by a concurrent rotation that won the row: unless it was revoked in
+        // the meantime, this is a second use of one token.
+        const current = await this.repo.findRefreshToken(em, hash);
+        if (current?.usedAt === null) return { kind: 'invalid', reason: 'revoked meanwhile' };
+        await this.repo.revokeGrant(em, grant.id, 'refresh_token_reuse', now);
+        return { kind: 'reused', grant };
+      }),
+    );
+    switch (rotation.kind) {
+      case 'rotated':
+        return { grant: rotation.grant, refreshToken: rotation.refreshToken };
+      case 'reused':
+        this.logger.warn({
+          event: 'token.refresh_reuse_detected',
+          client_id: rotation.grant.clientId,
+          sub: rotation.grant.sub,
+          grant_id: rotation.grant.id,
+          msg: 'a rotated refresh token was presented again: its grant is revoked',
+        });
+        await this.audit.record('token.refresh_reuse_detected', {
+          subject: rotation.grant.sub,
+          data: {
+            client_id: rotation.grant.clientId,
+            sub: rotation.grant.sub,
+            grant: rotation.grant.id,
+          },
+        });
+        throw new InvalidGrant(REFRESH_TOKEN_INVALID);
+      case 'invalid':
+        this.logger.debug(`refresh token refused for client ${clientId}: ${rotation.reason}`);
+        throw new InvalidGrant(REFRESH_TOKEN_INVALID);
+    }
+  }
+
+  /**
+   * A redeemed code came back: revoke the grant its first redemption started, with every token
+   * issued from it. That redemption may still be in flight (the grant not stored yet): wait for
+   * its grant a little; if it never appears, store the id as revoked, so that a late first
+   * redemption fails instead of issuing tokens.
+   */
+  async revokeForCodeReuse(owner: GrantOwner): Promise<void> {
+    for (let attempt = 1; ; attempt += 1) {
+      const revoked = await this.guard(() =>
+        this.repo.transaction(async (em) => {
+          if (await this.repo.revokeGrant(em, owner.grantId, 'code_reuse', this.clock.now())) {
+            return true;
+          }
+          return (await this.repo.findGrant(em, owner.grantId)) !== null;
+        }),
+      );
+      if (revoked) return;
+      if (attempt >= CODE_REUSE_GRANT_WAIT.attempts) break;
+      await delay(CODE_REUSE_GRANT_WAIT.intervalMs);
+    }
+    await this.guard(() =>
+      this.repo.transaction((em) =>
+        this.repo.revokeOrPreRevoke(
+          em,
+          { id: owner.grantId, clientId: owner.clientId, sub: owner.sub },
+          'code_reuse',
+          this.clock.now(),
+        ),
+      ),
+    );
+  }
+
+  /** Revokes every grant of the user (and so all their refresh and access tokens). */
+  revokeAllOfUser(sub: string): Promise<number> {
+    const now = this.clock.now();
+    return this.guard(() =>
+      this.repo.transaction((em) => this.repo.revokeGrantsOfUser(em, sub, 'user_revoked', now)),
+    );
+  }
+
+  /** The grant, when it exists and is not revoked. */
+  async findActive(id: string): Promise<GrantEntity | null> {
+    if (!UUID.test(id)) return null;
+    const grant = await this.guard(() => this.repo.findGrant(this.repo.manager, id));
+    return grant && grant.revokedAt === null ? grant : null;
+  }
+
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      this.logger.warn(`grants: database unavailable (${(err as Error).message})`);
+      throw new TemporarilyUnavailable();
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function secondsAfter(at: Date, seconds: number): Date {
+  return new Date(at.getTime() + seconds * 1000);
+}
