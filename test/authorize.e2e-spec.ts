@@ -409,6 +409,34 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
     });
   });
 
+  describe('audit trail', () => {
+    it('records the login, consent and token events of the flow, with no secret in them', async () => {
+      const wanted = ['login.succeeded', 'consent.granted', 'consent.denied', 'token.issued'];
+      // Delivery from the outbox is asynchronous (at least once): wait for it.
+      const found = new Map<string, Record<string, unknown>>();
+      const deadline = Date.now() + 15_000;
+      while (found.size < wanted.length && Date.now() < deadline) {
+        for (const type of wanted.filter((t) => !found.has(t))) {
+          const answer = await call('GET', `/admin/audit?type=${type}&sub=${userId}`, {
+            token: adminToken,
+          });
+          expect(answer.status).toBe(200);
+          const items = (answer.body as { items: Record<string, unknown>[] }).items;
+          if (items.length > 0) found.set(type, items[0]!);
+        }
+        if (found.size < wanted.length) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect([...found.keys()].sort()).toEqual([...wanted].sort());
+      const issued = found.get('token.issued')!;
+      expect(issued).toMatchObject({ source: 'token', subject: userId });
+      expect((issued.data as Record<string, unknown>).client_id).toBe(clientId);
+      const serialized = JSON.stringify([...found.values()]);
+      expect(serialized).not.toMatch(/"(access_token|refresh_token|id_token|code|password)"/);
+      const verify = await call('GET', '/admin/audit/verify', { token: adminToken });
+      expect(verify.body).toMatchObject({ valid: true });
+    });
+  });
+
   describe('a user who is disabled', () => {
     it('loses their SSO sessions and their access tokens stop working at userinfo', async () => {
       const user = await call('POST', '/admin/users', {

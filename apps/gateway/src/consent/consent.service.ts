@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import { InvalidRequest, readSingleParams, type RawParams } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import { AuthorizationFlow } from '../authorize/authorization-flow.service';
@@ -19,6 +20,7 @@ export class ConsentService {
     private readonly interactions: InteractionService,
     private readonly flow: AuthorizationFlow,
     private readonly users: UsersService,
+    private readonly audit: AuditClient,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
@@ -51,7 +53,19 @@ export class ConsentService {
     const fields = readSingleParams(body, ['interaction', 'csrf', 'decision']);
     const loaded = await this.interactions.load(req, res, fields.interaction);
     this.interactions.checkForm(req, loaded.interaction, fields.csrf);
-    return this.flow.consented(req, loaded, checkDecision(fields.decision));
+    const decision = checkDecision(fields.decision);
+    const { interaction } = loaded;
+    await this.audit.record(decision === 'allow' ? 'consent.granted' : 'consent.denied', {
+      subject: interaction.user?.sub,
+      data: {
+        client_id: interaction.request.client_id,
+        sub: interaction.user?.sub,
+        scope: interaction.request.scopes.join(' '),
+        ip: req.ip,
+        user_agent: req.headers['user-agent'],
+      },
+    });
+    return this.flow.consented(req, loaded, decision);
   }
 }
 

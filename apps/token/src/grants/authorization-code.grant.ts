@@ -50,7 +50,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly tokens: UserTokensIssuer,
   ) {}
 
-  async handle({ client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, request: tokenRequest }: GrantContext): Promise<TokenResponse> {
     // Malformed requests are refused before the code is touched, so a client bug does not burn it.
     const request = readCodeExchangeParams(params);
     const { binding, grantId } = await this.codes.redeem(request.code);
@@ -93,6 +93,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
       scopes,
       nonce: binding.nonce,
       refreshToken,
+      event: 'token.issued',
+      ip: tokenRequest.ip,
+      user_agent: tokenRequest.user_agent,
     });
   }
 }

@@ -41,7 +41,7 @@ export class RefreshTokenGrant implements GrantHandler {
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
   ) {}
 
-  async handle({ client, params }: GrantContext): Promise<TokenResponse> {
+  async handle({ client, params, request: tokenRequest }: GrantContext): Promise<TokenResponse> {
     const request = readRefreshParams(params);
     let scopes = new Set<string>();
     const { grant, refreshToken } = await this.grants.rotate(
@@ -53,7 +53,16 @@ export class RefreshTokenGrant implements GrantHandler {
       },
     );
     const audience = await this.audiences.resolve(grant.resource ?? undefined, client);
-    return this.tokens.issue({ client, grant, audience, scopes, refreshToken });
+    return this.tokens.issue({
+      client,
+      grant,
+      audience,
+      scopes,
+      refreshToken,
+      event: 'token.refreshed',
+      ip: tokenRequest.ip,
+      user_agent: tokenRequest.user_agent,
+    });
   }
 }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import type { TokenResponse } from '@latchkey/contracts';
 import { formatScope } from '@latchkey/oauth';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
@@ -17,6 +18,10 @@ export interface UserTokensInput {
   /** From the authorization request; only on the code exchange. */
   nonce?: string;
   refreshToken?: string;
+  /** Audit event type: a code exchange issues, a refresh refreshes. */
+  event: 'token.issued' | 'token.refreshed';
+  ip?: string;
+  user_agent?: string;
 }
 
 /** OIDC Core §3.1.2.1: the scope that makes a request (and its grant) an OpenID Connect one. */
@@ -32,6 +37,7 @@ export class UserTokensIssuer {
   constructor(
     private readonly accessTokens: AccessTokenSigner,
     private readonly idTokens: IdTokenSigner,
+    private readonly audit: AuditClient,
   ) {}
 
   async issue(input: UserTokensInput): Promise<TokenResponse> {
@@ -71,6 +77,22 @@ export class UserTokensIssuer {
         accessToken: signed.token,
       });
     }
+    // Fail closed: no token leaves without its audit record (DESIGN §6).
+    await this.audit.record(input.event, {
+      subject: grant.sub,
+      data: {
+        client_id: client.client_id,
+        sub: grant.sub,
+        grant: grant.id,
+        session: grant.sid ?? undefined,
+        scope: response.scope,
+        aud: input.audience.aud,
+        jti: signed.jti,
+        refresh_token_issued: input.refreshToken !== undefined,
+        ip: input.ip,
+        user_agent: input.user_agent,
+      },
+    });
     return response;
   }
 }
