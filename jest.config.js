@@ -42,6 +42,10 @@ module.exports = {
   // One worker: the integration and e2e tiers share the machine's NATS, whose subjects and queue
   // groups are fixed by the wire contract, so suites must not run side by side.
   maxWorkers: 1,
+  // ...in a worker process, not in Jest's own: a worker is replaced once it holds this much
+  // memory (PGlite's WebAssembly heaps, native addons), so no run accumulates one suite's leftovers
+  // into the next, and a crash in one suite cannot take the whole run down.
+  workerIdleMemoryLimit: '768MB',
   globalSetup: '<rootDir>/test/global-setup.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [
