@@ -1,8 +1,8 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import { AccessDenied, InvalidRequest } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
-import { ClientsCache } from '../clients/clients.cache';
 import { Clock } from '../clock/clock';
 import { ConsentsRepository } from '../consent/consents.repository';
 import { ErrorRedirect } from '../errors/edge-errors';

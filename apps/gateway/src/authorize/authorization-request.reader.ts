@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import {
@@ -7,7 +8,6 @@ import {
   TemporarilyUnavailable,
   type RawParams,
 } from '@latchkey/oauth';
-import { ClientsCache } from '../clients/clients.cache';
 import { ErrorRedirect } from '../errors/edge-errors';
 import { ISSUER } from '../issuer.module';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';

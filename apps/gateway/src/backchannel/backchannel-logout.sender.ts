@@ -1,6 +1,6 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable, Logger, type OnModuleDestroy, Optional } from '@nestjs/common';
 import type { EndSessionResponse } from '@latchkey/contracts';
-import { ClientsCache } from '../clients/clients.cache';
 import {
   BACKCHANNEL_LOGOUT_OPTIONS,
   type BackchannelLogoutOptions,

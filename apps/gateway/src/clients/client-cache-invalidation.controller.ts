@@ -1,8 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { BroadcastEvents, type ClientChangedEvent } from '@latchkey/contracts';
-import { BroadcastEventPattern } from '@latchkey/transport';
-import { ClientsCache } from './clients.cache';
+import { BroadcastEventPattern, ClientsCache } from '@latchkey/transport';
 
 /** Every gateway replica drops its cached copy as soon as the registry announces a change. */
 @Controller()

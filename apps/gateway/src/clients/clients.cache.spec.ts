@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
@@ -5,7 +6,6 @@ import { FixedClock } from '../clock/clock';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { ClientCacheInvalidationController } from './client-cache-invalidation.controller';
-import { ClientsCache } from './clients.cache';
 
 describe('ClientsCache (gateway)', () => {
   const known = webClient();

@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { ClientSubjects, TokenSubjects, type EndSessionResponse } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
@@ -5,7 +6,6 @@ import type { Request, Response } from 'express';
 import { SignJWT, type JWTPayload } from 'jose';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
 import type { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
-import { ClientsCache } from '../clients/clients.cache';
 import { FixedClock } from '../clock/clock';
 import { jwksOf, TEST_ISSUER, testKey, type TestKey } from '../fixtures/access-token.fixture';
 import { webClient } from '../fixtures/client.fixture';

@@ -1,9 +1,9 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BrandConfig } from '@latchkey/config';
 import { InvalidRequest, randomToken, readSingleParams, type RawParams } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
-import { ClientsCache } from '../clients/clients.cache';
 import { checkCsrfToken, checkSameOrigin } from '../interaction/csrf';
 import { ISSUER } from '../issuer.module';
 import { loggedOutPage } from '../pages/logged-out.page';

@@ -4,7 +4,7 @@ import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import { FixedClock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
-import type { ClientsCache } from '../clients/clients.cache';
+import type { ClientsCache } from '@latchkey/transport';
 import {
   assertionParams,
   clientKey,

@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type { KvStore } from '@latchkey/kv';
@@ -9,7 +10,6 @@ import {
 } from '@latchkey/oauth';
 import { Clock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
-import { ClientsCache } from '../clients/clients.cache';
 import { KV_TOKEN } from '../kv/kv.module';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { ClientKeysResolver } from './client-keys.resolver';

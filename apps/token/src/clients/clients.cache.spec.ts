@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects, ResourceSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
@@ -5,7 +6,6 @@ import type { BusClient } from '@latchkey/transport';
 import { FixedClock } from '../clock/clock';
 import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import { CacheInvalidationController } from './cache-invalidation.controller';
-import { ClientsCache } from './clients.cache';
 import { ResourcesCache } from './resources.cache';
 
 function fakeBus(answer: (subject: string, data: unknown) => unknown) {

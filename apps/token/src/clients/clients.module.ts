@@ -1,12 +1,13 @@
+import { ClientsCache, clientsCacheProvider } from '@latchkey/transport';
+import { Clock } from '../clock/clock';
 import { Module } from '@nestjs/common';
 import { CacheInvalidationController } from './cache-invalidation.controller';
-import { ClientsCache } from './clients.cache';
 import { ResourcesCache } from './resources.cache';
 
 /** The token service's read-only view of the registry's clients and resources. */
 @Module({
   controllers: [CacheInvalidationController],
-  providers: [ClientsCache, ResourcesCache],
+  providers: [clientsCacheProvider(Clock), ResourcesCache],
   exports: [ClientsCache, ResourcesCache],
 })
 export class ClientsModule {}

@@ -9,7 +9,7 @@ import {
 } from '@latchkey/oauth';
 import { FixedClock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
-import type { ClientsCache } from '../clients/clients.cache';
+import type { ClientsCache } from '@latchkey/transport';
 import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { codeRequest, pkcePair, webClient } from '../fixtures/user-flow.fixture';
 import type { GrantOwner, UserGrantsService } from '../user-grants/user-grants.service';

@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {
   BroadcastEvents,
@@ -15,7 +16,6 @@ import {
 } from '@latchkey/testing';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { FixedClock } from '../clock/clock';
-import { ClientsCache } from '../clients/clients.cache';
 import {
   assertionParams,
   clientKey,

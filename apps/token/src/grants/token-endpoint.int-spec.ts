@@ -1,3 +1,4 @@
+import { ClientsCache } from '@latchkey/transport';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {
   BroadcastEvents,
@@ -19,7 +20,6 @@ import { ReadinessRegistry } from '@latchkey/observability';
 import { uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { FixedClock } from '../clock/clock';
-import { ClientsCache } from '../clients/clients.cache';
 import { ResourcesCache } from '../clients/resources.cache';
 import {
   assertionParams,

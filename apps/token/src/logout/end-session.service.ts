@@ -1,7 +1,7 @@
+import { ClientsCache } from '@latchkey/transport';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EndSessionResponse } from '@latchkey/contracts';
 import type { TokenClient } from '../clients/client-record';
-import { ClientsCache } from '../clients/clients.cache';
 import { GrantManagementService } from '../user-grants/grant-management.service';
 import { readEndSessionRequest } from './end-session.request';
 import { LogoutTokenSigner } from './logout-token.signer';

@@ -1,20 +1,28 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import {
   ClientSubjects,
   type ClientRecord,
   type GetClientRequest,
   type GetClientResponse,
 } from '@latchkey/contracts';
-import { BusClient, LoadingCache } from '@latchkey/transport';
-import { Clock } from '../clock/clock';
+import { BusClient } from '../bus.client';
+import { LoadingCache } from './loading-cache';
+
+/** Anything that tells the time (each service injects its own, freezable in tests). */
+export interface TimeSource {
+  now(): Date;
+}
 
 /**
- * Client records from the registry, kept in memory so that /authorize costs no bus round trip for
- * a known client. `client.changed` events drop an entry at once (ClientCacheInvalidation); the
- * TTL is only a safety net for an event lost while the bus was down. Unknown ids are remembered
- * briefly too, so a flood of them does not become a flood of `clients.get` requests.
+ * Client records from the registry, kept in memory by every service that reads them (gateway,
+ * token) so that a known client costs no bus round trip per request. `client.changed` broadcasts
+ * drop an entry at once (each service's invalidation controller calls `invalidate`); the TTL is
+ * only a safety net for an event lost while the bus was down. Unknown ids are remembered briefly
+ * too, so a flood of them does not become a flood of `clients.get` requests.
+ *
+ * Not a Nest provider by itself: each service registers it with its own clock,
+ * `{ provide: ClientsCache, inject: [BusClient, Clock], useFactory: (bus, clock) => new ClientsCache(bus, clock) }`.
  */
-@Injectable()
 export class ClientsCache {
   static readonly TTL_MS = 5 * 60_000;
   static readonly NEGATIVE_TTL_MS = 10_000;
@@ -25,7 +33,7 @@ export class ClientsCache {
 
   constructor(
     private readonly bus: BusClient,
-    clock: Clock,
+    clock: TimeSource,
   ) {
     this.cache = new LoadingCache({
       load: (clientId) => this.fetch(clientId),
@@ -59,4 +67,13 @@ export class ClientsCache {
     }
     return record;
   }
+}
+
+/** The Nest provider of a ClientsCache over the service's bus client and clock token. */
+export function clientsCacheProvider(clockToken: abstract new (...args: never[]) => TimeSource) {
+  return {
+    provide: ClientsCache,
+    inject: [BusClient, clockToken],
+    useFactory: (bus: BusClient, clock: TimeSource) => new ClientsCache(bus, clock),
+  };
 }
