@@ -2,7 +2,7 @@
  * The deployment artefacts in deploy/, checked offline: the Kubernetes kustomization is rendered
  * and validated against the Kubernetes API schemas (strictly: unknown fields fail), then held to
  * the platform's operating policy; the Compose file and the Dockerfile are parsed and checked
- * against the same contract (DESIGN.md §1, §4, §5), the service list coming from the code.
+ * against the same contract (docs/architecture.md §1, §4, §5), the service list coming from the code.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -80,7 +80,7 @@ const requiredSettingsOf = (svc: ServiceName): RequiredSetting[] => [
   ...(svc === Services.Token ? (['keyEncryptionKey'] as const) : []),
 ];
 
-/** Variables every service reads (DESIGN.md §4 and the platform brief). */
+/** Variables every service reads (docs/architecture.md §4 and the platform brief). */
 const COMMON_ENV = [
   'ISSUER',
   'DATABASE_URL',
@@ -440,7 +440,7 @@ describe('deploy/kubernetes', () => {
             port,
           });
         }
-        // Readiness probes every backend with a 2 s budget (observability HealthController).
+        // Readiness probes every backend with a 2 s budget (platform HealthController).
         expect(c.readinessProbe?.timeoutSeconds ?? 1).toBeGreaterThanOrEqual(3);
         // A slow boot (migrations checked, NATS connected) must not be killed by liveness.
         const startup = c.startupProbe ?? {};
@@ -613,7 +613,7 @@ describe('deploy/kubernetes', () => {
       expect(readText(path.join(KUSTOMIZE_DIR, '.gitignore'))).toMatch(/^secret\.yaml$/m);
     });
 
-    it('each service gets the environment DESIGN.md asks for, and the real config loader accepts it', () => {
+    it('each service gets the environment docs/architecture.md §4 asks for, and the real config loader accepts it', () => {
       const known = platformEnvNames();
       for (const svc of SERVICES) {
         const c = mainContainer(svc);
@@ -958,7 +958,7 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
-  it('each service gets the environment DESIGN.md asks for, and the real config loader accepts it', () => {
+  it('each service gets the environment docs/architecture.md §4 asks for, and the real config loader accepts it', () => {
     const known = platformEnvNames();
     const postgres = environmentOf(service('postgres'));
     for (const svc of SERVICES) {

@@ -213,7 +213,7 @@ describeEachMode('oauth4webapi v3', (platform) => {
         error: 'invalid_grant',
         status: 400,
       });
-      // Reuse of a rotated token revokes the grant (DESIGN §3): the newest one is dead too.
+      // Reuse of a rotated token revokes the grant (docs/architecture.md §3): the newest one is dead too.
       await expect(refresh(as, c, refreshed.refresh_token!)).rejects.toMatchObject({
         error: 'invalid_grant',
         status: 400,

@@ -178,7 +178,7 @@ describeEachMode('openid-client v6', (platform) => {
         error: 'invalid_grant',
         status: 400,
       });
-      // Reuse of a rotated token revokes the grant (DESIGN §3): the newest one is dead too.
+      // Reuse of a rotated token revokes the grant (docs/architecture.md §3): the newest one is dead too.
       await expect(
         client.refreshTokenGrant(config, refreshed.refresh_token!),
       ).rejects.toMatchObject({ error: 'invalid_grant', status: 400 });

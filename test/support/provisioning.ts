@@ -1,7 +1,7 @@
 import type { Platform } from './platform';
 
 /**
- * Provisioning through the admin API, as an operator's tooling would (DESIGN §4): an admin
+ * Provisioning through the admin API, as an operator's tooling would (docs/architecture.md §4): an admin
  * token from the admin client's client_credentials grant, then users and clients.
  */
 

@@ -4,7 +4,7 @@ import { parseFirstForm, textContent, type HtmlForm } from './html-form';
  * A browser without a browser, for the interop tests: `fetch` with manual redirects and a cookie
  * jar, which goes from the authorization URL through the login and consent pages by submitting
  * their forms (every hidden input included, as a browser would) and stops at the 303 to the
- * client's redirect URI without following it. The pages are found by the DESIGN §4 contract only:
+ * client's redirect URI without following it. The pages are found by the docs/architecture.md §4 contract only:
  * a form with `username` and `password` inputs, and a form with `decision` submit buttons.
  */
 

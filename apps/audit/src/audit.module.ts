@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
+import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
 import { ChainModule } from './chain/chain.module';

@@ -24,7 +24,7 @@ import {
   type AuditVerifyResponse,
   Services,
 } from '@latchkey/contracts';
-import { startService } from '@latchkey/observability';
+import { startService } from '@latchkey/platform';
 import { PersistenceModule, silentLogger } from '@latchkey/persistence';
 import { uniqueSuffix } from '@latchkey/testing';
 import { BusClient, TransportModule } from '@latchkey/transport';

@@ -1,5 +1,5 @@
 import { Services } from '@latchkey/contracts';
-import { runServiceMain } from '@latchkey/observability';
+import { runServiceMain } from '@latchkey/platform';
 import { AuditModule } from './audit.module';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
 

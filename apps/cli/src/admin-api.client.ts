@@ -1,6 +1,6 @@
 import { ApiError, CliError } from './cli.errors';
 
-/** The admin client (DESIGN §4: ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET) and where it gets tokens. */
+/** The admin client (docs/architecture.md §4: ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET) and where it gets tokens. */
 export interface AdminCredentials {
   issuer: string;
   client_id: string;

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditClientModule } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
+import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
 import { ClientsModule } from './clients/clients.module';

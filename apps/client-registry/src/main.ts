@@ -1,5 +1,5 @@
 import { Services } from '@latchkey/contracts';
-import { runServiceMain } from '@latchkey/observability';
+import { runServiceMain } from '@latchkey/platform';
 import { ClientRegistryModule } from './client-registry.module';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
 

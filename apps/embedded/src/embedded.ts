@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
-import { startService } from '@latchkey/observability';
+import { startService } from '@latchkey/platform';
 import { AuditModule } from '../../audit/src/audit.module';
 import { ClientRegistryModule } from '../../client-registry/src/client-registry.module';
 import { configureGateway, GatewayModule } from '../../gateway/src/gateway.module';

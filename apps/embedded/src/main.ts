@@ -1,5 +1,5 @@
 import { loadConfig, embeddedConfig } from '@latchkey/config';
-import { exitOnStartupFailure, stopOnSignals } from '@latchkey/observability';
+import { exitOnStartupFailure, stopOnSignals } from '@latchkey/platform';
 import { startEmbedded, stopEmbedded } from './embedded';
 
 /** `npm start`: the whole platform in one process, nothing else to install. */

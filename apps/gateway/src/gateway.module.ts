@@ -4,7 +4,7 @@ import { AuditClientModule } from '@latchkey/audit-client';
 import { Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/observability';
+import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';

@@ -1,5 +1,5 @@
 import { Services } from '@latchkey/contracts';
-import { runServiceMain } from '@latchkey/observability';
+import { runServiceMain } from '@latchkey/platform';
 import { configureGateway, GatewayModule } from './gateway.module';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 

@@ -1,5 +1,5 @@
 import { Services } from '@latchkey/contracts';
-import { runServiceMain } from '@latchkey/observability';
+import { runServiceMain } from '@latchkey/platform';
 import { TokenModule } from './token.module';
 import { TOKEN_PERSISTENCE } from './token.persistence';
 

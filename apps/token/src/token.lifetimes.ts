@@ -4,7 +4,7 @@
  * defaults per client where it exists.
  */
 
-/** Authorization codes (DESIGN §3; RFC 6749 §4.1.2 recommends at most 10 minutes). */
+/** Authorization codes (docs/architecture.md §3; RFC 6749 §4.1.2 recommends at most 10 minutes). */
 export const AUTHORIZATION_CODE_TTL_SECONDS = 60;
 
 /**

@@ -60,7 +60,7 @@ class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdow
 }
 
 /**
- * Reliable audit events for one service (DESIGN §6): `AuditClient` writes each event to the
+ * Reliable audit events for one service (docs/architecture.md §6): `AuditClient` writes each event to the
  * service's outbox table, and a relay in the same process delivers it to JetStream (distributed)
  * or to the audit service over the in-process bus (embedded), at least once. Global: import it
  * once in the service's root module, after its PersistenceModule.forService.

@@ -17,7 +17,7 @@ export interface SanitizedAuditData {
 }
 
 /**
- * A key that may name a credential (DESIGN §6: never a secret, password, code or token in an
+ * A key that may name a credential (docs/architecture.md §6: never a secret, password, code or token in an
  * event), compared case-insensitively: an exact entry of the denylist, or a credential suffix.
  */
 export function isDeniedAuditKey(key: string): boolean {

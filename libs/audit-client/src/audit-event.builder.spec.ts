@@ -45,7 +45,7 @@ describe('buildAuditEvent', () => {
     ).toThrow(new TypeError('unknown audit event type "token.minted"'));
   });
 
-  it('knows every type of DESIGN §6, each <noun>.<verb> so the stream filter audit.*.* takes it', () => {
+  it('knows every type of docs/architecture.md §6, each <noun>.<verb> so the stream filter audit.*.* takes it', () => {
     expect(AUDIT_EVENT_TYPES).toHaveLength(20);
     for (const type of AUDIT_EVENT_TYPES) expect(type.split('.')).toHaveLength(2);
   });

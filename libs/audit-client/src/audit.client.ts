@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AuditRecordInput } from './audit-event.builder';
 
 /**
- * Records audit events (DESIGN §6). Inject this class; `AuditClientModule.forService` provides
+ * Records audit events (docs/architecture.md §6). Inject this class; `AuditClientModule.forService` provides
  * the outbox implementation, and unit tests can use `RecordingAuditClient`.
  *
  * Both methods resolve once the event is durable in the service's own outbox table; delivery to

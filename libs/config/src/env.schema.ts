@@ -20,7 +20,7 @@ const emptyToUndefined = ({ value }: { value: unknown }) =>
 
 /**
  * The environment every service understands. Variable names are the external contract
- * (DESIGN.md §4); a bad value stops the process at boot with a message naming the variable.
+ * (docs/architecture.md §4); a bad value stops the process at boot with a message naming the variable.
  */
 export class PlatformEnv {
   @Transform(emptyToUndefined)

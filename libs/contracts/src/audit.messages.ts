@@ -1,5 +1,5 @@
 /**
- * Audit events (DESIGN §6): the wire format every service emits and the audit service stores.
+ * Audit events (docs/architecture.md §6): the wire format every service emits and the audit service stores.
  * Event types, the stream and its subjects are part of the contract that security teams consume;
  * never rename one without a migration plan.
  */
@@ -42,7 +42,7 @@ export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
- * Who did what (DESIGN §6): the actors of an event. Identifiers only, never a secret, password,
+ * Who did what (docs/architecture.md §6): the actors of an event. Identifiers only, never a secret, password,
  * code or token; see {@link AUDIT_DENIED_DATA_KEYS}.
  */
 export interface AuditActors {

@@ -6,7 +6,7 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { readinessProbe } from '@latchkey/observability';
+import { readinessProbe } from '@latchkey/platform';
 import { createKvStore } from './kv.factory';
 import { KV_STORE, type KvStore } from './kv.store';
 

@@ -81,7 +81,7 @@ const CLIENT_AUTH_PARAMS = [
 /**
  * Which client authentication method a request uses. RFC 6749 §2.3: a client MUST NOT use more
  * than one method per request, so several are invalid_request; none at all is invalid_client
- * (DESIGN §3: 401 even when nothing was sent).
+ * (docs/architecture.md §3: 401 even when nothing was sent).
  */
 export function detectClientAuthentication({
   authorizationHeader,

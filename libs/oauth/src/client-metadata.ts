@@ -185,7 +185,7 @@ export function checkRedirectUrisForAuthorizationCode(
   }
 }
 
-/** Refresh tokens here are only issued from an authorization code grant (DESIGN §3). */
+/** Refresh tokens here are only issued from an authorization code grant (docs/architecture.md §3). */
 export function checkRefreshTokenNeedsAuthorizationCode(
   metadata: Pick<ClientMetadata, 'grant_types'>,
 ): void {

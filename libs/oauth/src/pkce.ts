@@ -32,7 +32,7 @@ export function computeS256Challenge(verifier: string): string {
 export interface PkceAuthorizationParams {
   codeChallenge?: string;
   codeChallengeMethod?: string;
-  /** Public clients must use PKCE (DESIGN §3); confidential clients may. */
+  /** Public clients must use PKCE (docs/architecture.md §3); confidential clients may. */
   required: boolean;
 }
 

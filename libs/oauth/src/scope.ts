@@ -37,7 +37,7 @@ export function formatScope(scopes: Iterable<string>): string {
 }
 
 /**
- * A client may only obtain scopes it is registered for (DESIGN §3). Names the disallowed scopes,
+ * A client may only obtain scopes it is registered for (docs/architecture.md §3). Names the disallowed scopes,
  * which is safe because they already passed parseScope.
  */
 export function checkScopesAllowed(requested: Iterable<string>, allowed: Iterable<string>): void {

@@ -10,7 +10,7 @@ import { type ConsumerMessages, jetstream, jetstreamManager, type JsMsg } from '
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { InvalidRequest } from '@latchkey/oauth';
-import { ReadinessRegistry } from '@latchkey/observability';
+import { ReadinessRegistry } from '@latchkey/platform';
 import { natsConnectionOptions } from '@latchkey/transport';
 import { AuditIngest } from './audit-ingest.service';
 import { type AuditStreamSettings, ensureAuditConsumer, ensureAuditStream } from './audit-stream';

@@ -4,7 +4,7 @@ import { CliError, UsageError } from '../cli.errors';
 import type { CommandContext } from '../command';
 import type { CommandLine, OptionSpecs } from '../command-line';
 
-/** A page of an admin list (DESIGN §4). */
+/** A page of an admin list (docs/architecture.md §4). */
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -118,7 +118,7 @@ export const YES_OPTION: OptionSpecs = {
   yes: { type: 'boolean', short: 'y', description: 'do not ask for confirmation' },
 };
 
-/** Path segment of an id or a resource URI (DESIGN: identifiers are URL-encoded in paths). */
+/** Path segment of an id or a resource URI (docs/architecture.md §4: identifiers are URL-encoded in paths). */
 export function segment(value: string): string {
   return encodeURIComponent(value);
 }

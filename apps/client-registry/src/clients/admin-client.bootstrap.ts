@@ -10,7 +10,7 @@ import { ADMIN_SCOPE, secretMatchesAny } from './client-rules';
 import { epochSeconds } from './client-view';
 import { ClientsRepository } from './clients.repository';
 
-/** The only client that gets `admin` without an admin asking for it (DESIGN §4). */
+/** The only client that gets `admin` without an admin asking for it (docs/architecture.md §4). */
 export const ADMIN_CLIENT_METADATA: ClientMetadata = validateClientMetadata({
   client_name: 'Latchkey admin',
   grant_types: ['client_credentials'],

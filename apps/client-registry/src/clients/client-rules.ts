@@ -12,7 +12,7 @@ import {
   type TokenEndpointAuthMethod,
 } from '@latchkey/oauth';
 
-/** The scope of the admin API; granted only through client_credentials (DESIGN §3). */
+/** The scope of the admin API; granted only through client_credentials (docs/architecture.md §3). */
 export const ADMIN_SCOPE = 'admin';
 
 /** Methods that authenticate with a shared secret; only these clients get one. */

@@ -1,5 +1,5 @@
 /**
- * The registry's audit events (DESIGN §6), read from its outbox: with no audit service on this
+ * The registry's audit events (docs/architecture.md §6), read from its outbox: with no audit service on this
  * in-process bus they stay there, exactly as the relay would deliver them.
  */
 import type { INestApplication } from '@nestjs/common';

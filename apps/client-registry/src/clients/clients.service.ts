@@ -253,7 +253,7 @@ export class ClientsService {
     return { client: { ...current, metadata, disabled, updatedAt: now }, secret };
   }
 
-  /** An audit event committed with the change it describes (DESIGN §6). */
+  /** An audit event committed with the change it describes (docs/architecture.md §6). */
   recordChange(
     em: EntityManager,
     type: 'client.created' | 'client.updated' | 'client.deleted' | 'client.secret_rotated',

@@ -9,7 +9,7 @@ import { AdminKeysService } from './keys.service';
 import { AdminResourcesController } from './resources.controller';
 import { AdminResourcesService } from './resources.service';
 
-/** The admin REST API (DESIGN §4) under /admin, for access tokens with the admin scope. */
+/** The admin REST API (docs/architecture.md §4) under /admin, for access tokens with the admin scope. */
 @Module({
   imports: [AuthModule],
   controllers: [

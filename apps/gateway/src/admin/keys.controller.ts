@@ -4,7 +4,7 @@ import { AdminApi } from './admin-api.decorator';
 import { RotateKeysDto } from './keys.dto';
 import { AdminKeysService, type RotateKeysAnswer } from './keys.service';
 
-/** The token signing keys (DESIGN §3: the JWKS keeps the previous key while its tokens live). */
+/** The token signing keys (docs/architecture.md §3: the JWKS keeps the previous key while its tokens live). */
 @ApiTags('keys')
 @AdminApi()
 @Controller('admin/keys')

@@ -21,7 +21,7 @@ import { AdminAuditService } from './audit.service';
 const filter = (name: string, description: string) =>
   ApiQuery({ name, required: false, type: String, description });
 
-/** The audit log (DESIGN §6): what happened, who did it, and proof that nothing was changed. */
+/** The audit log (docs/architecture.md §6): what happened, who did it, and proof that nothing was changed. */
 @ApiTags('audit')
 @AdminApi()
 @Controller('admin/audit')

@@ -18,7 +18,7 @@ import {
 import { PROMPT_VALUES, type Prompt } from './authorization-request';
 import { RequestNotSupported, RequestUriNotSupported } from './authorize-errors';
 
-/** Never granted through a user flow (DESIGN §3): only client_credentials may carry it. */
+/** Never granted through a user flow (docs/architecture.md §3): only client_credentials may carry it. */
 export const ADMIN_SCOPE = 'admin';
 export const OFFLINE_ACCESS = 'offline_access';
 export const OPENID = 'openid';
@@ -122,7 +122,7 @@ export function dropUnusableOfflineAccess(scopes: string[], client: ClientRecord
     : scopes.filter((scope) => scope !== OFFLINE_ACCESS);
 }
 
-/** RFC 7636 §4.4.1 (S256 only) and DESIGN §3: PKCE is required for public clients. */
+/** RFC 7636 §4.4.1 (S256 only) and docs/architecture.md §3: PKCE is required for public clients. */
 export function checkPkce(
   params: { code_challenge?: string; code_challenge_method?: string },
   client: ClientRecord,

@@ -7,7 +7,7 @@ import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
 import { ConsentService } from './consent.service';
 
-/** The consent page (DESIGN §4: buttons `decision=allow` / `decision=deny`). */
+/** The consent page (docs/architecture.md §4: buttons `decision=allow` / `decision=deny`). */
 @Controller('consent')
 @HtmlErrors()
 export class ConsentController {

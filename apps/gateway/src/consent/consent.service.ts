@@ -69,7 +69,7 @@ export class ConsentService {
   }
 }
 
-/** DESIGN §4: the form's buttons send decision=allow or decision=deny, nothing else. */
+/** docs/architecture.md §4: the form's buttons send decision=allow or decision=deny, nothing else. */
 export function checkDecision(decision: string | undefined): 'allow' | 'deny' {
   if (decision === 'allow' || decision === 'deny') return decision;
   throw new InvalidRequest('decision must be allow or deny');

@@ -1,6 +1,6 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { InvalidRequest, OAuthError } from '@latchkey/oauth';
-import { MAX_BODY_BYTES } from '@latchkey/observability';
+import { MAX_BODY_BYTES } from '@latchkey/platform';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 

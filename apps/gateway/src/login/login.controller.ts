@@ -7,7 +7,7 @@ import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
 import { LoginService } from './login.service';
 
-/** The login page of an interaction (DESIGN §4: inputs `username` and `password`). */
+/** The login page of an interaction (docs/architecture.md §4: inputs `username` and `password`). */
 @Controller('login')
 @HtmlErrors()
 export class LoginController {

@@ -17,7 +17,7 @@ export interface ConsentPageModel {
 }
 
 /**
- * The consent form (DESIGN §4): what the client asks for, one line per scope, and two submit
+ * The consent form (docs/architecture.md §4): what the client asks for, one line per scope, and two submit
  * buttons `decision=allow` / `decision=deny` in the same form as the hidden fields.
  */
 export function consentPage(model: ConsentPageModel): Page {

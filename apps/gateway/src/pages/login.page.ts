@@ -16,7 +16,7 @@ export interface LoginPageModel {
 }
 
 /**
- * The login form (DESIGN §4): inputs `username` and `password`, the interaction id and the CSRF
+ * The login form (docs/architecture.md §4): inputs `username` and `password`, the interaction id and the CSRF
  * token as hidden inputs. Works without JavaScript; focus starts on the first empty field.
  */
 export function loginPage(model: LoginPageModel): Page {

@@ -2,7 +2,7 @@ import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/com
 import { UserEvents } from '../users/user-events';
 import { SessionService } from './session.service';
 
-/** A disabled or deleted user's SSO sessions end at once (DESIGN §4), on every browser. */
+/** A disabled or deleted user's SSO sessions end at once (docs/architecture.md §4), on every browser. */
 @Injectable()
 export class UserSessionsListener implements OnModuleInit, OnModuleDestroy {
   private unsubscribe?: () => void;

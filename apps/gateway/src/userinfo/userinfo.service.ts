@@ -49,7 +49,7 @@ export function checkActiveToken(validated: ValidateAccessTokenResponse | null):
 
 /**
  * RFC 9068 §4: a resource server accepts only tokens meant for it. Userinfo is the issuer's own
- * resource, so the token's audience must include the issuer (DESIGN §3: tokens with no other
+ * resource, so the token's audience must include the issuer (docs/architecture.md §3: tokens with no other
  * resource are issued for the issuer).
  */
 export function checkUserinfoAudience(token: ActiveToken, issuer: string): void {

@@ -17,7 +17,7 @@ const usernameTaken = () => new Conflict('username is taken');
 const noSuchUser = () => new NotFound('no such user');
 
 /**
- * The admin API's user management (DESIGN §4). Disabling or deleting a user ends their access in
+ * The admin API's user management (docs/architecture.md §4). Disabling or deleting a user ends their access in
  * this order: the account is disabled first (committed: no new login can succeed from then on),
  * then their grants and sessions are ended. If that fails (token service unreachable: 503) the
  * user stays disabled, the safe state, and the request can be repeated until it succeeds; rolling

@@ -16,7 +16,7 @@ export interface User {
   updatedAt: Date;
 }
 
-/** The admin API's JSON form of a user (DESIGN §4): never the password or its hash. */
+/** The admin API's JSON form of a user (docs/architecture.md §4): never the password or its hash. */
 export interface UserView {
   id: string;
   username: string;

@@ -36,7 +36,7 @@ const ACCESS_NOT_ENDED = {
     'be ended yet; send the same request again',
 };
 
-/** User accounts (DESIGN §4), managed by an administrator. */
+/** User accounts (docs/architecture.md §4), managed by an administrator. */
 @ApiTags('users')
 @AdminApi()
 @Controller('admin/users')

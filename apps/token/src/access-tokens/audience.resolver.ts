@@ -11,7 +11,7 @@ export type Audience =
   { kind: 'resource'; aud: string; resource: ResourceView } | { kind: 'issuer'; aud: string };
 
 /**
- * RFC 8707 / DESIGN §3: an access token's `aud` is the requested resource, else the client's
+ * RFC 8707 / docs/architecture.md §3: an access token's `aud` is the requested resource, else the client's
  * default resource, else the issuer (a token for the platform's own endpoints, e.g. userinfo).
  * Shared by every grant.
  */

@@ -113,7 +113,7 @@ export function checkCodeRequestFitsClient(
   checkPublicClientUsesPkce(client, request.code_challenge);
 }
 
-/** DESIGN §3: PKCE is required for public clients (RFC 9700 §2.1.1). */
+/** docs/architecture.md §3: PKCE is required for public clients (RFC 9700 §2.1.1). */
 export function checkPublicClientUsesPkce(
   client: TokenClient,
   codeChallenge: string | undefined,

@@ -25,7 +25,7 @@ export interface RedeemedCode {
 const CODE_INVALID = 'the authorization code is invalid, expired or already used';
 
 /**
- * Authorization codes (RFC 6749 §4.1.2, DESIGN §3): 256-bit random, stored 60 s under their hash,
+ * Authorization codes (RFC 6749 §4.1.2, docs/architecture.md §3): 256-bit random, stored 60 s under their hash,
  * redeemed once by an atomic GETDEL. A second redemption fails and revokes the grant the first
  * one started (RFC 6749 §4.1.2, RFC 9700 §4.5): a replay means the code leaked.
  */

@@ -129,7 +129,7 @@ export function checkCodeIssuedToClient(binding: CodeBinding, client: TokenClien
   }
 }
 
-/** DESIGN §3: a public client's code always carries a PKCE challenge (defence in depth). */
+/** docs/architecture.md §3: a public client's code always carries a PKCE challenge (defence in depth). */
 export function checkPublicClientUsedPkce(binding: CodeBinding, client: TokenClient): void {
   if (client.token_endpoint_auth_method === 'none' && !binding.code_challenge) {
     throw new InvalidGrant('the authorization code of a public client must be bound to PKCE');
@@ -147,7 +147,7 @@ export function checkResourceIsTheBoundOne(resource: string | undefined, audienc
 }
 
 /**
- * DESIGN §3: a refresh token needs the refresh_token grant type; an OpenID Connect client (one
+ * docs/architecture.md §3: a refresh token needs the refresh_token grant type; an OpenID Connect client (one
  * registered for `openid`) also needs the user's consent to `offline_access` (OIDC Core §11).
  */
 export function issuesRefreshToken(client: TokenClient, granted: ReadonlySet<string>): boolean {

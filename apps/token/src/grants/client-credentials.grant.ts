@@ -116,7 +116,7 @@ export function checkScopesFitAudience(requested: string[], audience: Audience):
 }
 
 /**
- * Without `scope` (DESIGN §3): the client's registered API scopes, i.e. without OpenID Connect
+ * Without `scope` (docs/architecture.md §3): the client's registered API scopes, i.e. without OpenID Connect
  * scopes, narrowed to those that belong to the audience, so that a client registered for scopes
  * of several resources gets, for each, that resource's share. A client with none of a resource's
  * scopes gets no token for it.

@@ -16,7 +16,7 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '@latchkey/oauth';
-import { ReadinessRegistry } from '@latchkey/observability';
+import { ReadinessRegistry } from '@latchkey/platform';
 import { uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { FixedClock } from '../clock/clock';

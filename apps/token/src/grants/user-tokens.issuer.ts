@@ -77,7 +77,7 @@ export class UserTokensIssuer {
         accessToken: signed.token,
       });
     }
-    // Fail closed: no token leaves without its audit record (DESIGN §6).
+    // Fail closed: no token leaves without its audit record (docs/architecture.md §6).
     await this.audit.record(input.event, {
       subject: grant.sub,
       data: {

@@ -32,7 +32,7 @@ export interface RotationStep {
 }
 
 /**
- * Signing-key rotation (DESIGN §3: the JWKS keeps the previous key while its tokens live):
+ * Signing-key rotation (docs/architecture.md §3: the JWKS keeps the previous key while its tokens live):
  *  1. a new key is inserted as `next`: in the JWKS at once, signing nothing;
  *  2. one JWKS cache lifetime later (KEY_PUBLISH_AHEAD_SECONDS) it becomes `active`, and the
  *     previous key is `retired`, published until every token it signed has expired;

@@ -7,14 +7,14 @@ import {
   type ServicePersistenceOptions,
 } from '@latchkey/persistence';
 import { TransportModule } from '@latchkey/transport';
-import { ObservabilityModule } from './observability.module';
+import { PlatformModule } from './platform.module';
 import { exitOnStartupFailure, startService, type StartServiceOptions } from './service-runner';
 
 /** What every service module imports: logs/metrics/health, the bus, and where its database is. */
 export function platformImports(service: ServiceName, config: PlatformConfig): DynamicModule[] {
   return [
     // One process-wide root logger in embedded mode: label it by the platform, not a service.
-    ObservabilityModule.forRoot({
+    PlatformModule.forRoot({
       service: config.mode === 'embedded' ? 'latchkey' : service,
       logLevel: config.logLevel,
     }),

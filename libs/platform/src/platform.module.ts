@@ -8,7 +8,7 @@ import { ensureDefaultMetrics, MetricsController } from './metrics';
 import { ReadinessRegistry } from './readiness.registry';
 import { readHeader, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 
-export interface ObservabilityOptions {
+export interface PlatformOptions {
   /** Service name stamped on every log line. */
   service: string;
   logLevel: string;
@@ -20,11 +20,11 @@ const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /** JSON logs with a request id, Prometheus metrics and health probes, the same in every service. */
 @Module({})
-export class ObservabilityModule implements NestModule {
-  static forRoot(options: ObservabilityOptions): DynamicModule {
+export class PlatformModule implements NestModule {
+  static forRoot(options: PlatformOptions): DynamicModule {
     ensureDefaultMetrics();
     return {
-      module: ObservabilityModule,
+      module: PlatformModule,
       global: true,
       imports: [
         TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' }),

@@ -1,6 +1,6 @@
 export * from './health.controller';
 export * from './metrics';
-export * from './observability.module';
+export * from './platform.module';
 export * from './readiness.registry';
 export * from './service-runner';
 export * from './standard-probes';
