@@ -1,7 +1,7 @@
 import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditClientModule } from '@latchkey/audit-client';
-import { Services } from '@latchkey/contracts';
+import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
@@ -30,9 +30,6 @@ import { UserinfoModule } from './userinfo/userinfo.module';
 import { UsersModule } from './users/users.module';
 import { WellKnownModule } from './well-known/well-known.module';
 
-/** Key prefix shared with the token service (one store, one namespace per platform). */
-const KV_PREFIX = 'latchkey:';
-
 /** The HTTP edge: every URL under the issuer. */
 @Module({})
 export class GatewayModule {
@@ -49,7 +46,7 @@ export class GatewayModule {
           natsUrl: config.natsUrl,
         }),
         AuditQueryModule,
-        KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_PREFIX }),
+        KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),
         IssuerModule.forRoot(config.issuer),
         ClockModule,
         CookieJarModule.forRoot({ secret: config.cookieSecret, issuer: config.issuer }),

@@ -1,22 +1,19 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AuditClientModule } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
-import { Services } from '@latchkey/contracts';
+import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
+import { KvModule } from '@latchkey/kv';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AccessTokensModule } from './access-tokens/access-tokens.module';
 import { ClockModule } from './clock/clock.module';
 import { CodesModule } from './codes/codes.module';
 import { GrantsModule } from './grants/grants.module';
 import { KeysModule } from './keys/keys.module';
-import { KvModule } from './kv/kv.module';
 import { TokenConfigModule } from './token.config';
 import { TokenLifecycleModule } from './token-lifecycle.module';
 import { TOKEN_PERSISTENCE } from './token.persistence';
 import { UserGrantsModule } from './user-grants/user-grants.module';
-
-/** Key prefix shared with the gateway (codes issued here are redeemed through it). */
-const KV_PREFIX = 'latchkey:';
 
 /** Codes, tokens, grants and signing keys. Answers `token.*` on the bus. */
 @Module({})
@@ -29,13 +26,13 @@ export class TokenModule {
         ...platformImports(Services.Token, config),
         PersistenceModule.forService(TOKEN_PERSISTENCE),
         AuditClientModule.forService({
-          service: 'token',
-          schema: 'token',
+          service: Services.Token,
+          schema: TOKEN_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
         }),
         TokenConfigModule.forRoot(config),
         ClockModule,
-        KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_PREFIX }),
+        KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),
         KeysModule.forRoot(config.keyEncryptionKey),
         GrantsModule,
         CodesModule,

@@ -33,12 +33,6 @@ export interface GetClientRequest {
 }
 export type GetClientResponse = ClientRecord | null;
 
-export interface AuthenticateClientRequest {
-  client_id: string;
-  client_secret: string;
-}
-export type AuthenticateClientResponse = ClientView;
-
 export interface CreateClientRequest {
   /** Untrusted RFC 7591 metadata, validated by the registry. */
   metadata: unknown;

@@ -33,8 +33,6 @@ export const TokenSubjects = {
 export const ClientSubjects = {
   /** Full client record (with secret hashes) for authentication and caching; null when unknown. */
   Get: 'clients.get',
-  /** Checks a client_id / client_secret pair (constant time); answers the client or invalid_client. */
-  Authenticate: 'clients.authenticate',
   Create: 'clients.create',
   List: 'clients.list',
   Update: 'clients.update',
@@ -69,8 +67,6 @@ export const AuditSubjects = {
   /** Recompute the hash chain (whole or a range) and report the first row that breaks it. */
   Verify: 'audit.verify',
 } as const;
-
-export const UserSubjects = {} as const;
 
 /** Broadcast events: every replica of every interested service receives them (no queue group). */
 export const BroadcastEvents = {

@@ -1,8 +1,6 @@
 import { Controller, UseInterceptors } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
-  type AuthenticateClientRequest,
-  type AuthenticateClientResponse,
   ClientSubjects,
   type CreateClientRequest,
   type CreateClientResponse,
@@ -28,11 +26,6 @@ export class ClientsController {
   @MessagePattern(ClientSubjects.Get)
   get(@Payload() request: GetClientRequest): Promise<GetClientResponse> {
     return this.clients.get(request);
-  }
-
-  @MessagePattern(ClientSubjects.Authenticate)
-  authenticate(@Payload() request: AuthenticateClientRequest): Promise<AuthenticateClientResponse> {
-    return this.clients.authenticate(request);
   }
 
   @MessagePattern(ClientSubjects.Create)

@@ -3,8 +3,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type {
   AuditEventData,
-  AuthenticateClientRequest,
-  AuthenticateClientResponse,
   ClientView,
   CreateClientRequest,
   CreateClientResponse,
@@ -21,7 +19,6 @@ import type {
 import {
   type ClientMetadata,
   Conflict,
-  InvalidClient,
   InvalidClientMetadata,
   InvalidRequest,
   NotFound,
@@ -45,7 +42,6 @@ import {
   readClientId,
   readDisabled,
   readGracePeriod,
-  secretMatchesAny,
   usesClientSecret,
 } from './client-rules';
 import { epochSeconds, type StoredClient, toClientRecord, toClientView } from './client-view';
@@ -84,33 +80,6 @@ export class ClientsService {
     if (!client) return null;
     const secrets = await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now());
     return toClientRecord(client, secrets);
-  }
-
-  /**
-   * client_secret_basic / client_secret_post. Every failure (unknown client, disabled client,
-   * wrong secret, a client that has no secret) is the same invalid_client, so the answer tells an
-   * attacker nothing about which client ids exist.
-   */
-  async authenticate(request: AuthenticateClientRequest): Promise<AuthenticateClientResponse> {
-    const { client_id: clientId, client_secret: secret } = fieldsOf(request);
-    if (typeof clientId !== 'string' || typeof secret !== 'string') {
-      await this.recordAuthenticationFailure(clientId, 'malformed credentials');
-      throw new InvalidClient();
-    }
-    const client = await this.clients.findById(this.db.manager, clientId);
-    const secrets = client
-      ? await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now())
-      : [];
-    const matched = secretMatchesAny(
-      sha256Base64Url(secret),
-      secrets.map((s) => s.hash),
-    );
-    const failure = authenticationFailure(client, matched);
-    if (!client || failure) {
-      await this.recordAuthenticationFailure(clientId, failure ?? 'unknown client');
-      throw new InvalidClient();
-    }
-    return toClientView(client);
   }
 
   async create(request: CreateClientRequest): Promise<CreateClientResponse> {
@@ -266,14 +235,6 @@ export class ClientsService {
     });
   }
 
-  private recordAuthenticationFailure(clientId: unknown, reason: string): Promise<unknown> {
-    const claimed = typeof clientId === 'string' ? clientId.slice(0, 256) : undefined;
-    return this.audit.record('client.authentication_failed', {
-      subject: claimed,
-      data: { client_id: claimed, method: 'client_secret', reason },
-    });
-  }
-
   /**
    * The ADMIN_CLIENT_ID client is kept as configured by the admin bootstrap at every start; an API
    * change would be undone at the next start or lock the operator out until then.
@@ -291,16 +252,6 @@ export class ClientsService {
     await this.clients.addSecret(em, clientId, sha256Base64Url(secret), now);
     return secret;
   }
-}
-
-/** Why a client_secret authentication failed, for the audit log only (the caller learns nothing). */
-function authenticationFailure(client: StoredClient | null, matched: boolean): string | undefined {
-  if (!client) return 'unknown client';
-  if (client.disabled) return 'client is disabled';
-  if (!usesClientSecret(client.metadata.token_endpoint_auth_method)) {
-    return 'client does not use a client secret';
-  }
-  return matched ? undefined : 'client secret does not match';
 }
 
 /** What a security team wants to know about a new client: what it may do, not its secret. */

@@ -1,7 +1,7 @@
 import { ClientsCache } from '@latchkey/transport';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import type { KvStore } from '@latchkey/kv';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import {
   type ClientAuthentication,
   detectClientAuthentication,
@@ -10,7 +10,6 @@ import {
 } from '@latchkey/oauth';
 import { Clock } from '../clock/clock';
 import type { TokenClient } from '../clients/client-record';
-import { KV_TOKEN } from '../kv/kv.module';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { ClientKeysResolver } from './client-keys.resolver';
 import { authenticateClientSecretBasic, authenticateClientSecretPost } from './client-secret.auth';

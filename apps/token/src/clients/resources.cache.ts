@@ -5,9 +5,8 @@ import {
   type ResourceView,
 } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { BusClient } from '@latchkey/transport';
+import { BusClient, LoadingCache } from '@latchkey/transport';
 import { Clock } from '../clock/clock';
-import { LoadingCache } from './loading-cache';
 
 const ALL = 'all';
 

@@ -4,9 +4,10 @@ import {
   BroadcastEvents,
   type ClientChangedEvent,
   type JwksResponse,
+  KV_KEY_PREFIX,
   TokenSubjects,
 } from '@latchkey/contracts';
-import { createKvStore, type KvStore } from '@latchkey/kv';
+import { createKvStore, KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { InvalidClient } from '@latchkey/oauth';
 import {
   createTestDatabase,
@@ -32,7 +33,6 @@ import {
 } from '../fixtures/registry.fixture';
 import { startTokenApp, waitFor, type TokenApp } from '../fixtures/token-app.fixture';
 import type { TokenClient } from '../clients/client-record';
-import { KV_TOKEN } from '../kv/kv.module';
 
 jest.setTimeout(60_000);
 
@@ -88,7 +88,7 @@ describeWithBackends(
       });
       service = await startTokenApp(config, registry, clock);
       // The replay check's own view of Redis, under the service's prefix.
-      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: 'latchkey:' });
+      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: KV_KEY_PREFIX });
     });
 
     afterAll(async () => {

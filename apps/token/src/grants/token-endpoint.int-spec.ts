@@ -7,7 +7,7 @@ import {
   type ResourceChangedEvent,
   TokenSubjects,
 } from '@latchkey/contracts';
-import type { KvStore } from '@latchkey/kv';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import {
   InvalidClient,
   InvalidRequest,
@@ -39,7 +39,6 @@ import {
   resourceView,
 } from '../fixtures/registry.fixture';
 import { startTokenApp, waitFor, type TokenApp } from '../fixtures/token-app.fixture';
-import { KV_TOKEN } from '../kv/kv.module';
 
 jest.setTimeout(60_000);
 

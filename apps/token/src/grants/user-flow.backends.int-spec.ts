@@ -1,5 +1,5 @@
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
-import type { TokenResponse } from '@latchkey/contracts';
+import { KV_KEY_PREFIX, type TokenResponse } from '@latchkey/contracts';
 import { createKvStore, type KvStore } from '@latchkey/kv';
 import { InvalidGrant, type OAuthError, sha256Base64Url } from '@latchkey/oauth';
 import {
@@ -61,7 +61,7 @@ describeWithBackends(
       });
       service = await startTokenApp(config, registry, clock);
       calls = userFlowCalls(service.bus);
-      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: 'latchkey:' });
+      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: KV_KEY_PREFIX });
       pg = new Client({ connectionString: db.url });
       await pg.connect();
     });

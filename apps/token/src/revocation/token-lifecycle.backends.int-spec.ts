@@ -1,6 +1,6 @@
 import { AuditClient } from '@latchkey/audit-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
-import { type JwksResponse, TokenSubjects } from '@latchkey/contracts';
+import { type JwksResponse, KV_KEY_PREFIX, TokenSubjects } from '@latchkey/contracts';
 import { createKvStore, type KvStore } from '@latchkey/kv';
 import {
   createTestDatabase,
@@ -71,7 +71,7 @@ describeWithBackends(
       replicas.push(await startTokenApp(config, registry, clock));
       calls = userFlowCalls(replicas[0]!.bus);
       lifecycle = lifecycleCalls(replicas[0]!.bus);
-      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: 'latchkey:' });
+      redis = createKvStore({ redisUrl: TEST_BACKENDS.redis, prefix: KV_KEY_PREFIX });
       pg = new Client({ connectionString: db.url });
       await pg.connect();
     });
