@@ -35,7 +35,7 @@ export const busMessagesHandled = () =>
     () =>
       new Counter({
         name: 'latchkey_bus_messages_total',
-        help: 'Messages handled from the service bus, by subject and outcome',
+        help: 'Messages and events handled from the service bus, by handler subject and outcome',
         labelNames: ['service', 'subject', 'outcome'],
       }),
   );

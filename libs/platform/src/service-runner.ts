@@ -6,6 +6,7 @@ import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
+import { BusMetricsInterceptor } from './bus-metrics.interceptor';
 
 /** Bodies larger than this are refused with 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -47,7 +48,10 @@ export async function startService(options: StartServiceOptions): Promise<INestA
       natsUrl: options.config.natsUrl,
       timeoutMs: options.config.busTimeoutMs,
     },
-    (microservice) => registerMicroserviceLogging(microservice),
+    (microservice) => {
+      microservice.useGlobalInterceptors(new BusMetricsInterceptor(options.service));
+      registerMicroserviceLogging(microservice);
+    },
   );
   await options.configure?.(app);
   await app.startAllMicroservices();

@@ -1,0 +1,35 @@
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Injectable,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { PATTERN_METADATA } from '@nestjs/microservices/constants';
+import { type Observable, tap } from 'rxjs';
+import { busMessagesHandled } from './metrics';
+
+/**
+ * Counts every message and event a bus handler took, by the handler's registered pattern (a subject
+ * from libs/contracts, so the label set is bounded by the code, never by what a sender chose) and
+ * by outcome: `ok`, or `error` for anything the handler threw (an OAuthError answer included).
+ */
+@Injectable()
+export class BusMetricsInterceptor implements NestInterceptor {
+  private readonly counter = busMessagesHandled();
+
+  constructor(private readonly service: string) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'rpc') return next.handle();
+    const subject = handlerSubject(context);
+    const count = (outcome: 'ok' | 'error') =>
+      this.counter.inc({ service: this.service, subject, outcome });
+    return next.handle().pipe(tap({ complete: () => count('ok'), error: () => count('error') }));
+  }
+}
+
+function handlerSubject(context: ExecutionContext): string {
+  const patterns: unknown = Reflect.getMetadata(PATTERN_METADATA, context.getHandler());
+  const first: unknown = Array.isArray(patterns) ? patterns[0] : patterns;
+  return typeof first === 'string' ? first : 'unknown';
+}
