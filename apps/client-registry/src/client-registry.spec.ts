@@ -33,10 +33,10 @@ import {
 } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
 import { DataSource } from 'typeorm';
+import { expectOAuthRejection } from '@latchkey/testing';
 import { AdminClientBootstrap } from './clients/admin-client.bootstrap';
 import {
   ADMIN_CLIENT,
-  expectOAuthRejection,
   InProcessEventRecorder,
   ManualClock,
   registryConfig,
@@ -259,7 +259,7 @@ describe('clients.create / clients.get / clients.list', () => {
   ])('rejects %s', async (_label, metadata, errorClass, code, pattern) => {
     const before = (await request<ListClientsResponse>(ClientSubjects.List, { limit: 200 })).items
       .length;
-    await expectOAuthRejection(createClient(metadata), errorClass, code, 400, pattern);
+    await expectOAuthRejection(createClient(metadata), errorClass, code, pattern);
     const after = (await request<ListClientsResponse>(ClientSubjects.List, { limit: 200 })).items
       .length;
     expect(after).toBe(before);
@@ -281,14 +281,12 @@ describe('clients.create / clients.get / clients.list', () => {
       createClient(SERVICE, { client_id: 'billing-service' }),
       Conflict,
       'conflict',
-      409,
       /^client_id is already registered$/,
     );
     await expectOAuthRejection(
       createClient(SERVICE, { client_id: 'has space' }),
       InvalidRequest,
       'invalid_request',
-      400,
       /^client_id must be 1 to 128 characters/,
     );
   });
@@ -299,7 +297,6 @@ describe('clients.create / clients.get / clients.list', () => {
       request(ClientSubjects.Get, {}),
       InvalidRequest,
       'invalid_request',
-      400,
       /^client_id is required$/,
     );
   });
@@ -351,7 +348,6 @@ describe('clients.list pagination', () => {
       request(ClientSubjects.List, body),
       InvalidRequest,
       'invalid_request',
-      400,
       pattern,
     );
   });
@@ -380,13 +376,11 @@ describe('clients.update', () => {
       updateClient(client.client_id, { redirect_uris: ['http://evil.example.com/cb'] }),
       InvalidRedirectUri,
       'invalid_redirect_uri',
-      400,
     );
     await expectOAuthRejection(
       updateClient(client.client_id, { scope: 'openid admin' }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^scope admin is only allowed/,
     );
     await expectOAuthRejection(
@@ -396,21 +390,18 @@ describe('clients.update', () => {
       }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /must not use client_credentials/,
     );
     await expectOAuthRejection(
       updateClient(client.client_id, { disabled: 'yes' }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^disabled must be a boolean$/,
     );
     await expectOAuthRejection(
       updateClient(client.client_id, 'not a patch'),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^patch must be a JSON object$/,
     );
     // None of the rejected patches changed anything.
@@ -461,7 +452,6 @@ describe('clients.update', () => {
       updateClient('no-such-client', { client_name: 'x' }),
       NotFound,
       'not_found',
-      404,
       /^client not found$/,
     );
   });
@@ -481,7 +471,6 @@ describe('clients.delete', () => {
       request(ClientSubjects.Delete, { client_id: client.client_id }),
       NotFound,
       'not_found',
-      404,
     );
   });
 });
@@ -560,7 +549,7 @@ describe('clients.rotate_secret', () => {
     ],
     ['an unknown client', () => rotate('no-such-client'), NotFound, 'not_found', 404, /not found/],
   ])('rejects %s', async (_label, call, errorClass, code, status, pattern) => {
-    await expectOAuthRejection(call(), errorClass, code, status, pattern);
+    await expectOAuthRejection(call(), errorClass, { error: code, status, description: pattern });
   });
 
   it('rejects a client without a secret', async () => {
@@ -572,7 +561,6 @@ describe('clients.rotate_secret', () => {
       rotate(client.client_id),
       InvalidRequest,
       'invalid_request',
-      400,
       /^the client does not authenticate with a client secret$/,
     );
   });
@@ -627,7 +615,6 @@ describe('admin client bootstrap', () => {
         call(),
         Conflict,
         'conflict',
-        409,
         /^this client is managed by the ADMIN_CLIENT_ID and ADMIN_CLIENT_SECRET settings$/,
       );
     }
@@ -660,7 +647,6 @@ describe('client.changed events', () => {
       updateClient(client.client_id, { grant_types: ['password'] }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
     );
     await request(ClientSubjects.Delete, { client_id: client.client_id });
     await clientEvent(client.client_id, 'deleted');
@@ -713,7 +699,6 @@ describe('resources', () => {
       request(ResourceSubjects.Get, { identifier: API }),
       NotFound,
       'not_found',
-      404,
       /^resource not found$/,
     );
   });
@@ -725,7 +710,6 @@ describe('resources', () => {
       createResource({ identifier, name: 'Two' }),
       Conflict,
       'conflict',
-      409,
       /^a resource with this identifier already exists$/,
     );
     expect(await request(ResourceSubjects.Get, { identifier })).toMatchObject({ name: 'One' });
@@ -738,7 +722,7 @@ describe('resources', () => {
         }),
       () => request(ResourceSubjects.Delete, { identifier: 'https://none.example.com' }),
     ]) {
-      await expectOAuthRejection(call(), NotFound, 'not_found', 404);
+      await expectOAuthRejection(call(), NotFound, 'not_found');
     }
   });
 
@@ -785,7 +769,6 @@ describe('resources', () => {
       createResource(resource),
       InvalidRequest,
       'invalid_request',
-      400,
       pattern,
     );
   });
@@ -800,14 +783,12 @@ describe('resources', () => {
       }),
       InvalidRequest,
       'invalid_request',
-      400,
       /^identifier cannot be changed$/,
     );
     await expectOAuthRejection(
       request(ResourceSubjects.Update, { identifier, patch: { scopes: ['email'] } }),
       InvalidRequest,
       'invalid_request',
-      400,
       /reserved scope email/,
     );
     expect(await request(ResourceSubjects.Get, { identifier })).toMatchObject({ scopes: [] });
@@ -833,7 +814,6 @@ describe('resources', () => {
       request(ResourceSubjects.List, { cursor: '!!' }),
       InvalidRequest,
       'invalid_request',
-      400,
     );
   });
 
@@ -847,14 +827,12 @@ describe('resources', () => {
       request(ResourceSubjects.Delete, { identifier }),
       Conflict,
       'conflict',
-      409,
       /^the resource is the default_resource of at least one client$/,
     );
     await expectOAuthRejection(
       updateClient(client.client_id, { default_resource: 'https://gone.example.com' }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^default_resource is not a registered API resource$/,
     );
     await updateClient(client.client_id, { default_resource: null });
@@ -874,7 +852,6 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       promise,
       InvalidToken,
       'invalid_token',
-      401,
       /^the initial access token is invalid, expired or used up$/,
     );
   const expectInvalidRat = (promise: Promise<unknown>) =>
@@ -882,7 +859,6 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       promise,
       InvalidToken,
       'invalid_token',
-      401,
       /^the registration access token is invalid$/,
     );
 
@@ -898,13 +874,8 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       .query(`SELECT "token_hash" FROM "initial_access_tokens"`);
     expect(rows.map((row) => row.token_hash)).toContain(sha256Base64Url(iat.initial_access_token));
     expect(JSON.stringify(rows)).not.toContain(iat.initial_access_token);
-    await expectOAuthRejection(
-      createIat({ expires_in: 10 }),
-      InvalidRequest,
-      'invalid_request',
-      400,
-    );
-    await expectOAuthRejection(createIat({ max_uses: 0 }), InvalidRequest, 'invalid_request', 400);
+    await expectOAuthRejection(createIat({ expires_in: 10 }), InvalidRequest, 'invalid_request');
+    await expectOAuthRejection(createIat({ max_uses: 0 }), InvalidRequest, 'invalid_request');
   });
 
   it('registers a client with a registration access token; the token is then used up', async () => {
@@ -951,20 +922,17 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       register(initial_access_token, { redirect_uris: ['http://app.example.com/cb'] }),
       InvalidRedirectUri,
       'invalid_redirect_uri',
-      400,
     );
     await expectOAuthRejection(
       register(initial_access_token, { grant_types: ['client_credentials'], scope: 'admin' }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^scope admin cannot be registered dynamically$/,
     );
     await expectOAuthRejection(
       register(initial_access_token, { ...WEB_APP, skip_consent: true }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^skip_consent cannot be set through dynamic registration$/,
     );
     // Still one use left.
@@ -1050,7 +1018,6 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       manage({ client_id: clientId, registration_access_token: token, action: 'patch' }),
       InvalidRequest,
       'invalid_request',
-      400,
       /^action must be one of read, update, delete$/,
     );
     await expectOAuthRejection(
@@ -1062,7 +1029,6 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       }),
       InvalidRequest,
       'invalid_request',
-      400,
       /^client_id in the metadata must be the client_id being updated$/,
     );
     await expectOAuthRejection(
@@ -1074,7 +1040,6 @@ describe('dynamic registration (RFC 7591 / 7592)', () => {
       }),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^scope admin cannot be registered dynamically$/,
     );
     // Nothing changed, and the client is still there.

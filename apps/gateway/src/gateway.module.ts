@@ -10,7 +10,7 @@ import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
 import { AuditQueryModule } from './audit/audit-query.module';
 import { AuthorizeModule } from './authorize/authorize.module';
-import { ClockModule } from './clock/clock.module';
+import { ClockModule } from '@latchkey/core';
 import { ConsentModule } from './consent/consent.module';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';

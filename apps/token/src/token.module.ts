@@ -6,7 +6,7 @@ import { busReadiness, databaseReadiness, platformImports } from '@latchkey/plat
 import { KvModule } from '@latchkey/kv';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AccessTokensModule } from './access-tokens/access-tokens.module';
-import { ClockModule } from './clock/clock.module';
+import { ClockModule } from '@latchkey/core';
 import { CodesModule } from './codes/codes.module';
 import { GrantsModule } from './grants/grants.module';
 import { KeysModule } from './keys/keys.module';

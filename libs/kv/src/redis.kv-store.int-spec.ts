@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { describeWithBackends, TEST_BACKENDS } from '@latchkey/testing';
 import Redis from 'ioredis';
-import { backendReachable } from './fixtures/backend.probe';
 import { kvStoreContract } from './fixtures/kv-store.contract';
 import { TcpProxy } from './fixtures/tcp.proxy';
 import { createKvStore } from './kv.factory';
@@ -9,16 +9,14 @@ import { RedisKvStore } from './redis.kv-store';
 
 jest.setTimeout(30_000);
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const up = backendReachable('Redis', REDIS_URL);
-const d = up ? describe : describe.skip;
+const REDIS_URL = TEST_BACKENDS.redis;
 
 /** Every key of this run lives under this prefix and is deleted afterwards. */
 const RUN_PREFIX = `latchkey-test:${randomBytes(6).toString('hex')}:`;
 const quiet: KvLogger = { log: () => {}, warn: () => {}, error: () => {} };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-d('RedisKvStore on a real Redis', () => {
+describeWithBackends(['redis'], 'RedisKvStore on a real Redis', () => {
   let admin: Redis;
 
   beforeAll(async () => {

@@ -9,8 +9,8 @@ import {
   MAX_CLIENT_ASSERTION_JTI_LENGTH,
   MAX_CLIENT_ASSERTION_LIFETIME_SECONDS,
 } from './client-assertion';
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidClient } from './errors/oauth-error';
-import { expectOAuthError } from './test-helpers';
 
 describe('clientAssertionAlgorithms', () => {
   it('allows every asymmetric algorithm when the client registered none', () => {

@@ -3,8 +3,8 @@ import {
   JWT_BEARER_CLIENT_ASSERTION_TYPE,
   parseBasicAuthorization,
 } from './client-auth';
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidClient, InvalidRequest } from './errors/oauth-error';
-import { expectOAuthError } from './test-helpers';
 
 /** Builds a header the way RFC 6749 §2.3.1 says clients must: form-urlencode, then base64. */
 function basic(clientId: string, secret: string, scheme = 'Basic'): string {

@@ -5,8 +5,8 @@ import {
   resourceIndicatorProblem,
   validateClientMetadata,
 } from './client-metadata';
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidClientMetadata, InvalidRedirectUri } from './errors/oauth-error';
-import { expectOAuthError } from './test-helpers';
 
 const CB = 'https://app.example.com/cb';
 

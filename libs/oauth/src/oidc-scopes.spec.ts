@@ -1,6 +1,6 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidScope } from './errors/oauth-error';
 import { checkNoOidcScopes, isOidcScope, OIDC_SCOPES, withoutOidcScopes } from './oidc-scopes';
-import { expectOAuthError } from './test-helpers';
 
 describe('OIDC scopes', () => {
   it('lists the scopes OpenID Connect Core defines', () => {

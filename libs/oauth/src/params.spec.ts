@@ -1,6 +1,6 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidRequest } from './errors/oauth-error';
 import { readSingleParams } from './params';
-import { expectOAuthError } from './test-helpers';
 
 describe('readSingleParams', () => {
   it('reads the named parameters and ignores the others', () => {

@@ -1,3 +1,4 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidGrant, InvalidRequest } from './errors/oauth-error';
 import {
   checkPkceAuthorizationParams,
@@ -6,7 +7,6 @@ import {
   isValidCodeVerifier,
   verifyPkce,
 } from './pkce';
-import { expectOAuthError } from './test-helpers';
 
 // RFC 7636 Appendix B.
 const RFC_VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';

@@ -1,3 +1,4 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidGrant, InvalidRedirectUri, InvalidRequest } from './errors/oauth-error';
 import {
   loopbackRedirectUriMatches,
@@ -9,7 +10,6 @@ import {
   validateRedirectUriForRegistration,
   verifyRedirectUriForCode,
 } from './redirect-uri';
-import { expectOAuthError } from './test-helpers';
 
 describe('validateRedirectUriForRegistration', () => {
   describe('accepts', () => {

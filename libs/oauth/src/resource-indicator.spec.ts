@@ -1,6 +1,6 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidRequest, InvalidTarget } from './errors/oauth-error';
 import { checkResourceIndicator, readResourceIndicator } from './resource-indicator';
-import { expectOAuthError } from './test-helpers';
 
 describe('checkResourceIndicator', () => {
   it.each([

@@ -1,3 +1,4 @@
+import { expectOAuthError } from '@latchkey/testing';
 import { InvalidScope } from './errors/oauth-error';
 import {
   checkScopesAllowed,
@@ -6,7 +7,6 @@ import {
   narrowScope,
   parseScope,
 } from './scope';
-import { expectOAuthError } from './test-helpers';
 
 describe('parseScope', () => {
   it('splits on spaces', () => {

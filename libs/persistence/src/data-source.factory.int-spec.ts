@@ -1,22 +1,14 @@
+import { createTestDatabase, describeWithBackends } from '@latchkey/testing';
 import { Client } from 'pg';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { openDatabase, isEmbeddedDataSource } from './data-source.factory';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './database.errors';
 import { pingDatabase } from './database.health';
-import { backendReachable } from './fixtures/backend.probe';
 import { dataSourceContract } from './fixtures/data-source.contract';
-import {
-  createTestDatabase,
-  TEST_POSTGRES_URL,
-  type TestDatabase,
-} from './fixtures/postgres.fixture';
 import { Widget, WIDGET_MIGRATIONS } from './fixtures/widget.fixture';
 import { silentLogger } from './persistence.logger';
 
 jest.setTimeout(60_000);
-
-const up = backendReachable('Postgres', TEST_POSTGRES_URL);
-const d = up ? describe : describe.skip;
 
 /** Slow enough that two unsynchronised runners would both see it pending. */
 class SlowLedger1700000000002 implements MigrationInterface {
@@ -32,8 +24,8 @@ class SlowLedger1700000000002 implements MigrationInterface {
   }
 }
 
-d('persistence on a real Postgres server', () => {
-  let db: TestDatabase;
+describeWithBackends(['postgres'], 'persistence on a real Postgres server', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const opened: DataSource[] = [];
 
   const open = async (
@@ -52,9 +44,7 @@ d('persistence on a real Postgres server', () => {
   };
 
   beforeAll(async () => {
-    const created = await createTestDatabase('persistence');
-    if (!created) throw new Error('Postgres went away between the probe and the suite');
-    db = created;
+    db = await createTestDatabase('latchkey_test_persistence');
   });
 
   afterAll(async () => {

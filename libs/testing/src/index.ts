@@ -1,2 +1,3 @@
 export * from './backends';
 export * from './nats-server';
+export * from './oauth-errors';

@@ -11,5 +11,3 @@ export * from './rpc-error.filter';
 export * from './transport-headers';
 export * from './transport.module';
 export * from './transport.options';
-export * from './cache/clients.cache';
-export * from './cache/loading-cache';

@@ -5,10 +5,11 @@ import type {
   AuditVerifyResponse,
   StoredAuditEvent,
 } from '@latchkey/contracts';
+import { toPage } from '@latchkey/core';
 import type { DataSource } from 'typeorm';
 import { AuditChain } from '../chain/audit-chain.service';
 import { type AuditEventRow, AuditEventsRepository } from '../chain/audit-events.repository';
-import { encodeAuditCursor, readAuditQuery, readVerifyRange } from './audit-query';
+import { readAuditQuery, readVerifyRange } from './audit-query';
 
 /** Reading the log: pages of stored events, and the proof that the chain is intact. */
 @Injectable()
@@ -23,12 +24,7 @@ export class AuditQueryService {
   async query(request: unknown): Promise<AuditQueryResponse> {
     const { filter, limit } = readAuditQuery(request);
     const rows = await this.events.page(this.dataSource.manager, filter, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(toStoredEvent),
-      next_cursor: rows.length > limit && last ? encodeAuditCursor(last.seq) : null,
-    };
+    return toPage(rows, limit, toStoredEvent, 'before');
   }
 
   async verify(request: unknown): Promise<AuditVerifyResponse> {

@@ -1,12 +1,8 @@
 import { type AuditEvent, AUDIT_QUERY_MAX_LIMIT } from '@latchkey/contracts';
+import { encodeSeqCursor } from '@latchkey/core';
 import { InvalidRequest } from '@latchkey/oauth';
 import { auditEvent, type AuditSlice, startAuditSlice } from '../fixtures/audit-app.fixture';
-import {
-  decodeAuditCursor,
-  encodeAuditCursor,
-  readAuditQuery,
-  readVerifyRange,
-} from './audit-query';
+import { readAuditQuery, readVerifyRange } from './audit-query';
 
 jest.setTimeout(60_000);
 
@@ -32,7 +28,7 @@ describe('readAuditQuery', () => {
   });
 
   it('reads every filter', () => {
-    const cursor = encodeAuditCursor('42');
+    const cursor = encodeSeqCursor('42', 'before');
     expect(
       readAuditQuery({
         type: 'token.issued',
@@ -78,10 +74,6 @@ describe('readAuditQuery', () => {
     ],
   ])('refuses %s', (_name, request, description) => {
     expectInvalidRequest(() => readAuditQuery(request), description);
-  });
-
-  it('round-trips its cursor', () => {
-    expect(decodeAuditCursor(encodeAuditCursor('123456789012'))).toBe('123456789012');
   });
 });
 

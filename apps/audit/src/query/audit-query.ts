@@ -3,6 +3,7 @@ import {
   AUDIT_QUERY_DEFAULT_LIMIT,
   AUDIT_QUERY_MAX_LIMIT,
 } from '@latchkey/contracts';
+import { decodeSeqCursor, readPageLimit } from '@latchkey/core';
 import { InvalidRequest } from '@latchkey/oauth';
 import type { VerifyRange } from '../chain/audit-chain.service';
 import type { AuditEventFilter } from '../chain/audit-events.repository';
@@ -30,8 +31,14 @@ export function readAuditQuery(request: unknown): AuditQuery {
   if (filter.since && filter.until && filter.since > filter.until) {
     throw new InvalidRequest('since must not be after until');
   }
-  if (input.cursor != null) filter.beforeSeq = decodeAuditCursor(input.cursor);
-  return { filter, limit: readLimit(input.limit) };
+  if (input.cursor != null) filter.beforeSeq = decodeSeqCursor(input.cursor, 'before');
+  return {
+    filter,
+    limit: readPageLimit(input.limit, {
+      default: AUDIT_QUERY_DEFAULT_LIMIT,
+      max: AUDIT_QUERY_MAX_LIMIT,
+    }),
+  };
 }
 
 /** `audit.verify`: optional positive from_seq and to_seq, from_seq not after to_seq. */
@@ -68,51 +75,12 @@ function readInstant(value: unknown, name: string): Date {
   return new Date(time);
 }
 
-function readLimit(value: unknown): number {
-  if (value == null) return AUDIT_QUERY_DEFAULT_LIMIT;
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > AUDIT_QUERY_MAX_LIMIT
-  ) {
-    throw new InvalidRequest(`limit must be an integer between 1 and ${AUDIT_QUERY_MAX_LIMIT}`);
-  }
-  return value;
-}
-
 function readSeq(value: unknown, name: string): string {
   const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   if (typeof text !== 'string' || !SEQ.test(text)) {
     throw new InvalidRequest(`${name} must be a positive integer`);
   }
   return text;
-}
-
-const CURSOR_VERSION = 1;
-
-/** Opaque to callers: the seq the next page starts below, versioned so the format can change. */
-export function encodeAuditCursor(seq: string): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, before: seq }), 'utf8').toString(
-    'base64url',
-  );
-}
-
-export function decodeAuditCursor(cursor: unknown): string {
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw badCursor();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  const { v, before } = (isObject(parsed) ? parsed : {}) as { v?: unknown; before?: unknown };
-  if (v !== CURSOR_VERSION || typeof before !== 'string' || !SEQ.test(before)) throw badCursor();
-  return before;
-}
-
-function badCursor(): InvalidRequest {
-  return new InvalidRequest('cursor is not a cursor returned by this list');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,7 @@ import { AuditClient } from '@latchkey/audit-client';
 import { type ClientMetadata, sha256Base64Url, validateClientMetadata } from '@latchkey/oauth';
 import { isDeepStrictEqual } from 'node:util';
 import { ChangePublisher } from '../shared/change-publisher';
-import { Clock } from '../shared/clock';
+import { Clock } from '@latchkey/core';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-settings';
 import { TransactionRunner } from '../shared/transaction-runner';
 import { ADMIN_SCOPE, secretMatchesAny } from './client-rules';

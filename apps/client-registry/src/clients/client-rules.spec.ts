@@ -4,7 +4,6 @@ import {
   sha256Base64Url,
   validateClientMetadata,
 } from '@latchkey/oauth';
-import { expectOAuthThrow } from '../fixtures/registry.fixture';
 import {
   checkAdminScope,
   MAX_GRACE_PERIOD_SECONDS,
@@ -16,6 +15,7 @@ import {
   secretMatchesAny,
   usesClientSecret,
 } from './client-rules';
+import { expectOAuthError } from '@latchkey/testing';
 
 describe('client rules', () => {
   describe('usesClientSecret', () => {
@@ -63,11 +63,10 @@ describe('client rules', () => {
         grant_types,
         scope: 'openid admin',
       });
-      await expectOAuthThrow(
+      expectOAuthError(
         () => checkAdminScope(metadata),
         InvalidClientMetadata,
         'invalid_client_metadata',
-        400,
         /^scope admin is only allowed for clients whose only grant type is client_credentials$/,
       );
     });
@@ -94,30 +93,27 @@ describe('client rules', () => {
     it('reads client_id', async () => {
       expect(readClientId({ client_id: 'abc' })).toBe('abc');
       for (const request of [{}, { client_id: '' }, { client_id: 7 }, null, 'abc']) {
-        await expectOAuthThrow(
+        expectOAuthError(
           () => readClientId(request),
           InvalidRequest,
           'invalid_request',
-          400,
           /^client_id is required$/,
         );
       }
-      await expectOAuthThrow(
+      expectOAuthError(
         () => readClientId({ client_id: 'x'.repeat(257) }),
         InvalidRequest,
         'invalid_request',
-        400,
       );
     });
 
     it('accepts a chosen client_id of unreserved characters only', async () => {
       expect(readChosenClientId('my-app_1.0~x')).toBe('my-app_1.0~x');
       for (const id of ['', 'a b', 'a:b', 'a/b', 'é', 'x'.repeat(129), 42]) {
-        await expectOAuthThrow(
+        expectOAuthError(
           () => readChosenClientId(id),
           InvalidRequest,
           'invalid_request',
-          400,
           /^client_id must be 1 to 128 characters/,
         );
       }
@@ -129,11 +125,10 @@ describe('client rules', () => {
       expect(readGracePeriod(0)).toBe(0);
       expect(readGracePeriod(MAX_GRACE_PERIOD_SECONDS)).toBe(2_592_000);
       for (const value of [-1, MAX_GRACE_PERIOD_SECONDS + 1, 1.5, '60']) {
-        await expectOAuthThrow(
+        expectOAuthError(
           () => readGracePeriod(value),
           InvalidRequest,
           'invalid_request',
-          400,
           /^grace_period_seconds must be an integer between 0 and 2592000$/,
         );
       }
@@ -143,11 +138,10 @@ describe('client rules', () => {
       expect(readDisabled(undefined)).toBeUndefined();
       expect(readDisabled(null)).toBe(false);
       expect(readDisabled(true)).toBe(true);
-      await expectOAuthThrow(
+      expectOAuthError(
         () => readDisabled('true'),
         InvalidClientMetadata,
         'invalid_client_metadata',
-        400,
         /^disabled must be a boolean$/,
       );
     });

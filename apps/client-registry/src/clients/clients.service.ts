@@ -28,9 +28,8 @@ import {
 } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { ChangePublisher } from '../shared/change-publisher';
-import { Clock } from '../shared/clock';
+import { Clock, readPageRequest, toPage } from '@latchkey/core';
 import { violatedConstraint } from '../shared/database-errors';
-import { readPageRequest, toPage } from '../shared/pagination';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-settings';
 import { TransactionRunner } from '../shared/transaction-runner';
 import {

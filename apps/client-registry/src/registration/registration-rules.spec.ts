@@ -1,5 +1,4 @@
 import { InvalidClientMetadata, InvalidRequest, validateClientMetadata } from '@latchkey/oauth';
-import { expectOAuthThrow } from '../fixtures/registry.fixture';
 import {
   checkClientIdUnchanged,
   checkSelfRegisteredMetadata,
@@ -7,6 +6,7 @@ import {
   readIatMaxUses,
   readManageAction,
 } from './registration-rules';
+import { expectOAuthError } from '@latchkey/testing';
 
 describe('registration rules', () => {
   it('lets a self-registered client ask for ordinary scopes', () => {
@@ -22,11 +22,10 @@ describe('registration rules', () => {
       grant_types: ['client_credentials'],
       scope: 'admin',
     });
-    await expectOAuthThrow(
+    expectOAuthError(
       () => checkSelfRegisteredMetadata(metadata),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^scope admin cannot be registered dynamically$/,
     );
   });
@@ -36,11 +35,10 @@ describe('registration rules', () => {
       redirect_uris: ['https://app.example.com/cb'],
       skip_consent: true,
     });
-    await expectOAuthThrow(
+    expectOAuthError(
       () => checkSelfRegisteredMetadata(metadata),
       InvalidClientMetadata,
       'invalid_client_metadata',
-      400,
       /^skip_consent cannot be set through dynamic registration$/,
     );
   });
@@ -50,11 +48,10 @@ describe('registration rules', () => {
     expect(readIatLifetime(60)).toBe(60);
     expect(readIatLifetime(2_592_000)).toBe(2_592_000);
     for (const value of [59, 2_592_001, 1.5, '600']) {
-      await expectOAuthThrow(
+      expectOAuthError(
         () => readIatLifetime(value),
         InvalidRequest,
         'invalid_request',
-        400,
         /^expires_in must be an integer between 60 and 2592000$/,
       );
     }
@@ -64,11 +61,10 @@ describe('registration rules', () => {
     expect(readIatMaxUses(undefined)).toBe(1);
     expect(readIatMaxUses(10_000)).toBe(10_000);
     for (const value of [0, 10_001, 2.5, '2']) {
-      await expectOAuthThrow(
+      expectOAuthError(
         () => readIatMaxUses(value),
         InvalidRequest,
         'invalid_request',
-        400,
         /^max_uses must be an integer between 1 and 10000$/,
       );
     }
@@ -79,11 +75,10 @@ describe('registration rules', () => {
     expect(readManageAction('update')).toBe('update');
     expect(readManageAction('delete')).toBe('delete');
     for (const value of ['READ', 'replace', undefined, 1]) {
-      await expectOAuthThrow(
+      expectOAuthError(
         () => readManageAction(value),
         InvalidRequest,
         'invalid_request',
-        400,
         /^action must be one of read, update, delete$/,
       );
     }
@@ -93,11 +88,10 @@ describe('registration rules', () => {
     expect(() => checkClientIdUnchanged({ client_id: 'abc' }, 'abc')).not.toThrow();
     expect(() => checkClientIdUnchanged({}, 'abc')).not.toThrow();
     expect(() => checkClientIdUnchanged(null, 'abc')).not.toThrow();
-    await expectOAuthThrow(
+    expectOAuthError(
       () => checkClientIdUnchanged({ client_id: 'other' }, 'abc'),
       InvalidRequest,
       'invalid_request',
-      400,
       /^client_id in the metadata must be the client_id being updated$/,
     );
   });

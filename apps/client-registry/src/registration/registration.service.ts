@@ -25,7 +25,7 @@ import {
   type WrittenClient,
 } from '../clients/clients.service';
 import { ChangePublisher } from '../shared/change-publisher';
-import { Clock } from '../shared/clock';
+import { Clock } from '@latchkey/core';
 import { TransactionRunner } from '../shared/transaction-runner';
 import { InitialAccessTokensRepository } from './initial-access-tokens.repository';
 import {

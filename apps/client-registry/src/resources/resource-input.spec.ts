@@ -1,12 +1,12 @@
 import { InvalidRequest } from '@latchkey/oauth';
-import { expectOAuthThrow } from '../fixtures/registry.fixture';
+import { expectOAuthError } from '@latchkey/testing';
 import { type ResourceInput, validateResource, validateResourcePatch } from './resource-input';
 
 const ISSUER = 'https://id.example.test';
 const API = 'https://api.example.com';
 
 async function expectInvalid(fn: () => unknown, pattern: RegExp): Promise<void> {
-  await expectOAuthThrow(fn, InvalidRequest, 'invalid_request', 400, pattern);
+  expectOAuthError(fn, InvalidRequest, 'invalid_request', pattern);
 }
 
 describe('validateResource', () => {

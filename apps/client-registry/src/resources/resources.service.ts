@@ -11,9 +11,8 @@ import type {
 } from '@latchkey/contracts';
 import { Conflict, InvalidRequest, NotFound } from '@latchkey/oauth';
 import { ChangePublisher } from '../shared/change-publisher';
-import { Clock } from '../shared/clock';
+import { Clock, readPageRequest, toPage } from '@latchkey/core';
 import { violatedConstraint } from '../shared/database-errors';
-import { readPageRequest, toPage } from '../shared/pagination';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-settings';
 import { TransactionRunner } from '../shared/transaction-runner';
 import { type ResourceInput, validateResource, validateResourcePatch } from './resource-input';

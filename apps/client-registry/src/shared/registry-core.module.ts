@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ClockModule } from '@latchkey/core';
 import { ChangePublisher } from './change-publisher';
-import { Clock } from './clock';
 import { REGISTRY_SETTINGS, type RegistrySettings } from './registry-settings';
 import { TransactionRunner } from './transaction-runner';
 
@@ -10,10 +10,15 @@ export class RegistryCoreModule {
   static forRoot(settings: RegistrySettings): DynamicModule {
     const providers = [
       { provide: REGISTRY_SETTINGS, useValue: settings },
-      Clock,
       ChangePublisher,
       TransactionRunner,
     ];
-    return { module: RegistryCoreModule, global: true, providers, exports: providers };
+    return {
+      module: RegistryCoreModule,
+      global: true,
+      imports: [ClockModule],
+      providers,
+      exports: providers,
+    };
   }
 }

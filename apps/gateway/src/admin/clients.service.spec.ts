@@ -1,7 +1,7 @@
 import { ClientSubjects, type ClientRecord } from '@latchkey/contracts';
 import { InvalidRequest, NotFound } from '@latchkey/oauth';
+import { expectOAuthRejection } from '@latchkey/testing';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { AdminClientsService } from './clients.service';
 
 const RECORD: ClientRecord = {

@@ -3,7 +3,7 @@ import { MemoryKvStore } from '@latchkey/kv';
 import { NotFound, TemporarilyUnavailable } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import type { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import type { ConsentEntity } from '../consent/consent.entity';
 import type { ConsentsRepository } from '../consent/consents.repository';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';

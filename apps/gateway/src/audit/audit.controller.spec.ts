@@ -8,6 +8,7 @@ import {
 } from '@latchkey/contracts';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import request from 'supertest';
+import { ERROR_DESCRIPTION_CHARSET } from '@latchkey/testing';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
 import {
@@ -19,7 +20,6 @@ import {
 } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
-import { ERROR_DESCRIPTION_CHARSET } from '../fixtures/oauth-error.fixture';
 import { JwksService } from '../well-known/jwks.service';
 import { AdminAuditController } from './audit.controller';
 import { AdminAuditService } from './audit.service';

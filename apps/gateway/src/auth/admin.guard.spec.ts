@@ -4,6 +4,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { TokenSubjects, type JwksResponse } from '@latchkey/contracts';
 import { InsufficientScope, InvalidToken, TemporarilyUnavailable } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
+import { expectOAuthRejection } from '@latchkey/testing';
 import { MissingBearerToken } from '../errors/edge-errors';
 import {
   jwksOf,
@@ -13,7 +14,6 @@ import {
   type TestKey,
 } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { JWKS_REFRESH_COOLDOWN_MS, JwksService } from '../well-known/jwks.service';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AdminGuard, type AuthenticatedRequest } from './admin.guard';

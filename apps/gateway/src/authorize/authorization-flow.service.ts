@@ -1,9 +1,9 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import { AccessDenied, InvalidRequest } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { ConsentsRepository } from '../consent/consents.repository';
 import { ErrorRedirect } from '../errors/edge-errors';
 import type { Interaction } from '../interaction/interaction';

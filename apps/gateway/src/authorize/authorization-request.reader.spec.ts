@@ -1,6 +1,6 @@
 import type { ClientRecord } from '@latchkey/contracts';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
-import type { ClientsCache } from '@latchkey/transport';
+import type { ClientsCache } from '@latchkey/registry-client';
 import { ErrorRedirect } from '../errors/edge-errors';
 import { REDIRECT_URI, webClient } from '../fixtures/client.fixture';
 import { AuthorizationRequestReader } from './authorization-request.reader';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ClientsCache } from '@latchkey/transport';
+import type { ClientsCache } from '@latchkey/registry-client';
 import { webClient } from '../fixtures/client.fixture';
 import { BackchannelLogoutSender, type LogoutTokenDelivery } from './backchannel-logout.sender';
 import type { BackchannelLogoutOptions } from './backchannel-logout.options';

@@ -1,8 +1,8 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { ClientCacheInvalidationController } from './client-cache-invalidation.controller';

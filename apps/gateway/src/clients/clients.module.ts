@@ -1,12 +1,11 @@
-import { ClientsCache, clientsCacheProvider } from '@latchkey/transport';
-import { Clock } from '../clock/clock';
+import { ClientsCache, clientsCacheProvider } from '@latchkey/registry-client';
 import { Module } from '@nestjs/common';
 import { ClientCacheInvalidationController } from './client-cache-invalidation.controller';
 
 /** The gateway's read-only, cached view of the registry's clients. */
 @Module({
   controllers: [ClientCacheInvalidationController],
-  providers: [clientsCacheProvider(Clock)],
+  providers: [clientsCacheProvider()],
   exports: [ClientsCache],
 })
 export class ClientsModule {}

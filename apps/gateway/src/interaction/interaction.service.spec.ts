@@ -2,7 +2,7 @@ import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { CookieJar } from '../http/cookie-jar';
 import { INTERACTION_TTL_MS } from './interaction';
 import { InteractionService } from './interaction.service';

@@ -3,7 +3,7 @@ import { InvalidRequest, randomToken, sha256Base64Url } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { CookieJar } from '../http/cookie-jar';
 import { ISSUER } from '../issuer.module';
 import { checkCsrfToken, checkSameOrigin } from './csrf';

@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { ClientSubjects, TokenSubjects, type EndSessionResponse } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
@@ -6,7 +6,7 @@ import type { Request, Response } from 'express';
 import { SignJWT, type JWTPayload } from 'jose';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
 import type { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { jwksOf, TEST_ISSUER, testKey, type TestKey } from '../fixtures/access-token.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';

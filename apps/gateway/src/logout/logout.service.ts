@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BrandConfig } from '@latchkey/config';
 import { InvalidRequest, randomToken, readSingleParams, type RawParams } from '@latchkey/oauth';

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { randomToken, sha256Base64Url } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { CookieJar } from '../http/cookie-jar';
 import { SessionsRepository } from './sessions.repository';
 import {

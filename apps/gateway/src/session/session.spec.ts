@@ -1,6 +1,6 @@
 import { MemoryKvStore } from '@latchkey/kv';
 import type { Request, Response } from 'express';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { CookieJar } from '../http/cookie-jar';
 import { UserEvents } from '../users/user-events';
 import { SessionService } from './session.service';

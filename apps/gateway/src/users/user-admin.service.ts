@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { toPage } from '@latchkey/core';
 import { Conflict, NotFound } from '@latchkey/oauth';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -9,7 +10,7 @@ import { UserAccessService } from './user-access.service';
 import { userChanges } from './user-changes';
 import type { CreateUserDto, UpdateUserDto } from './user.dto';
 import { toUser } from './user.entity';
-import { encodeCursor, type UserListQuery } from './user-list.query';
+import type { UserListQuery } from './user-list.query';
 import { canonicalUsername, usernameKey } from './username';
 import { UsersRepository, type NewUser } from './users.repository';
 
@@ -57,19 +58,13 @@ export class UserAdminService {
 
   async list(query: UserListQuery): Promise<UserPage> {
     const key = query.username === undefined ? undefined : usernameKey(query.username);
-    // One row more than the page: it only tells whether there is a next page.
     const rows = await this.users.page(
       this.dataSource.manager,
       query.afterSeq,
       query.limit + 1,
       key,
     );
-    const page = rows.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((row) => toUserView(toUser(row))),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last.seq) : null,
-    };
+    return toPage(rows, query.limit, (row) => toUserView(toUser(row)));
   }
 
   async get(id: string): Promise<UserView> {

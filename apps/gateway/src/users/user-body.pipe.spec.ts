@@ -1,5 +1,5 @@
 import { InvalidRequest } from '@latchkey/oauth';
-import { ERROR_DESCRIPTION_CHARSET } from '../fixtures/oauth-error.fixture';
+import { ERROR_DESCRIPTION_CHARSET } from '@latchkey/testing';
 import { UserBodyPipe } from './user-body.pipe';
 import { CreateUserDto, UpdateUserDto } from './user.dto';
 

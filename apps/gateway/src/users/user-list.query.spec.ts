@@ -1,14 +1,15 @@
 import { InvalidRequest } from '@latchkey/oauth';
-import { decodeCursor, encodeCursor, UserListQueryPipe } from './user-list.query';
+import { encodeSeqCursor } from '@latchkey/core';
+import { UserListQueryPipe } from './user-list.query';
 
 describe('UserListQueryPipe', () => {
   const pipe = new UserListQueryPipe();
 
   it('defaults the limit to 50 and reads limit, cursor and username', () => {
     expect(pipe.transform({})).toEqual({ limit: 50 });
-    expect(pipe.transform({ limit: '200', cursor: encodeCursor('42'), username: 'Alice' })).toEqual(
-      { limit: 200, afterSeq: '42', username: 'Alice' },
-    );
+    expect(
+      pipe.transform({ limit: '200', cursor: encodeSeqCursor('42'), username: 'Alice' }),
+    ).toEqual({ limit: 200, afterSeq: '42', username: 'Alice' });
   });
 
   it.each([
@@ -27,9 +28,5 @@ describe('UserListQueryPipe', () => {
   ])('refuses %j with invalid_request', (query, problem) => {
     expect(() => pipe.transform(query)).toThrow(InvalidRequest);
     expect(() => pipe.transform(query)).toThrow(problem);
-  });
-
-  it('round-trips a cursor', () => {
-    expect(decodeCursor(encodeCursor('9007199254740993'))).toBe('9007199254740993');
   });
 });

@@ -1,8 +1,6 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
+import { DEFAULT_PAGE_SIZE, decodeSeqCursor, MAX_PAGE_SIZE } from '@latchkey/core';
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 200;
 
 /** `GET /admin/users?limit&cursor&username`, read. */
 export interface UserListQuery {
@@ -28,7 +26,7 @@ export class UserListQueryPipe implements PipeTransform<unknown, UserListQuery> 
     const list: UserListQuery = {
       limit: limit === undefined ? DEFAULT_PAGE_SIZE : readLimit(limit),
     };
-    if (cursor !== undefined) list.afterSeq = decodeCursor(cursor);
+    if (cursor !== undefined) list.afterSeq = decodeSeqCursor(cursor, 'after');
     if (username !== undefined) list.username = username;
     return list;
   }
@@ -40,33 +38,4 @@ function readLimit(limit: string): number {
     throw new InvalidRequest(`limit must be an integer between 1 and ${MAX_PAGE_SIZE}`);
   }
   return value;
-}
-
-const CURSOR_VERSION = 1;
-const SEQ = /^[1-9][0-9]{0,18}$/;
-
-export function encodeCursor(seq: string): string {
-  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, after: seq }), 'utf8').toString(
-    'base64url',
-  );
-}
-
-export function decodeCursor(cursor: string): string {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) throw badCursor();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw badCursor();
-  }
-  const { v, after } = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
-    v?: unknown;
-    after?: unknown;
-  };
-  if (v !== CURSOR_VERSION || typeof after !== 'string' || !SEQ.test(after)) throw badCursor();
-  return after;
-}
-
-function badCursor(): InvalidRequest {
-  return new InvalidRequest('cursor is not a cursor returned by this list');
 }

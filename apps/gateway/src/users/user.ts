@@ -1,3 +1,4 @@
+import type { Page } from '@latchkey/core';
 /**
  * A user account as the rest of the gateway sees it (login, sessions, claims): never the password
  * hash. `id` is the OIDC `sub`: opaque, stable, never reassigned.
@@ -30,10 +31,7 @@ export interface UserView {
   updated_at: string;
 }
 
-export interface UserPage {
-  items: UserView[];
-  next_cursor: string | null;
-}
+export type UserPage = Page<UserView>;
 
 export function toUserView(user: User): UserView {
   return {

@@ -7,10 +7,14 @@ import type { INestApplication } from '@nestjs/common';
 import { TokenSubjects } from '@latchkey/contracts';
 import type { DatabaseConnectionOptions } from '@latchkey/persistence';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { createTestDatabase, describeWithBackends, uniqueSuffix } from '@latchkey/testing';
+import {
+  createTestDatabase,
+  describeWithBackends,
+  ERROR_DESCRIPTION_CHARSET,
+  uniqueSuffix,
+} from '@latchkey/testing';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { ERROR_DESCRIPTION_CHARSET } from '../fixtures/oauth-error.fixture';
 import type { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startUsersApp } from './fixtures/users-app.fixture';
 import { UserEvents, type UserAccessEnded } from './user-events';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomToken } from '@latchkey/oauth';
 import { SignJWT, type JWTPayload } from 'jose';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';

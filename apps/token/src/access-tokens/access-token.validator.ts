@@ -3,7 +3,7 @@ import { SIGNING_ALGORITHMS, type ValidateAccessTokenResponse } from '@latchkey/
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { isDatabaseUnavailable } from '@latchkey/persistence';
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { UserGrantsService } from '../user-grants/user-grants.service';

@@ -2,7 +2,7 @@ import { revokedJtiKey } from '@latchkey/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { isKvUnavailable, KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 
 /**
  * Kept past a revoked token's `exp`: verifiers allow some clock skew (the gateway 5 s), and a

@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/audit-client';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
+import { expectOAuthRejection } from '@latchkey/testing';
 import type { TokenClient } from '../clients/client-record';
-import type { ClientsCache } from '@latchkey/transport';
+import type { ClientsCache } from '@latchkey/registry-client';
 import {
   assertionParams,
   clientKey,
@@ -12,7 +13,6 @@ import {
   signAssertion,
   type ClientKey,
 } from '../fixtures/client-keys.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { basicAuthorization, CLIENT_SECRET, clientRecord } from '../fixtures/registry.fixture';
 import { ClientAuthenticator } from './client-authenticator.service';
 import { ClientKeysResolver } from './client-keys.resolver';

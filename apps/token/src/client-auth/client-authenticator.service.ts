@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
@@ -8,7 +8,7 @@ import {
   InvalidClient,
   type RawParams,
 } from '@latchkey/oauth';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { ClientKeysResolver } from './client-keys.resolver';

@@ -11,7 +11,7 @@ import {
   type ClientKey,
   type JwksServer,
 } from '../fixtures/client-keys.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { expectOAuthRejection } from '@latchkey/testing';
 import { CLIENT_SECRET, clientRecord } from '../fixtures/registry.fixture';
 import type { TokenClient } from '../clients/client-record';
 import { ClientKeysResolver } from './client-keys.resolver';

@@ -1,9 +1,9 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects, ResourceSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import type { BusClient } from '@latchkey/transport';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import { CacheInvalidationController } from './cache-invalidation.controller';
 import { ResourcesCache } from './resources.cache';

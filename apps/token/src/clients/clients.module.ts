@@ -1,5 +1,4 @@
-import { ClientsCache, clientsCacheProvider } from '@latchkey/transport';
-import { Clock } from '../clock/clock';
+import { ClientsCache, clientsCacheProvider } from '@latchkey/registry-client';
 import { Module } from '@nestjs/common';
 import { CacheInvalidationController } from './cache-invalidation.controller';
 import { ResourcesCache } from './resources.cache';
@@ -7,7 +6,7 @@ import { ResourcesCache } from './resources.cache';
 /** The token service's read-only view of the registry's clients and resources. */
 @Module({
   controllers: [CacheInvalidationController],
-  providers: [clientsCacheProvider(Clock), ResourcesCache],
+  providers: [clientsCacheProvider(), ResourcesCache],
   exports: [ClientsCache, ResourcesCache],
 })
 export class ClientsModule {}

@@ -5,8 +5,9 @@ import {
   type ResourceView,
 } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { BusClient, LoadingCache } from '@latchkey/transport';
-import { Clock } from '../clock/clock';
+import { LoadingCache } from '@latchkey/core';
+import { BusClient } from '@latchkey/transport';
+import { Clock } from '@latchkey/core';
 
 const ALL = 'all';
 

@@ -7,10 +7,10 @@ import {
   sha256Base64Url,
   TemporarilyUnavailable,
 } from '@latchkey/oauth';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
+import { expectOAuthRejection } from '@latchkey/testing';
 import type { TokenClient } from '../clients/client-record';
-import type { ClientsCache } from '@latchkey/transport';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import type { ClientsCache } from '@latchkey/registry-client';
 import { codeRequest, pkcePair, webClient } from '../fixtures/user-flow.fixture';
 import type { GrantOwner, UserGrantsService } from '../user-grants/user-grants.service';
 import { CodesService } from './codes.service';

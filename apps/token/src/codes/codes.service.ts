@@ -1,10 +1,10 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { AuditClient } from '@latchkey/audit-client';
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IssueCodeResponse } from '@latchkey/contracts';
 import { InvalidGrant, randomToken, sha256Base64Url, ServerError } from '@latchkey/oauth';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { AUTHORIZATION_CODE_TTL_SECONDS, REDEEMED_CODE_MEMORY_SECONDS } from '../token.lifetimes';
 import { UserGrantsService } from '../user-grants/user-grants.service';
 import {

@@ -17,7 +17,7 @@ import {
   sha256Base64Url,
   UnauthorizedClient,
 } from '@latchkey/oauth';
-import { uniqueSuffix } from '@latchkey/testing';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import {
   createLocalJWKSet,
   decodeProtectedHeader,
@@ -26,8 +26,7 @@ import {
   SignJWT,
   type JWTPayload,
 } from 'jose';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { FixedClock } from '@latchkey/core';
 import {
   basicAuthorization,
   CLIENT_SECRET,

@@ -9,12 +9,12 @@ import {
   UnauthorizedClient,
 } from '@latchkey/oauth';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { expectOAuthRejection } from '@latchkey/testing';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { AudienceResolver } from '../access-tokens/audience.resolver';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import type { ResourcesCache } from '../clients/resources.cache';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import { fakeSigningKeys } from '../fixtures/signing-keys.fixture';
 import { ClientCredentialsGrant } from './client-credentials.grant';

@@ -14,10 +14,9 @@ import {
   InvalidTarget,
   type OAuthError,
 } from '@latchkey/oauth';
-import { uniqueSuffix } from '@latchkey/testing';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { FixedClock } from '@latchkey/core';
 import {
   basicAuthorization,
   CLIENT_SECRET,

@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {
   BroadcastEvents,
@@ -12,11 +12,12 @@ import { InvalidClient } from '@latchkey/oauth';
 import {
   createTestDatabase,
   describeWithBackends,
+  expectOAuthRejection,
   TEST_BACKENDS,
   uniqueSuffix,
 } from '@latchkey/testing';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import {
   assertionParams,
   clientKey,
@@ -24,7 +25,6 @@ import {
   signAssertion,
   type ClientKey,
 } from '../fixtures/client-keys.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import {
   CLIENT_SECRET,
   clientRecord,

@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {
   BroadcastEvents,
@@ -17,9 +17,9 @@ import {
   UnsupportedGrantType,
 } from '@latchkey/oauth';
 import { ReadinessRegistry } from '@latchkey/platform';
-import { uniqueSuffix } from '@latchkey/testing';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { ResourcesCache } from '../clients/resources.cache';
 import {
   assertionParams,
@@ -30,7 +30,6 @@ import {
   type ClientKey,
   type JwksServer,
 } from '../fixtures/client-keys.fixture';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import {
   basicAuthorization,
   CLIENT_SECRET,

@@ -6,8 +6,8 @@ import {
   UnauthorizedClient,
   UnsupportedGrantType,
 } from '@latchkey/oauth';
+import { expectOAuthRejection } from '@latchkey/testing';
 import type { ClientAuthenticator } from '../client-auth/client-authenticator.service';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
 import { clientRecord } from '../fixtures/registry.fixture';
 import type { GrantContext, GrantHandler } from './grant-handler';
 import { TokenEndpointService } from './token-endpoint.service';

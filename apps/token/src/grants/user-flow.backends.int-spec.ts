@@ -5,14 +5,14 @@ import { InvalidGrant, type OAuthError, sha256Base64Url } from '@latchkey/oauth'
 import {
   createTestDatabase,
   describeWithBackends,
+  expectOAuthRejection,
   startTestNats,
   TEST_BACKENDS,
   type TestNats,
   uniqueSuffix,
 } from '@latchkey/testing';
 import { Client } from 'pg';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { FixedClock } from '@latchkey/core';
 import { FakeRegistryState } from '../fixtures/registry.fixture';
 import { startTokenApp, type TokenApp } from '../fixtures/token-app.fixture';
 import {

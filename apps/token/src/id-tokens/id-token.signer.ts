@@ -3,7 +3,7 @@ import { DEFAULT_SIGNING_ALGORITHM } from '@latchkey/contracts';
 import { computeTokenHash } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { withoutUndefined } from '../access-tokens/access-token.signer';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';

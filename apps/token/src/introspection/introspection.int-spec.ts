@@ -1,10 +1,9 @@
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { type JwksResponse, TokenSubjects } from '@latchkey/contracts';
 import { InvalidClient, InvalidRequest } from '@latchkey/oauth';
-import { uniqueSuffix } from '@latchkey/testing';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, generateKeyPair, jwtVerify, SignJWT } from 'jose';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { FixedClock } from '@latchkey/core';
 import { basicAuthorization, CLIENT_SECRET, FakeRegistryState } from '../fixtures/registry.fixture';
 import { startTokenApp, type TokenApp } from '../fixtures/token-app.fixture';
 import {

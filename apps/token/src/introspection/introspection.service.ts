@@ -7,7 +7,7 @@ import type {
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import { authenticationInputOf, readRequestParams } from '../client-auth/client-request';
 import type { TokenClient } from '../clients/client-record';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { PresentedTokenFinder } from '../presented-tokens/presented-token.finder';
 import { readPresentedTokenParams } from '../presented-tokens/token-type-hint';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';

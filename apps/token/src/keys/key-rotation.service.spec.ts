@@ -5,7 +5,7 @@ import { uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { DataSource } from 'typeorm';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
 import { KeyEncryption } from './key-encryption';
 import { retiredKeyPublishUntil } from './key-rotation.policy';

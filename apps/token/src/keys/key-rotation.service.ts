@@ -9,7 +9,7 @@ import {
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { isDatabaseUnavailable } from '@latchkey/persistence';
 import type { EntityManager } from 'typeorm';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import {
   activationTime,

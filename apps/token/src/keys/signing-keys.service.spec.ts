@@ -1,7 +1,7 @@
 import { openDatabase } from '@latchkey/persistence';
 import { jwtVerify, SignJWT, createLocalJWKSet } from 'jose';
 import type { DataSource } from 'typeorm';
-import { SystemClock } from '../clock/clock';
+import { SystemClock } from '@latchkey/core';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
 import { KeyEncryption } from './key-encryption';
 import { SigningKeysRepository } from './signing-keys.repository';

@@ -13,7 +13,7 @@ import {
   type CryptoKey,
   type JWK,
 } from 'jose';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { KeyEncryption } from './key-encryption';
 import type { SigningKeyEntity } from './signing-key.entity';
 import { SigningKeysRepository } from './signing-keys.repository';

@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/transport';
+import { ClientsCache } from '@latchkey/registry-client';
 import { Injectable, Logger } from '@nestjs/common';
 import type { EndSessionResponse } from '@latchkey/contracts';
 import type { TokenClient } from '../clients/client-record';

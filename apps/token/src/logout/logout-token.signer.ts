@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_SIGNING_ALGORITHM } from '@latchkey/contracts';
 import { randomToken } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';

@@ -2,10 +2,9 @@ import { AuditClient } from '@latchkey/audit-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { InvalidClient, InvalidGrant, InvalidRequest } from '@latchkey/oauth';
-import { uniqueSuffix } from '@latchkey/testing';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { generateKeyPair, SignJWT } from 'jose';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { FixedClock } from '@latchkey/core';
 import { basicAuthorization, FakeRegistryState } from '../fixtures/registry.fixture';
 import { startTokenApp, type TokenApp } from '../fixtures/token-app.fixture';
 import {

@@ -12,7 +12,7 @@ import {
 } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Client } from 'pg';
-import { FixedClock } from '../clock/clock';
+import { FixedClock } from '@latchkey/core';
 import { basicAuthorization, CLIENT_SECRET, FakeRegistryState } from '../fixtures/registry.fixture';
 import { startTokenApp, type TokenApp } from '../fixtures/token-app.fixture';
 import {

@@ -1,9 +1,8 @@
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { TokenSubjects } from '@latchkey/contracts';
 import { InvalidGrant, InvalidRequest, NotFound } from '@latchkey/oauth';
-import { uniqueSuffix } from '@latchkey/testing';
-import { FixedClock } from '../clock/clock';
-import { expectOAuthRejection } from '../fixtures/oauth-error.fixture';
+import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
+import { FixedClock } from '@latchkey/core';
 import { FakeRegistryState } from '../fixtures/registry.fixture';
 import { startTokenApp, type TokenApp } from '../fixtures/token-app.fixture';
 import {

@@ -4,7 +4,7 @@ import type { GrantView } from '@latchkey/contracts';
 import { NotFound, parseScope, TemporarilyUnavailable } from '@latchkey/oauth';
 import { isDatabaseUnavailable } from '@latchkey/persistence';
 import type { EntityManager } from 'typeorm';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import { OFFLINE_ACCESS_SCOPE } from '../grants/authorization-code.grant';
 import type { GrantEntity, GrantRevocationReason } from './grant.entity';
 import type { RefreshTokenEntity } from './refresh-token.entity';

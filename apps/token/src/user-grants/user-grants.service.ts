@@ -2,7 +2,7 @@ import { AuditClient } from '@latchkey/audit-client';
 import { Injectable, Logger } from '@nestjs/common';
 import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
 import { isDatabaseUnavailable } from '@latchkey/persistence';
-import { Clock } from '../clock/clock';
+import { Clock } from '@latchkey/core';
 import type { GrantEntity } from './grant.entity';
 import {
   idleExpiry,

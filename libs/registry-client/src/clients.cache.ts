@@ -5,13 +5,8 @@ import {
   type GetClientRequest,
   type GetClientResponse,
 } from '@latchkey/contracts';
-import { BusClient } from '../bus.client';
-import { LoadingCache } from './loading-cache';
-
-/** Anything that tells the time (each service injects its own, freezable in tests). */
-export interface TimeSource {
-  now(): Date;
-}
+import { Clock, LoadingCache } from '@latchkey/core';
+import { BusClient } from '@latchkey/transport';
 
 /**
  * Client records from the registry, kept in memory by every service that reads them (gateway,
@@ -20,8 +15,8 @@ export interface TimeSource {
  * only a safety net for an event lost while the bus was down. Unknown ids are remembered briefly
  * too, so a flood of them does not become a flood of `clients.get` requests.
  *
- * Not a Nest provider by itself: each service registers it with its own clock,
- * `{ provide: ClientsCache, inject: [BusClient, Clock], useFactory: (bus, clock) => new ClientsCache(bus, clock) }`.
+ * The read side of the registry's `clients.get` contract, for every service but the registry;
+ * register it with `clientsCacheProvider()`.
  */
 export class ClientsCache {
   static readonly TTL_MS = 5 * 60_000;
@@ -33,7 +28,7 @@ export class ClientsCache {
 
   constructor(
     private readonly bus: BusClient,
-    clock: TimeSource,
+    clock: Pick<Clock, 'now'>,
   ) {
     this.cache = new LoadingCache({
       load: (clientId) => this.fetch(clientId),
@@ -69,11 +64,11 @@ export class ClientsCache {
   }
 }
 
-/** The Nest provider of a ClientsCache over the service's bus client and clock token. */
-export function clientsCacheProvider(clockToken: abstract new (...args: never[]) => TimeSource) {
+/** The Nest provider of a ClientsCache over the service's bus client and its clock. */
+export function clientsCacheProvider() {
   return {
     provide: ClientsCache,
-    inject: [BusClient, clockToken],
-    useFactory: (bus: BusClient, clock: TimeSource) => new ClientsCache(bus, clock),
+    inject: [BusClient, Clock],
+    useFactory: (bus: BusClient, clock: Clock) => new ClientsCache(bus, clock),
   };
 }

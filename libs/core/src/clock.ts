@@ -1,6 +1,7 @@
 /**
- * The gateway's notion of "now". Injected wherever time decides an outcome (session lifetimes,
- * max_age, cache lifetimes) so that tests can freeze or move it instead of waiting.
+ * A service's notion of "now". Injected wherever time decides an outcome (iat/exp, code and
+ * session lifetimes, max_age, secret grace periods, cache lifetimes) so that tests can freeze or
+ * move it instead of waiting.
  */
 export abstract class Clock {
   abstract now(): Date;

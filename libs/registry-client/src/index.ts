@@ -1,0 +1,5 @@
+/**
+ * The client side of the client registry's contract (libs/contracts `clients.*`): what the other
+ * services need to read the registry's clients, as libs/audit-client is for the audit stream.
+ */
+export * from './clients.cache';
