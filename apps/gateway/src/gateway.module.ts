@@ -4,7 +4,7 @@ import { AuditClientModule } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
+import { busReadiness, databaseReadiness, kvReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
@@ -69,6 +69,7 @@ export class GatewayModule {
       providers: [
         databaseReadiness(),
         busReadiness(),
+        kvReadiness(),
         {
           provide: APP_FILTER,
           inject: [PageRenderer],

@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditClientModule } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
+import { busReadiness, databaseReadiness, kvReadiness, platformImports } from '@latchkey/platform';
 import { KvModule } from '@latchkey/kv';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AccessTokensModule } from './access-tokens/access-tokens.module';
@@ -40,7 +40,7 @@ export class TokenModule {
         AccessTokensModule,
         TokenLifecycleModule,
       ],
-      providers: [databaseReadiness(), busReadiness()],
+      providers: [databaseReadiness(), busReadiness(), kvReadiness()],
     };
   }
 }

@@ -7,7 +7,7 @@ import {
 } from '@latchkey/contracts';
 import { isDeniedAuditKey, sanitizeAuditData, sanitizeAuditString } from './audit-data.sanitizer';
 import { buildAuditEvent, MAX_AUDIT_EVENT_BYTES } from './audit-event.builder';
-import { RecordingAuditClient } from './testing/recording-audit.client';
+import { RecordingAuditClient } from '@latchkey/testing';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -6,4 +6,3 @@ export * from './outbox/audit-outbox.migration';
 export * from './outbox/audit-outbox.repository';
 export * from './outbox/outbox.relay';
 export * from './publishers/audit-publisher';
-export * from './testing/recording-audit.client';

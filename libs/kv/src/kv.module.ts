@@ -6,7 +6,6 @@ import {
   Module,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { readinessProbe } from '@latchkey/platform';
 import { createKvStore } from './kv.factory';
 import { KV_STORE, type KvStore } from './kv.store';
 
@@ -34,8 +33,9 @@ class KvStoreCloser implements OnApplicationShutdown {
 }
 
 /**
- * Nest wrapper of the store for one service: the store (Redis or memory), its readiness probe
- * (`kv` in /readyz) and its shutdown. Global, so any feature module may inject `KV_TOKEN`.
+ * Nest wrapper of the store for one service: the store (Redis or memory) and its shutdown. Global,
+ * so any feature module may inject `KV_TOKEN`. Its readiness (`kv` in /readyz) is registered by the
+ * service with the platform's `kvReadiness()`, over `KvStore.ping`.
  */
 @Module({})
 export class KvModule {
@@ -54,7 +54,6 @@ export class KvModule {
             }),
         },
         KvStoreCloser,
-        readinessProbe('kv', KV_TOKEN, (kv: KvStore) => kv.ping()),
       ],
       exports: [KV_TOKEN],
     };

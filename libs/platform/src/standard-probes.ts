@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { pingDatabase } from '@latchkey/persistence';
 import { BusClient } from '@latchkey/transport';
 import { DataSource } from 'typeorm';
@@ -13,3 +14,7 @@ export const busReadiness = (): Provider =>
   readinessProbe('bus', BusClient, async (bus: BusClient) => {
     if (!(await bus.ping())) throw new Error('bus not connected');
   });
+
+/** Readiness of the service's key-value store (Redis answers PING; the memory store always does). */
+export const kvReadiness = (): Provider =>
+  readinessProbe('kv', KV_TOKEN, (kv: KvStore) => kv.ping());

@@ -1,3 +1,4 @@
 export * from './backends';
 export * from './nats-server';
 export * from './oauth-errors';
+export * from './recording-audit.client';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { RecordingAuditClient } from '@latchkey/testing';
 import type { Request, Response } from 'express';
 import type { AuthorizationFlow } from '../authorize/authorization-flow.service';
 import { TooManyRequests } from '../errors/edge-errors';

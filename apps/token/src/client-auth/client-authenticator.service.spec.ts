@@ -1,9 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import { FixedClock } from '@latchkey/core';
-import { expectOAuthRejection } from '@latchkey/testing';
 import type { TokenClient } from '../clients/client-record';
 import type { ClientsCache } from '@latchkey/registry-client';
 import {

@@ -1,4 +1,4 @@
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { Logger } from '@nestjs/common';
 import { KvUnavailableError, MemoryKvStore, type KvStore } from '@latchkey/kv';
 import {
@@ -8,7 +8,6 @@ import {
   TemporarilyUnavailable,
 } from '@latchkey/oauth';
 import { FixedClock } from '@latchkey/core';
-import { expectOAuthRejection } from '@latchkey/testing';
 import type { TokenClient } from '../clients/client-record';
 import type { ClientsCache } from '@latchkey/registry-client';
 import { codeRequest, pkcePair, webClient } from '../fixtures/user-flow.fixture';

@@ -1,4 +1,4 @@
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import type { ResourceView } from '@latchkey/contracts';
 import {
   InvalidRequest,
@@ -9,7 +9,6 @@ import {
   UnauthorizedClient,
 } from '@latchkey/oauth';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import { expectOAuthRejection } from '@latchkey/testing';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { AudienceResolver } from '../access-tokens/audience.resolver';
 import { FixedClock } from '@latchkey/core';

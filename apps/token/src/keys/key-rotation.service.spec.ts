@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { RecordingAuditClient, uniqueSuffix } from '@latchkey/testing';
 import { openDatabase } from '@latchkey/persistence';
-import { uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { DataSource } from 'typeorm';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';

@@ -1,10 +1,9 @@
-import { RecordingAuditClient } from '@latchkey/audit-client';
+import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { FixedClock } from '@latchkey/core';
-import { expectOAuthRejection } from '@latchkey/testing';
 import type { GrantEntity } from './grant.entity';
 import type { UserGrantsRepository } from './user-grants.repository';
 import { CODE_REUSE_GRANT_WAIT, UserGrantsService } from './user-grants.service';

@@ -1,6 +1,5 @@
 import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
-import { buildAuditEvent, type AuditRecordInput } from '../audit-event.builder';
-import { AuditClient } from '../audit.client';
+import { AuditClient, buildAuditEvent, type AuditRecordInput } from '@latchkey/audit-client';
 
 /**
  * An AuditClient for unit tests: builds each event exactly as the real client does (same
