@@ -1044,7 +1044,7 @@ describe('deploy/Dockerfile', () => {
       expect(digest === undefined || tag !== undefined).toBe(true);
       // Debian (glibc): argon2 and other native modules load their prebuilt binaries.
       expect(tag).toMatch(/^\d+(\.\d+){0,2}-(bookworm|trixie)-slim$/);
-      // The NATS client and nestjs-pino need Node >= 22.12; the Nest CLI build >= 22.22.
+      // Node 22 LTS or later in the image (package.json `engines` also admits 20.19+).
       expect(Number(tag?.split(/[.-]/)[0])).toBeGreaterThanOrEqual(22);
     }
   });

@@ -1,12 +1,10 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import type { IncomingMessage } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HttpLoggingMiddleware, LOGGING_OPTIONS, PlatformLogger } from './logging';
 import { ensureDefaultMetrics, MetricsController } from './metrics';
 import { ReadinessRegistry } from './readiness.registry';
-import { readHeader, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 
 export interface PlatformOptions {
   /** Service name stamped on every log line. */
@@ -16,8 +14,6 @@ export interface PlatformOptions {
   httpEndpoints?: boolean;
 }
 
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
-
 /** JSON logs with a request id, Prometheus metrics and health probes, the same in every service. */
 @Module({})
 export class PlatformModule implements NestModule {
@@ -26,41 +22,22 @@ export class PlatformModule implements NestModule {
     return {
       module: PlatformModule,
       global: true,
-      imports: [
-        TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: options.logLevel,
-            base: { service: options.service },
-            // The id was chosen by the request-context middleware (service-runner.ts).
-            genReqId: (req: IncomingMessage) =>
-              (req as IncomingMessage & { id?: string }).id ?? RequestContext.newRequestId(),
-            // Credentials never reach a log line.
-            redact: [
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'res.headers["set-cookie"]',
-            ],
-            autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0]) },
-            customLogLevel: (_req, res, err) =>
-              err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-          },
-          microservice: {
-            autoLogging: false,
-            genReqId: (context) => {
-              const id = readHeader(context.switchToRpc().getContext(), REQUEST_ID_HEADER);
-              return RequestContext.isValidRequestId(id) ? id : RequestContext.newRequestId();
-            },
-          },
-        }),
-      ],
+      imports: [TerminusModule.forRoot({ logger: false, errorLogStyle: 'json' })],
       controllers: options.httpEndpoints === false ? [] : [HealthController, MetricsController],
-      providers: [ReadinessRegistry],
-      exports: [ReadinessRegistry],
+      providers: [
+        ReadinessRegistry,
+        {
+          provide: LOGGING_OPTIONS,
+          useValue: { service: options.service, level: options.logLevel },
+        },
+        PlatformLogger,
+        HttpLoggingMiddleware,
+      ],
+      exports: [ReadinessRegistry, PlatformLogger],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpMetricsMiddleware).forRoutes('*path');
+    consumer.apply(HttpLoggingMiddleware, HttpMetricsMiddleware).forRoutes('*path');
   }
 }

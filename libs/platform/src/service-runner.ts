@@ -5,8 +5,8 @@ import type { PlatformConfig } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 import type { NextFunction, Request, Response } from 'express';
-import { Logger, registerMicroserviceLogging } from 'nestjs-pino';
 import { BusMetricsInterceptor } from './bus-metrics.interceptor';
+import { PlatformLogger } from './logging';
 
 /** Bodies larger than this are refused with 413 before any handler runs. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -33,7 +33,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
     bodyParser: false,
     forceCloseConnections: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PlatformLogger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
@@ -48,10 +48,8 @@ export async function startService(options: StartServiceOptions): Promise<INestA
       natsUrl: options.config.natsUrl,
       timeoutMs: options.config.busTimeoutMs,
     },
-    (microservice) => {
-      microservice.useGlobalInterceptors(new BusMetricsInterceptor(options.service));
-      registerMicroserviceLogging(microservice);
-    },
+    (microservice) =>
+      microservice.useGlobalInterceptors(new BusMetricsInterceptor(options.service)),
   );
   await options.configure?.(app);
   await app.startAllMicroservices();

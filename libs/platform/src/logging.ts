@@ -1,0 +1,116 @@
+import { Inject, Injectable, type LoggerService, type NestMiddleware } from '@nestjs/common';
+import { RequestContext } from '@latchkey/transport';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import pino, { type Logger as Pino } from 'pino';
+import { type HttpLogger, pinoHttp } from 'pino-http';
+
+export interface LoggingOptions {
+  /** Service name stamped on every log line. */
+  service: string;
+  level: string;
+  /** Where lines go; standard output unless a test captures them. */
+  destination?: pino.DestinationStream;
+}
+
+export const LOGGING_OPTIONS = Symbol('LOGGING_OPTIONS');
+
+/** Credentials never reach a log line. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'];
+
+/** Probes and scrapes are not worth a line each. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * JSON logs through pino for everything Nest logs. Each line carries `reqId` when it is written
+ * while serving a request: the id the request-context middleware chose for an HTTP request, or the
+ * one a bus message carried (RequestContextInterceptor), so one id follows a request across
+ * services.
+ */
+@Injectable()
+export class PlatformLogger implements LoggerService {
+  readonly pino: Pino;
+
+  constructor(@Inject(LOGGING_OPTIONS) options: LoggingOptions) {
+    this.pino = pino(
+      { level: options.level, base: { service: options.service }, redact: REDACT },
+      options.destination,
+    );
+  }
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  /**
+   * Nest calls `logger.method(message, ...optionalParams)` where the last string is the context
+   * (the logger's name) and, for `error`, a string before it may be a stack.
+   */
+  private write(level: pino.Level, message: unknown, rest: unknown[]): void {
+    if (!this.pino.isLevelEnabled(level)) return;
+    const params = [...rest];
+    const context = typeof params[params.length - 1] === 'string' ? params.pop() : undefined;
+    const fields: Record<string, unknown> = {};
+    if (context !== undefined) fields.context = context;
+    const reqId = RequestContext.requestId();
+    if (reqId !== undefined) fields.reqId = reqId;
+    if (level === 'error' && typeof params[0] === 'string') fields.stack = params.shift();
+    if (params.length > 0) fields.params = params;
+    if (message instanceof Error) {
+      this.pino[level]({ ...fields, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.pino[level]({ ...fields, ...message });
+    } else {
+      this.pino[level](fields, String(message));
+    }
+  }
+}
+
+/** One line per HTTP request (pino-http), with the request's id; probes and scrapes are quiet. */
+@Injectable()
+export class HttpLoggingMiddleware implements NestMiddleware {
+  private readonly handler: HttpLogger<IncomingMessage, ServerResponse>;
+
+  constructor(logger: PlatformLogger) {
+    this.handler = pinoHttp<IncomingMessage, ServerResponse>({
+      logger: logger.pino,
+      // The id was chosen by the request-context middleware (service-runner.ts).
+      genReqId: (req: IncomingMessage) =>
+        (req as IncomingMessage & { id?: string }).id ?? RequestContext.newRequestId(),
+      // The same field as every other line written while serving the request.
+      customProps: (req) => ({ reqId: req.id }),
+      // originalUrl: mounted as Nest middleware, Express has made `url` relative to the mount.
+      autoLogging: { ignore: (req) => QUIET_PATHS.has(pathOf(req)) },
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    });
+  }
+
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    this.handler(req, res, next);
+  }
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '';
+  return url.split('?')[0];
+}
