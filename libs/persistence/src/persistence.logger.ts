@@ -1,7 +1,7 @@
 import type { Logger as TypeOrmLogger } from 'typeorm';
 
 /**
- * The slice of Nest's `LoggerService` this library needs. A Nest `Logger` (or nestjs-pino's) fits
+ * The slice of Nest's `LoggerService` this library needs. A Nest `Logger` (or the platform's) fits
  * as is; the core files take this interface rather than importing `@nestjs/common`, so that they
  * stay usable (and testable) outside a Nest application.
  */
