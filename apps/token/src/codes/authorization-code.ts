@@ -15,7 +15,7 @@ import {
 } from '@latchkey/oauth';
 import { checkClientKnownAndEnabled } from '../client-auth/client-authenticator.service';
 import type { TokenClient } from '../clients/client-record';
-import { MAX_SUB_LENGTH } from '../user-grants/user-grants.requests';
+import { MAX_SID_LENGTH, MAX_SUB_LENGTH } from '../user-grants/user-grants.requests';
 
 /**
  * Everything an authorization code is bound to (the issue request, validated), and when it
@@ -27,7 +27,6 @@ export interface CodeBinding extends IssueCodeRequest {
 
 /** Ours are 43 characters; a much longer value is not looked up. */
 const MAX_CODE_LENGTH = 256;
-const MAX_SID_LENGTH = 256;
 /** Generous: OIDC sets no limit on nonce, and the gateway has already accepted it. */
 const MAX_NONCE_LENGTH = 4096;
 const MAX_AMR_VALUES = 16;
