@@ -4,8 +4,9 @@ import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { Clock } from '../clock/clock';
 
 /**
- * Kept past a revoked token's `exp`: verifiers allow some clock skew (the gateway 5 s), and a
- * replica's clock may lag; the entry must outlive every verifier's idea of the token's life.
+ * Kept past a revoked token's `exp`: verifiers allow no clock tolerance (libs/oauth
+ * ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS), but a replica's clock may lag this one's; the entry must
+ * outlive every verifier's idea of the token's life.
  */
 export const REVOKED_JTI_MARGIN_SECONDS = 60;
 
