@@ -1,3 +1,4 @@
+import { ADMIN_SCOPE } from '@latchkey/oauth';
 import { ApiError, CliError } from './cli.errors';
 
 /** The admin client (docs/architecture.md §4: ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET) and where it gets tokens. */
@@ -22,9 +23,6 @@ export interface TokenCache {
   read(): AccessToken | undefined;
   write(token: AccessToken): void;
 }
-
-/** The scope of the admin API; only client_credentials grants it. */
-export const ADMIN_SCOPE = 'admin';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A token this close to its expiry is renewed first, so it cannot expire on the way. */

@@ -25,6 +25,14 @@ describe('@latchkey/oauth public API', () => {
     'computeTokenHash',
     'OAuthError',
     'InvalidRequest',
+    'isBackendUnavailable',
+    'toOAuthError',
+    'accessTokenVerifyOptions',
+    'checkNoAdminScopeInUserFlow',
+    'mayHoldAdminScope',
+    'isPlausibleClientId',
+    'requiresPkce',
+    'intendedAudience',
   ])('exports %s', (name) => {
     expect(typeof (oauth as Record<string, unknown>)[name]).toBe('function');
   });

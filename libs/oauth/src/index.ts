@@ -1,4 +1,5 @@
 export * from './errors/oauth-error';
+export * from './errors/backend-unavailable';
 export * from './client-assertion';
 export * from './client-auth';
 export * from './client-metadata';
@@ -12,3 +13,4 @@ export * from './redirect-uri';
 export * from './resource-indicator';
 export * from './scope';
 export * from './token-hash';
+export * from './policy';

@@ -5,7 +5,19 @@
  */
 import { InvalidScope } from './errors/oauth-error';
 
-export const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
+/** Makes a request an OpenID Connect request (Core §3.1.2.1): an id_token follows. */
+export const OPENID_SCOPE = 'openid';
+/** Asks for a refresh token (Core §11). */
+export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+
+export const OIDC_SCOPES = [
+  OPENID_SCOPE,
+  'profile',
+  'email',
+  'address',
+  'phone',
+  OFFLINE_ACCESS_SCOPE,
+];
 
 const OIDC_SCOPE_SET: ReadonlySet<string> = new Set(OIDC_SCOPES);
 

@@ -1,5 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { toDatabaseError } from './database.errors';
+import { toDatabaseError, translateDatabaseErrors } from './database.errors';
 import { runMigrations } from './migrations.runner';
 import { consoleLogger, TypeOrmLoggerAdapter } from './persistence.logger';
 import { assertSchemaName, quoteIdentifier, type DatabaseOptions } from './persistence.options';
@@ -80,6 +80,7 @@ export async function initializeDataSource(
   schema: string,
   logger?: DatabaseOptions['logger'],
 ): Promise<DataSource> {
+  translateDatabaseErrors(dataSource);
   try {
     if (!dataSource.isInitialized) await dataSource.initialize();
     await runMigrations(dataSource, schema, { logger });

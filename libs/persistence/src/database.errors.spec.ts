@@ -1,8 +1,15 @@
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { isBackendUnavailable } from '@latchkey/oauth';
+import {
+  type DataSource,
+  QueryFailedError,
+  type QueryRunner,
+  QueryRunnerAlreadyReleasedError,
+} from 'typeorm';
 import {
   DatabaseUnavailableError,
   isDatabaseUnavailable,
   toDatabaseError,
+  translateDatabaseErrors,
 } from './database.errors';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -21,6 +28,7 @@ describe('isDatabaseUnavailable', () => {
     ['too many connections', withCode('53300')],
     ['pg: connection terminated', new Error('Connection terminated unexpectedly')],
     ['pg-pool: checkout timeout', new Error('timeout exceeded when trying to connect')],
+    ['pg: connect timeout', new Error('Connection terminated due to connection timeout')],
     ['pool ended', new Error('Cannot use a pool after calling end on the pool')],
     ['our own error', new DatabaseUnavailableError()],
     ['localhost dual-stack refusal', new AggregateError([withCode('ECONNREFUSED')], '')],
@@ -56,5 +64,54 @@ describe('isDatabaseUnavailable', () => {
     expect(wrapped.cause).toBe(refused);
     const unique = withCode('23505');
     expect(toDatabaseError(unique)).toBe(unique);
+  });
+});
+
+describe('translateDatabaseErrors', () => {
+  /** A DataSource whose runners fail every call with `err`, as a driver would. */
+  function failingDataSource(err: unknown): DataSource {
+    const fail = () => Promise.reject(err);
+    const runner = {
+      connect: fail,
+      query: fail,
+      startTransaction: fail,
+      commitTransaction: fail,
+      rollbackTransaction: fail,
+      release: fail,
+    } as unknown as QueryRunner;
+    return { createQueryRunner: () => runner } as unknown as DataSource;
+  }
+
+  it.each([
+    ['pg-pool checkout timeout', new Error('timeout exceeded when trying to connect')],
+    ['a refused connection', withCode('ECONNREFUSED')],
+    ['a dropped connection mid-query', new QueryFailedError('SELECT 1', [], withCode('57P01'))],
+  ])('gives %s the stable code the outage mapping reads', async (_name, err) => {
+    const runner = translateDatabaseErrors(failingDataSource(err)).createQueryRunner();
+    for (const call of [
+      () => runner.connect(),
+      () => runner.query('SELECT 1'),
+      () => runner.startTransaction(),
+      () => runner.commitTransaction(),
+    ]) {
+      const thrown: unknown = await call().catch((e: unknown) => e);
+      expect(thrown).toBeInstanceOf(DatabaseUnavailableError);
+      expect((thrown as DatabaseUnavailableError).cause).toBe(err);
+      expect(isBackendUnavailable(thrown)).toBe(true);
+    }
+  });
+
+  it('passes every other failure unchanged (a constraint stays a QueryFailedError)', async () => {
+    const unique = new QueryFailedError('INSERT', [], withCode('23505'));
+    const runner = translateDatabaseErrors(failingDataSource(unique)).createQueryRunner();
+    await expect(runner.query('INSERT')).rejects.toBe(unique);
+  });
+
+  it('wraps a DataSource once, however often it is asked', () => {
+    const dataSource = failingDataSource(withCode('ECONNRESET'));
+    translateDatabaseErrors(dataSource);
+    const once = dataSource.createQueryRunner;
+    translateDatabaseErrors(dataSource);
+    expect(dataSource.createQueryRunner).toBe(once);
   });
 });

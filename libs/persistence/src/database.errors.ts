@@ -1,3 +1,5 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
 /**
  * The database could not be reached (refused, dropped, timed out, shutting down). Callers map it to
  * 503 `TemporarilyUnavailable`; anything else from the database is a bug or a constraint to handle.
@@ -84,4 +86,48 @@ export function toDatabaseError(err: unknown): unknown {
   if (err instanceof DatabaseUnavailableError || !isDatabaseUnavailable(err)) return err;
   const detail = err instanceof Error ? err.message : String(err);
   return new DatabaseUnavailableError(`database unavailable: ${detail}`, { cause: err });
+}
+
+/** The QueryRunner methods that talk to the database (every repository call goes through them). */
+const RUNNER_IO_METHODS = [
+  'connect',
+  'query',
+  'startTransaction',
+  'commitTransaction',
+  'rollbackTransaction',
+  'release',
+] as const;
+
+/**
+ * Makes every statement of `dataSource` fail with {@link DatabaseUnavailableError} (code
+ * `DATABASE_UNAVAILABLE`) when the database cannot be reached, so that callers and the error
+ * filters classify an outage by that code alone (docs/architecture.md §3) and no repository
+ * needs its own mapping. Every other error passes unchanged (constraint violations stay
+ * TypeORM's QueryFailedError).
+ */
+export function translateDatabaseErrors(dataSource: DataSource): DataSource {
+  const marked = dataSource as DataSource & { [TRANSLATED]?: true };
+  if (marked[TRANSLATED]) return dataSource;
+  marked[TRANSLATED] = true;
+  const createQueryRunner = dataSource.createQueryRunner.bind(dataSource);
+  dataSource.createQueryRunner = (mode) => translateRunnerErrors(createQueryRunner(mode));
+  return dataSource;
+}
+
+const TRANSLATED = Symbol('latchkey.translateDatabaseErrors');
+
+function translateRunnerErrors(runner: QueryRunner): QueryRunner {
+  const methods = runner as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of RUNNER_IO_METHODS) {
+    if (typeof methods[name] !== 'function') continue;
+    const original = methods[name].bind(runner);
+    methods[name] = async (...args: unknown[]) => {
+      try {
+        return await original(...args);
+      } catch (err) {
+        throw toDatabaseError(err);
+      }
+    };
+  }
+  return runner;
 }

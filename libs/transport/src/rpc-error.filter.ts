@@ -1,14 +1,16 @@
 import { type ArgumentsHost, Catch, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { OAuthError, type SerializedOAuthError, ServerError } from '@latchkey/oauth';
+import { type SerializedOAuthError, ServerError, toOAuthError } from '@latchkey/oauth';
 import { type Observable, throwError } from 'rxjs';
+import { toBusError } from './bus.errors';
 import { RequestContext } from './request-context';
 
 /**
  * The server half of error transport. Nest would collapse every error into
  * `{ status: 'error', message: 'Internal server error' }`; this filter sends an OAuthError as data
- * (`serialize()`) for BusClient to rebuild, and anything else as a generic `server_error`, its
- * detail logged here and never put on the wire.
+ * (`serialize()`) for BusClient to rebuild, a backend outage (database, KV store, bus) as 503
+ * `temporarily_unavailable` (one classification: `toOAuthError` of @latchkey/oauth), and anything
+ * else as a generic `server_error`, its detail logged here and never put on the wire.
  *
  * Nest hands the value thrown by `throwError` to the transport as the packet's `err` unchanged, so
  * the client receives exactly this object (JSON on NATS, a JSON copy in-process).
@@ -18,7 +20,13 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown, SerializedOAu
   private readonly logger = new Logger(RpcErrorFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): Observable<never> {
-    const error = this.toOAuthError(exception);
+    const value = exception instanceof RpcException ? exception.getError() : exception;
+    const error = toOAuthError(toBusError(value));
+    if (error?.status === 503) {
+      // Fail closed, and say which backend was down: the caller only learns "try again later".
+      this.logger.warn(`${this.where(host)} answered ${error.error}: ${describe(value)}`);
+      return throwError(() => error.serialize());
+    }
     if (error) {
       // An expected outcome (invalid_grant, not_found, ...), not a fault of this service.
       this.logger.debug(`${this.where(host)} answered ${error.error}`);
@@ -27,13 +35,6 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown, SerializedOAu
     const stack = exception instanceof Error ? exception.stack : undefined;
     this.logger.error(`${this.where(host)} failed: ${describe(exception)}`, stack);
     return throwError(() => new ServerError().serialize());
-  }
-
-  private toOAuthError(exception: unknown): OAuthError | undefined {
-    const value = exception instanceof RpcException ? exception.getError() : exception;
-    if (value instanceof OAuthError) return value;
-    if (OAuthError.isSerialized(value)) return OAuthError.deserialize(value);
-    return undefined;
   }
 
   private where(host: ArgumentsHost): string {

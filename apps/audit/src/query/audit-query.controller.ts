@@ -1,4 +1,4 @@
-import { Controller, UseInterceptors } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   type AuditQueryRequest,
@@ -7,12 +7,10 @@ import {
   type AuditVerifyRequest,
   type AuditVerifyResponse,
 } from '@latchkey/contracts';
-import { DatabaseUnavailableInterceptor } from './database-unavailable.interceptor';
 import { AuditQueryService } from './audit-query.service';
 
 /** `audit.query` and `audit.verify`, asked by the gateway's admin API. */
 @Controller()
-@UseInterceptors(DatabaseUnavailableInterceptor)
 export class AuditQueryController {
   constructor(private readonly audit: AuditQueryService) {}
 

@@ -1,5 +1,5 @@
+import { ADMIN_SCOPE } from '@latchkey/oauth';
 import {
-  ADMIN_SCOPE,
   discoverTokenEndpoint,
   requestAdminToken,
   type AdminCredentials,

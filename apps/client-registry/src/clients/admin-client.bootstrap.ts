@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import { type ClientMetadata, sha256Base64Url, validateClientMetadata } from '@latchkey/oauth';
+import {
+  ADMIN_SCOPE,
+  type ClientMetadata,
+  sha256Base64Url,
+  validateClientMetadata,
+} from '@latchkey/oauth';
 import { isDeepStrictEqual } from 'node:util';
 import { ChangePublisher } from '../shared/change-publisher';
 import { Clock } from '@latchkey/core';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-settings';
 import { TransactionRunner } from '../shared/transaction-runner';
-import { ADMIN_SCOPE, secretMatchesAny } from './client-rules';
+import { secretMatchesAny } from './client-rules';
 import { epochSeconds } from './client-view';
 import { ClientsRepository } from './clients.repository';
 

@@ -1,6 +1,7 @@
 import {
   InvalidClientMetadata,
   InvalidRequest,
+  MAX_CLIENT_ID_LENGTH,
   sha256Base64Url,
   validateClientMetadata,
 } from '@latchkey/oauth';
@@ -92,7 +93,17 @@ describe('client rules', () => {
   describe('request fields', () => {
     it('reads client_id', async () => {
       expect(readClientId({ client_id: 'abc' })).toBe('abc');
-      for (const request of [{}, { client_id: '' }, { client_id: 7 }, null, 'abc']) {
+      // The one limit of libs/oauth, as /authorize and token client authentication apply it.
+      const longest = 'c'.repeat(MAX_CLIENT_ID_LENGTH);
+      expect(readClientId({ client_id: longest })).toBe(longest);
+      for (const request of [
+        {},
+        { client_id: '' },
+        { client_id: 7 },
+        { client_id: `${longest}c` },
+        null,
+        'abc',
+      ]) {
         expectOAuthError(
           () => readClientId(request),
           InvalidRequest,

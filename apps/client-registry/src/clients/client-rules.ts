@@ -3,17 +3,17 @@
  * secret, how secrets are compared, the reserved `admin` scope, and request fields.
  */
 import {
+  ADMIN_SCOPE,
   type ClientMetadata,
   constantTimeEqual,
   InvalidClientMetadata,
   InvalidRequest,
+  isPlausibleClientId,
+  mayHoldAdminScope,
   parseScope,
   randomToken,
   type TokenEndpointAuthMethod,
 } from '@latchkey/oauth';
-
-/** The scope of the admin API; granted only through client_credentials (docs/architecture.md §3). */
-export const ADMIN_SCOPE = 'admin';
 
 /** Methods that authenticate with a shared secret; only these clients get one. */
 export const SECRET_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = [
@@ -26,7 +26,6 @@ export const MAX_GRACE_PERIOD_SECONDS = 30 * 24 * 60 * 60;
 
 /** Ids an admin may choose: RFC 3986 unreserved characters, safe in URLs and Basic credentials. */
 const CHOSEN_CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
-const MAX_CLIENT_ID_LENGTH = 256;
 
 /** A hash nobody's secret has, compared against when there is no stored one to compare against. */
 const NO_SECRET_HASH = 'x'.repeat(43);
@@ -46,7 +45,7 @@ export function newClientId(): string {
  */
 export function checkAdminScope(metadata: Pick<ClientMetadata, 'scope' | 'grant_types'>): void {
   if (!hasScope(metadata, ADMIN_SCOPE)) return;
-  if (metadata.grant_types.some((grant) => grant !== 'client_credentials')) {
+  if (!mayHoldAdminScope(metadata.grant_types)) {
     throw new InvalidClientMetadata(
       'scope admin is only allowed for clients whose only grant type is client_credentials',
     );
@@ -73,7 +72,7 @@ export function secretMatchesAny(presentedHash: string, storedHashes: readonly s
 /** `client_id` of a request: a non-empty string of sane length, else invalid_request. */
 export function readClientId(request: unknown): string {
   const clientId = isObject(request) ? request.client_id : undefined;
-  if (typeof clientId !== 'string' || clientId === '' || clientId.length > MAX_CLIENT_ID_LENGTH) {
+  if (!isPlausibleClientId(clientId)) {
     throw new InvalidRequest('client_id is required');
   }
   return clientId;

@@ -1,4 +1,4 @@
-import { Controller, UseInterceptors } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ClientSubjects,
@@ -14,12 +14,10 @@ import {
   type UpdateClientRequest,
   type UpdateClientResponse,
 } from '@latchkey/contracts';
-import { DatabaseUnavailableInterceptor } from '../shared/database-errors';
 import { ClientsService } from './clients.service';
 
 /** `clients.*` except dynamic registration. Payloads come off the bus and are checked by the service. */
 @Controller()
-@UseInterceptors(DatabaseUnavailableInterceptor)
 export class ClientsController {
   constructor(private readonly clients: ClientsService) {}
 

@@ -2,8 +2,13 @@
  * What a client registering itself (RFC 7591 with an initial access token) may not ask for, and
  * the limits of the tokens that let it.
  */
-import { type ClientMetadata, InvalidClientMetadata, InvalidRequest } from '@latchkey/oauth';
-import { ADMIN_SCOPE, hasScope } from '../clients/client-rules';
+import {
+  ADMIN_SCOPE,
+  type ClientMetadata,
+  InvalidClientMetadata,
+  InvalidRequest,
+} from '@latchkey/oauth';
+import { hasScope } from '../clients/client-rules';
 
 export const DEFAULT_IAT_LIFETIME_SECONDS = 24 * 60 * 60;
 export const MIN_IAT_LIFETIME_SECONDS = 60;

@@ -1,4 +1,4 @@
-import { Controller, UseInterceptors } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ClientSubjects,
@@ -9,11 +9,9 @@ import {
   type RegisterClientRequest,
   type RegisterClientResponse,
 } from '@latchkey/contracts';
-import { DatabaseUnavailableInterceptor } from '../shared/database-errors';
 import { RegistrationService } from './registration.service';
 
 @Controller()
-@UseInterceptors(DatabaseUnavailableInterceptor)
 export class RegistrationController {
   constructor(private readonly registration: RegistrationService) {}
 

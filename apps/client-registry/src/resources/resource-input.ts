@@ -3,13 +3,13 @@
  * descriptions never echo the input (it could break the error_description charset).
  */
 import {
+  ADMIN_SCOPE,
   InvalidRequest,
   isValidScopeToken,
   LIFETIME_BOUNDS,
   OIDC_SCOPES,
   resourceIndicatorProblem,
 } from '@latchkey/oauth';
-import { ADMIN_SCOPE } from '../clients/client-rules';
 
 /**
  * Scopes a resource may not define: the OIDC scopes belong to the OpenID provider itself (they

@@ -1,4 +1,4 @@
-import { Controller, UseInterceptors } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   type AllResourcesResponse,
@@ -11,12 +11,10 @@ import {
   type ResourceView,
   type UpdateResourceRequest,
 } from '@latchkey/contracts';
-import { DatabaseUnavailableInterceptor } from '../shared/database-errors';
 import { ResourcesService } from './resources.service';
 
 /** `resources.*`: API resources (audiences) and the scopes they define. */
 @Controller()
-@UseInterceptors(DatabaseUnavailableInterceptor)
 export class ResourcesController {
   constructor(private readonly resources: ResourcesService) {}
 

@@ -1,14 +1,3 @@
-import {
-  type CallHandler,
-  type ExecutionContext,
-  Injectable,
-  Logger,
-  type NestInterceptor,
-} from '@nestjs/common';
-import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
-import { catchError, type Observable, throwError } from 'rxjs';
-
 /** The name of the constraint a failed statement violated, from TypeORM's or the driver's error. */
 export function violatedConstraint(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
@@ -21,25 +10,4 @@ export function violatedConstraint(err: unknown): string | undefined {
     e = driverError ?? cause;
   }
   return undefined;
-}
-
-/**
- * A database that cannot be reached is 503 temporarily_unavailable (fail closed), not the
- * server_error every other unexpected error becomes on the bus.
- */
-@Injectable()
-export class DatabaseUnavailableInterceptor implements NestInterceptor {
-  private readonly logger = new Logger(DatabaseUnavailableInterceptor.name);
-
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    return next.handle().pipe(
-      catchError((err: unknown) => {
-        if (!(err instanceof OAuthError) && isDatabaseUnavailable(err)) {
-          this.logger.warn(`database unavailable: ${err instanceof Error ? err.message : err}`);
-          return throwError(() => new TemporarilyUnavailable());
-        }
-        return throwError(() => err);
-      }),
-    );
-  }
 }

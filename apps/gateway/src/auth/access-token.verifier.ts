@@ -1,15 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwksResponse, revokedJtiKey, SIGNING_ALGORITHMS } from '@latchkey/contracts';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
-import { InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
-import {
-  createLocalJWKSet,
-  errors,
-  jwtVerify,
-  type JWTPayload,
-  type JWTVerifyGetKey,
-  type JWTVerifyOptions,
-} from 'jose';
+import { accessTokenVerifyOptions, InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
+import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ISSUER } from '../issuer.module';
 import { JwksService } from '../well-known/jwks.service';
 
@@ -21,9 +14,6 @@ export interface AccessTokenClaims {
   jti: string;
   exp: number;
 }
-
-/** Tolerated clock difference between the token service and this replica, in seconds. */
-export const ACCESS_TOKEN_CLOCK_TOLERANCE_S = 5;
 
 /**
  * Verifies RFC 9068 JWT access tokens addressed to the platform itself (`aud` includes the
@@ -64,21 +54,15 @@ export class AccessTokenVerifier {
 
   private async verifyWith(jwks: JwksResponse, token: string): Promise<JWTPayload> {
     if (this.keySet?.jwks !== jwks) this.keySet = { jwks, getKey: createLocalJWKSet(jwks) };
-    const { payload } = await jwtVerify(token, this.keySet.getKey, this.options());
-    return payload;
-  }
-
-  private options(): JWTVerifyOptions {
-    return {
+    // The platform's one set of verification rules (typ at+jwt, algorithms, claims, tolerance),
+    // here for the issuer as audience: the admin API is the platform's own.
+    const options = accessTokenVerifyOptions({
       issuer: this.issuer,
       audience: this.issuer,
-      // RFC 9068 §4: the typ header tells an access token from an id_token signed by the same keys.
-      typ: 'at+jwt',
-      algorithms: [...SIGNING_ALGORITHMS],
-      // RFC 9068 §2.2: required claims (iss and aud are checked above).
-      requiredClaims: ['exp', 'iat', 'sub', 'client_id', 'jti'],
-      clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_S,
-    };
+      algorithms: SIGNING_ALGORITHMS,
+    });
+    const { payload } = await jwtVerify(token, this.keySet.getKey, options);
+    return payload;
   }
 }
 

@@ -2,7 +2,12 @@ import { revokedJtiKey } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import type { ExecutionContext } from '@nestjs/common';
 import { TokenSubjects, type JwksResponse } from '@latchkey/contracts';
-import { InsufficientScope, InvalidToken, TemporarilyUnavailable } from '@latchkey/oauth';
+import {
+  ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
+  InsufficientScope,
+  InvalidToken,
+  TemporarilyUnavailable,
+} from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { expectOAuthRejection } from '@latchkey/testing';
 import { MissingBearerToken } from '../errors/edge-errors';
@@ -110,6 +115,36 @@ describe('AdminGuard', () => {
         MissingBearerToken,
         invalidToken(/another scheme/),
       );
+    });
+  });
+
+  // The one tolerance of libs/oauth's verification options: the token service's validator
+  // (userinfo, introspection) is held to the same boundary in access-token.validator.spec.ts.
+  describe('expiry, with the platform clock tolerance', () => {
+    const EXP = 1_750_000_000;
+    const atSecond = (seconds: number) => jest.setSystemTime(seconds * 1000);
+    const expiringToken = () => signAccessToken({ key: rsa, claims: { iat: EXP - 300, exp: EXP } });
+
+    beforeEach(() => {
+      // Only Date moves; timers and promises run as usual.
+      jest.useFakeTimers({
+        doNotFake: ['nextTick', 'setImmediate', 'clearImmediate', 'setTimeout', 'clearTimeout'],
+      });
+    });
+    afterEach(() => jest.useRealTimers());
+
+    it('lets in a token the last second inside the tolerance', async () => {
+      const token = await expiringToken();
+      atSecond(EXP + ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS - 1);
+      await expect(check(`Bearer ${token}`)).resolves.toBe(true);
+    });
+
+    it('refuses it from the first second beyond the tolerance', async () => {
+      const token = await expiringToken();
+      for (const late of [0, 1, 3]) {
+        atSecond(EXP + ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS + late);
+        await expectOAuthRejection(check(`Bearer ${token}`), InvalidToken, invalidToken(/expired/));
+      }
     });
   });
 

@@ -1,11 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { InsufficientScope } from '@latchkey/oauth';
+import { ADMIN_SCOPE, InsufficientScope } from '@latchkey/oauth';
 import type { Request } from 'express';
 import { AccessTokenClaims, AccessTokenVerifier } from './access-token.verifier';
 import { readBearerToken } from './bearer-token';
-
-/** The scope an access token needs for the admin API; granted only by client_credentials. */
-export const ADMIN_SCOPE = 'admin';
 
 /** A request that passed a Bearer guard carries the verified claims (for audit, later). */
 export type AuthenticatedRequest = Request & { accessToken?: AccessTokenClaims };

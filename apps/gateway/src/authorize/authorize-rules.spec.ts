@@ -1,7 +1,11 @@
 import {
+  ADMIN_SCOPE,
+  checkNoAdminScopeInUserFlow,
   InvalidRedirectUri,
   InvalidRequest,
   InvalidScope,
+  MAX_CLIENT_ID_LENGTH,
+  type OAuthError,
   UnauthorizedClient,
   UnsupportedResponseType,
 } from '@latchkey/oauth';
@@ -28,12 +32,30 @@ import {
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
+/** What the one admin rule of libs/oauth answers a user flow that asks for admin. */
+function userFlowAdminRefusal(): Pick<OAuthError, 'status' | 'error' | 'description'> {
+  try {
+    checkNoAdminScopeInUserFlow(new Set([ADMIN_SCOPE]));
+  } catch (err) {
+    const { status, error, description } = err as OAuthError;
+    return { status, error, description };
+  }
+  throw new Error('the admin rule let admin through');
+}
+
 describe('authorization endpoint rules', () => {
   describe('checkClientId / checkClientActive (shown on the page)', () => {
     it('requires a client_id of sane length', () => {
       expect(() => checkClientId(undefined)).toThrow(InvalidRequest);
-      expect(() => checkClientId('x'.repeat(257))).toThrow(InvalidRequest);
       expect(checkClientId('web-app')).toBe('web-app');
+    });
+
+    // The one limit of libs/oauth; token client authentication and the registry are held to the
+    // same boundary (client-authenticator.service.spec.ts, client-rules.spec.ts).
+    it('bounds client_id at the platform MAX_CLIENT_ID_LENGTH', () => {
+      const longest = 'x'.repeat(MAX_CLIENT_ID_LENGTH);
+      expect(checkClientId(longest)).toBe(longest);
+      expect(() => checkClientId(`${longest}x`)).toThrow(InvalidRequest);
     });
 
     it('refuses unknown and disabled clients alike', () => {
@@ -122,7 +144,7 @@ describe('authorization endpoint rules', () => {
       expect(() => checkAuthorizationCodeGrant(webClient())).not.toThrow();
     });
 
-    it('checkScope: required, well-formed, registered, never admin', () => {
+    it('checkScope: required, well-formed, registered', () => {
       expect(checkScope('openid  profile', webClient())).toEqual(['openid', 'profile']);
       expect(() => checkScope(undefined, webClient())).toThrow(InvalidScope);
       expect(() => checkScope('   ', webClient())).toThrow(InvalidScope);
@@ -130,11 +152,21 @@ describe('authorization endpoint rules', () => {
       expect(() => checkScope('openid orders:write', webClient())).toThrow(
         'scope not allowed for this client: orders:write',
       );
-      const adminToo = webClient({ scope: 'openid admin' });
-      expect(() => checkScope('openid admin', adminToo)).toThrow(
-        'admin is never granted through a user flow',
-      );
       expect(() => checkScope('openid', webClient({ scope: undefined }))).toThrow(InvalidScope);
+    });
+
+    // The one rule of libs/oauth; the token service's code issuance is held to it too
+    // (authorization-code.spec.ts).
+    it('checkScope: refuses the platform ADMIN_SCOPE even to a client registered for it', () => {
+      const adminToo = webClient({ scope: `openid ${ADMIN_SCOPE}` });
+      let thrown: unknown;
+      try {
+        checkScope(`openid ${ADMIN_SCOPE}`, adminToo);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(InvalidScope);
+      expect(thrown).toMatchObject(userFlowAdminRefusal());
     });
 
     it('dropUnusableOfflineAccess: only with the refresh_token grant', () => {

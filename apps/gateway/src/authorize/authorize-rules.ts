@@ -5,11 +5,16 @@
  */
 import type { ClientRecord } from '@latchkey/contracts';
 import {
+  checkNoAdminScopeInUserFlow,
   checkPkceAuthorizationParams,
   checkScopesAllowed,
   InvalidRequest,
   InvalidScope,
+  MAX_CLIENT_ID_LENGTH,
+  OFFLINE_ACCESS_SCOPE,
+  OPENID_SCOPE,
   parseScope,
+  requiresPkce,
   resolveRedirectUri,
   UnauthorizedClient,
   UnsupportedResponseType,
@@ -18,16 +23,9 @@ import {
 import { PROMPT_VALUES, type Prompt } from './authorization-request';
 import { RequestNotSupported, RequestUriNotSupported } from './authorize-errors';
 
-/** Never granted through a user flow (docs/architecture.md §3): only client_credentials may carry it. */
-export const ADMIN_SCOPE = 'admin';
-export const OFFLINE_ACCESS = 'offline_access';
-export const OPENID = 'openid';
-
 export const MAX_STATE_LENGTH = 4096;
 export const MAX_NONCE_LENGTH = 2048;
 export const MAX_LOGIN_HINT_LENGTH = 256;
-/** Longer than any real client_id; keeps lookups and pages bounded. */
-export const MAX_CLIENT_ID_LENGTH = 256;
 const MAX_AGE = /^[0-9]{1,10}$/;
 
 /** page: the client exists and may be used (RFC 6749 §4.1.2.1: never redirect for a bad client). */
@@ -65,7 +63,7 @@ export function checkRedirectUri(
 /** Whether a scope parameter, even one that will fail validation later, asks for `openid`. */
 function mentionsOpenId(rawScope: unknown): boolean {
   const values = Array.isArray(rawScope) ? rawScope : [rawScope];
-  return values.some((v) => typeof v === 'string' && v.split(' ').includes(OPENID));
+  return values.some((v) => typeof v === 'string' && v.split(' ').includes(OPENID_SCOPE));
 }
 
 /** OIDC Core §6: request objects are not supported; say so with their own error codes. */
@@ -105,9 +103,7 @@ export function checkScope(scope: string | undefined, client: ClientRecord): str
   if (scope === undefined) throw new InvalidScope('scope is required');
   const requested = parseScope(scope);
   if (requested.size === 0) throw new InvalidScope('scope is required');
-  if (requested.has(ADMIN_SCOPE)) {
-    throw new InvalidScope(`${ADMIN_SCOPE} is never granted through a user flow`);
-  }
+  checkNoAdminScopeInUserFlow(requested);
   checkScopesAllowed(requested, client.scope ? parseScope(client.scope) : []);
   return [...requested];
 }
@@ -119,7 +115,7 @@ export function checkScope(scope: string | undefined, client: ClientRecord): str
 export function dropUnusableOfflineAccess(scopes: string[], client: ClientRecord): string[] {
   return client.grant_types.includes('refresh_token')
     ? scopes
-    : scopes.filter((scope) => scope !== OFFLINE_ACCESS);
+    : scopes.filter((scope) => scope !== OFFLINE_ACCESS_SCOPE);
 }
 
 /** RFC 7636 §4.4.1 (S256 only) and docs/architecture.md §3: PKCE is required for public clients. */
@@ -130,7 +126,7 @@ export function checkPkce(
   const pkce = checkPkceAuthorizationParams({
     codeChallenge: params.code_challenge,
     codeChallengeMethod: params.code_challenge_method,
-    required: client.token_endpoint_auth_method === 'none',
+    required: requiresPkce(client),
   });
   return pkce ? { code_challenge: pkce.challenge, code_challenge_method: pkce.method } : {};
 }

@@ -8,6 +8,9 @@ import {
   InvalidToken,
   TemporarilyUnavailable,
 } from '@latchkey/oauth';
+import { KvUnavailableError } from '@latchkey/kv';
+import { DatabaseUnavailableError } from '@latchkey/persistence';
+import { BusUnavailableError } from '@latchkey/transport';
 import { MethodNotAllowed, MissingBearerToken } from './edge-errors';
 import { HttpExceptionFilter } from './http-exception.filter';
 
@@ -121,6 +124,23 @@ describe('HttpExceptionFilter', () => {
     const answer = render(new TemporarilyUnavailable());
     expect(answer.status).toBe(503);
     expect(answer.headers['retry-after']).toBe('5');
+  });
+
+  it.each([
+    ['the database', new DatabaseUnavailableError('database unavailable: ECONNREFUSED 10.0.0.5')],
+    ['the key-value store', new KvUnavailableError('Redis unavailable: max retries')],
+    ['the bus', new BusUnavailableError('bus unavailable: no responders')],
+  ])('answers an outage of %s, as its library reports it, with a generic 503', (_name, err) => {
+    const answer = render(err);
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+    expect(answer.body).toEqual(new TemporarilyUnavailable().toJSON());
+  });
+
+  it('never reads an outage from a message or an unclassified driver code', () => {
+    expect(render(new Error('database unavailable')).status).toBe(500);
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    expect(render(refused).status).toBe(500);
   });
 
   it("maps the framework's own errors to RFC 6749 codes", () => {

@@ -6,7 +6,7 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import { OAuthError, ServerError, TemporarilyUnavailable } from '@latchkey/oauth';
+import { isBackendUnavailable, OAuthError, ServerError, toOAuthError } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import { errorPage } from '../pages/error.page';
 import { wantsHtmlErrors } from '../pages/html-errors';
@@ -96,7 +96,13 @@ export class HttpExceptionFilter implements ExceptionFilter {
   }
 
   private toOAuthError(exception: unknown): OAuthError {
-    if (exception instanceof OAuthError) return exception;
+    const known = toOAuthError(exception);
+    if (known) {
+      if (isBackendUnavailable(exception)) {
+        this.logger.warn(`backend unavailable: ${describe(exception)}`);
+      }
+      return known;
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status >= 500) {
@@ -111,27 +117,9 @@ export class HttpExceptionFilter implements ExceptionFilter {
           : exception.message;
       return new OAuthError(status, code, message);
     }
-    if (isBackendUnavailable(exception)) {
-      this.logger.warn(`backend unavailable: ${describe(exception)}`);
-      return new TemporarilyUnavailable();
-    }
     this.logger.error(exception instanceof Error ? exception.stack : describe(exception));
     return new ServerError();
   }
-}
-
-const UNAVAILABLE_CODES = new Set([
-  'KV_UNAVAILABLE',
-  'DATABASE_UNAVAILABLE',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
-
-function isBackendUnavailable(exception: unknown): boolean {
-  const code = (exception as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && UNAVAILABLE_CODES.has(code);
 }
 
 /**

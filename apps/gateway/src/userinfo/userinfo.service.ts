@@ -4,7 +4,7 @@ import {
   type ValidateAccessTokenRequest,
   type ValidateAccessTokenResponse,
 } from '@latchkey/contracts';
-import { InsufficientScope, InvalidToken, parseScope } from '@latchkey/oauth';
+import { InsufficientScope, InvalidToken, OPENID_SCOPE, parseScope } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
 import { ISSUER } from '../issuer.module';
 import type { StandardClaims } from '../users/user-claims';
@@ -66,7 +66,7 @@ export function checkOpenIdScope(token: ActiveToken): Set<string> {
   } catch {
     throw new InvalidToken('the access token is not active');
   }
-  if (!scopes.has('openid')) {
+  if (!scopes.has(OPENID_SCOPE)) {
     throw new InsufficientScope('the access token lacks the openid scope');
   }
   return scopes;

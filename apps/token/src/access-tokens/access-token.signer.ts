@@ -1,13 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { randomToken } from '@latchkey/oauth';
+import { Inject, Injectable } from '@nestjs/common';
+import { ACCESS_TOKEN_TYP, randomToken } from '@latchkey/oauth';
 import { SignJWT, type JWTPayload } from 'jose';
 import { Clock } from '@latchkey/core';
-import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
-
-/** RFC 9068 §2.1: the media type of JWT access tokens, in the `typ` header. */
-export const ACCESS_TOKEN_TYP = 'at+jwt';
 
 /** Used when neither the client nor the resource sets an access-token lifetime. */
 export const DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS = 3600;
@@ -44,8 +40,6 @@ export interface SignedAccessToken {
  */
 @Injectable()
 export class AccessTokenSigner {
-  private readonly logger = new Logger(AccessTokenSigner.name);
-
   constructor(
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
@@ -53,7 +47,7 @@ export class AccessTokenSigner {
   ) {}
 
   async sign(input: AccessTokenInput): Promise<SignedAccessToken> {
-    const key = await activeKeyOrUnavailable(this.keys, undefined, this.logger);
+    const key = await this.keys.activeKey();
     const iat = this.clock.nowSeconds();
     const exp = iat + input.lifetimeSeconds;
     const jti = randomToken(16);

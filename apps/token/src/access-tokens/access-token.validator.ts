@@ -1,13 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { SIGNING_ALGORITHMS, type ValidateAccessTokenResponse } from '@latchkey/contracts';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { accessTokenVerifyOptions } from '@latchkey/oauth';
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { Clock } from '@latchkey/core';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { UserGrantsService } from '../user-grants/user-grants.service';
-import { ACCESS_TOKEN_TYP } from './access-token.signer';
 import { RevokedAccessTokens } from './revoked-access-tokens';
 
 /** The private claim holding the id of the grant a user-flow access token was issued from. */
@@ -39,7 +37,6 @@ type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
  */
 @Injectable()
 export class AccessTokenValidator {
-  private readonly logger = new Logger(AccessTokenValidator.name);
   private keySet?: { getKey: JWTVerifyGetKey; loadedAt: number; generation: number };
 
   constructor(
@@ -77,13 +74,14 @@ export class AccessTokenValidator {
     token: string,
   ): Promise<{ payload?: JWTPayload; unknownKey?: boolean }> {
     try {
-      const { payload } = await jwtVerify(token, getKey, {
+      // The platform's one set of verification rules; any audience, since resource servers
+      // introspect tokens meant for them (the caller checks the audience it serves).
+      const options = accessTokenVerifyOptions({
         issuer: this.config.issuer,
-        typ: ACCESS_TOKEN_TYP,
-        algorithms: [...SIGNING_ALGORITHMS],
-        currentDate: this.clock.now(),
-        requiredClaims: ['sub', 'aud', 'client_id', 'jti', 'iat', 'exp'],
+        algorithms: SIGNING_ALGORITHMS,
+        now: this.clock.now(),
       });
+      const { payload } = await jwtVerify(token, getKey, options);
       return { payload };
     } catch (err) {
       return { unknownKey: (err as { code?: unknown }).code === 'ERR_JWKS_NO_MATCHING_KEY' };
@@ -103,16 +101,10 @@ export class AccessTokenValidator {
   }
 
   private async reloadKeys(): Promise<JWTVerifyGetKey> {
-    try {
-      const generation = this.keys.keySetGeneration;
-      const getKey = createLocalJWKSet(await this.keys.jwks());
-      this.keySet = { getKey, loadedAt: this.clock.now().getTime(), generation };
-      return getKey;
-    } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      this.logger.warn(`no key set: database unavailable (${(err as Error).message})`);
-      throw new TemporarilyUnavailable();
-    }
+    const generation = this.keys.keySetGeneration;
+    const getKey = createLocalJWKSet(await this.keys.jwks());
+    this.keySet = { getKey, loadedAt: this.clock.now().getTime(), generation };
+    return getKey;
   }
 
   /** The grant exists, is not revoked, and is the one of this user and client. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResourceView } from '@latchkey/contracts';
-import { InvalidTarget } from '@latchkey/oauth';
+import { intendedAudience, InvalidTarget } from '@latchkey/oauth';
 import type { TokenClient } from '../clients/client-record';
 import { ResourcesCache } from '../clients/resources.cache';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
@@ -24,8 +24,8 @@ export class AudienceResolver {
 
   /** The requested resource must be registered (the issuer itself is always known). */
   async resolve(resource: string | undefined, client: TokenClient): Promise<Audience> {
-    const target = resource ?? client.default_resource;
-    if (target === undefined || target === this.config.issuer) {
+    const target = intendedAudience(resource, client.default_resource, this.config.issuer);
+    if (target === this.config.issuer) {
       return { kind: 'issuer', aud: this.config.issuer };
     }
     const registered = await this.resources.get(target);

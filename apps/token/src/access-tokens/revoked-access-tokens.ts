@@ -1,12 +1,12 @@
 import { revokedJtiKey } from '@latchkey/contracts';
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isKvUnavailable, KV_TOKEN, type KvStore } from '@latchkey/kv';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { Inject, Injectable } from '@nestjs/common';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { Clock } from '@latchkey/core';
 
 /**
- * Kept past a revoked token's `exp`: verifiers allow some clock skew (the gateway 5 s), and a
- * replica's clock may lag; the entry must outlive every verifier's idea of the token's life.
+ * Kept past a revoked token's `exp`: verifiers allow no clock tolerance (libs/oauth
+ * ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS), but a replica's clock may lag this one's; the entry must
+ * outlive every verifier's idea of the token's life.
  */
 export const REVOKED_JTI_MARGIN_SECONDS = 60;
 
@@ -18,8 +18,6 @@ export const REVOKED_JTI_MARGIN_SECONDS = 60;
  */
 @Injectable()
 export class RevokedAccessTokens {
-  private readonly logger = new Logger(RevokedAccessTokens.name);
-
   constructor(
     @Inject(KV_TOKEN) private readonly kv: KvStore,
     private readonly clock: Clock,
@@ -29,22 +27,10 @@ export class RevokedAccessTokens {
   async revoke(jti: string, exp: number): Promise<void> {
     const ttlMs = (exp + REVOKED_JTI_MARGIN_SECONDS) * 1000 - this.clock.now().getTime();
     if (ttlMs <= 0) return;
-    await this.guard(() => this.kv.set(revokedJtiKey(jti), '1', ttlMs));
+    await this.kv.set(revokedJtiKey(jti), '1', ttlMs);
   }
 
   async isRevoked(jti: string): Promise<boolean> {
-    return (await this.guard(() => this.kv.get(revokedJtiKey(jti)))) !== null;
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isKvUnavailable(err)) throw err;
-      this.logger.warn(
-        `access-token denylist: key-value store unavailable (${(err as Error).message})`,
-      );
-      throw new TemporarilyUnavailable();
-    }
+    return (await this.kv.get(revokedJtiKey(jti))) !== null;
   }
 }

@@ -1,7 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { MemoryKvStore } from '@latchkey/kv';
-import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
+import {
+  InvalidClient,
+  InvalidRequest,
+  MAX_CLIENT_ID_LENGTH,
+  TemporarilyUnavailable,
+} from '@latchkey/oauth';
 import { FixedClock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import type { ClientsCache } from '@latchkey/registry-client';
@@ -276,8 +281,13 @@ describe('ClientAuthenticator', () => {
     );
   });
 
-  it('refuses an overlong client_id before looking it up', async () => {
-    await generic(authenticator.authenticate({ params: { client_id: 'x'.repeat(300) } }));
+  // The one limit of libs/oauth, as /authorize and the registry apply it (authorize-rules.spec.ts,
+  // client-rules.spec.ts).
+  it('refuses a client_id beyond MAX_CLIENT_ID_LENGTH before looking it up', async () => {
+    const longest = 'x'.repeat(MAX_CLIENT_ID_LENGTH);
+    await generic(authenticator.authenticate({ params: { client_id: `${longest}x` } }));
     expect(lookups).toEqual([]);
+    await generic(authenticator.authenticate({ params: { client_id: longest } }));
+    expect(lookups).toEqual([longest]);
   });
 });

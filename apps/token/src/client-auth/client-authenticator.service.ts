@@ -6,6 +6,7 @@ import {
   type ClientAuthentication,
   detectClientAuthentication,
   InvalidClient,
+  isPlausibleClientId,
   type RawParams,
 } from '@latchkey/oauth';
 import { Clock } from '@latchkey/core';
@@ -32,9 +33,6 @@ export interface ClientAuthenticationInput {
   ip?: string;
   user_agent?: string;
 }
-
-/** Client ids are short; a longer one is refused before it costs a registry lookup. */
-const MAX_CLIENT_ID_LENGTH = 256;
 
 /**
  * Client authentication at the token endpoint (and, later, revocation and introspection):
@@ -115,7 +113,8 @@ function claimedClientId(auth: ClientAuthentication): string {
     auth.method === 'private_key_jwt' && auth.clientId === undefined
       ? assertionSubject(auth.assertion)
       : auth.clientId;
-  if (clientId === undefined || clientId.length > MAX_CLIENT_ID_LENGTH) {
+  // Too long a client_id is refused before it costs a registry lookup.
+  if (!isPlausibleClientId(clientId)) {
     throw new InvalidClient('client_id is missing or too long');
   }
   return clientId;

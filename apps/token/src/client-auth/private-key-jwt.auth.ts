@@ -1,4 +1,4 @@
-import { isKvUnavailable, type KvStore } from '@latchkey/kv';
+import type { KvStore } from '@latchkey/kv';
 import {
   checkClientAssertionExpiry,
   checkClientAssertionJti,
@@ -7,7 +7,6 @@ import {
   clientAssertionAudiences,
   clientAssertionReplayWindowMs,
   InvalidClient,
-  TemporarilyUnavailable,
 } from '@latchkey/oauth';
 import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { TokenClient } from '../clients/client-record';
@@ -74,17 +73,12 @@ export async function checkClientAssertionNotReplayed(
   exp: number,
   { now, kv }: Pick<PrivateKeyJwtContext, 'now' | 'kv'>,
 ): Promise<void> {
-  let first: boolean;
-  try {
-    first = await kv.setIfAbsent(
-      `pkjwt:jti:${clientId}:${jti}`,
-      '1',
-      clientAssertionReplayWindowMs(exp, now.getTime()),
-    );
-  } catch (err) {
-    if (isKvUnavailable(err)) throw new TemporarilyUnavailable();
-    throw err;
-  }
+  // A store that cannot answer is an outage (503), never a verdict on the client.
+  const first = await kv.setIfAbsent(
+    `pkjwt:jti:${clientId}:${jti}`,
+    '1',
+    clientAssertionReplayWindowMs(exp, now.getTime()),
+  );
   if (!first) throw new InvalidClient('client assertion jti was already used');
 }
 

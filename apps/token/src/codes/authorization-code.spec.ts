@@ -1,7 +1,10 @@
 import type { IssueCodeRequest } from '@latchkey/contracts';
 import {
+  ADMIN_SCOPE,
+  checkNoAdminScopeInUserFlow,
   InvalidRequest,
   InvalidScope,
+  MAX_CLIENT_ID_LENGTH,
   InvalidTarget,
   type OAuthError,
   UnauthorizedClient,
@@ -196,12 +199,36 @@ describe('checkCodeRequestFitsClient', () => {
       /not allowed for this client: phone/,
     ));
 
-  it('refuses admin even to a client registered for it', () =>
+  // The one rule of libs/oauth, as the gateway's /authorize applies it (authorize-rules.spec.ts):
+  // the same error, word for word.
+  it('refuses the platform ADMIN_SCOPE even to a client registered for it', () => {
+    const adminRequest = fits(
+      { scope: `openid ${ADMIN_SCOPE}` },
+      webClient({ scope: `openid ${ADMIN_SCOPE}` }),
+    );
+    const refusal = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        const { status, error, description } = err as OAuthError;
+        return { status, error, description };
+      }
+      return undefined;
+    };
+    expectThrows(adminRequest, InvalidScope);
+    expect(refusal(adminRequest)).toEqual(
+      refusal(() => checkNoAdminScopeInUserFlow(new Set([ADMIN_SCOPE]))),
+    );
+  });
+
+  it('bounds client_id at the platform MAX_CLIENT_ID_LENGTH', () => {
+    const longest = 'c'.repeat(MAX_CLIENT_ID_LENGTH);
+    expect(readIssueCodeRequest({ ...codeRequest(), client_id: longest }).client_id).toBe(longest);
     expectThrows(
-      fits({ scope: 'openid admin' }, webClient({ scope: 'openid admin' })),
-      InvalidScope,
-      /never granted through a user flow/,
-    ));
+      () => readIssueCodeRequest({ ...codeRequest(), client_id: `${longest}c` }),
+      InvalidRequest,
+    );
+  });
 
   it('refuses any scope to a client registered for none', () =>
     expectThrows(fits({ scope: 'openid' }, webClient({ scope: undefined })), InvalidScope));

@@ -1,20 +1,21 @@
 import type { IssueCodeRequest } from '@latchkey/contracts';
 import {
+  checkNoAdminScopeInUserFlow,
   checkPkceAuthorizationParams,
   checkResourceIndicator,
   checkScopesAllowed,
   formatScope,
   InvalidRequest,
-  InvalidScope,
   matchRedirectUri,
+  MAX_CLIENT_ID_LENGTH,
   MAX_URI_LENGTH,
   parseScope,
+  requiresPkce,
   UnauthorizedClient,
 } from '@latchkey/oauth';
 import { checkClientKnownAndEnabled } from '../client-auth/client-authenticator.service';
 import type { TokenClient } from '../clients/client-record';
-import { ADMIN_SCOPE } from '../grants/client-credentials.grant';
-import { MAX_SUB_LENGTH } from '../user-grants/user-grants.requests';
+import { MAX_SID_LENGTH, MAX_SUB_LENGTH } from '../user-grants/user-grants.requests';
 
 /**
  * Everything an authorization code is bound to (the issue request, validated), and when it
@@ -26,8 +27,6 @@ export interface CodeBinding extends IssueCodeRequest {
 
 /** Ours are 43 characters; a much longer value is not looked up. */
 const MAX_CODE_LENGTH = 256;
-const MAX_CLIENT_ID_LENGTH = 256;
-const MAX_SID_LENGTH = 256;
 /** Generous: OIDC sets no limit on nonce, and the gateway has already accepted it. */
 const MAX_NONCE_LENGTH = 4096;
 const MAX_AMR_VALUES = 16;
@@ -106,9 +105,7 @@ export function checkCodeRequestFitsClient(
     throw new InvalidRequest('redirect_uri is not registered for this client');
   }
   const scopes = parseScope(request.scope);
-  if (scopes.has(ADMIN_SCOPE)) {
-    throw new InvalidScope(`${ADMIN_SCOPE} is never granted through a user flow`);
-  }
+  checkNoAdminScopeInUserFlow(scopes);
   checkScopesAllowed(scopes, client.scope ? parseScope(client.scope) : []);
   checkPublicClientUsesPkce(client, request.code_challenge);
 }
@@ -118,7 +115,7 @@ export function checkPublicClientUsesPkce(
   client: TokenClient,
   codeChallenge: string | undefined,
 ): void {
-  if (client.token_endpoint_auth_method === 'none' && !codeChallenge) {
+  if (requiresPkce(client) && !codeChallenge) {
     throw new InvalidRequest('a public client must use PKCE (code_challenge with S256)');
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { isKvUnavailable, KV_TOKEN, type KvStore } from '@latchkey/kv';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import type { GrantOwner } from '../user-grants/user-grants.service';
 import { type CodeBinding, parseCodeBinding } from './authorization-code';
 
@@ -17,14 +16,12 @@ export class CodesStore {
 
   /** False only if the key is taken, which a 256-bit random code never meets in practice. */
   save(codeHash: string, binding: CodeBinding, ttlSeconds: number): Promise<boolean> {
-    return this.guard(() =>
-      this.kv.setIfAbsent(codeKey(codeHash), JSON.stringify(binding), ttlSeconds * 1000),
-    );
+    return this.kv.setIfAbsent(codeKey(codeHash), JSON.stringify(binding), ttlSeconds * 1000);
   }
 
   /** Reads and deletes the binding in one atomic step: of concurrent takers, one gets it. */
   async take(codeHash: string): Promise<CodeBinding | null> {
-    const json = await this.guard(() => this.kv.getDel(codeKey(codeHash)));
+    const json = await this.kv.getDel(codeKey(codeHash));
     if (json === null) return null;
     const binding = parseCodeBinding(json);
     if (!binding) this.logger.error('an authorization code record could not be read');
@@ -32,13 +29,11 @@ export class CodesStore {
   }
 
   async rememberRedemption(codeHash: string, owner: GrantOwner, ttlSeconds: number): Promise<void> {
-    await this.guard(() =>
-      this.kv.set(redeemedKey(codeHash), JSON.stringify(owner), ttlSeconds * 1000),
-    );
+    await this.kv.set(redeemedKey(codeHash), JSON.stringify(owner), ttlSeconds * 1000);
   }
 
   async findRedemption(codeHash: string): Promise<GrantOwner | null> {
-    const json = await this.guard(() => this.kv.get(redeemedKey(codeHash)));
+    const json = await this.kv.get(redeemedKey(codeHash));
     if (json === null) return null;
     try {
       const owner = JSON.parse(json) as Partial<GrantOwner> | null;
@@ -54,17 +49,6 @@ export class CodesStore {
     }
     this.logger.error('a redeemed-code record could not be read');
     return null;
-  }
-
-  /** No store, no code: fail closed with 503. */
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isKvUnavailable(err)) throw err;
-      this.logger.warn(`codes: key-value store unavailable (${(err as Error).message})`);
-      throw new TemporarilyUnavailable();
-    }
   }
 }
 

@@ -4,7 +4,10 @@ import {
   InvalidGrant,
   InvalidRequest,
   InvalidTarget,
+  isPublicClient,
   isValidCodeVerifier,
+  OFFLINE_ACCESS_SCOPE,
+  OPENID_SCOPE,
   parseScope,
   readResourceIndicator,
   readSingleParams,
@@ -20,10 +23,7 @@ import { CodesService } from '../codes/codes.service';
 import { DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS } from '../token.lifetimes';
 import { UserGrantsService } from '../user-grants/user-grants.service';
 import type { GrantContext, GrantHandler } from './grant-handler';
-import { OPENID_SCOPE, UserTokensIssuer } from './user-tokens.issuer';
-
-/** OIDC Core §11: the scope through which a user consents to refresh tokens. */
-export const OFFLINE_ACCESS_SCOPE = 'offline_access';
+import { UserTokensIssuer } from './user-tokens.issuer';
 
 export interface CodeExchangeParams {
   code: string;
@@ -131,7 +131,7 @@ export function checkCodeIssuedToClient(binding: CodeBinding, client: TokenClien
 
 /** docs/architecture.md §3: a public client's code always carries a PKCE challenge (defence in depth). */
 export function checkPublicClientUsedPkce(binding: CodeBinding, client: TokenClient): void {
-  if (client.token_endpoint_auth_method === 'none' && !binding.code_challenge) {
+  if (isPublicClient(client) && !binding.code_challenge) {
     throw new InvalidGrant('the authorization code of a public client must be bound to PKCE');
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type { TokenResponse } from '@latchkey/contracts';
 import {
+  ADMIN_SCOPE,
   checkNoOidcScopes,
   checkScopesAllowed,
   InvalidScope,
@@ -19,9 +20,6 @@ import {
 } from '../access-tokens/audience.resolver';
 import type { TokenClient } from '../clients/client-record';
 import type { GrantContext, GrantHandler } from './grant-handler';
-
-/** The scope of the platform's own admin API; only in tokens whose audience is the issuer. */
-export const ADMIN_SCOPE = 'admin';
 
 /**
  * client_credentials (RFC 6749 §4.4): a confidential client obtains a token for itself. The

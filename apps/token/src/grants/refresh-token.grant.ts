@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { TokenResponse } from '@latchkey/contracts';
 import {
+  intendedAudience,
   InvalidRequest,
   InvalidTarget,
   narrowScope,
@@ -85,7 +86,7 @@ export function checkResourceIsTheGrantOne(
   issuer: string,
 ): void {
   if (resource === undefined) return;
-  const audience = grant.resource ?? client.default_resource ?? issuer;
+  const audience = intendedAudience(grant.resource, client.default_resource, issuer);
   if (resource !== audience) {
     throw new InvalidTarget('resource is not the one the grant was made for');
   }

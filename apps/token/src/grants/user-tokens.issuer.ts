@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type { TokenResponse } from '@latchkey/contracts';
-import { formatScope } from '@latchkey/oauth';
+import { formatScope, OPENID_SCOPE } from '@latchkey/oauth';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { GRANT_ID_CLAIM } from '../access-tokens/access-token.validator';
 import { accessTokenLifetime, type Audience } from '../access-tokens/audience.resolver';
@@ -23,9 +23,6 @@ export interface UserTokensInput {
   ip?: string;
   user_agent?: string;
 }
-
-/** OIDC Core §3.1.2.1: the scope that makes a request (and its grant) an OpenID Connect one. */
-export const OPENID_SCOPE = 'openid';
 
 /**
  * The token response of a user grant (authorization_code, refresh_token): an RFC 9068 access

@@ -1,9 +1,7 @@
-import { computeTokenHash, TemporarilyUnavailable } from '@latchkey/oauth';
+import { computeTokenHash } from '@latchkey/oauth';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
-import { Logger } from '@nestjs/common';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { FixedClock } from '@latchkey/core';
-import { expectOAuthRejection } from '@latchkey/testing';
 import { ALL_SIGNING_ALGORITHMS, fakeSigningKeys } from '../fixtures/signing-keys.fixture';
 import { webClient } from '../fixtures/user-flow.fixture';
 import type { SigningKeysService } from '../keys/signing-keys.service';
@@ -98,17 +96,14 @@ describe('IdTokenSigner', () => {
     expect((await verify(token, 'web-app', 'RS256')).exp).toBe(now + 300);
   });
 
-  it('answers 503 without a key when the database is unreachable', async () => {
-    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+  it('fails with the outage (503 at the filter), signing nothing, when the database is unreachable', async () => {
     const keys = {
       activeKey: async () => {
         throw new DatabaseUnavailableError();
       },
     } as unknown as SigningKeysService;
-    await expectOAuthRejection(
+    await expect(
       new IdTokenSigner(keys, clock, { issuer: ISSUER }).sign({ client: webClient(), sub: 'u' }),
-      TemporarilyUnavailable,
-      'temporarily_unavailable',
-    );
+    ).rejects.toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
   });
 });

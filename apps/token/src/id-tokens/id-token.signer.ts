@@ -1,11 +1,10 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_SIGNING_ALGORITHM } from '@latchkey/contracts';
 import { computeTokenHash } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { withoutUndefined } from '../access-tokens/access-token.signer';
 import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
-import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { DEFAULT_ID_TOKEN_LIFETIME_SECONDS } from '../token.lifetimes';
@@ -34,8 +33,6 @@ export interface IdTokenInput {
  */
 @Injectable()
 export class IdTokenSigner {
-  private readonly logger = new Logger(IdTokenSigner.name);
-
   constructor(
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
@@ -44,7 +41,7 @@ export class IdTokenSigner {
 
   async sign(input: IdTokenInput): Promise<string> {
     const alg = input.client.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALGORITHM;
-    const key = await activeKeyOrUnavailable(this.keys, alg, this.logger);
+    const key = await this.keys.activeKey(alg);
     const iat = this.clock.nowSeconds();
     const lifetime = input.client.id_token_lifetime ?? DEFAULT_ID_TOKEN_LIFETIME_SECONDS;
     const claims = withoutUndefined({

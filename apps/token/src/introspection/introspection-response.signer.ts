@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { IntrospectionResponse } from '@latchkey/contracts';
 import { SignJWT } from 'jose';
 import { Clock } from '@latchkey/core';
-import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 
@@ -16,8 +15,6 @@ export const INTROSPECTION_JWT_TYP = 'token-introspection+jwt';
  */
 @Injectable()
 export class IntrospectionResponseSigner {
-  private readonly logger = new Logger(IntrospectionResponseSigner.name);
-
   constructor(
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
@@ -25,7 +22,7 @@ export class IntrospectionResponseSigner {
   ) {}
 
   async sign(response: IntrospectionResponse, callerClientId: string): Promise<string> {
-    const key = await activeKeyOrUnavailable(this.keys, undefined, this.logger);
+    const key = await this.keys.activeKey();
     return new SignJWT({ token_introspection: { ...response } })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: INTROSPECTION_JWT_TYP })
       .setIssuer(this.config.issuer)

@@ -6,8 +6,6 @@ import {
   SIGNING_ALGORITHMS,
   type SigningAlgorithm,
 } from '@latchkey/contracts';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '@latchkey/core';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
@@ -65,23 +63,21 @@ export class KeyRotationService {
    */
   async rotateNow(): Promise<RotateKeysResponse> {
     const generated = await this.generateKeys(SIGNING_ALGORITHMS);
-    const rotated = await this.guard(() =>
-      this.repo.withRotationLock(async (em) => {
-        const now = this.clock.now();
-        const rows = await this.repo.findAll(em);
-        const result: RotatedKey[] = [];
-        for (const alg of SIGNING_ALGORITHMS) {
-          const pending = rows.find((row) => row.alg === alg && row.status === 'next');
-          const active = rows.find((row) => row.alg === alg && row.status === 'active');
-          result.push(
-            pending
-              ? describeRotation(pending, active)
-              : await this.startRotation(em, generated.get(alg)!, active, now, 'on_demand'),
-          );
-        }
-        return result;
-      }),
-    );
+    const rotated = await this.repo.withRotationLock(async (em) => {
+      const now = this.clock.now();
+      const rows = await this.repo.findAll(em);
+      const result: RotatedKey[] = [];
+      for (const alg of SIGNING_ALGORITHMS) {
+        const pending = rows.find((row) => row.alg === alg && row.status === 'next');
+        const active = rows.find((row) => row.alg === alg && row.status === 'active');
+        result.push(
+          pending
+            ? describeRotation(pending, active)
+            : await this.startRotation(em, generated.get(alg)!, active, now, 'on_demand'),
+        );
+      }
+      return result;
+    });
     // The next keys are in the JWKS now: this replica's verifiers need not wait to see them.
     this.keys.forgetActiveKeys();
     return { rotated };
@@ -94,17 +90,15 @@ export class KeyRotationService {
    */
   async step(now = this.clock.now()): Promise<RotationStep> {
     const done: RotationStep = { promoted: [], started: [], deleted: [] };
-    const first = planRotation(await this.guard(() => this.repo.findAll()), now, this.config);
+    const first = planRotation(await this.repo.findAll(), now, this.config);
     if (isEmptyPlan(first)) return done;
     // Key generation (RSA takes a while) happens before the lock, for the algorithms that may
     // need a key; under the lock the plan is made again from what the rows say then.
     const generated = await this.generateKeys(first.rotate as SigningAlgorithm[]);
-    await this.guard(() =>
-      this.repo.withRotationLock(async (em) => {
-        const rows = await this.repo.findAll(em);
-        await this.apply(em, planRotation(rows, now, this.config), rows, generated, now, done);
-      }),
-    );
+    await this.repo.withRotationLock(async (em) => {
+      const rows = await this.repo.findAll(em);
+      await this.apply(em, planRotation(rows, now, this.config), rows, generated, now, done);
+    });
     if (done.promoted.length > 0 || done.started.length > 0 || done.deleted.length > 0) {
       this.keys.forgetActiveKeys(done.deleted);
     }
@@ -182,16 +176,6 @@ export class KeyRotationService {
     const generated = new Map<string, NewSigningKey>();
     for (const alg of algs) generated.set(alg, await this.keys.generate(alg));
     return generated;
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      this.logger.warn(`key rotation: database unavailable (${(err as Error).message})`);
-      throw new TemporarilyUnavailable();
-    }
   }
 }
 

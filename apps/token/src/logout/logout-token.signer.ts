@@ -1,10 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_SIGNING_ALGORITHM } from '@latchkey/contracts';
 import { randomToken } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
-import { activeKeyOrUnavailable } from '../keys/active-key';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 
@@ -29,8 +28,6 @@ export interface LogoutTokenInput {
  */
 @Injectable()
 export class LogoutTokenSigner {
-  private readonly logger = new Logger(LogoutTokenSigner.name);
-
   constructor(
     private readonly keys: SigningKeysService,
     private readonly clock: Clock,
@@ -39,7 +36,7 @@ export class LogoutTokenSigner {
 
   async sign(input: LogoutTokenInput): Promise<string> {
     const alg = input.client.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALGORITHM;
-    const key = await activeKeyOrUnavailable(this.keys, alg, this.logger);
+    const key = await this.keys.activeKey(alg);
     const iat = this.clock.nowSeconds();
     return new SignJWT({ sid: input.sid, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: LOGOUT_TOKEN_TYP })

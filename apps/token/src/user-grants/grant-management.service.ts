@@ -1,11 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type { GrantView } from '@latchkey/contracts';
-import { NotFound, parseScope, TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { NotFound, OFFLINE_ACCESS_SCOPE, parseScope } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '@latchkey/core';
-import { OFFLINE_ACCESS_SCOPE } from '../grants/authorization-code.grant';
 import type { GrantEntity, GrantRevocationReason } from './grant.entity';
 import type { RefreshTokenEntity } from './refresh-token.entity';
 import { isPlausibleRefreshToken, refreshTokenHash } from './refresh-token';
@@ -46,8 +44,6 @@ export interface EndedSession {
  */
 @Injectable()
 export class GrantManagementService {
-  private readonly logger = new Logger(GrantManagementService.name);
-
   constructor(
     private readonly repo: UserGrantsRepository,
     private readonly clock: Clock,
@@ -57,14 +53,12 @@ export class GrantManagementService {
   /** The user's live grants and those revoked in the last 30 days, newest first. */
   async list(sub: string): Promise<GrantView[]> {
     const now = this.clock.now();
-    const grants = await this.guard(() =>
-      this.repo.listGrantsOfUser(this.repo.manager, sub, {
-        now,
-        revokedSince: new Date(now.getTime() - REVOKED_GRANTS_LISTED_DAYS * 86_400_000),
-        issuedSince: new Date(now.getTime() - GRANT_WITHOUT_REFRESH_LISTED_SECONDS * 1000),
-        limit: MAX_LISTED_GRANTS,
-      }),
-    );
+    const grants = await this.repo.listGrantsOfUser(this.repo.manager, sub, {
+      now,
+      revokedSince: new Date(now.getTime() - REVOKED_GRANTS_LISTED_DAYS * 86_400_000),
+      issuedSince: new Date(now.getTime() - GRANT_WITHOUT_REFRESH_LISTED_SECONDS * 1000),
+      limit: MAX_LISTED_GRANTS,
+    });
     return grants.map(grantView);
   }
 
@@ -75,15 +69,13 @@ export class GrantManagementService {
    */
   async revoke(grantId: string, sub?: string): Promise<boolean> {
     if (!UUID.test(grantId)) throw new NotFound('no such grant');
-    return this.guard(() =>
-      this.repo.transaction(async (em) => {
-        const grant = await this.repo.lockGrant(em, grantId);
-        if (!grant || (sub !== undefined && grant.sub !== sub)) {
-          throw new NotFound('no such grant');
-        }
-        return this.revokeInTransaction(em, grant, 'grant_revoked', {});
-      }),
-    );
+    return this.repo.transaction(async (em) => {
+      const grant = await this.repo.lockGrant(em, grantId);
+      if (!grant || (sub !== undefined && grant.sub !== sub)) {
+        throw new NotFound('no such grant');
+      }
+      return this.revokeInTransaction(em, grant, 'grant_revoked', {});
+    });
   }
 
   /**
@@ -91,28 +83,26 @@ export class GrantManagementService {
    * tokens issued from it). The caller has checked that the grant is the client's.
    */
   revokeForClient(grant: GrantEntity, origin: RevocationOrigin): Promise<boolean> {
-    return this.guard(() =>
-      this.repo.transaction(async (em) => {
-        const locked = await this.repo.lockGrant(em, grant.id);
-        if (!locked) return false;
-        return this.revokeInTransaction(em, locked, 'client_revoked', {
-          ...origin,
-          token_type: 'refresh_token',
-        });
-      }),
-    );
+    return this.repo.transaction(async (em) => {
+      const locked = await this.repo.lockGrant(em, grant.id);
+      if (!locked) return false;
+      return this.revokeInTransaction(em, locked, 'client_revoked', {
+        ...origin,
+        token_type: 'refresh_token',
+      });
+    });
   }
 
   /** The refresh token with this value and its grant, whatever their state; null if unknown. */
   async findRefreshToken(presented: string): Promise<StoredRefreshToken | null> {
     if (!isPlausibleRefreshToken(presented)) return null;
     const hash = refreshTokenHash(presented);
-    return this.guard(async () => {
+    return (async () => {
       const em = this.repo.manager;
       const token = await this.repo.findRefreshToken(em, hash);
       const grant = token && (await this.repo.findGrant(em, token.grantId));
       return token && grant ? { token, grant } : null;
-    });
+    })();
   }
 
   /**
@@ -121,19 +111,17 @@ export class GrantManagementService {
    * as the user consented to access that outlives the session (Keycloak does the same).
    */
   async endSession(sid: string, sub: string): Promise<EndedSession> {
-    return this.guard(() =>
-      this.repo.transaction(async (em) => {
-        const grants = await this.repo.findGrantsOfSession(em, sid, sub);
-        const revoked: GrantEntity[] = [];
-        for (const grant of grants.filter(isLiveOnlineGrant)) {
-          const locked = await this.repo.lockGrant(em, grant.id);
-          if (locked && (await this.revokeInTransaction(em, locked, 'session_ended', {}))) {
-            revoked.push(locked);
-          }
+    return this.repo.transaction(async (em) => {
+      const grants = await this.repo.findGrantsOfSession(em, sid, sub);
+      const revoked: GrantEntity[] = [];
+      for (const grant of grants.filter(isLiveOnlineGrant)) {
+        const locked = await this.repo.lockGrant(em, grant.id);
+        if (locked && (await this.revokeInTransaction(em, locked, 'session_ended', {}))) {
+          revoked.push(locked);
         }
-        return { grants, revoked };
-      }),
-    );
+      }
+      return { grants, revoked };
+    });
   }
 
   private async revokeInTransaction(
@@ -158,16 +146,6 @@ export class GrantManagementService {
     grant.revokedAt = now;
     grant.revokedReason = reason;
     return true;
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      this.logger.warn(`grants: database unavailable (${(err as Error).message})`);
-      throw new TemporarilyUnavailable();
-    }
   }
 }
 

@@ -8,6 +8,9 @@ import { InvalidRequest } from '@latchkey/oauth';
 /** OIDC Core §2: `sub` is at most 255 ASCII characters. */
 export const MAX_SUB_LENGTH = 255;
 
+/** The gateway's session ids are short; a longer one is a bug, not a session. */
+export const MAX_SID_LENGTH = 256;
+
 /** The revoke_user message: a non-empty `sub` of bounded length. */
 export function readRevokeUserGrantsRequest(request: unknown): RevokeUserGrantsRequest {
   const sub = (request as Partial<RevokeUserGrantsRequest> | null | undefined)?.sub;

@@ -1,7 +1,7 @@
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
-import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
+import { InvalidGrant } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { FixedClock } from '@latchkey/core';
 import type { GrantEntity } from './grant.entity';
@@ -94,18 +94,11 @@ describe('UserGrantsService', () => {
     );
   });
 
-  it('answers 503 when the database is unreachable', async () => {
+  it('fails with the outage (503 at the filter) when the database is unreachable', async () => {
     repo.transaction.mockRejectedValue(new DatabaseUnavailableError());
-    await expectOAuthRejection(
-      service.revokeAllOfUser('user-1'),
-      TemporarilyUnavailable,
-      'temporarily_unavailable',
-    );
-    await expectOAuthRejection(
-      service.rotate('a'.repeat(43), 'web-app'),
-      TemporarilyUnavailable,
-      'temporarily_unavailable',
-    );
+    const outage = { code: 'DATABASE_UNAVAILABLE' };
+    await expect(service.revokeAllOfUser('user-1')).rejects.toMatchObject(outage);
+    await expect(service.rotate('a'.repeat(43), 'web-app')).rejects.toMatchObject(outage);
   });
 
   it('passes other database errors on unchanged', async () => {

@@ -1,7 +1,6 @@
 import { AuditClient } from '@latchkey/audit-client';
 import { Injectable, Logger } from '@nestjs/common';
-import { InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { InvalidGrant } from '@latchkey/oauth';
 import { Clock } from '@latchkey/core';
 import type { GrantEntity } from './grant.entity';
 import {
@@ -102,25 +101,23 @@ export class UserGrantsService {
       refreshLifetimeSeconds === undefined
         ? undefined
         : { minted: mintRefreshToken(), expiresAt: secondsAfter(now, refreshLifetimeSeconds) };
-    await this.guard(() =>
-      this.repo.transaction(async (em) => {
-        if (!(await this.repo.insertGrant(em, entity))) {
-          throw new InvalidGrant('the authorization code is invalid, expired or already used');
-        }
-        if (refresh) {
-          await this.repo.insertRefreshToken(em, {
-            hash: refresh.minted.hash,
-            grantId: entity.id,
-            parentHash: null,
-            createdAt: now,
-            expiresAt: refresh.expiresAt,
-            idleExpiresAt: idleExpiry(now, refresh.expiresAt),
-            usedAt: null,
-            revokedAt: null,
-          });
-        }
-      }),
-    );
+    await this.repo.transaction(async (em) => {
+      if (!(await this.repo.insertGrant(em, entity))) {
+        throw new InvalidGrant('the authorization code is invalid, expired or already used');
+      }
+      if (refresh) {
+        await this.repo.insertRefreshToken(em, {
+          hash: refresh.minted.hash,
+          grantId: entity.id,
+          parentHash: null,
+          createdAt: now,
+          expiresAt: refresh.expiresAt,
+          idleExpiresAt: idleExpiry(now, refresh.expiresAt),
+          usedAt: null,
+          revokedAt: null,
+        });
+      }
+    });
     return { grant: entity, refreshToken: refresh?.minted.token };
   }
 
@@ -139,38 +136,36 @@ export class UserGrantsService {
     if (!isPlausibleRefreshToken(presented)) throw new InvalidGrant(REFRESH_TOKEN_INVALID);
     const hash = refreshTokenHash(presented);
     const now = this.clock.now();
-    const rotation = await this.guard(() =>
-      this.repo.transaction(async (em): Promise<Rotation> => {
-        const presentedToken = await this.repo.findRefreshToken(em, hash);
-        const grant = presentedToken && (await this.repo.lockGrant(em, presentedToken.grantId));
-        // Read again under the grant's lock: a rotation that held it may have used the token.
-        const token = grant && (await this.repo.findRefreshToken(em, hash));
-        if (!token || !grant) return { kind: 'invalid', reason: 'unknown refresh token' };
-        const verdict = judgeRefreshToken(token, grant, clientId, now);
-        if (verdict.kind === 'invalid') return verdict;
-        if (verdict.kind === 'usable') checkRequest(grant);
-        if (verdict.kind === 'usable' && (await this.repo.markRefreshTokenUsed(em, hash, now))) {
-          const next = mintRefreshToken();
-          await this.repo.insertRefreshToken(em, {
-            hash: next.hash,
-            grantId: grant.id,
-            parentHash: hash,
-            createdAt: now,
-            expiresAt: token.expiresAt,
-            idleExpiresAt: idleExpiry(now, token.expiresAt),
-            usedAt: null,
-            revokedAt: null,
-          });
-          return { kind: 'rotated', grant, refreshToken: next.token };
-        }
-        // Used before, or by a concurrent rotation that won the row: unless it was revoked in
-        // the meantime, this is a second use of one token.
-        const current = await this.repo.findRefreshToken(em, hash);
-        if (current?.usedAt === null) return { kind: 'invalid', reason: 'revoked meanwhile' };
-        await this.repo.revokeGrant(em, grant.id, 'refresh_token_reuse', now);
-        return { kind: 'reused', grant };
-      }),
-    );
+    const rotation = await this.repo.transaction(async (em): Promise<Rotation> => {
+      const presentedToken = await this.repo.findRefreshToken(em, hash);
+      const grant = presentedToken && (await this.repo.lockGrant(em, presentedToken.grantId));
+      // Read again under the grant's lock: a rotation that held it may have used the token.
+      const token = grant && (await this.repo.findRefreshToken(em, hash));
+      if (!token || !grant) return { kind: 'invalid', reason: 'unknown refresh token' };
+      const verdict = judgeRefreshToken(token, grant, clientId, now);
+      if (verdict.kind === 'invalid') return verdict;
+      if (verdict.kind === 'usable') checkRequest(grant);
+      if (verdict.kind === 'usable' && (await this.repo.markRefreshTokenUsed(em, hash, now))) {
+        const next = mintRefreshToken();
+        await this.repo.insertRefreshToken(em, {
+          hash: next.hash,
+          grantId: grant.id,
+          parentHash: hash,
+          createdAt: now,
+          expiresAt: token.expiresAt,
+          idleExpiresAt: idleExpiry(now, token.expiresAt),
+          usedAt: null,
+          revokedAt: null,
+        });
+        return { kind: 'rotated', grant, refreshToken: next.token };
+      }
+      // Used before, or by a concurrent rotation that won the row: unless it was revoked in
+      // the meantime, this is a second use of one token.
+      const current = await this.repo.findRefreshToken(em, hash);
+      if (current?.usedAt === null) return { kind: 'invalid', reason: 'revoked meanwhile' };
+      await this.repo.revokeGrant(em, grant.id, 'refresh_token_reuse', now);
+      return { kind: 'reused', grant };
+    });
     switch (rotation.kind) {
       case 'rotated':
         return { grant: rotation.grant, refreshToken: rotation.refreshToken };
@@ -205,26 +200,22 @@ export class UserGrantsService {
    */
   async revokeForCodeReuse(owner: GrantOwner): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
-      const revoked = await this.guard(() =>
-        this.repo.transaction(async (em) => {
-          if (await this.repo.revokeGrant(em, owner.grantId, 'code_reuse', this.clock.now())) {
-            return true;
-          }
-          return (await this.repo.findGrant(em, owner.grantId)) !== null;
-        }),
-      );
+      const revoked = await this.repo.transaction(async (em) => {
+        if (await this.repo.revokeGrant(em, owner.grantId, 'code_reuse', this.clock.now())) {
+          return true;
+        }
+        return (await this.repo.findGrant(em, owner.grantId)) !== null;
+      });
       if (revoked) return;
       if (attempt >= CODE_REUSE_GRANT_WAIT.attempts) break;
       await delay(CODE_REUSE_GRANT_WAIT.intervalMs);
     }
-    await this.guard(() =>
-      this.repo.transaction((em) =>
-        this.repo.revokeOrPreRevoke(
-          em,
-          { id: owner.grantId, clientId: owner.clientId, sub: owner.sub },
-          'code_reuse',
-          this.clock.now(),
-        ),
+    await this.repo.transaction((em) =>
+      this.repo.revokeOrPreRevoke(
+        em,
+        { id: owner.grantId, clientId: owner.clientId, sub: owner.sub },
+        'code_reuse',
+        this.clock.now(),
       ),
     );
   }
@@ -232,26 +223,16 @@ export class UserGrantsService {
   /** Revokes every grant of the user (and so all their refresh and access tokens). */
   revokeAllOfUser(sub: string): Promise<number> {
     const now = this.clock.now();
-    return this.guard(() =>
-      this.repo.transaction((em) => this.repo.revokeGrantsOfUser(em, sub, 'user_revoked', now)),
+    return this.repo.transaction((em) =>
+      this.repo.revokeGrantsOfUser(em, sub, 'user_revoked', now),
     );
   }
 
   /** The grant, when it exists and is not revoked. */
   async findActive(id: string): Promise<GrantEntity | null> {
     if (!UUID.test(id)) return null;
-    const grant = await this.guard(() => this.repo.findGrant(this.repo.manager, id));
+    const grant = await this.repo.findGrant(this.repo.manager, id);
     return grant && grant.revokedAt === null ? grant : null;
-  }
-
-  private async guard<T>(work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (err) {
-      if (!isDatabaseUnavailable(err)) throw err;
-      this.logger.warn(`grants: database unavailable (${(err as Error).message})`);
-      throw new TemporarilyUnavailable();
-    }
   }
 }
 

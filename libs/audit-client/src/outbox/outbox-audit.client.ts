@@ -1,7 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { isDatabaseUnavailable } from '@latchkey/persistence';
 import { RequestContext } from '@latchkey/transport';
 import type {
   DataSource,
@@ -74,14 +72,13 @@ export class OutboxAuditClient extends AuditClient {
     return event;
   }
 
+  /**
+   * Fail closed: a write that fails rejects, so the caller cannot go on as if the event were
+   * recorded; an unreachable database rejects with its DATABASE_UNAVAILABLE code, which the
+   * error filters answer with 503 (docs/architecture.md §3).
+   */
   private async write(manager: EntityManager, event: AuditEvent): Promise<void> {
-    try {
-      await this.outbox.insert(manager, event);
-    } catch (err) {
-      // Fail closed: the caller must not go on as if the event were recorded.
-      if (isDatabaseUnavailable(err)) throw new TemporarilyUnavailable();
-      throw err;
-    }
+    await this.outbox.insert(manager, event);
   }
 }
 

@@ -5,7 +5,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { AuditEvent } from '@latchkey/contracts';
-import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { TemporarilyUnavailable, toOAuthError } from '@latchkey/oauth';
 import { PersistenceModule, silentLogger } from '@latchkey/persistence';
 import { uniqueSuffix } from '@latchkey/testing';
 import type { DataSource } from 'typeorm';
@@ -208,12 +208,14 @@ describe('the audit outbox and its relay', () => {
     await until(() => target.delivered.length === 2, 'the refused event is delivered on retry');
   });
 
-  it('fails closed with TemporarilyUnavailable when the outbox cannot be written', async () => {
+  it('fails closed with the outage (503 at the filters) when the outbox cannot be written', async () => {
     emitter = await startEmitter(target, { autoStart: false });
     await emitter.dataSource.destroy();
-    await expect(emitter.audit.record('token.issued', issued(1))).rejects.toBeInstanceOf(
-      TemporarilyUnavailable,
-    );
+    const thrown: unknown = await emitter.audit
+      .record('token.issued', issued(1))
+      .catch((err: unknown) => err);
+    expect(thrown).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
+    expect(toOAuthError(thrown)).toBeInstanceOf(TemporarilyUnavailable);
   });
 
   describe('across restarts of the emitting service (PGlite on disk)', () => {

@@ -1,0 +1,96 @@
+import { InvalidScope } from '../errors/oauth-error';
+import { expectOAuthError } from '@latchkey/testing';
+import {
+  ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
+  ACCESS_TOKEN_TYP,
+  accessTokenVerifyOptions,
+  ADMIN_SCOPE,
+  checkNoAdminScopeInUserFlow,
+  intendedAudience,
+  isPlausibleClientId,
+  isPublicClient,
+  MAX_CLIENT_ID_LENGTH,
+  mayHoldAdminScope,
+  requiresPkce,
+} from './index';
+
+const ISSUER = 'https://id.example.com';
+
+describe('protocol policy', () => {
+  describe('the admin scope', () => {
+    it('is never part of a user flow', () => {
+      expectOAuthError(
+        () => checkNoAdminScopeInUserFlow(new Set(['openid', ADMIN_SCOPE])),
+        InvalidScope,
+        'invalid_scope',
+        /admin is never granted through a user flow/,
+      );
+      expect(() => checkNoAdminScopeInUserFlow(new Set(['openid', 'administrator']))).not.toThrow();
+    });
+
+    it('may only be held by a client whose sole grant type is client_credentials', () => {
+      expect(mayHoldAdminScope(['client_credentials'])).toBe(true);
+      expect(mayHoldAdminScope(['client_credentials', 'authorization_code'])).toBe(false);
+      expect(mayHoldAdminScope(['refresh_token'])).toBe(false);
+    });
+  });
+
+  it('bounds client_id at MAX_CLIENT_ID_LENGTH, and refuses the empty one', () => {
+    expect(isPlausibleClientId('c'.repeat(MAX_CLIENT_ID_LENGTH))).toBe(true);
+    expect(isPlausibleClientId('c'.repeat(MAX_CLIENT_ID_LENGTH + 1))).toBe(false);
+    expect(isPlausibleClientId('')).toBe(false);
+    expect(isPlausibleClientId(undefined)).toBe(false);
+    expect(isPlausibleClientId(['web-app'])).toBe(false);
+  });
+
+  it('requires PKCE of public clients (auth method none) only', () => {
+    expect(isPublicClient({ token_endpoint_auth_method: 'none' })).toBe(true);
+    expect(requiresPkce({ token_endpoint_auth_method: 'none' })).toBe(true);
+    expect(requiresPkce({ token_endpoint_auth_method: 'client_secret_basic' })).toBe(false);
+    expect(requiresPkce({ token_endpoint_auth_method: 'private_key_jwt' })).toBe(false);
+  });
+
+  it('falls back from the resource to the default resource to the issuer', () => {
+    expect(intendedAudience('https://api.example', 'https://other.example', ISSUER)).toBe(
+      'https://api.example',
+    );
+    expect(intendedAudience(undefined, 'https://other.example', ISSUER)).toBe(
+      'https://other.example',
+    );
+    expect(intendedAudience(null, undefined, ISSUER)).toBe(ISSUER);
+  });
+
+  describe('accessTokenVerifyOptions', () => {
+    it('is the one set of rules: typ at+jwt, the algorithms given, RFC 9068 claims, one tolerance', () => {
+      const now = new Date('2025-06-01T12:00:00Z');
+      expect(
+        accessTokenVerifyOptions({ issuer: ISSUER, audience: ISSUER, algorithms: ['RS256'], now }),
+      ).toEqual({
+        issuer: ISSUER,
+        audience: ISSUER,
+        typ: ACCESS_TOKEN_TYP,
+        algorithms: ['RS256'],
+        requiredClaims: ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti'],
+        clockTolerance: ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
+        currentDate: now,
+      });
+      expect(ACCESS_TOKEN_TYP).toBe('at+jwt');
+      expect(ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS).toBe(0);
+    });
+
+    it('leaves audience and clock unset when not given, and copies the lists it hands out', () => {
+      const algorithms = ['ES256'] as const;
+      const options = accessTokenVerifyOptions({ issuer: ISSUER, algorithms });
+      expect(options).not.toHaveProperty('audience');
+      expect(options).not.toHaveProperty('currentDate');
+      options.algorithms.push('none');
+      options.requiredClaims.pop();
+      expect(accessTokenVerifyOptions({ issuer: ISSUER, algorithms }).algorithms).toEqual([
+        'ES256',
+      ]);
+      expect(accessTokenVerifyOptions({ issuer: ISSUER, algorithms }).requiredClaims).toHaveLength(
+        7,
+      );
+    });
+  });
+});

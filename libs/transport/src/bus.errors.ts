@@ -1,0 +1,41 @@
+import {
+  ClosedConnectionError,
+  ConnectionError,
+  DrainingConnectionError,
+  NoRespondersError,
+  RequestError,
+  TimeoutError as NatsTimeoutError,
+} from '@nats-io/nats-core';
+import { TimeoutError as RxTimeoutError } from 'rxjs';
+
+/**
+ * The bus could not carry a message: no connection, a connection closing, nobody subscribed to
+ * the subject, or no answer before the deadline. Its `code` is what the outage mapping of
+ * @latchkey/oauth (`isBackendUnavailable`) recognises: 503 temporarily_unavailable.
+ */
+export class BusUnavailableError extends Error {
+  readonly code = 'BUS_UNAVAILABLE' as const;
+
+  constructor(message = 'bus unavailable', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BusUnavailableError';
+  }
+}
+
+/** NATS (and rxjs deadline) failures that mean the bus, not the request, is at fault. */
+const BUS_FAILURES = [
+  NatsTimeoutError,
+  NoRespondersError,
+  RequestError,
+  ClosedConnectionError,
+  DrainingConnectionError,
+  ConnectionError,
+  RxTimeoutError,
+];
+
+/** Wraps a bus failure in {@link BusUnavailableError}; returns anything else unchanged. */
+export function toBusError(err: unknown): unknown {
+  if (err instanceof BusUnavailableError) return err;
+  if (!BUS_FAILURES.some((kind) => err instanceof kind)) return err;
+  return new BusUnavailableError(`bus unavailable: ${(err as Error).message}`, { cause: err });
+}
