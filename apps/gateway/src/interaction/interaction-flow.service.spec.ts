@@ -15,9 +15,10 @@ import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { TestBrowser } from '../fixtures/browser.fixture';
 import { REDIRECT_URI, webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
+import { hiddenInput, pageOf, redirectOf } from '../fixtures/page.fixture';
 import { LoginRateLimiter } from '../login/login-rate-limiter';
 import { LOGIN_FAILED_MESSAGE, LoginService } from '../login/login.service';
-import type { Page, PageOrRedirect } from '../pages/page';
+import type { PageOrRedirect } from '../pages/page';
 import { SessionService } from '../session/session.service';
 import { SessionsRepository } from '../session/sessions.repository';
 import type { User } from '../users/user';
@@ -50,24 +51,6 @@ class FakeConsents {
 
 function interactionIdOf(url: string): string {
   return new URL(url).searchParams.get('interaction')!;
-}
-
-function pageOf(answer: PageOrRedirect): Page {
-  if (!('page' in answer)) throw new Error(`expected a page, got a redirect to ${answer.redirect}`);
-  return answer.page;
-}
-
-function redirectOf(answer: PageOrRedirect): string {
-  if (!('redirect' in answer)) throw new Error(`expected a redirect, got "${answer.page.title}"`);
-  return answer.redirect;
-}
-
-function hidden(page: Page, name: string): string {
-  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(
-    page.body.value,
-  );
-  if (!match) throw new Error(`no hidden input ${name}`);
-  return match[1]!;
 }
 
 /** The parameters of a redirect back to the client. */
@@ -177,8 +160,8 @@ describe('InteractionFlow', () => {
   ): Promise<PageOrRedirect> {
     const page = await flow.loginPage(browser.request(), interactionIdOf(loginUrl));
     return flow.submitLogin(browser.request({ origin: TEST_ISSUER }), {
-      interaction: hidden(page, 'interaction'),
-      csrf: hidden(page, 'csrf'),
+      interaction: hiddenInput(page, 'interaction'),
+      csrf: hiddenInput(page, 'csrf'),
       username: 'alice',
       password,
     });
@@ -188,8 +171,8 @@ describe('InteractionFlow', () => {
   async function decide(browser: TestBrowser, consentUrl: string, decision: string) {
     const page = pageOf(await flow.consentPage(browser.request(), interactionIdOf(consentUrl)));
     return flow.submitConsent(browser.request({ origin: TEST_ISSUER }), {
-      interaction: hidden(page, 'interaction'),
-      csrf: hidden(page, 'csrf'),
+      interaction: hiddenInput(page, 'interaction'),
+      csrf: hiddenInput(page, 'csrf'),
       decision,
     });
   }
@@ -258,7 +241,7 @@ describe('InteractionFlow', () => {
       expect(page.body.value).toContain('name="username"');
       expect(page.body.value).toContain('value="alice"');
       expect(page.body.value).toContain('name="password"');
-      expect(hidden(page, 'interaction')).toBe(interactionIdOf(login));
+      expect(hiddenInput(page, 'interaction')).toBe(interactionIdOf(login));
     });
 
     it('another browser cannot continue the interaction', async () => {
@@ -423,8 +406,8 @@ describe('InteractionFlow', () => {
       await sessions.endCurrent(browser.port());
       await expect(
         flow.submitConsent(browser.request(), {
-          interaction: hidden(page, 'interaction'),
-          csrf: hidden(page, 'csrf'),
+          interaction: hiddenInput(page, 'interaction'),
+          csrf: hiddenInput(page, 'csrf'),
           decision: 'allow',
         }),
       ).rejects.toThrow('your session has ended');

@@ -9,8 +9,8 @@ import { FixedClock } from '../clock/clock';
 import { jwksOf, TEST_ISSUER, testKey, type TestKey } from '../fixtures/access-token.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
+import { hiddenInput, pageOf } from '../fixtures/page.fixture';
 import { TestBrowser, testCookieJar } from '../fixtures/browser.fixture';
-import type { Page, PageOrRedirect } from '../pages/page';
 import { SessionService } from '../session/session.service';
 import { SessionsRepository } from '../session/sessions.repository';
 import type { UsersService } from '../users/users.service';
@@ -31,20 +31,6 @@ const LOGOUT_TOKENS: EndSessionResponse['logout_tokens'] = [
 
 /** A browser: the cookies the service set come back on the next request. */
 const browser = () => new TestBrowser(testCookieJar(TEST_ISSUER));
-
-function pageOf(outcome: PageOrRedirect): Page {
-  if (!('page' in outcome))
-    throw new Error(`expected a page, got a redirect to ${outcome.redirect}`);
-  return outcome.page;
-}
-
-function hidden(page: Page, name: string): string {
-  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(
-    page.body.value,
-  );
-  if (!match) throw new Error(`no hidden input ${name}`);
-  return match[1]!;
-}
 
 describe('LogoutService (RP-Initiated Logout)', () => {
   let key: TestKey;
@@ -274,8 +260,8 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       // The page may post on to the client's origin (Chromium checks form-action on redirects).
       expect(page.formActionSources).toEqual(['https://app.example.test']);
       const outcome = await service.confirm(b.request({ origin: TEST_ISSUER }), {
-        logout: hidden(page, 'logout'),
-        csrf: hidden(page, 'csrf'),
+        logout: hiddenInput(page, 'logout'),
+        csrf: hiddenInput(page, 'csrf'),
       });
       expect(outcome).toEqual({ redirect: `${SIGNED_OUT}?state=xyz` });
       await expectSignedIn(b, false);
@@ -284,8 +270,8 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       // Used once.
       await expect(
         service.confirm(b.request(), {
-          logout: hidden(page, 'logout'),
-          csrf: hidden(page, 'csrf'),
+          logout: hiddenInput(page, 'logout'),
+          csrf: hiddenInput(page, 'csrf'),
         }),
       ).rejects.toThrow('this sign-out request has expired');
     });
@@ -301,7 +287,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
     ])('refuses %s, ending nothing', async (_what, form, origin) => {
       const b = await signedIn();
       const page = pageOf(await service.logout(b.request(), {}));
-      const fields = { logout: hidden(page, 'logout'), csrf: hidden(page, 'csrf') };
+      const fields = { logout: hiddenInput(page, 'logout'), csrf: hiddenInput(page, 'csrf') };
       await expect(
         service.confirm(b.request(origin ? { origin } : {}), form(fields)),
       ).rejects.toBeInstanceOf(InvalidRequest);
@@ -318,8 +304,8 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       await sessions.start(b.port(), { sub: 'alice', amr: ['pwd'] });
       await expect(
         service.confirm(b.request(), {
-          logout: hidden(page, 'logout'),
-          csrf: hidden(page, 'csrf'),
+          logout: hiddenInput(page, 'logout'),
+          csrf: hiddenInput(page, 'csrf'),
         }),
       ).rejects.toThrow('you signed in again meanwhile');
       await expectSignedIn(b, true);
