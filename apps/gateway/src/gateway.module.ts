@@ -9,15 +9,13 @@ import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
 import { AuditQueryModule } from './audit/audit-query.module';
-import { AuthorizeModule } from './authorize/authorize.module';
 import { ClockModule } from '@latchkey/core';
-import { ConsentModule } from './consent/consent.module';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 import { CookieJarModule } from './http/cookie-jar';
+import { InteractionModule } from './interaction/interaction.module';
 import { IntrospectionModule } from './introspection/introspection.module';
 import { IssuerModule } from './issuer.module';
-import { LoginModule } from './login/login.module';
 import { LogoutModule } from './logout/logout.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OpenApiService } from './openapi/openapi.service';
@@ -56,9 +54,7 @@ export class GatewayModule {
         RevocationModule,
         IntrospectionModule,
         UsersModule,
-        AuthorizeModule,
-        LoginModule,
-        ConsentModule,
+        InteractionModule,
         LogoutModule,
         UserinfoModule,
         AdminModule,

@@ -1,14 +1,12 @@
 import { TokenSubjects, type GrantView } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { NotFound, TemporarilyUnavailable } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import type { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
 import { FixedClock } from '@latchkey/core';
 import type { ConsentEntity } from '../consent/consent.entity';
 import type { ConsentsRepository } from '../consent/consents.repository';
-import { TEST_ISSUER } from '../fixtures/access-token.fixture';
+import { TestBrowser } from '../fixtures/browser.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
-import { CookieJar } from '../http/cookie-jar';
 import { SessionLogout } from '../logout/session-logout.service';
 import { SessionService } from '../session/session.service';
 import { SessionsRepository } from '../session/sessions.repository';
@@ -63,10 +61,6 @@ describe('AdminGrantsService', () => {
   let consents: FakeConsents;
   let sent: unknown[][];
   let service: AdminGrantsService;
-  const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
-    issuer: TEST_ISSUER,
-  });
 
   beforeEach(() => {
     clock = new FixedClock(T0);
@@ -90,7 +84,7 @@ describe('AdminGrantsService', () => {
           },
         ],
       }));
-    sessions = new SessionService(new SessionsRepository(kv), jar, clock);
+    sessions = new SessionService(new SessionsRepository(kv), clock);
     consents = new FakeConsents();
     sent = [];
     const sender = { send: (d: unknown[]) => sent.push(d) } as unknown as BackchannelLogoutSender;
@@ -108,17 +102,11 @@ describe('AdminGrantsService', () => {
 
   afterEach(() => kv.close());
 
-  /** Signs `sub` in from a new browser; answers the request that browser would send. */
-  async function signIn(sub: string): Promise<{ req: Request; secret: string }> {
-    let cookie = '';
-    const res = {
-      getHeader: () => undefined,
-      setHeader: (_n: string, value: string[]) => {
-        cookie = value[value.length - 1]!.split(';')[0]!;
-      },
-    } as unknown as Response;
-    await sessions.start({ headers: {} } as Request, res, { sub, amr: ['pwd'] });
-    return { req: { headers: { cookie } } as Request, secret: cookie.split('=')[1]! };
+  /** Signs `sub` in from a new browser; answers that browser and its session cookie. */
+  async function signIn(sub: string): Promise<{ browser: TestBrowser; secret: string }> {
+    const browser = new TestBrowser();
+    await sessions.start(browser.port(), { sub, amr: ['pwd'] });
+    return { browser, secret: browser.cookies.get('__Host-latchkey_session')! };
   }
 
   it.each<[string, (s: AdminGrantsService) => Promise<unknown>]>([
@@ -181,9 +169,9 @@ describe('AdminGrantsService', () => {
     const other = await signIn('bob');
     const sids = (await service.listSessions('alice')).items.map((s) => s.sid).sort();
     expect(await service.endSessions('alice')).toEqual({ ended: 2 });
-    expect(await sessions.current(laptop.req)).toBeUndefined();
-    expect(await sessions.current(phone.req)).toBeUndefined();
-    expect(await sessions.current(other.req)).toBeDefined();
+    expect(await sessions.current(laptop.browser.port())).toBeUndefined();
+    expect(await sessions.current(phone.browser.port())).toBeUndefined();
+    expect(await sessions.current(other.browser.port())).toBeDefined();
     const told = bus.requestsFor(TokenSubjects.EndSession) as { sid: string; sub: string }[];
     expect(told.map((r) => r.sid).sort()).toEqual(sids);
     expect(told.every((r) => r.sub === 'alice')).toBe(true);
@@ -197,7 +185,7 @@ describe('AdminGrantsService', () => {
       throw new TemporarilyUnavailable();
     });
     await expect(service.endSessions('alice')).rejects.toBeInstanceOf(TemporarilyUnavailable);
-    expect(await sessions.current(laptop.req)).toBeUndefined();
+    expect(await sessions.current(laptop.browser.port())).toBeUndefined();
     expect(sent).toEqual([]);
   });
 

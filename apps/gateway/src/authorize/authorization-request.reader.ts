@@ -1,17 +1,10 @@
 import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
-import {
-  OAuthError,
-  readResourceIndicator,
-  readSingleParams,
-  TemporarilyUnavailable,
-  type RawParams,
-} from '@latchkey/oauth';
-import { ErrorRedirect } from '../errors/edge-errors';
+import { readResourceIndicator, readSingleParams, type RawParams } from '@latchkey/oauth';
 import { ISSUER } from '../issuer.module';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
-import { errorRedirect } from './authorization-response';
+import { toClient } from './authorization-response';
 import {
   checkAuthorizationCodeGrant,
   checkClientActive,
@@ -80,16 +73,8 @@ export class AuthorizationRequestReader {
     try {
       return { client, request: await this.readRest(raw, client, target, explicit) };
     } catch (err) {
-      throw this.toClient(target, err);
+      throw toClient(target, err, this.issuer);
     }
-  }
-
-  /** An error of the request (not of a backend) goes back to the client. */
-  toClient(target: RedirectTarget, err: unknown): unknown {
-    if (err instanceof OAuthError && !(err instanceof TemporarilyUnavailable) && err.status < 500) {
-      return new ErrorRedirect(errorRedirect(target, err, this.issuer), err);
-    }
-    return err;
   }
 
   private async readRest(

@@ -1,4 +1,5 @@
-import type { OAuthError } from '@latchkey/oauth';
+import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
+import { ErrorRedirect } from '../errors/edge-errors';
 import type { RedirectTarget } from './authorization-request';
 
 /**
@@ -35,4 +36,16 @@ export function errorRedirect(target: RedirectTarget, error: OAuthError, issuer:
     state: target.state,
     iss: issuer,
   });
+}
+
+/**
+ * Once the redirect URI is proven, an error of the request goes back to the client as an
+ * ErrorRedirect (docs/architecture.md §3); a backend's (503, any 5xx) and anything that is not an
+ * OAuthError stay with us, to be shown on the error page. Answers what to throw.
+ */
+export function toClient(target: RedirectTarget, err: unknown, issuer: string): unknown {
+  if (err instanceof OAuthError && !(err instanceof TemporarilyUnavailable) && err.status < 500) {
+    return new ErrorRedirect(errorRedirect(target, err, issuer), err);
+  }
+  return err;
 }

@@ -1,10 +1,12 @@
 import { All, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MethodNotAllowed } from '../errors/edge-errors';
+import { browserRequestOf } from '../http/browser-request';
+import { CookieJar } from '../http/cookie-jar';
 import { readFormBody } from '../http/form-body';
 import { seeOther } from '../http/redirect';
+import { InteractionFlow } from '../interaction/interaction-flow.service';
 import { HtmlErrors } from '../pages/html-errors';
-import { AuthorizationFlow } from './authorization-flow.service';
 
 /**
  * The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2.1): GET, and form POST. Every
@@ -14,16 +16,21 @@ import { AuthorizationFlow } from './authorization-flow.service';
 @Controller('authorize')
 @HtmlErrors()
 export class AuthorizeController {
-  constructor(private readonly flow: AuthorizationFlow) {}
+  constructor(
+    private readonly flow: InteractionFlow,
+    private readonly cookies: CookieJar,
+  ) {}
 
   @Get()
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    seeOther(res, await this.flow.authorize(req, res, req.query as Record<string, unknown>));
+    const browser = browserRequestOf(this.cookies, req, res);
+    seeOther(res, await this.flow.authorize(browser, req.query as Record<string, unknown>));
   }
 
   @Post()
   async post(@Req() req: Request, @Res() res: Response): Promise<void> {
-    seeOther(res, await this.flow.park(req, res, readFormBody(req)));
+    const browser = browserRequestOf(this.cookies, req, res);
+    seeOther(res, await this.flow.park(browser, readFormBody(req)));
   }
 
   /** Where a form-posted request continues with the browser's cookies. */
@@ -34,7 +41,7 @@ export class AuthorizeController {
     @Query('interaction') interaction: unknown,
   ): Promise<void> {
     const id = typeof interaction === 'string' ? interaction : undefined;
-    seeOther(res, await this.flow.resume(req, res, id));
+    seeOther(res, await this.flow.resume(browserRequestOf(this.cookies, req, res), id));
   }
 
   @All()

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { TokenSubjects, type IssueCodeRequest, type IssueCodeResponse } from '@latchkey/contracts';
-import { formatScope, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
+import { formatScope, TemporarilyUnavailable } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
-import { ErrorRedirect } from '../errors/edge-errors';
 import { ISSUER } from '../issuer.module';
 import type { AuthenticatedUser } from './authorization-decision';
 import type { AuthorizationRequest } from './authorization-request';
-import { errorRedirect, successRedirect } from './authorization-response';
+import { successRedirect, toClient } from './authorization-response';
 
 /**
  * The last step: the token service mints the code (bound to everything below), and the answer is
@@ -28,14 +27,7 @@ export class CodeIssuer {
         issueCodeRequestOf(request, user),
       );
     } catch (err) {
-      if (
-        err instanceof OAuthError &&
-        !(err instanceof TemporarilyUnavailable) &&
-        err.status < 500
-      ) {
-        throw new ErrorRedirect(errorRedirect(request, err, this.issuer), err);
-      }
-      throw err;
+      throw toClient(request, err, this.issuer);
     }
     if (typeof issued?.code !== 'string' || issued.code === '') {
       throw new TemporarilyUnavailable();

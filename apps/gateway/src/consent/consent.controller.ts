@@ -1,18 +1,21 @@
 import { All, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MethodNotAllowed } from '../errors/edge-errors';
+import { browserRequestOf } from '../http/browser-request';
+import { CookieJar } from '../http/cookie-jar';
 import { readFormBody } from '../http/form-body';
 import { seeOther } from '../http/redirect';
+import { InteractionFlow } from '../interaction/interaction-flow.service';
 import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
-import { ConsentService } from './consent.service';
 
 /** The consent page (docs/architecture.md §4: buttons `decision=allow` / `decision=deny`). */
 @Controller('consent')
 @HtmlErrors()
 export class ConsentController {
   constructor(
-    private readonly consent: ConsentService,
+    private readonly flow: InteractionFlow,
+    private readonly cookies: CookieJar,
     private readonly pages: PageRenderer,
   ) {}
 
@@ -23,14 +26,14 @@ export class ConsentController {
     @Query('interaction') interaction: unknown,
   ): Promise<void> {
     const id = typeof interaction === 'string' ? interaction : undefined;
-    const outcome = await this.consent.form(req, res, id);
-    if ('redirect' in outcome) seeOther(res, outcome.redirect);
-    else this.pages.send(res, outcome.page);
+    const browser = browserRequestOf(this.cookies, req, res);
+    this.pages.answer(res, await this.flow.consentPage(browser, id));
   }
 
   @Post()
   async decide(@Req() req: Request, @Res() res: Response): Promise<void> {
-    seeOther(res, await this.consent.decide(req, res, readFormBody(req)));
+    const browser = browserRequestOf(this.cookies, req, res);
+    seeOther(res, await this.flow.submitConsent(browser, readFormBody(req)));
   }
 
   @All()

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AuthorizeModule } from '../authorize/authorize.module';
-import { InteractionModule } from '../interaction/interaction.module';
 import { UsersModule } from '../users/users.module';
-import { ConsentController } from './consent.controller';
 import { ConsentService } from './consent.service';
+import { ConsentsModule } from './consents.module';
 
-/** `GET/POST /consent`: the consent step of an authorization request. */
+/** The consent step: whether to ask, the page that asks, and what an answer records. */
 @Module({
-  imports: [AuthorizeModule, InteractionModule, UsersModule],
-  controllers: [ConsentController],
+  imports: [ConsentsModule, UsersModule],
   providers: [ConsentService],
+  exports: [ConsentService],
 })
 export class ConsentModule {}

@@ -1,76 +1,87 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import { InvalidRequest, readSingleParams, type RawParams } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
-import { AuthorizationFlow } from '../authorize/authorization-flow.service';
-import { InteractionService } from '../interaction/interaction.service';
+import type { ClientRecord } from '@latchkey/contracts';
+import { InvalidRequest } from '@latchkey/oauth';
+import { consentNeeded, type AuthenticatedUser } from '../authorize/authorization-decision';
+import type { AuthorizationRequest } from '../authorize/authorization-request';
+import { Clock } from '@latchkey/core';
+import type { BrowserRequest } from '../http/browser-request';
+import type { Interaction } from '../interaction/interaction';
 import { ISSUER } from '../issuer.module';
 import { consentPage } from '../pages/consent.page';
 import type { Page } from '../pages/page';
 import { formActionSourceFor } from '../pages/page-headers';
 import { UsersService } from '../users/users.service';
+import { ConsentsRepository } from './consents.repository';
 import { describeScopes } from './scope-descriptions';
 
-export type ConsentOutcome = { redirect: string } | { page: Page };
+export type ConsentDecision = 'allow' | 'deny';
 
-/** The consent step: what the client asks for, and the user's decision. */
+/**
+ * The consent step: whether the user has to be asked (remembered consent), the page that asks,
+ * and what an answer records. Which step comes before or after is InteractionFlow's to decide.
+ */
 @Injectable()
 export class ConsentService {
   constructor(
-    private readonly interactions: InteractionService,
-    private readonly flow: AuthorizationFlow,
+    private readonly consents: ConsentsRepository,
     private readonly users: UsersService,
     private readonly audit: AuditClient,
+    private readonly clock: Clock,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
-  async form(
-    req: Request,
-    res: Response,
-    interactionId: string | undefined,
-  ): Promise<ConsentOutcome> {
-    const { interaction } = await this.interactions.load(req, res, interactionId);
-    // Not signed in yet (a bookmarked or reordered step): the login comes first.
-    if (!interaction.user) return { redirect: this.flow.loginUrl(interaction) };
-    const user = await this.flow.checkConsentingUser(req, interaction);
+  /** Whether the user must be asked, given what they allowed this client before. */
+  async isNeeded(
+    request: AuthorizationRequest,
+    client: ClientRecord,
+    user: AuthenticatedUser,
+  ): Promise<boolean> {
+    return consentNeeded(request, client, await this.consents.scopesOf(user.sub, client.client_id));
+  }
+
+  /** The page that asks the user (already checked to be the browser's) about the request. */
+  async form(interaction: Interaction, user: AuthenticatedUser): Promise<Page> {
     const account = await this.users.findById(user.sub);
     if (!account) throw new InvalidRequest('your account cannot be used');
     const formAction = formActionSourceFor(interaction.request.redirect_uri);
-    return {
-      page: consentPage({
-        action: `${this.issuer}/consent`,
-        interactionId: interaction.id,
-        csrf: interaction.csrf,
-        clientName: interaction.client_name,
-        username: account.username,
-        scopes: describeScopes(interaction.request.scopes),
-        formActionSources: formAction ? [formAction] : [],
-      }),
-    };
+    return consentPage({
+      action: `${this.issuer}/consent`,
+      interactionId: interaction.id,
+      csrf: interaction.csrf,
+      clientName: interaction.client_name,
+      username: account.username,
+      scopes: describeScopes(interaction.request.scopes),
+      formActionSources: formAction ? [formAction] : [],
+    });
   }
 
-  async decide(req: Request, res: Response, body: RawParams): Promise<string> {
-    const fields = readSingleParams(body, ['interaction', 'csrf', 'decision']);
-    const loaded = await this.interactions.load(req, res, fields.interaction);
-    this.interactions.checkForm(req, loaded.interaction, fields.csrf);
-    const decision = checkDecision(fields.decision);
-    const { interaction } = loaded;
+  /** The audit trail of an answer (docs/architecture.md §6). */
+  async recordDecision(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    decision: ConsentDecision,
+  ): Promise<void> {
     await this.audit.record(decision === 'allow' ? 'consent.granted' : 'consent.denied', {
       subject: interaction.user?.sub,
       data: {
         client_id: interaction.request.client_id,
         sub: interaction.user?.sub,
         scope: interaction.request.scopes.join(' '),
-        ip: req.ip,
-        user_agent: req.headers['user-agent'],
+        ip: browser.ip,
+        user_agent: browser.userAgent,
       },
     });
-    return this.flow.consented(req, loaded, decision);
+  }
+
+  /** Remembers what the user allowed, so the next request for these scopes is not asked again. */
+  async remember(user: AuthenticatedUser, request: AuthorizationRequest): Promise<void> {
+    await this.consents.grant(user.sub, request.client_id, request.scopes, this.clock.now());
   }
 }
 
 /** docs/architecture.md §4: the form's buttons send decision=allow or decision=deny, nothing else. */
-export function checkDecision(decision: string | undefined): 'allow' | 'deny' {
+export function checkDecision(decision: string | undefined): ConsentDecision {
   if (decision === 'allow' || decision === 'deny') return decision;
   throw new InvalidRequest('decision must be allow or deny');
 }

@@ -1,10 +1,8 @@
 import { DynamicModule, Inject, Injectable, Module } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import type { CookieKind, CookieOptions, CookiePort } from './cookie-port';
 import { CookieSigner } from './cookie-signer';
 import { parseCookieHeader, serializeCookie } from './cookies';
-
-/** The gateway's cookies; names get the `__Host-` prefix when the issuer is https. */
-export type CookieKind = 'session' | 'browser';
 
 const BASE_NAMES: Record<CookieKind, string> = {
   /** The SSO session id. */
@@ -59,6 +57,16 @@ export class CookieJar {
       res,
       serializeCookie(this.nameOf(kind), '', { secure: this.secure, maxAgeSeconds: 0 }),
     );
+  }
+
+  /** The cookies of one exchange, for services (which never see `req`/`res`). */
+  port(req: Request, res: Response): CookiePort {
+    return {
+      get: (kind) => this.read(req, kind),
+      set: (kind, value, options: CookieOptions = {}) =>
+        this.write(res, kind, value, options.maxAgeSeconds),
+      clear: (kind) => this.clear(res, kind),
+    };
   }
 }
 

@@ -104,4 +104,18 @@ describe('CookieJar', () => {
     other.write(res, 'session', 'sess-1');
     expect(jar.read(request(setCookies()[0]!.split(';')[0]!), 'session')).toBeUndefined();
   });
+
+  it('gives services a port over one exchange: signed on set, verified on get', () => {
+    const jar = new CookieJar({ secret: SECRET, issuer: 'https://id.example.test' });
+    const { res, setCookies } = response();
+    const port = jar.port(request('__Host-latchkey_browser=br-1.forged'), res);
+    expect(port.get('browser')).toBeUndefined();
+    port.set('session', 'sess-1', { maxAgeSeconds: 60 });
+    port.clear('browser');
+    const [session, cleared] = setCookies();
+    expect(session).toMatch(/^__Host-latchkey_session=sess-1\.[\w-]+; .*Max-Age=60$/);
+    expect(cleared).toMatch(/^__Host-latchkey_browser=; .*Max-Age=0$/);
+    const next = jar.port(request(session!.split(';')[0]!), response().res);
+    expect(next.get('session')).toBe('sess-1');
+  });
 });

@@ -1,9 +1,8 @@
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { FixedClock } from '@latchkey/core';
-import { CookieJar } from '../http/cookie-jar';
+import { TestBrowser } from '../fixtures/browser.fixture';
 import { INTERACTION_TTL_MS } from './interaction';
 import { InteractionService } from './interaction.service';
 import { InteractionsRepository } from './interactions.repository';
@@ -21,93 +20,71 @@ describe('InteractionService', () => {
   let clock: FixedClock;
   let kv: MemoryKvStore;
   let service: InteractionService;
-  const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
-    issuer: ISSUER,
-  });
-
-  function browser() {
-    const cookies = new Map<string, string>();
-    const req = (headers: Record<string, string> = {}) =>
-      ({
-        headers: { cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; '), ...headers },
-      }) as unknown as Request;
-    const res = {
-      getHeader: () => undefined,
-      setHeader: (_name: string, value: string[]) => {
-        for (const line of value) {
-          const [name = '', v = ''] = line.split(';')[0]!.split('=');
-          cookies.set(name, v);
-        }
-      },
-    } as unknown as Response;
-    return { req, res, cookies };
-  }
+  const browser = () => new TestBrowser();
 
   beforeEach(() => {
     clock = new FixedClock(1_700_000_000_000);
     kv = new MemoryKvStore({ now: () => clock.now().getTime(), sweepIntervalMs: 0 });
-    service = new InteractionService(new InteractionsRepository(kv), jar, clock, ISSUER);
+    service = new InteractionService(new InteractionsRepository(kv), clock, ISSUER);
   });
 
   afterEach(() => kv.close());
 
   it('binds a new interaction to the browser with a signed cookie', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, REQUEST, 'Web App');
+    const started = await service.start(b.port(), REQUEST, 'Web App');
     expect([...b.cookies.keys()]).toEqual(['__Host-latchkey_browser']);
-    const loaded = await service.load(b.req(), b.res, started.id);
+    const loaded = await service.load(b.port(), started.id);
     expect(loaded.interaction).toEqual(started);
   });
 
   it('reads as expired from another browser, by a forged cookie, or once the TTL passed', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, REQUEST, 'Web App');
+    const started = await service.start(b.port(), REQUEST, 'Web App');
     const other = browser();
-    await service.start(other.req(), other.res, REQUEST, 'Web App');
-    await expect(service.load(other.req(), other.res, started.id)).rejects.toThrow(
+    await service.start(other.port(), REQUEST, 'Web App');
+    await expect(service.load(other.port(), started.id)).rejects.toThrow(
       /expired or belongs to another browser/,
     );
-    const forged = { headers: { cookie: '__Host-latchkey_browser=x.y' } } as Request;
-    await expect(service.load(forged, b.res, started.id)).rejects.toBeInstanceOf(InvalidRequest);
-    await expect(service.load(b.req(), b.res, 'unknown-interaction-id')).rejects.toBeInstanceOf(
+    const forged = browser();
+    forged.cookies.set('__Host-latchkey_browser', 'x.y');
+    await expect(service.load(forged.port(), started.id)).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(service.load(b.port(), 'unknown-interaction-id')).rejects.toBeInstanceOf(
       InvalidRequest,
     );
-    await expect(service.load(b.req(), b.res, '../../etc')).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(service.load(b.port(), '../../etc')).rejects.toBeInstanceOf(InvalidRequest);
     clock.advance(INTERACTION_TTL_MS);
-    await expect(service.load(b.req(), b.res, started.id)).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(service.load(b.port(), started.id)).rejects.toBeInstanceOf(InvalidRequest);
   });
 
   it('binds an unbound (form-posted) interaction to the first browser that continues it', async () => {
     const poster = browser();
-    const parked = await service.start(poster.req(), poster.res, REQUEST, 'Web App', {
+    const parked = await service.start(poster.port(), REQUEST, 'Web App', {
       bind: false,
     });
     expect(parked.browser).toBeNull();
     expect(poster.cookies.size).toBe(0);
     const b = browser();
-    const loaded = await service.load(b.req(), b.res, parked.id);
+    const loaded = await service.load(b.port(), parked.id);
     expect(loaded.interaction.browser).toEqual(expect.any(String));
-    await expect(service.load(browser().req(), b.res, parked.id)).rejects.toBeInstanceOf(
-      InvalidRequest,
-    );
-    await expect(service.load(b.req(), b.res, parked.id)).resolves.toBeDefined();
+    await expect(service.load(browser().port(), parked.id)).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(service.load(b.port(), parked.id)).resolves.toBeDefined();
   });
 
   it('checks the form: CSRF token and origin', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, REQUEST, 'Web App');
-    expect(() => service.checkForm(b.req(), started, started.csrf)).not.toThrow();
-    expect(() => service.checkForm(b.req(), started, 'forged')).toThrow(InvalidRequest);
+    const started = await service.start(b.port(), REQUEST, 'Web App');
+    expect(() => service.checkForm(b.request(), started, started.csrf)).not.toThrow();
+    expect(() => service.checkForm(b.request(), started, 'forged')).toThrow(InvalidRequest);
     expect(() =>
-      service.checkForm(b.req({ origin: 'https://evil.example' }), started, started.csrf),
+      service.checkForm(b.request({ origin: 'https://evil.example' }), started, started.csrf),
     ).toThrow('the form was posted from another site');
   });
 
   it('is finished once: a second claim fails, an update after the claim fails', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, REQUEST, 'Web App');
-    const loaded = await service.load(b.req(), b.res, started.id);
+    const started = await service.start(b.port(), REQUEST, 'Web App');
+    const loaded = await service.load(b.port(), started.id);
     const [first, second] = await Promise.allSettled([
       service.claim(loaded),
       service.claim(loaded),
@@ -120,11 +97,11 @@ describe('InteractionService', () => {
 
   it('restores a claimed interaction for its remaining lifetime', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, REQUEST, 'Web App');
-    const claimed = await service.claim(await service.load(b.req(), b.res, started.id));
+    const started = await service.start(b.port(), REQUEST, 'Web App');
+    const claimed = await service.claim(await service.load(b.port(), started.id));
     clock.advance(60_000);
     await service.restore(claimed);
-    await expect(service.load(b.req(), b.res, started.id)).resolves.toBeDefined();
+    await expect(service.load(b.port(), started.id)).resolves.toBeDefined();
     expect(await kv.ttl(`gateway:interaction:${started.id}`)).toBe(INTERACTION_TTL_MS - 60_000);
   });
 });

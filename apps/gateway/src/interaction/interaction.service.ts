@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidRequest, randomToken, sha256Base64Url } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { Clock } from '@latchkey/core';
-import { CookieJar } from '../http/cookie-jar';
+import type { CookiePort } from '../http/cookie-port';
 import { ISSUER } from '../issuer.module';
 import { checkCsrfToken, checkSameOrigin } from './csrf';
 import type { Interaction } from './interaction';
@@ -16,31 +15,35 @@ export interface LoadedInteraction {
   raw: string;
 }
 
+/** Where a form post came from: its Origin and Referer headers. */
+export interface FormSource {
+  origin?: string;
+  referer?: string;
+}
+
 /**
  * Interactions bound to this browser: created at /authorize, continued by the login and consent
  * steps only from the browser that started them (signed cookie) and only through our own forms
- * (CSRF token, same origin).
+ * (CSRF token, same origin). The store of InteractionFlow, which decides the steps.
  */
 @Injectable()
 export class InteractionService {
   constructor(
     private readonly interactions: InteractionsRepository,
-    private readonly cookies: CookieJar,
     private readonly clock: Clock,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
   /** Stores a new interaction, bound to this browser unless `bind` is false (a form POST). */
   async start(
-    req: Request,
-    res: Response,
+    cookies: CookiePort,
     request: AuthorizationRequest,
     clientName: string,
     options: { user?: AuthenticatedUser; bind?: boolean } = {},
   ): Promise<Interaction> {
     const interaction: Interaction = {
       id: randomToken(),
-      browser: options.bind === false ? null : this.browserBinding(req, res),
+      browser: options.bind === false ? null : this.browserBinding(cookies),
       csrf: randomToken(),
       created_at: this.clock.now().getTime(),
       request,
@@ -55,17 +58,17 @@ export class InteractionService {
    * The interaction `id` of this browser. Unknown, expired, or another browser's all read as
    * expired (400 page): nothing tells a guesser which.
    */
-  async load(req: Request, res: Response, id: string | undefined): Promise<LoadedInteraction> {
+  async load(cookies: CookiePort, id: string | undefined): Promise<LoadedInteraction> {
     const found = id === undefined ? null : await this.interactions.find(id);
     if (!found) throw expired();
-    if (found.interaction.browser === null) return this.bind(req, res, found);
-    this.checkBrowser(req, found.interaction);
+    if (found.interaction.browser === null) return this.bind(cookies, found);
+    this.checkBrowser(cookies, found.interaction);
     return found;
   }
 
   /** A form post of the interaction: the browser, the CSRF token and the origin must all fit. */
-  checkForm(req: Request, interaction: Interaction, csrf: string | undefined): void {
-    checkSameOrigin(req.headers, this.issuer);
+  checkForm(source: FormSource, interaction: Interaction, csrf: string | undefined): void {
+    checkSameOrigin(source, this.issuer);
     checkCsrfToken(csrf, interaction.csrf);
   }
 
@@ -90,25 +93,25 @@ export class InteractionService {
   }
 
   /** sha256 of this browser's id cookie, setting a new cookie when there is none. */
-  private browserBinding(req: Request, res: Response): string {
-    let browserId = this.cookies.read(req, 'browser');
+  private browserBinding(cookies: CookiePort): string {
+    let browserId = cookies.get('browser');
     if (browserId === undefined) {
       browserId = randomToken();
-      this.cookies.write(res, 'browser', browserId);
+      cookies.set('browser', browserId);
     }
     return sha256Base64Url(browserId);
   }
 
-  private checkBrowser(req: Request, interaction: Interaction): void {
-    const browserId = this.cookies.read(req, 'browser');
+  private checkBrowser(cookies: CookiePort, interaction: Interaction): void {
+    const browserId = cookies.get('browser');
     if (browserId === undefined || sha256Base64Url(browserId) !== interaction.browser) {
       throw expired();
     }
   }
 
   /** First top-level visit after a cross-site POST /authorize: the interaction becomes ours. */
-  private async bind(req: Request, res: Response, found: LoadedInteraction) {
-    const next: Interaction = { ...found.interaction, browser: this.browserBinding(req, res) };
+  private async bind(cookies: CookiePort, found: LoadedInteraction) {
+    const next: Interaction = { ...found.interaction, browser: this.browserBinding(cookies) };
     const raw = JSON.stringify(next);
     if (!(await this.interactions.replace(found.raw, next))) throw expired();
     return { interaction: next, raw };

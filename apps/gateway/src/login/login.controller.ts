@@ -1,18 +1,20 @@
 import { All, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MethodNotAllowed } from '../errors/edge-errors';
+import { browserRequestOf } from '../http/browser-request';
+import { CookieJar } from '../http/cookie-jar';
 import { readFormBody } from '../http/form-body';
-import { seeOther } from '../http/redirect';
+import { InteractionFlow } from '../interaction/interaction-flow.service';
 import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
-import { LoginService } from './login.service';
 
 /** The login page of an interaction (docs/architecture.md §4: inputs `username` and `password`). */
 @Controller('login')
 @HtmlErrors()
 export class LoginController {
   constructor(
-    private readonly login: LoginService,
+    private readonly flow: InteractionFlow,
+    private readonly cookies: CookieJar,
     private readonly pages: PageRenderer,
   ) {}
 
@@ -23,14 +25,13 @@ export class LoginController {
     @Query('interaction') interaction: unknown,
   ): Promise<void> {
     const id = typeof interaction === 'string' ? interaction : undefined;
-    this.pages.send(res, await this.login.form(req, res, id));
+    this.pages.send(res, await this.flow.loginPage(browserRequestOf(this.cookies, req, res), id));
   }
 
   @Post()
   async submit(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const outcome = await this.login.submit(req, res, readFormBody(req));
-    if ('redirect' in outcome) seeOther(res, outcome.redirect);
-    else this.pages.send(res, outcome.page);
+    const browser = browserRequestOf(this.cookies, req, res);
+    this.pages.answer(res, await this.flow.submitLogin(browser, readFormBody(req)));
   }
 
   @All()

@@ -1,10 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/testing';
-import type { Request, Response } from 'express';
-import type { AuthorizationFlow } from '../authorize/authorization-flow.service';
 import { TooManyRequests } from '../errors/edge-errors';
+import { TestBrowser } from '../fixtures/browser.fixture';
 import type { Interaction } from '../interaction/interaction';
-import type { InteractionService } from '../interaction/interaction.service';
 import type { SessionService } from '../session/session.service';
 import type { User } from '../users/user';
 import type { UsersService } from '../users/users.service';
@@ -14,7 +12,7 @@ import { LOGIN_FAILED_MESSAGE, LoginService } from './login.service';
 const ISSUER = 'https://id.example.test';
 const PASSWORD = 'correct horse battery staple';
 
-describe('LoginService.submit', () => {
+describe('LoginService.signIn', () => {
   const interaction: Interaction = {
     id: 'int-1',
     browser: 'b',
@@ -33,7 +31,6 @@ describe('LoginService.submit', () => {
   let verify: jest.Mock;
   let limiter: { check: jest.Mock; recordFailure: jest.Mock; recordSuccess: jest.Mock };
   let start: jest.Mock;
-  let loggedIn: jest.Mock;
   let warn: jest.SpyInstance;
   let service: LoginService;
   let audit: RecordingAuditClient;
@@ -51,19 +48,13 @@ describe('LoginService.submit', () => {
       key: 'k',
       session: { sid: 'sid-1', sub: 'user-1', auth_time: 1, amr: ['pwd'] },
     }));
-    loggedIn = jest.fn(async () => `${ISSUER}/consent?interaction=int-1`);
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     audit = new RecordingAuditClient('gateway');
     service = new LoginService(
-      {
-        load: async () => ({ interaction, raw: '{}' }),
-        checkForm: () => undefined,
-      } as unknown as InteractionService,
       { verifyCredentials: verify } as unknown as UsersService,
       { start } as unknown as SessionService,
       limiter as unknown as LoginRateLimiter,
-      { loggedIn } as unknown as AuthorizationFlow,
       audit,
       ISSUER,
     );
@@ -71,28 +62,27 @@ describe('LoginService.submit', () => {
 
   afterEach(() => jest.restoreAllMocks());
 
-  const req = { ip: '10.0.0.1', headers: { 'user-agent': 'test' } } as unknown as Request;
-  const res = {} as Response;
-  const submit = (fields: Record<string, string>) =>
-    service.submit(req, res, { interaction: 'int-1', csrf: 'csrf-1', ...fields });
+  const browser = new TestBrowser().request();
+  const submit = (fields: { username?: string; password?: string }) =>
+    service.signIn(browser, interaction, fields);
 
-  it('starts a session and continues the flow on the right password', async () => {
+  it('starts a session and answers who signed in, on the right password', async () => {
     await expect(submit({ username: 'alice', password: PASSWORD })).resolves.toEqual({
-      redirect: `${ISSUER}/consent?interaction=int-1`,
+      user: { sub: 'user-1', auth_time: 1, amr: ['pwd'], sid: 'sid-1' },
     });
-    expect(start).toHaveBeenCalledWith(req, res, { sub: 'user-1', amr: ['pwd'] });
+    expect(start).toHaveBeenCalledWith(browser.cookies, { sub: 'user-1', amr: ['pwd'] });
     expect(limiter.recordSuccess).toHaveBeenCalledWith('alice');
-    expect(loggedIn.mock.calls[0][3]).toEqual({
-      sub: 'user-1',
-      auth_time: 1,
-      amr: ['pwd'],
-      sid: 'sid-1',
-    });
     const [event] = audit.ofType('login.succeeded');
     expect(event).toMatchObject({
       source: 'gateway',
       subject: 'user-1',
-      data: { client_id: 'web-app', sub: 'user-1', session: 'sid-1', ip: '10.0.0.1' },
+      data: {
+        client_id: 'web-app',
+        sub: 'user-1',
+        session: 'sid-1',
+        ip: '10.0.0.1',
+        user_agent: 'test-browser',
+      },
     });
   });
 

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import { readSingleParams, sha256Base64Url, type RawParams } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
-import { AuthorizationFlow } from '../authorize/authorization-flow.service';
+import { sha256Base64Url } from '@latchkey/oauth';
+import type { AuthenticatedUser } from '../authorize/authorization-decision';
+import type { BrowserRequest } from '../http/browser-request';
 import type { Interaction } from '../interaction/interaction';
-import { InteractionService } from '../interaction/interaction.service';
 import { ISSUER } from '../issuer.module';
 import { loginPage } from '../pages/login.page';
 import type { Page } from '../pages/page';
@@ -20,70 +19,82 @@ export const LOGIN_INCOMPLETE_MESSAGE = 'Enter your username and password.';
 /** A failed sign-in re-renders the form with this status (the form was not accepted). */
 export const LOGIN_FAILED_STATUS = 400;
 
-export type LoginOutcome = { redirect: string } | { page: Page };
+/** The form's `username` and `password` fields, as submitted (each at most once). */
+export interface Credentials {
+  username?: string;
+  password?: string;
+}
+
+/** Signed in (a new SSO session, its cookie set), or the form again with what was wrong. */
+export type SignInOutcome = { user: AuthenticatedUser } | { page: Page };
 
 /** Every login field is a single value; a password has no business being longer. */
 const MAX_FIELD_LENGTH = 1024;
 
-/** The login step of an interaction: the form, and what a submission leads to. */
+/**
+ * The login step: the form, and checking what was typed into it (under the login rate limits)
+ * up to a new SSO session. Which step comes before or after is InteractionFlow's to decide.
+ */
 @Injectable()
 export class LoginService {
   private readonly logger = new Logger(LoginService.name);
 
   constructor(
-    private readonly interactions: InteractionService,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
-    private readonly flow: AuthorizationFlow,
     private readonly audit: AuditClient,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
-  async form(req: Request, res: Response, interactionId: string | undefined): Promise<Page> {
-    const { interaction } = await this.interactions.load(req, res, interactionId);
+  /** The empty form, prefilled with the request's login_hint. */
+  form(interaction: Interaction): Page {
     return this.page(interaction, { username: interaction.request.login_hint });
   }
 
-  async submit(req: Request, res: Response, body: RawParams): Promise<LoginOutcome> {
-    const fields = readSingleParams(body, ['interaction', 'csrf', 'username', 'password']);
-    const loaded = await this.interactions.load(req, res, fields.interaction);
-    const { interaction } = loaded;
-    this.interactions.checkForm(req, interaction, fields.csrf);
-    const { username, password } = fields;
+  /**
+   * Checks the credentials of a submitted form (the interaction and its CSRF token already
+   * checked): refused with 429 while the limits are reached; a wrong or incomplete form is the
+   * form again, with one generic message; the right password starts a new session.
+   */
+  async signIn(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    { username, password }: Credentials,
+  ): Promise<SignInOutcome> {
     if (username === undefined || password === undefined) {
       return this.retry(interaction, username, LOGIN_INCOMPLETE_MESSAGE);
     }
-    await this.limiter.check(username, req.ip);
+    await this.limiter.check(username, browser.ip);
     const user =
       username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH
         ? null
         : await this.users.verifyCredentials(username, password);
     if (!user) {
-      await this.limiter.recordFailure(username, req.ip);
+      await this.limiter.recordFailure(username, browser.ip);
       const failure = {
         client_id: interaction.request.client_id,
         // Hashed: a username field sometimes holds a password typed in the wrong box.
         username_sha256: sha256Base64Url(usernameKey(username)).slice(0, 16),
-        ip: req.ip,
-        user_agent: req.headers['user-agent'],
+        ip: browser.ip,
+        user_agent: browser.userAgent,
       };
       this.logger.warn({ event: 'login.failed', ...failure, msg: 'login failed' });
       await this.audit.record('login.failed', { data: failure });
       return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
     }
     await this.limiter.recordSuccess(username);
-    const current = await this.sessions.start(req, res, { sub: user.id, amr: ['pwd'] });
+    const current = await this.sessions.start(browser.cookies, { sub: user.id, amr: ['pwd'] });
     const success = {
       client_id: interaction.request.client_id,
       sub: user.id,
       session: current.session.sid,
-      ip: req.ip,
-      user_agent: req.headers['user-agent'],
+      ip: browser.ip,
+      user_agent: browser.userAgent,
     };
     this.logger.log({ event: 'login.succeeded', ...success, msg: 'login succeeded' });
     await this.audit.record('login.succeeded', { subject: user.id, data: success });
-    return { redirect: await this.flow.loggedIn(req, res, loaded, userOf(current)) };
+    return { user: userOf(current) };
   }
 
   private retry(interaction: Interaction, username: string | undefined, error: string) {

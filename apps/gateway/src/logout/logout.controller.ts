@@ -1,11 +1,13 @@
 import { All, Controller, Get, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { MethodNotAllowed } from '../errors/edge-errors';
+import { browserRequestOf } from '../http/browser-request';
+import { CookieJar } from '../http/cookie-jar';
 import { readFormBody } from '../http/form-body';
 import { seeOther } from '../http/redirect';
 import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
-import { LogoutService, type LogoutOutcome } from './logout.service';
+import { LogoutService } from './logout.service';
 
 /** OIDC RP-Initiated Logout 1.0: `GET` and form `POST /logout`, and the confirmation form. */
 @Controller('logout')
@@ -13,12 +15,14 @@ import { LogoutService, type LogoutOutcome } from './logout.service';
 export class LogoutController {
   constructor(
     private readonly logout: LogoutService,
+    private readonly cookies: CookieJar,
     private readonly pages: PageRenderer,
   ) {}
 
   @Get()
   async get(@Req() req: Request, @Res() res: Response): Promise<void> {
-    this.answer(res, await this.logout.logout(req, res, req.query as Record<string, unknown>));
+    const browser = browserRequestOf(this.cookies, req, res);
+    this.pages.answer(res, await this.logout.logout(browser, req.query as Record<string, unknown>));
   }
 
   @Post()
@@ -28,7 +32,8 @@ export class LogoutController {
 
   @Post('confirm')
   async confirm(@Req() req: Request, @Res() res: Response): Promise<void> {
-    this.answer(res, await this.logout.confirm(req, res, readFormBody(req)));
+    const browser = browserRequestOf(this.cookies, req, res);
+    this.pages.answer(res, await this.logout.confirm(browser, readFormBody(req)));
   }
 
   @All('confirm')
@@ -39,10 +44,5 @@ export class LogoutController {
   @All()
   otherMethods(): never {
     throw new MethodNotAllowed(['GET', 'POST']);
-  }
-
-  private answer(res: Response, outcome: LogoutOutcome): void {
-    if ('redirect' in outcome) seeOther(res, outcome.redirect);
-    else this.pages.send(res, outcome.page);
   }
 }

@@ -2,7 +2,6 @@ import { ClientsCache } from '@latchkey/registry-client';
 import { ClientSubjects, TokenSubjects, type EndSessionResponse } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import { SignJWT, type JWTPayload } from 'jose';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
 import type { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
@@ -10,14 +9,14 @@ import { FixedClock } from '@latchkey/core';
 import { jwksOf, TEST_ISSUER, testKey, type TestKey } from '../fixtures/access-token.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
-import { CookieJar } from '../http/cookie-jar';
-import type { Page } from '../pages/page';
+import { hiddenInput, pageOf } from '../fixtures/page.fixture';
+import { TestBrowser, testCookieJar } from '../fixtures/browser.fixture';
 import { SessionService } from '../session/session.service';
 import { SessionsRepository } from '../session/sessions.repository';
 import type { UsersService } from '../users/users.service';
 import { JwksService } from '../well-known/jwks.service';
 import { LogoutRequestsRepository } from './logout-requests.repository';
-import { LogoutService, type LogoutOutcome } from './logout.service';
+import { LogoutService } from './logout.service';
 import { SessionLogout } from './session-logout.service';
 
 const T0 = 1_700_000_000_000;
@@ -31,39 +30,7 @@ const LOGOUT_TOKENS: EndSessionResponse['logout_tokens'] = [
 ];
 
 /** A browser: the cookies the service set come back on the next request. */
-function browser() {
-  const cookies = new Map<string, string>();
-  const req = (headers: Record<string, string> = {}) =>
-    ({
-      headers: { cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; '), ...headers },
-    }) as unknown as Request;
-  const res = {
-    getHeader: () => undefined,
-    setHeader: (_name: string, value: string[]) => {
-      for (const line of value) {
-        const [pair = ''] = line.split(';');
-        const [cookieName = '', cookieValue = ''] = pair.split('=');
-        if (line.includes('Max-Age=0')) cookies.delete(cookieName);
-        else cookies.set(cookieName, cookieValue);
-      }
-    },
-  } as unknown as Response;
-  return { req, res, cookies };
-}
-
-function pageOf(outcome: LogoutOutcome): Page {
-  if (!('page' in outcome))
-    throw new Error(`expected a page, got a redirect to ${outcome.redirect}`);
-  return outcome.page;
-}
-
-function hidden(page: Page, name: string): string {
-  const match = new RegExp(`<input type="hidden" name="${name}" value="([^"]*)"`).exec(
-    page.body.value,
-  );
-  if (!match) throw new Error(`no hidden input ${name}`);
-  return match[1]!;
-}
+const browser = () => new TestBrowser(testCookieJar(TEST_ISSUER));
 
 describe('LogoutService (RP-Initiated Logout)', () => {
   let key: TestKey;
@@ -74,10 +41,6 @@ describe('LogoutService (RP-Initiated Logout)', () => {
   let sessions: SessionService;
   let sent: unknown[][];
   let service: LogoutService;
-  const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
-    issuer: TEST_ISSUER,
-  });
   const client = webClient({ post_logout_redirect_uris: [SIGNED_OUT] });
 
   beforeAll(async () => {
@@ -94,7 +57,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
         (data as { client_id: string }).client_id === client.client_id ? client : null,
       )
       .on(TokenSubjects.EndSession, () => ({ logout_tokens: LOGOUT_TOKENS }));
-    sessions = new SessionService(new SessionsRepository(kv), jar, clock);
+    sessions = new SessionService(new SessionsRepository(kv), clock);
     sent = [];
     const sender = { send: (d: unknown[]) => sent.push(d) } as unknown as BackchannelLogoutSender;
     const users = {
@@ -116,8 +79,8 @@ describe('LogoutService (RP-Initiated Logout)', () => {
 
   async function signedIn(sub = 'alice') {
     const b = browser();
-    const { session } = await sessions.start(b.req(), b.res, { sub, amr: ['pwd'] });
-    return { ...b, session };
+    const { session } = await sessions.start(b.port(), { sub, amr: ['pwd'] });
+    return Object.assign(b, { session });
   }
 
   async function idToken(
@@ -140,15 +103,15 @@ describe('LogoutService (RP-Initiated Logout)', () => {
 
   const endSessionCalls = () => bus.requestsFor(TokenSubjects.EndSession);
 
-  async function expectSignedIn(b: { req: () => Request }, signedIn: boolean): Promise<void> {
-    expect(!!(await sessions.current(b.req()))).toBe(signedIn);
+  async function expectSignedIn(b: TestBrowser, signedIn: boolean): Promise<void> {
+    expect(!!(await sessions.current(b.port()))).toBe(signedIn);
   }
 
   describe('with an id_token_hint of the browser session', () => {
     it('ends the session at once and redirects to the registered URI with state', async () => {
       const b = await signedIn();
       const hint = await idToken({ sid: b.session.sid });
-      const outcome = await service.logout(b.req(), b.res, {
+      const outcome = await service.logout(b.request(), {
         id_token_hint: hint,
         post_logout_redirect_uri: SIGNED_OUT,
         state: 'st 1&x',
@@ -165,7 +128,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       const b = await signedIn();
       const now = Math.floor(T0 / 1000);
       const hint = await idToken({ sid: b.session.sid, iat: now - 7200, exp: now - 3600 });
-      const page = pageOf(await service.logout(b.req(), b.res, { id_token_hint: hint }));
+      const page = pageOf(await service.logout(b.request(), { id_token_hint: hint }));
       expect(page.title).toBe('Signed out');
       await expectSignedIn(b, false);
     });
@@ -173,7 +136,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
     it('accepts client_id when it is the hint audience', async () => {
       const b = await signedIn();
       const hint = await idToken({ sid: b.session.sid });
-      const outcome = await service.logout(b.req(), b.res, {
+      const outcome = await service.logout(b.request(), {
         id_token_hint: hint,
         client_id: 'web-app',
         post_logout_redirect_uri: SIGNED_OUT,
@@ -187,7 +150,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       });
       const b = await signedIn();
       const hint = await idToken({ sid: b.session.sid });
-      await service.logout(b.req(), b.res, { id_token_hint: hint });
+      await service.logout(b.request(), { id_token_hint: hint });
       await expectSignedIn(b, false);
       expect(sent).toEqual([]);
     });
@@ -246,7 +209,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       ],
     ])('%s', async (_what, params, message) => {
       const b = await signedIn();
-      const failure = service.logout(b.req(), b.res, await params());
+      const failure = service.logout(b.request(), await params());
       await expect(failure).rejects.toBeInstanceOf(InvalidRequest);
       await expect(failure).rejects.toThrow(message);
       await expectSignedIn(b, true);
@@ -257,7 +220,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       bus.on(ClientSubjects.Get, () => ({ ...client, disabled: true }));
       const b = await signedIn();
       await expect(
-        service.logout(b.req(), b.res, {
+        service.logout(b.request(), {
           client_id: 'web-app',
           post_logout_redirect_uri: SIGNED_OUT,
         }),
@@ -276,7 +239,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       ['a hint without sid', async () => ({ id_token_hint: await idToken() })],
     ])('%s: a confirmation page, the session untouched', async (_what, params) => {
       const b = await signedIn();
-      const page = pageOf(await service.logout(b.req(), b.res, await params(b.session.sid)));
+      const page = pageOf(await service.logout(b.request(), await params(b.session.sid)));
       expect(page.title).toBe('Sign out');
       expect(page.body.value).toContain('Sign out of Acme &lt;ID&gt;?');
       expect(page.body.value).toContain(`action="${TEST_ISSUER}/logout/confirm"`);
@@ -288,7 +251,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
     it('the confirmed form ends the session and goes where the client asked', async () => {
       const b = await signedIn();
       const page = pageOf(
-        await service.logout(b.req(), b.res, {
+        await service.logout(b.request(), {
           client_id: 'web-app',
           post_logout_redirect_uri: SIGNED_OUT,
           state: 'xyz',
@@ -296,9 +259,9 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       );
       // The page may post on to the client's origin (Chromium checks form-action on redirects).
       expect(page.formActionSources).toEqual(['https://app.example.test']);
-      const outcome = await service.confirm(b.req({ origin: TEST_ISSUER }), b.res, {
-        logout: hidden(page, 'logout'),
-        csrf: hidden(page, 'csrf'),
+      const outcome = await service.confirm(b.request({ origin: TEST_ISSUER }), {
+        logout: hiddenInput(page, 'logout'),
+        csrf: hiddenInput(page, 'csrf'),
       });
       expect(outcome).toEqual({ redirect: `${SIGNED_OUT}?state=xyz` });
       await expectSignedIn(b, false);
@@ -306,9 +269,9 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       expect(sent).toEqual([LOGOUT_TOKENS]);
       // Used once.
       await expect(
-        service.confirm(b.req(), b.res, {
-          logout: hidden(page, 'logout'),
-          csrf: hidden(page, 'csrf'),
+        service.confirm(b.request(), {
+          logout: hiddenInput(page, 'logout'),
+          csrf: hiddenInput(page, 'csrf'),
         }),
       ).rejects.toThrow('this sign-out request has expired');
     });
@@ -323,26 +286,26 @@ describe('LogoutService (RP-Initiated Logout)', () => {
       ['a post from another site', (f) => f, 'https://evil.example'],
     ])('refuses %s, ending nothing', async (_what, form, origin) => {
       const b = await signedIn();
-      const page = pageOf(await service.logout(b.req(), b.res, {}));
-      const fields = { logout: hidden(page, 'logout'), csrf: hidden(page, 'csrf') };
+      const page = pageOf(await service.logout(b.request(), {}));
+      const fields = { logout: hiddenInput(page, 'logout'), csrf: hiddenInput(page, 'csrf') };
       await expect(
-        service.confirm(b.req(origin ? { origin } : {}), b.res, form(fields)),
+        service.confirm(b.request(origin ? { origin } : {}), form(fields)),
       ).rejects.toBeInstanceOf(InvalidRequest);
       await expectSignedIn(b, true);
       expect(endSessionCalls()).toEqual([]);
       // The genuine form still works afterwards.
-      pageOf(await service.confirm(b.req(), b.res, fields));
+      pageOf(await service.confirm(b.request(), fields));
       await expectSignedIn(b, false);
     });
 
     it('does not end a session started after the page was shown', async () => {
       const b = await signedIn();
-      const page = pageOf(await service.logout(b.req(), b.res, {}));
-      await sessions.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+      const page = pageOf(await service.logout(b.request(), {}));
+      await sessions.start(b.port(), { sub: 'alice', amr: ['pwd'] });
       await expect(
-        service.confirm(b.req(), b.res, {
-          logout: hidden(page, 'logout'),
-          csrf: hidden(page, 'csrf'),
+        service.confirm(b.request(), {
+          logout: hiddenInput(page, 'logout'),
+          csrf: hiddenInput(page, 'csrf'),
         }),
       ).rejects.toThrow('you signed in again meanwhile');
       await expectSignedIn(b, true);
@@ -353,13 +316,13 @@ describe('LogoutService (RP-Initiated Logout)', () => {
     it('has nothing to end: straight to the client or the signed-out page', async () => {
       const b = browser();
       expect(
-        await service.logout(b.req(), b.res, {
+        await service.logout(b.request(), {
           id_token_hint: await idToken({ sid: 'gone' }),
           post_logout_redirect_uri: SIGNED_OUT,
           state: 's',
         }),
       ).toEqual({ redirect: `${SIGNED_OUT}?state=s` });
-      expect(pageOf(await service.logout(b.req(), b.res, {})).title).toBe('Signed out');
+      expect(pageOf(await service.logout(b.request(), {})).title).toBe('Signed out');
       expect(endSessionCalls()).toEqual([]);
     });
   });

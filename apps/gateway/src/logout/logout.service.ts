@@ -2,13 +2,13 @@ import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { BrandConfig } from '@latchkey/config';
 import { InvalidRequest, randomToken, readSingleParams, type RawParams } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
+import type { BrowserRequest } from '../http/browser-request';
 import { checkCsrfToken, checkSameOrigin } from '../interaction/csrf';
 import { ISSUER } from '../issuer.module';
 import { loggedOutPage } from '../pages/logged-out.page';
 import { logoutConfirmPage } from '../pages/logout-confirm.page';
-import type { Page } from '../pages/page';
+import type { Page, PageOrRedirect } from '../pages/page';
 import { formActionSourceFor } from '../pages/page-headers';
 import { BRAND } from '../pages/page.renderer';
 import { SessionService, type CurrentSession } from '../session/session.service';
@@ -24,8 +24,6 @@ import {
 } from './logout-rules';
 import { LogoutRequestsRepository } from './logout-requests.repository';
 import { SessionLogout } from './session-logout.service';
-
-export type LogoutOutcome = { redirect: string } | { page: Page };
 
 /**
  * OIDC RP-Initiated Logout 1.0 (`end_session_endpoint`). The parameters are checked first (any
@@ -48,7 +46,7 @@ export class LogoutService {
   ) {}
 
   /** GET /logout: the browser's cookies came along. */
-  async logout(req: Request, res: Response, raw: RawParams): Promise<LogoutOutcome> {
+  async logout(browser: BrowserRequest, raw: RawParams): Promise<PageOrRedirect> {
     const params = readLogoutParameters(raw);
     const hint =
       params.id_token_hint === undefined ? undefined : await this.checkHint(params.id_token_hint);
@@ -65,10 +63,10 @@ export class LogoutService {
     const done =
       redirectUri === undefined ? undefined : postLogoutRedirect(redirectUri, params.state);
 
-    const current = await this.sessions.current(req);
+    const current = await this.sessions.current(browser.cookies);
     if (!current) return finished(done);
     if (hint && hintMatchesSession(hint, current.session)) {
-      await this.sessionLogout.endBrowserSession(res, current);
+      await this.sessionLogout.endBrowserSession(browser.cookies, current);
       return finished(done);
     }
     return { page: await this.confirmationPage(current, done) };
@@ -85,9 +83,9 @@ export class LogoutService {
   }
 
   /** POST /logout/confirm: the user confirmed on our page. */
-  async confirm(req: Request, res: Response, body: RawParams): Promise<LogoutOutcome> {
+  async confirm(browser: BrowserRequest, body: RawParams): Promise<PageOrRedirect> {
     const fields = readSingleParams(body, ['logout', 'csrf']);
-    checkSameOrigin(req.headers, this.issuer);
+    checkSameOrigin(browser, this.issuer);
     const pending = fields.logout === undefined ? null : await this.pending.find(fields.logout);
     if (!pending) {
       throw new InvalidRequest(
@@ -96,7 +94,7 @@ export class LogoutService {
     }
     checkCsrfToken(fields.csrf, pending.csrf);
     await this.pending.delete(pending.id);
-    const current = await this.sessions.current(req);
+    const current = await this.sessions.current(browser.cookies);
     if (current) {
       if (current.key !== pending.session_key) {
         // Signed in again (maybe as someone else) since the page was shown: not what was confirmed.
@@ -104,7 +102,7 @@ export class LogoutService {
           'you signed in again meanwhile; sign out again from the application',
         );
       }
-      await this.sessionLogout.endBrowserSession(res, current);
+      await this.sessionLogout.endBrowserSession(browser.cookies, current);
     }
     return finished(pending.done);
   }
@@ -135,6 +133,6 @@ export class LogoutService {
   }
 }
 
-function finished(done: string | undefined): LogoutOutcome {
+function finished(done: string | undefined): PageOrRedirect {
   return done === undefined ? { page: loggedOutPage() } : { redirect: done };
 }

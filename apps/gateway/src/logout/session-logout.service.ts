@@ -6,8 +6,8 @@ import {
 } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
-import type { Response } from 'express';
 import { BackchannelLogoutSender } from '../backchannel/backchannel-logout.sender';
+import type { CookiePort } from '../http/cookie-port';
 import { SessionService, type CurrentSession } from '../session/session.service';
 import type { SsoSession } from '../session/sso-session';
 
@@ -31,9 +31,9 @@ export class SessionLogout {
   ) {}
 
   /** The browser's own session (logout): ended, its cookie cleared. */
-  async endBrowserSession(res: Response, current: CurrentSession): Promise<void> {
+  async endBrowserSession(cookies: CookiePort, current: CurrentSession): Promise<void> {
     await this.sessions.end(current);
-    this.sessions.clearCookie(res);
+    this.sessions.clearCookie(cookies);
     this.logger.log({ event: 'session.ended', sub: current.session.sub, sid: current.session.sid });
     try {
       await this.endAtTokenService(current.session);

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_BRAND, type BrandConfig } from '@latchkey/config';
 import type { Response } from 'express';
+import { seeOther } from '../http/redirect';
 import { ISSUER } from '../issuer.module';
 import { layout } from './layout';
-import type { Page } from './page';
+import type { Page, PageOrRedirect } from './page';
 import { pageHeaders } from './page-headers';
 import { buildStylesheet, type Stylesheet } from './stylesheet';
 
@@ -37,5 +38,11 @@ export class PageRenderer {
     }
     for (const [name, value] of Object.entries(page.headers ?? {})) res.setHeader(name, value);
     res.status(page.status).send(this.render(page));
+  }
+
+  /** The page, or the 303 to the next step. */
+  answer(res: Response, outcome: PageOrRedirect): void {
+    if ('redirect' in outcome) seeOther(res, outcome.redirect);
+    else this.send(res, outcome.page);
   }
 }

@@ -11,3 +11,6 @@ export interface Page {
   /** Extra headers, e.g. Retry-After on a 429 page. */
   headers?: Readonly<Record<string, string>>;
 }
+
+/** What a step of a browser flow answers: a page, or a 303 to the next step. */
+export type PageOrRedirect = { page: Page } | { redirect: string };

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomToken, sha256Base64Url } from '@latchkey/oauth';
-import type { Request, Response } from 'express';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import { Clock } from '@latchkey/core';
-import { CookieJar } from '../http/cookie-jar';
+import type { CookiePort } from '../http/cookie-port';
 import { SessionsRepository } from './sessions.repository';
 import {
   isSessionActive,
@@ -23,7 +22,8 @@ export interface CurrentSession {
  * SSO sessions: a signed, HttpOnly cookie holds a random secret id; the store holds the session
  * under its hash. A sign-in always starts a new session with a new id (no fixation), replacing
  * the browser's previous one; sessions end at their absolute lifetime, after the idle timeout,
- * on logout, or when their user is disabled or deleted.
+ * on logout, or when their user is disabled or deleted. The browser's cookies come in through a
+ * CookiePort; the flows that use sessions decide when.
  */
 @Injectable()
 export class SessionService {
@@ -31,13 +31,12 @@ export class SessionService {
 
   constructor(
     private readonly sessions: SessionsRepository,
-    private readonly cookies: CookieJar,
     private readonly clock: Clock,
   ) {}
 
   /** The browser's active session, its activity recorded; undefined when there is none. */
-  async current(req: Request): Promise<CurrentSession | undefined> {
-    const secret = this.cookies.read(req, 'session');
+  async current(cookies: CookiePort): Promise<CurrentSession | undefined> {
+    const secret = cookies.get('session');
     if (secret === undefined) return undefined;
     const key = sha256Base64Url(secret);
     const session = await this.sessions.find(key);
@@ -52,12 +51,8 @@ export class SessionService {
   }
 
   /** Starts a session for a user who just signed in, ending the browser's previous one. */
-  async start(
-    req: Request,
-    res: Response,
-    login: { sub: string; amr: string[] },
-  ): Promise<CurrentSession> {
-    await this.endCurrent(req, res);
+  async start(cookies: CookiePort, login: { sub: string; amr: string[] }): Promise<CurrentSession> {
+    await this.endCurrent(cookies);
     const now = this.clock.now().getTime();
     const secret = randomToken();
     const key = sha256Base64Url(secret);
@@ -70,18 +65,18 @@ export class SessionService {
       last_active: now,
     };
     await this.sessions.create(key, session, sessionTtlMs(session, now));
-    this.cookies.write(res, 'session', secret, SESSION_ABSOLUTE_LIFETIME_MS / 1000);
+    cookies.set('session', secret, { maxAgeSeconds: SESSION_ABSOLUTE_LIFETIME_MS / 1000 });
     return { key, session };
   }
 
   /** Ends the browser's session (if any) and clears its cookie. */
-  async endCurrent(req: Request, res: Response): Promise<void> {
-    const secret = this.cookies.read(req, 'session');
+  async endCurrent(cookies: CookiePort): Promise<void> {
+    const secret = cookies.get('session');
     if (secret === undefined) return;
     const key = sha256Base64Url(secret);
     const session = await this.sessions.find(key);
     await this.sessions.delete(key, session?.sub);
-    this.cookies.clear(res, 'session');
+    cookies.clear('session');
   }
 
   /** Ends one session by its key (its user turned out to be disabled). */
@@ -90,8 +85,8 @@ export class SessionService {
   }
 
   /** Clears the browser's session cookie (its session was ended by key). */
-  clearCookie(res: Response): void {
-    this.cookies.clear(res, 'session');
+  clearCookie(cookies: CookiePort): void {
+    cookies.clear('session');
   }
 
   /** The user's active sessions (for the admin API), oldest first. */

@@ -1,7 +1,6 @@
 import { MemoryKvStore } from '@latchkey/kv';
-import type { Request, Response } from 'express';
 import { FixedClock } from '@latchkey/core';
-import { CookieJar } from '../http/cookie-jar';
+import { TestBrowser } from '../fixtures/browser.fixture';
 import { UserEvents } from '../users/user-events';
 import { SessionService } from './session.service';
 import { SessionsRepository } from './sessions.repository';
@@ -44,37 +43,12 @@ describe('SessionService', () => {
   let kv: MemoryKvStore;
   let service: SessionService;
   let events: UserEvents;
-  const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
-    issuer: 'https://id.example.test',
-  });
-
-  /** A browser: the cookies the service set come back on the next request. */
-  function browser() {
-    const cookies = new Map<string, string>();
-    const req = () =>
-      ({
-        headers: { cookie: [...cookies].map(([n, v]) => `${n}=${v}`).join('; ') },
-      }) as unknown as Request;
-    const headers: Record<string, unknown> = {};
-    const res = {
-      getHeader: (name: string) => headers[name.toLowerCase()],
-      setHeader: (name: string, value: string[]) => {
-        for (const line of value) {
-          const [pair = ''] = line.split(';');
-          const [cookieName = '', cookieValue = ''] = pair.split('=');
-          if (line.includes('Max-Age=0')) cookies.delete(cookieName);
-          else cookies.set(cookieName, cookieValue);
-        }
-      },
-    } as unknown as Response;
-    return { req, res, cookies };
-  }
+  const browser = () => new TestBrowser();
 
   beforeEach(() => {
     clock = new FixedClock(T0);
     kv = new MemoryKvStore({ now: () => clock.now().getTime(), sweepIntervalMs: 0 });
-    service = new SessionService(new SessionsRepository(kv), jar, clock);
+    service = new SessionService(new SessionsRepository(kv), clock);
     events = new UserEvents();
     new UserSessionsListener(events, service).onModuleInit();
   });
@@ -83,10 +57,10 @@ describe('SessionService', () => {
 
   it('starts a session that the browser then presents', async () => {
     const b = browser();
-    const started = await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+    const started = await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
     expect(started.session).toMatchObject({ sub: 'alice', amr: ['pwd'], auth_time: T0 / 1000 });
     expect([...b.cookies.keys()]).toEqual(['__Host-latchkey_session']);
-    const current = await service.current(b.req());
+    const current = await service.current(b.port());
     expect(current?.session.sid).toBe(started.session.sid);
     // The store holds the session under a hash, never the cookie's secret.
     const secret = b.cookies.get('__Host-latchkey_session')!.split('.')[0]!;
@@ -95,63 +69,65 @@ describe('SessionService', () => {
 
   it('rotates the id at every sign-in and ends the previous session (no fixation)', async () => {
     const b = browser();
-    const first = await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+    const first = await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
     const oldCookie = b.cookies.get('__Host-latchkey_session')!;
-    const second = await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+    const second = await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
     expect(second.key).not.toBe(first.key);
     expect(second.session.sid).not.toBe(first.session.sid);
-    const stale = { headers: { cookie: `__Host-latchkey_session=${oldCookie}` } } as Request;
-    expect(await service.current(stale)).toBeUndefined();
+    const stale = new TestBrowser();
+    stale.cookies.set('__Host-latchkey_session', oldCookie);
+    expect(await service.current(stale.port())).toBeUndefined();
   });
 
   it('ends after the idle timeout, and is kept alive by use', async () => {
     const b = browser();
-    await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+    await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
     clock.advance(SESSION_IDLE_TIMEOUT_MS - 60_000);
-    expect(await service.current(b.req())).toBeDefined();
+    expect(await service.current(b.port())).toBeDefined();
     clock.advance(SESSION_IDLE_TIMEOUT_MS - 60_000);
-    expect(await service.current(b.req())).toBeDefined();
+    expect(await service.current(b.port())).toBeDefined();
     clock.advance(SESSION_IDLE_TIMEOUT_MS);
-    expect(await service.current(b.req())).toBeUndefined();
+    expect(await service.current(b.port())).toBeUndefined();
   });
 
   it('ends at the absolute lifetime', async () => {
     const b = browser();
-    await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
+    await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
     for (let t = 0; t < SESSION_ABSOLUTE_LIFETIME_MS; t += SESSION_IDLE_TIMEOUT_MS / 2) {
       clock.set(T0 + t);
-      expect(await service.current(b.req())).toBeDefined();
+      expect(await service.current(b.port())).toBeDefined();
     }
     clock.set(T0 + SESSION_ABSOLUTE_LIFETIME_MS);
-    expect(await service.current(b.req())).toBeUndefined();
+    expect(await service.current(b.port())).toBeUndefined();
   });
 
   it("ends every session of a user when the user's access ends, and only theirs", async () => {
     const laptop = browser();
     const phone = browser();
     const other = browser();
-    await service.start(laptop.req(), laptop.res, { sub: 'alice', amr: ['pwd'] });
-    await service.start(phone.req(), phone.res, { sub: 'alice', amr: ['pwd'] });
-    await service.start(other.req(), other.res, { sub: 'bob', amr: ['pwd'] });
+    await service.start(laptop.port(), { sub: 'alice', amr: ['pwd'] });
+    await service.start(phone.port(), { sub: 'alice', amr: ['pwd'] });
+    await service.start(other.port(), { sub: 'bob', amr: ['pwd'] });
     await events.accessEnded({ sub: 'alice', reason: 'disabled' });
-    expect(await service.current(laptop.req())).toBeUndefined();
-    expect(await service.current(phone.req())).toBeUndefined();
-    expect(await service.current(other.req())).toBeDefined();
+    expect(await service.current(laptop.port())).toBeUndefined();
+    expect(await service.current(phone.port())).toBeUndefined();
+    expect(await service.current(other.port())).toBeDefined();
     // Idempotent, as UserEvents listeners must be.
     await expect(events.accessEnded({ sub: 'alice', reason: 'deleted' })).resolves.toBeUndefined();
   });
 
   it('logs out: the session ends and its cookie is cleared', async () => {
     const b = browser();
-    await service.start(b.req(), b.res, { sub: 'alice', amr: ['pwd'] });
-    const before = b.req();
-    await service.endCurrent(before, b.res);
+    await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
+    const before = b.port();
+    await service.endCurrent(before);
     expect(b.cookies.size).toBe(0);
     expect(await service.current(before)).toBeUndefined();
   });
 
   it('ignores a forged cookie', async () => {
-    const forged = { headers: { cookie: '__Host-latchkey_session=abc.def' } } as Request;
-    expect(await service.current(forged)).toBeUndefined();
+    const forged = new TestBrowser();
+    forged.cookies.set('__Host-latchkey_session', 'abc.def');
+    expect(await service.current(forged.port())).toBeUndefined();
   });
 });
