@@ -3,12 +3,12 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Client } from 'pg';
 import {
+  createTestDatabase,
   describeWithBackends,
   haveNatsServer,
   portOpen,
   startTestNats,
   TEST_BACKENDS,
-  uniqueSuffix,
   type TestNats,
 } from '@latchkey/testing';
 import { eventually, freePort, getJson, ROOT } from './support/processes';
@@ -40,7 +40,7 @@ describeWithBackends(['postgres', 'redis'], "README's distributed quick start", 
   let nats: TestNats | undefined;
   let shell: ChildProcess | undefined;
   let output = '';
-  let databaseName: string;
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let port: number;
 
   beforeAll(async () => {
@@ -52,34 +52,22 @@ describeWithBackends(['postgres', 'redis'], "README's distributed quick start", 
     }
     nats = await startTestNats({ jetstream: true });
     port = await freePort();
-    databaseName = `latchkey_readme_${uniqueSuffix()}`;
+    // A fresh name for a database that does not exist: the README's commands must create it.
+    db = await createTestDatabase('latchkey_readme');
+    await db.drop();
   });
 
   afterAll(async () => {
     if (shell?.pid) await stopGroup(shell.pid);
     await nats?.stop();
-    if (databaseName) {
-      const admin = new Client({ connectionString: TEST_BACKENDS.postgres });
-      await admin.connect();
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS "${databaseName}" WITH (FORCE)`);
-      } finally {
-        await admin.end();
-      }
-    }
+    await db?.drop();
   });
 
   it('brings up the four services on a database it creates, and the admin client gets a token that works', async () => {
-    const databaseUrl = new URL(TEST_BACKENDS.postgres);
-    databaseUrl.pathname = `/${databaseName}`;
     let script = `${readmeBlock('distributed')}\n${readmeBlock('admin-token')}\necho\necho "TOKEN=$TOKEN"\n`;
     script = replaceAll(script, 'nats://127.0.0.1:4222', nats!.url);
     script = replaceAll(script, 'redis://127.0.0.1:6379', TEST_BACKENDS.redis);
-    script = replaceAll(
-      script,
-      'postgres://postgres@127.0.0.1:5432/latchkey',
-      databaseUrl.toString(),
-    );
+    script = replaceAll(script, 'postgres://postgres@127.0.0.1:5432/latchkey', db!.url);
     script = replaceAll(script, '8080', String(port));
 
     // A shell with nothing set but what a fresh login has (and the gateway port chosen above);
@@ -92,12 +80,19 @@ describeWithBackends(['postgres', 'redis'], "README's distributed quick start", 
     });
     shell.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     shell.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), 480_000);
-      shell!.once('exit', (exitCode) => {
+    // The block ends once all four answer /readyz; a service that stops instead (start-distributed
+    // then stops the others) would leave its wait loop spinning, so that ends the wait too.
+    const code = await new Promise<number | string>((resolve) => {
+      const timer = setTimeout(() => resolve('a timeout'), 480_000);
+      const watch = setInterval(() => {
+        if (/stopping the others/.test(output)) finish('a service that stopped');
+      }, 500);
+      const finish = (result: number | string) => {
         clearTimeout(timer);
-        resolve(exitCode);
-      });
+        clearInterval(watch);
+        resolve(result);
+      };
+      shell!.once('exit', (exitCode) => finish(exitCode ?? 'a signal'));
     });
     if (code !== 0) throw new Error(`the README block ended with ${code}:\n${output}`);
 
@@ -122,15 +117,15 @@ describeWithBackends(['postgres', 'redis'], "README's distributed quick start", 
     }
 
     // The database did not exist before: the scripts created it, and each service its schema.
-    const db = new Client({ connectionString: databaseUrl.toString() });
-    await db.connect();
+    const client = new Client({ connectionString: db!.url });
+    await client.connect();
     try {
-      const { rows } = await db.query<{ nspname: string }>(
+      const { rows } = await client.query<{ nspname: string }>(
         `SELECT nspname FROM pg_namespace WHERE nspname IN ('gateway','token','client_registry','audit') ORDER BY 1`,
       );
       expect(rows.map((r) => r.nspname)).toEqual(['audit', 'client_registry', 'gateway', 'token']);
     } finally {
-      await db.end();
+      await client.end();
     }
   });
 });
