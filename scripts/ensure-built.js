@@ -1,11 +1,10 @@
 #!/usr/bin/env node
-// `npm start` right after a clone: build once if dist/ is missing or older than the sources.
+// `npm start`, `npm run migrate` or `npm run start:distributed` right after a clone: build once if
+// dist/ is missing or older than the sources.
 const fs = require('node:fs');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-
-const root = path.resolve(__dirname, '..');
-const entry = path.join(root, 'dist', 'apps', 'embedded', 'main.js');
+const { SERVICES, entryOf, root } = require('./services');
 
 function newestSource(dir) {
   let newest = 0;
@@ -17,15 +16,23 @@ function newestSource(dir) {
   return newest;
 }
 
-const built = fs.existsSync(entry) ? fs.statSync(entry).mtimeMs : 0;
-const sources = Math.max(
-  newestSource(path.join(root, 'apps')),
-  newestSource(path.join(root, 'libs')),
-);
-if (built < sources) {
-  console.error('building Latchkey...');
-  execFileSync(process.execPath, [path.join(__dirname, 'build.js')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+/** Builds unless every entry file exists and is newer than every source file. */
+function ensureBuilt() {
+  const entries = ['embedded', ...SERVICES].map(entryOf);
+  const built = Math.min(...entries.map((e) => (fs.existsSync(e) ? fs.statSync(e).mtimeMs : 0)));
+  const sources = Math.max(
+    newestSource(path.join(root, 'apps')),
+    newestSource(path.join(root, 'libs')),
+  );
+  if (built < sources) {
+    console.error('building Latchkey...');
+    execFileSync(process.execPath, [path.join(__dirname, 'build.js')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+  }
 }
+
+module.exports = { ensureBuilt };
+
+if (require.main === module) ensureBuilt();

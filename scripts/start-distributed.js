@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm run start:distributed`: the four services as four processes against NATS_URL, REDIS_URL
- * and DATABASE_URL, for local use. Ctrl-C stops them all; if one dies, the others are stopped.
+ * and DATABASE_URL, for local use. Builds first if needed and creates the database if it is
+ * missing (each service migrates its own schema at start). Ctrl-C stops them all; if one dies,
+ * the others are stopped.
  */
 const { spawn } = require('node:child_process');
+const { ensureBuilt } = require('./ensure-built');
+const { ensureDatabase } = require('./ensure-database');
 const { SERVICES, entryOf, root } = require('./services');
 
 for (const name of ['NATS_URL', 'REDIS_URL', 'DATABASE_URL']) {
@@ -13,7 +17,19 @@ for (const name of ['NATS_URL', 'REDIS_URL', 'DATABASE_URL']) {
   }
 }
 
-const children = SERVICES.map((service) => {
+ensureBuilt();
+let children = [];
+ensureDatabase(process.env.DATABASE_URL).then(
+  () => {
+    if (!stopping) children = SERVICES.map(startService);
+  },
+  (err) => {
+    console.error(`cannot prepare the database: ${err.message}`);
+    process.exit(1);
+  },
+);
+
+function startService(service) {
   const child = spawn(process.execPath, [entryOf(service)], { cwd: root, stdio: 'inherit' });
   child.on('exit', (code, signal) => {
     if (!stopping) {
@@ -22,7 +38,7 @@ const children = SERVICES.map((service) => {
     }
   });
   return child;
-});
+}
 
 let stopping = false;
 function stop(code) {

@@ -80,7 +80,7 @@ const requiredSettingsOf = (svc: ServiceName): RequiredSetting[] => [
   ...(svc === Services.Token ? (['keyEncryptionKey'] as const) : []),
 ];
 
-/** Variables every service reads (docs/architecture.md §4 and the platform brief). */
+/** Variables every service reads (docs/architecture.md §4). */
 const COMMON_ENV = [
   'ISSUER',
   'DATABASE_URL',

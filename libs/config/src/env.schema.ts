@@ -12,7 +12,7 @@ import {
   ValidateIf,
 } from 'class-validator';
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Empty strings in the environment mean "unset", as in most deployment tools. */
 const emptyToUndefined = ({ value }: { value: unknown }) =>

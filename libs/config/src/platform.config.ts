@@ -31,6 +31,15 @@ export interface PlatformConfig {
   keyRotation?: KeyRotationConfig;
 }
 
+/** Defaults of the plain settings, also shown in the README's configuration table. */
+export const DEFAULT_SETTINGS = Object.freeze({
+  port: 8080,
+  dataDir: '.data',
+  logLevel: 'info' as const,
+  busTimeoutMs: 5000,
+  shutdownTimeoutMs: 10000,
+});
+
 export interface KeyRotationConfig {
   /** Scheduled rotation every this many hours; 0: never on schedule. */
   intervalHours: number;
@@ -99,7 +108,7 @@ export function loadConfig(
     const name = ENV_OF_SETTING[setting];
     if (!parsed[name]) problems.push(`${name} is required for this service (no embedded fallback)`);
   }
-  const port = parsed.PORT ?? 8080;
+  const port = parsed.PORT ?? DEFAULT_SETTINGS.port;
   const issuer = (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const logoProblem = brandLogoProblem(parsed.BRAND_LOGO_URL, issuer);
   if (logoProblem) problems.push(logoProblem);
@@ -113,10 +122,10 @@ export function loadConfig(
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     natsUrl: parsed.NATS_URL,
-    dataDir: path.resolve(parsed.DATA_DIR ?? '.data'),
-    logLevel: parsed.LOG_LEVEL ?? 'info',
-    busTimeoutMs: parsed.BUS_TIMEOUT_MS ?? 5000,
-    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? 10000,
+    dataDir: path.resolve(parsed.DATA_DIR ?? DEFAULT_SETTINGS.dataDir),
+    logLevel: parsed.LOG_LEVEL ?? DEFAULT_SETTINGS.logLevel,
+    busTimeoutMs: parsed.BUS_TIMEOUT_MS ?? DEFAULT_SETTINGS.busTimeoutMs,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SETTINGS.shutdownTimeoutMs,
     adminClient:
       parsed.ADMIN_CLIENT_ID && parsed.ADMIN_CLIENT_SECRET
         ? { id: parsed.ADMIN_CLIENT_ID, secret: parsed.ADMIN_CLIENT_SECRET }

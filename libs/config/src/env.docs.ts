@@ -1,0 +1,132 @@
+import { LOG_LEVELS, type PlatformEnv } from './env.schema';
+import { DEFAULT_BRAND, DEFAULT_KEY_ROTATION, DEFAULT_SETTINGS } from './platform.config';
+
+export interface EnvVariableDoc {
+  /** What an unset variable means, as markdown. */
+  default: string;
+  /** What the variable does, as markdown (one line). */
+  meaning: string;
+}
+
+const code = (value: string | number) => `\`${value}\``;
+
+/**
+ * One entry per variable of the environment schema, in the order of the README's configuration
+ * table (`npm run docs:config` writes it; a unit test fails when README.md differs). A variable
+ * added to PlatformEnv without an entry here does not compile.
+ */
+export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDoc>> = {
+  PORT: { default: code(DEFAULT_SETTINGS.port), meaning: 'gateway HTTP port' },
+  HEALTH_PORT: {
+    default: '9101 / 9102 / 9103',
+    meaning: 'health and metrics port of token / client-registry / audit',
+  },
+  ISSUER: {
+    default: code('http://localhost:$PORT'),
+    meaning: 'public base URL; the `iss` of every token',
+  },
+  DATABASE_URL: {
+    default: 'embedded PGlite in `$DATA_DIR/pg`',
+    meaning: 'PostgreSQL; each service uses its own schema; required by every distributed service',
+  },
+  REDIS_URL: {
+    default: 'embedded in-memory store',
+    meaning: 'Redis for codes, sessions, interactions; required by a distributed gateway and token',
+  },
+  NATS_URL: {
+    default: 'embedded in-process bus',
+    meaning:
+      'NATS with JetStream; comma-separated for a cluster; required by every distributed service',
+  },
+  DATA_DIR: {
+    default: code(`./${DEFAULT_SETTINGS.dataDir}`),
+    meaning: 'embedded-mode data and generated secrets',
+  },
+  KEY_ENCRYPTION_KEY: {
+    default: 'generated in `$DATA_DIR` (embedded)',
+    meaning:
+      'seals private signing keys at rest (32+ characters); required by a distributed token service',
+  },
+  COOKIE_SECRET: {
+    default: 'generated in `$DATA_DIR` (embedded)',
+    meaning:
+      "HMAC key of the gateway's cookies (32+ characters), the same on every replica; required by a distributed gateway",
+  },
+  ADMIN_CLIENT_ID: {
+    default: 'generated in `$DATA_DIR/admin-client.json` (embedded); none (distributed)',
+    meaning:
+      'the bootstrap admin client (`client_credentials`, scope `admin`), set with `ADMIN_CLIENT_SECRET`',
+  },
+  ADMIN_CLIENT_SECRET: {
+    default: 'generated in `$DATA_DIR/admin-client.json` (embedded); none (distributed)',
+    meaning: "the bootstrap admin client's secret (16+ characters)",
+  },
+  LOG_LEVEL: {
+    default: code(DEFAULT_SETTINGS.logLevel),
+    meaning: LOG_LEVELS.map(code).join(', '),
+  },
+  BUS_TIMEOUT_MS: {
+    default: code(DEFAULT_SETTINGS.busTimeoutMs),
+    meaning: 'how long a service waits for another before answering 503',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    default: code(DEFAULT_SETTINGS.shutdownTimeoutMs),
+    meaning: 'grace period for draining HTTP and NATS on SIGTERM',
+  },
+  BRAND_NAME: {
+    default: code(DEFAULT_BRAND.name),
+    meaning: 'product name on the login, consent and error pages',
+  },
+  BRAND_COLOR: {
+    default: code(DEFAULT_BRAND.color),
+    meaning: 'accent colour of the pages (`#rgb` or `#rrggbb`)',
+  },
+  BRAND_LOGO_URL: {
+    default: 'none',
+    meaning:
+      "logo on the pages: a path on this server, an https URL of the issuer's origin, or a `data:image/...;base64` URL",
+  },
+  KEY_ROTATION_INTERVAL_HOURS: {
+    default: code(DEFAULT_KEY_ROTATION.intervalHours),
+    meaning: 'scheduled rotation of the signing keys, in hours; `0` turns it off',
+  },
+  KEY_PUBLISH_AHEAD_SECONDS: {
+    default: code(DEFAULT_KEY_ROTATION.publishAheadSeconds),
+    meaning: 'how long a new signing key is in the JWKS before it signs anything',
+  },
+};
+
+export const CONFIG_TABLE_BEGIN = '<!-- config:begin -->';
+export const CONFIG_TABLE_END = '<!-- config:end -->';
+
+/**
+ * The configuration table as prettier prints a markdown table: every column padded to its
+ * widest cell, so `prettier --check` accepts the generated README unchanged.
+ */
+export function renderConfigTable(
+  docs: Record<string, EnvVariableDoc> = PLATFORM_ENV_DOCS,
+): string {
+  const rows = [
+    ['variable', 'default', 'meaning'],
+    ...Object.entries(docs).map(([name, doc]) => [code(name), doc.default, doc.meaning]),
+  ];
+  for (const cell of rows.flat()) {
+    if (/[|\n]/.test(cell)) throw new Error(`a table cell cannot hold "|" or a newline: ${cell}`);
+  }
+  const widths = rows[0].map((_, i) => Math.max(3, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
+  return [line(rows[0]), line(widths.map((w) => '-'.repeat(w))), ...rows.slice(1).map(line)].join(
+    '\n',
+  );
+}
+
+/** README.md with the table between the config markers replaced by the generated one. */
+export function withConfigTable(readme: string, table = renderConfigTable()): string {
+  const begin = readme.indexOf(CONFIG_TABLE_BEGIN);
+  const end = readme.indexOf(CONFIG_TABLE_END);
+  if (begin < 0 || end < begin) {
+    throw new Error(`README.md needs ${CONFIG_TABLE_BEGIN} ... ${CONFIG_TABLE_END} markers`);
+  }
+  return `${readme.slice(0, begin + CONFIG_TABLE_BEGIN.length)}\n\n${table}\n\n${readme.slice(end)}`;
+}
