@@ -74,7 +74,8 @@ describe('logout: RP-initiated and back-channel (embedded)', () => {
   let receiver: Awaited<ReturnType<typeof startBackchannelReceiver>>;
 
   beforeAll(async () => {
-    platform = await startEmbeddedPlatform();
+    // The receiver is on loopback, which the server only calls when the operator allows it.
+    platform = await startEmbeddedPlatform({ OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8' });
     issuer = platform.issuer;
     receiver = await startBackchannelReceiver();
     const admin = await PlatformAdmin.connect(platform);

@@ -12,3 +12,4 @@ export * from './redirect-uri';
 export * from './resource-indicator';
 export * from './scope';
 export * from './token-hash';
+export * from './outbound-url';

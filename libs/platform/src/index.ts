@@ -5,3 +5,4 @@ export * from './readiness.registry';
 export * from './service-runner';
 export * from './standard-probes';
 export * from './service-main';
+export * from './outbound-http';

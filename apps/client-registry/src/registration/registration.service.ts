@@ -7,13 +7,7 @@ import type {
   RegisterClientRequest,
   RegisterClientResponse,
 } from '@latchkey/contracts';
-import {
-  constantTimeEqual,
-  InvalidToken,
-  randomToken,
-  sha256Base64Url,
-  validateClientMetadata,
-} from '@latchkey/oauth';
+import { constantTimeEqual, InvalidToken, randomToken, sha256Base64Url } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { fieldsOf, newClientId } from '../clients/client-rules';
 import { type StoredClient, toClientView } from '../clients/client-view';
@@ -87,7 +81,7 @@ export class RegistrationService {
       if (!(await this.tokens.consume(em, sha256Base64Url(token), now))) {
         throw invalidInitialAccessToken();
       }
-      const metadata = validateClientMetadata(input.metadata);
+      const metadata = this.clients.validateMetadata(input.metadata);
       checkSelfRegisteredMetadata(metadata);
       const inserted = await this.clients.insertClient(em, {
         clientId: newClientId(),
@@ -151,7 +145,7 @@ export class RegistrationService {
       token,
     );
     checkClientIdUnchanged(input, clientId);
-    const metadata = validateClientMetadata(input);
+    const metadata = this.clients.validateMetadata(input);
     checkSelfRegisteredMetadata(metadata);
     const replaced = await this.clients.replaceMetadata(em, current, metadata, this.clock.now());
     await this.clients.recordChange(em, 'client.updated', clientId, {
