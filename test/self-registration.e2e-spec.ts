@@ -1,3 +1,4 @@
+import { callPlatform, type CallAnswer, type CallOptions } from './support/http-call';
 import { describeEachMode, type Platform } from './support/platform';
 
 /**
@@ -15,11 +16,6 @@ jest.setTimeout(120_000);
 
 const API = 'https://api.example.test';
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 interface Credentials {
   id: string;
   secret: string;
@@ -29,48 +25,16 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
   let p: Platform;
   let adminToken: string;
 
-  async function call(
-    method: string,
-    route: string,
-    options: {
-      bearer?: string;
-      basic?: Credentials;
-      json?: unknown;
-      form?: Record<string, string>;
-    },
-  ): Promise<Answer> {
-    const headers: Record<string, string> = {};
-    if (options.bearer) headers.authorization = `Bearer ${options.bearer}`;
-    if (options.basic) {
-      const pair = `${encodeURIComponent(options.basic.id)}:${encodeURIComponent(options.basic.secret)}`;
-      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-    }
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(options.form).toString();
-    }
-    const res = await fetch(`${p.issuer}${route}`, {
-      method,
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  }
+  const call = (method: string, route: string, options: CallOptions) =>
+    callPlatform(p.issuer, method, route, options);
 
-  async function clientCredentials(client: Credentials): Promise<Answer> {
+  async function clientCredentials(client: Credentials): Promise<CallAnswer> {
     return call('POST', '/token', { basic: client, form: { grant_type: 'client_credentials' } });
   }
 
   async function initialAccessToken(policy: Record<string, unknown> = {}): Promise<string> {
     const answer = await call('POST', '/admin/initial-access-tokens', {
-      bearer: adminToken,
+      token: adminToken,
       json: { max_uses: 10, ...policy },
     });
     expect(answer.status).toBe(201);
@@ -78,9 +42,9 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
   }
 
   const register = (token: string, metadata: unknown) =>
-    call('POST', '/register', { bearer: token, json: metadata });
+    call('POST', '/register', { token: token, json: metadata });
 
-  function expectRefused(answer: Answer, error = 'invalid_client_metadata') {
+  function expectRefused(answer: CallAnswer, error = 'invalid_client_metadata') {
     expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 400, error });
   }
 
@@ -90,7 +54,7 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
     expect(admin.status).toBe(200);
     adminToken = admin.body.access_token as string;
     const resource = await call('POST', '/admin/resources', {
-      bearer: adminToken,
+      token: adminToken,
       json: { identifier: API, name: 'Orders API', scopes: ['api:read', 'api:write'] },
     });
     expect(resource.status).toBe(201);
@@ -116,7 +80,7 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
     it('refuses the same URIs from the admin API', async () => {
       for (const backchannel_logout_uri of ['http://127.0.0.1:9/bc', 'https://10.1.2.3/bc']) {
         const answer = await call('POST', '/admin/clients', {
-          bearer: adminToken,
+          token: adminToken,
           json: { ...WEB, backchannel_logout_uri },
         });
         expectRefused(answer);
@@ -140,7 +104,7 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
     beforeAll(async () => {
       // A client of the API registered by the admin, and a token of it for the API.
       const created = await call('POST', '/admin/clients', {
-        bearer: adminToken,
+        token: adminToken,
         json: {
           client_name: 'Order sync',
           grant_types: ['client_credentials'],
@@ -197,7 +161,10 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
         basic: self,
         form: { token: serviceToken },
       });
-      expect(answer).toEqual({ status: 200, body: { active: false } });
+      expect({ status: answer.status, body: answer.body }).toEqual({
+        status: 200,
+        body: { active: false },
+      });
     });
 
     it('gets what the admin put on its initial access token, and nothing more', async () => {
@@ -226,7 +193,7 @@ describeEachMode('self-registration and the URIs the server calls', (platform) =
 
     it('never lets an initial access token allow admin', async () => {
       const answer = await call('POST', '/admin/initial-access-tokens', {
-        bearer: adminToken,
+        token: adminToken,
         json: { scope: 'admin' },
       });
       expectRefused(answer, 'invalid_request');
