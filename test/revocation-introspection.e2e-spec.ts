@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbedded, stopEmbedded } from '../apps/embedded/src/embedded';
 import { KeyRotationService } from '../apps/token/src/keys/key-rotation.service';
+import { callPlatform, type CallAnswer, type CallOptions } from './support/http-call';
 import { describeEachMode, type Platform } from './support/platform';
 import { freePort } from './support/processes';
 import {
@@ -28,12 +29,7 @@ jest.setTimeout(120_000);
 const ORDERS = 'https://orders.example.test';
 const INACTIVE = { active: false };
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Record<string, unknown>;
-}
+type Answer = CallAnswer;
 
 interface UserTokens {
   access_token: string;
@@ -44,14 +40,6 @@ interface UserTokens {
 interface Credentials {
   id: string;
   secret: string;
-}
-
-interface CallOptions {
-  token?: string;
-  basic?: Credentials;
-  json?: unknown;
-  form?: Record<string, string>;
-  headers?: Record<string, string>;
 }
 
 /**
@@ -101,36 +89,8 @@ class Parties {
     this.service = await this.serviceClient('Order sync');
   }
 
-  async call(method: string, route: string, options: CallOptions = {}): Promise<Answer> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.basic) {
-      const pair = `${encodeURIComponent(options.basic.id)}:${encodeURIComponent(options.basic.secret)}`;
-      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-    }
-    let body: string | undefined;
-    if (options.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form !== undefined) {
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(options.form).toString();
-    }
-    const res = await fetch(`${this.issuer}${route}`, {
-      method,
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      // Not JSON (a JWT, an empty body): `text` has it.
-    }
-    return { status: res.status, headers: res.headers, text, body: parsed };
+  call(method: string, route: string, options: CallOptions = {}): Promise<Answer> {
+    return callPlatform(this.issuer, method, route, options);
   }
 
   async clientCredentials(client: Credentials, resource?: string): Promise<string> {

@@ -38,11 +38,14 @@ export interface Platform {
 const BOOT_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 60_000;
 
-export function startPlatform(mode: PlatformMode): Promise<Platform> {
-  return mode === 'embedded' ? startEmbeddedPlatform() : startDistributedPlatform();
+/** Extra environment for the platform under test (e.g. the OUTBOUND_* allowance). */
+export type PlatformEnv = Record<string, string>;
+
+export function startPlatform(mode: PlatformMode, extraEnv: PlatformEnv = {}): Promise<Platform> {
+  return mode === 'embedded' ? startEmbeddedPlatform(extraEnv) : startDistributedPlatform(extraEnv);
 }
 
-export async function startEmbeddedPlatform(): Promise<Platform> {
+export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-e2e-'));
   // The port is chosen before the gateway binds it (the issuer must name it); another process
   // may take it in between, so a taken port is retried with another.
@@ -50,7 +53,13 @@ export async function startEmbeddedPlatform(): Promise<Platform> {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
     const config = embeddedConfig(
-      loadConfig({ PORT: String(port), ISSUER: issuer, DATA_DIR: dataDir, LOG_LEVEL: 'silent' }),
+      loadConfig({
+        PORT: String(port),
+        ISSUER: issuer,
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        ...extraEnv,
+      }),
     );
     let apps: INestApplication[];
     try {
@@ -78,7 +87,7 @@ export function distributedBackends(): BackendName[] {
   return haveNatsServer() ? ['postgres', 'redis'] : ['postgres', 'redis', 'nats'];
 }
 
-export async function startDistributedPlatform(): Promise<Platform> {
+export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
   const nats = await startTestNats({ jetstream: true });
   const db = await createTestDatabase('latchkey_e2e_flow');
   const [port, ...healthPorts] = await distinctFreePorts(4);
@@ -95,6 +104,7 @@ export async function startDistributedPlatform(): Promise<Platform> {
     ADMIN_CLIENT_ID: adminClient.id,
     ADMIN_CLIENT_SECRET: adminClient.secret,
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   const running: RunningProcess[] = [];
   const output = () => running.map((p) => `--- ${p.name} ---\n${p.output()}`).join('\n');
@@ -169,10 +179,10 @@ async function stopGracefully(proc: RunningProcess): Promise<void> {
  * Boots the platform before the enclosing describe's tests and stops it after them; the getter
  * answers the running platform.
  */
-export function usePlatform(mode: PlatformMode): () => Platform {
+export function usePlatform(mode: PlatformMode, extraEnv: PlatformEnv = {}): () => Platform {
   let platform: Platform | undefined;
   beforeAll(async () => {
-    platform = await startPlatform(mode);
+    platform = await startPlatform(mode, extraEnv);
   }, BOOT_TIMEOUT_MS);
   afterAll(async () => {
     await platform?.stop();
@@ -190,9 +200,10 @@ export function usePlatform(mode: PlatformMode): () => Platform {
 export function describeEachMode(
   title: string,
   body: (platform: () => Platform, mode: PlatformMode) => void,
+  extraEnv: PlatformEnv = {},
 ): void {
   describe.each(PLATFORM_MODES)(`${title}: %s mode`, (mode) => {
-    const block = () => body(usePlatform(mode), mode);
+    const block = () => body(usePlatform(mode, extraEnv), mode);
     if (mode === 'distributed') {
       describeWithBackends(distributedBackends(), 'four processes', block);
     } else {

@@ -151,6 +151,7 @@ describeWithBackends(['postgres', 'nats'], 'client registry on Postgres and NATS
     expect(migrations.map((row) => row.name)).toEqual([
       'ClientRegistry1732200000200',
       'AuditOutbox1732900000000',
+      'InitialAccessTokenPolicy1733100000100',
     ]);
     const secrets = await dbQuery<{ hash: string }>(
       `SELECT "hash" FROM "client_registry"."client_secrets" WHERE "client_id" = $1`,

@@ -24,7 +24,11 @@ export class ClientRegistryModule {
           schema: CLIENT_REGISTRY_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
         }),
-        RegistryCoreModule.forRoot({ adminClient: config.adminClient, issuer: config.issuer }),
+        RegistryCoreModule.forRoot({
+          adminClient: config.adminClient,
+          issuer: config.issuer,
+          outbound: config.outbound,
+        }),
         ClientsModule,
         RegistrationModule,
         ResourcesModule,

@@ -3,6 +3,7 @@ import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ClientSecretEntity } from './clients/client-secret.entity';
 import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
+import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
 import { ResourceEntity } from './resources/resource.entity';
 
@@ -10,5 +11,9 @@ import { ResourceEntity } from './resources/resource.entity';
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
   entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity, ResourceEntity],
-  migrations: [ClientRegistry1732200000200, auditOutboxMigration('client_registry')],
+  migrations: [
+    ClientRegistry1732200000200,
+    auditOutboxMigration('client_registry'),
+    InitialAccessTokenPolicy1733100000100,
+  ],
 };

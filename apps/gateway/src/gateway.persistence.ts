@@ -3,11 +3,20 @@ import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ConsentEntity } from './consent/consent.entity';
 import { Users1732200000300 } from './migrations/1732200000300-users';
 import { Consents1732200000400 } from './migrations/1732200000400-consents';
+import { BackchannelDeliveries1733100000000 } from './migrations/1733100000000-backchannel-deliveries';
 import { UserEntity } from './users/user.entity';
 
-/** Users and remembered consents live in the `gateway` schema (sessions are in the KV store). */
+/**
+ * Users, remembered consents and pending back-channel logout deliveries live in the `gateway`
+ * schema (sessions are in the KV store).
+ */
 export const GATEWAY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'gateway',
   entities: [UserEntity, ConsentEntity],
-  migrations: [Users1732200000300, Consents1732200000400, auditOutboxMigration('gateway')],
+  migrations: [
+    Users1732200000300,
+    Consents1732200000400,
+    auditOutboxMigration('gateway'),
+    BackchannelDeliveries1733100000000,
+  ],
 };

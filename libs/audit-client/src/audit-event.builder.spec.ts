@@ -46,7 +46,7 @@ describe('buildAuditEvent', () => {
   });
 
   it('knows every type of docs/architecture.md §6, each <noun>.<verb> so the stream filter audit.*.* takes it', () => {
-    expect(AUDIT_EVENT_TYPES).toHaveLength(20);
+    expect(AUDIT_EVENT_TYPES).toHaveLength(21);
     for (const type of AUDIT_EVENT_TYPES) expect(type.split('.')).toHaveLength(2);
   });
 

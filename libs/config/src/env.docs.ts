@@ -94,6 +94,15 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     default: code(DEFAULT_KEY_ROTATION.publishAheadSeconds),
     meaning: 'how long a new signing key is in the JWKS before it signs anything',
   },
+  OUTBOUND_ALLOW_PRIVATE: {
+    default: code('false'),
+    meaning:
+      'let the server call non-public addresses (jwks_uri, back-channel logout), plain http included',
+  },
+  OUTBOUND_ALLOWED_CIDRS: {
+    default: 'none',
+    meaning: 'non-public ranges the server may call, e.g. `127.0.0.0/8` for a local relying party',
+  },
 };
 
 export const CONFIG_TABLE_BEGIN = '<!-- config:begin -->';

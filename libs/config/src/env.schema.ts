@@ -1,3 +1,4 @@
+import { isValidCidr } from '@latchkey/oauth';
 import { Transform } from 'class-transformer';
 import {
   IsIn,
@@ -9,7 +10,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  Validate,
   ValidateIf,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -17,6 +21,14 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** Empty strings in the environment mean "unset", as in most deployment tools. */
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** A comma-separated list of CIDRs (`127.0.0.0/8,fd00::/8`), each a network address. */
+@ValidatorConstraint({ name: 'cidrList' })
+class CidrList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && value.split(',').every((cidr) => isValidCidr(cidr.trim()));
+  }
+}
 
 /**
  * The environment every service understands. Variable names are the external contract
@@ -180,4 +192,23 @@ export class PlatformEnv {
   @Min(0, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })
   @Max(120000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 0 and 120000' })
   SHUTDOWN_TIMEOUT_MS?: number;
+
+  /**
+   * Lets the server call non-public addresses (loopback, private, link-local, CGNAT, ...) for a
+   * client's jwks_uri or backchannel_logout_uri, plain http included: a development machine or a
+   * trusted network only. Default false: public https targets only (docs/architecture.md §3).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'OUTBOUND_ALLOW_PRIVATE must be true or false' })
+  OUTBOUND_ALLOW_PRIVATE?: 'true' | 'false';
+
+  /** Non-public ranges the server may call, one by one (e.g. `10.20.0.0/16,fd00:1::/64`). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Validate(CidrList, {
+    message:
+      'OUTBOUND_ALLOWED_CIDRS must be comma-separated CIDRs of network addresses, e.g. 127.0.0.0/8,fd00::/8',
+  })
+  OUTBOUND_ALLOWED_CIDRS?: string;
 }

@@ -113,6 +113,29 @@ describe('loadConfig', () => {
     ).not.toThrow();
   });
 
+  describe('OUTBOUND_ALLOW_PRIVATE and OUTBOUND_ALLOWED_CIDRS', () => {
+    it('allows public https targets only by default', () => {
+      expect(loadConfig({}).outbound).toEqual({ allowPrivate: false, allowedCidrs: [] });
+    });
+
+    it('reads the operator allowance', () => {
+      expect(
+        loadConfig({
+          OUTBOUND_ALLOW_PRIVATE: 'true',
+          OUTBOUND_ALLOWED_CIDRS: ' 127.0.0.0/8, ::1/128 ',
+        }).outbound,
+      ).toEqual({ allowPrivate: true, allowedCidrs: ['127.0.0.0/8', '::1/128'] });
+    });
+
+    it.each([
+      [{ OUTBOUND_ALLOW_PRIVATE: 'yes' }, /OUTBOUND_ALLOW_PRIVATE must be true or false/],
+      [{ OUTBOUND_ALLOWED_CIDRS: '127.0.0.1' }, /OUTBOUND_ALLOWED_CIDRS must be comma-separated/],
+      [{ OUTBOUND_ALLOWED_CIDRS: '10.0.0.1/8' }, /OUTBOUND_ALLOWED_CIDRS must be comma-separated/],
+    ])('refuses %p', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
+
   describe('COOKIE_SECRET', () => {
     it('is read when set and optional by default', () => {
       expect(loadConfig({ COOKIE_SECRET: 'c'.repeat(32) }).cookieSecret).toBe('c'.repeat(32));

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import type { OutboundPolicy } from '@latchkey/oauth';
 import * as path from 'node:path';
 import { PlatformEnv } from './env.schema';
 
@@ -29,6 +30,11 @@ export interface PlatformConfig {
   brand?: BrandConfig;
   /** Signing-key rotation of the token service (KEY_ROTATION_INTERVAL_HOURS, KEY_PUBLISH_AHEAD_SECONDS). */
   keyRotation?: KeyRotationConfig;
+  /**
+   * What the server may call on a client's behalf (OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_CIDRS);
+   * public https targets only when absent.
+   */
+  outbound?: OutboundPolicy;
 }
 
 /** Defaults of the plain settings, also shown in the README's configuration table. */
@@ -142,6 +148,13 @@ export function loadConfig(
       publishAheadSeconds:
         parsed.KEY_PUBLISH_AHEAD_SECONDS ?? DEFAULT_KEY_ROTATION.publishAheadSeconds,
     },
+    outbound: {
+      allowPrivate: parsed.OUTBOUND_ALLOW_PRIVATE === 'true',
+      allowedCidrs: (parsed.OUTBOUND_ALLOWED_CIDRS ?? '')
+        .split(',')
+        .map((cidr) => cidr.trim())
+        .filter((cidr) => cidr !== ''),
+    },
   };
 }
 
@@ -180,6 +193,8 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   BRAND_LOGO_URL = undefined;
   KEY_ROTATION_INTERVAL_HOURS = undefined;
   KEY_PUBLISH_AHEAD_SECONDS = undefined;
+  OUTBOUND_ALLOW_PRIVATE = undefined;
+  OUTBOUND_ALLOWED_CIDRS = undefined;
 }
 
 const INTEGER_KEYS = [

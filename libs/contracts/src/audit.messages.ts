@@ -25,6 +25,7 @@ export const AUDIT_EVENT_TYPES = [
   'user.updated',
   'user.disabled',
   'session.ended',
+  'logout.backchannel_failed',
   'key.rotated',
 ] as const;
 

@@ -85,12 +85,24 @@ export interface CreateInitialAccessTokenRequest {
   expires_in?: number;
   /** How many clients it may register before it is used up (default 1, like Keycloak's count). */
   max_uses?: number;
+  /**
+   * What the clients it registers may ask for (space-delimited scopes, grant types, the one
+   * default_resource); unset: the OpenID Connect scopes, authorization_code and refresh_token,
+   * no default_resource. Registrations beyond it are invalid_client_metadata.
+   */
+  scope?: string;
+  grant_types?: string[];
+  default_resource?: string;
 }
 export interface CreateInitialAccessTokenResponse {
   initial_access_token: string;
   expires_at: string;
   /** How many registrations the token allows (the registry always answers it). */
   max_uses?: number;
+  /** The registration policy, when the admin set one. */
+  scope?: string;
+  grant_types?: string[];
+  default_resource?: string;
 }
 
 export interface RegisterClientRequest {

@@ -449,6 +449,8 @@ describe('validateClientMetadata', () => {
     it.each([
       ['plain http', 'http://app.example.com/jwks', /^jwks_uri must use https$/],
       ['loopback http', 'http://127.0.0.1/jwks', /^jwks_uri must use https$/],
+      ['a loopback host', 'https://127.0.0.1/jwks', /^jwks_uri host is a loopback address/],
+      ['a private host', 'https://192.168.0.10/jwks', /^jwks_uri host is a private address/],
       ['a fragment', 'https://app.example.com/jwks#k', /^jwks_uri must not contain a fragment$/],
       ['userinfo', 'https://a@app.example.com/jwks', /^jwks_uri must not contain userinfo$/],
       ['a relative URI', '/jwks', /^jwks_uri must be an absolute URI$/],
@@ -563,22 +565,43 @@ describe('validateClientMetadata', () => {
   });
 
   describe('backchannel_logout_uri', () => {
-    it.each([
-      'https://app.example.com/logout?x=1',
-      'http://127.0.0.1:8080/logout',
-      'http://localhost/logout',
-    ])('accepts %s', (uri) => {
+    // The server POSTs to it: the outbound URL policy decides (server-side request forgery).
+    const LOOPBACK_ALLOWED = { allowPrivate: false, allowedCidrs: ['127.0.0.0/8', '::1/128'] };
+
+    it('accepts an https URI', () => {
+      const uri = 'https://app.example.com/logout?x=1';
       expect(
         validateClientMetadata({ redirect_uris: [CB], backchannel_logout_uri: uri })
           .backchannel_logout_uri,
       ).toBe(uri);
     });
 
+    it.each(['http://127.0.0.1:8080/logout', 'http://localhost/logout', 'https://[::1]/logout'])(
+      'accepts %s only where the operator allows loopback targets',
+      (uri) => {
+        expectMetadataError(
+          { redirect_uris: [CB], backchannel_logout_uri: uri },
+          /^backchannel_logout_uri (must use https|host is a loopback address)/,
+        );
+        expect(
+          validateClientMetadata(
+            { redirect_uris: [CB], backchannel_logout_uri: uri },
+            { outbound: LOOPBACK_ALLOWED },
+          ).backchannel_logout_uri,
+        ).toBe(uri);
+      },
+    );
+
     it.each([
-      ['http://app.example.com/logout', /must use https; plain http is only allowed/],
+      ['http://app.example.com/logout', /must use https$/],
       ['https://app.example.com/logout#x', /must not contain a fragment/],
       ['com.example.app:/logout', /must use https$/],
       ['/logout', /must be an absolute URI/],
+      ['https://10.0.0.8/logout', /host is a private address/],
+      ['https://169.254.169.254/logout', /host is a link-local address/],
+      ['https://[fd00::1]/logout', /host is a unique-local address/],
+      ['https://100.64.0.1/logout', /host is a shared \(CGNAT\) address/],
+      ['https://[::ffff:127.0.0.1]/logout', /host is a loopback address/],
     ])('rejects %s', (uri, pattern) => {
       for (const application_type of ['web', 'native']) {
         expectMetadataError(

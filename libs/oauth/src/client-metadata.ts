@@ -13,6 +13,7 @@ import {
   redirectUriProblem,
   redirectUriRulesFor,
 } from './redirect-uri';
+import { type OutboundPolicy, outboundUrlProblem, STRICT_OUTBOUND_POLICY } from './outbound-url';
 import { formatScope, parseScope } from './scope';
 
 export const APPLICATION_TYPES = ['web', 'native'] as const;
@@ -88,6 +89,11 @@ export interface ValidateClientMetadataOptions {
    * the merged result is validated as a whole.
    */
   existing?: ClientMetadata;
+  /**
+   * What the server may call (jwks_uri, backchannel_logout_uri): the operator's outbound policy.
+   * Public https targets only when absent.
+   */
+  outbound?: OutboundPolicy;
 }
 
 /** Untrusted metadata as a prototype-less map, so `__proto__` and friends are plain keys. */
@@ -122,6 +128,7 @@ export function validateClientMetadata(
     readEnum(fields, 'token_endpoint_auth_method', TOKEN_ENDPOINT_AUTH_METHODS) ??
     'client_secret_basic';
   const redirectRules = redirectUriRulesFor(application_type);
+  const outbound = options.outbound ?? STRICT_OUTBOUND_POLICY;
 
   const metadata: ClientMetadata = {
     client_name: readClientName(fields),
@@ -138,14 +145,14 @@ export function validateClientMetadata(
     token_endpoint_auth_method,
     scope: readScope(fields),
     jwks: readJwks(fields),
-    jwks_uri: readJwksUri(fields),
+    jwks_uri: readOutboundUri(fields, 'jwks_uri', outbound),
     id_token_signed_response_alg:
       readEnum(fields, 'id_token_signed_response_alg', ID_TOKEN_SIGNING_ALGS) ?? 'RS256',
     access_token_lifetime: readLifetime(fields, 'access_token_lifetime'),
     refresh_token_lifetime: readLifetime(fields, 'refresh_token_lifetime'),
     id_token_lifetime: readLifetime(fields, 'id_token_lifetime'),
     skip_consent: readBoolean(fields, 'skip_consent') ?? false,
-    backchannel_logout_uri: readBackchannelLogoutUri(fields),
+    backchannel_logout_uri: readOutboundUri(fields, 'backchannel_logout_uri', outbound),
     default_resource: readDefaultResource(fields),
   };
 
@@ -276,27 +283,19 @@ function readPublicJwk(key: unknown, index: number): PublicJwk {
   return { ...key, kty };
 }
 
-function readJwksUri(fields: Fields): string | undefined {
-  const uri = readString(fields, 'jwks_uri');
+/**
+ * A URI the server itself calls (jwks_uri; OIDC Back-Channel Logout §2.2 backchannel_logout_uri):
+ * the outbound policy's rules, checked again at every call against the resolved addresses.
+ */
+function readOutboundUri(
+  fields: Fields,
+  name: 'jwks_uri' | 'backchannel_logout_uri',
+  policy: OutboundPolicy,
+): string | undefined {
+  const uri = readString(fields, name);
   if (uri === undefined) return undefined;
-  // The server fetches this document: https only, no loopback exception.
-  const problem = redirectUriProblem(uri, {
-    allowLoopbackHttp: false,
-    allowPrivateUseScheme: false,
-  });
-  if (problem) throw new InvalidClientMetadata(`jwks_uri ${problem}`);
-  return uri;
-}
-
-function readBackchannelLogoutUri(fields: Fields): string | undefined {
-  const uri = readString(fields, 'backchannel_logout_uri');
-  if (uri === undefined) return undefined;
-  // OIDC Back-Channel Logout §2.2: no fragment; https, or http to a loopback host for development.
-  const problem = redirectUriProblem(uri, {
-    allowLoopbackHttp: true,
-    allowPrivateUseScheme: false,
-  });
-  if (problem) throw new InvalidClientMetadata(`backchannel_logout_uri ${problem}`);
+  const problem = outboundUrlProblem(uri, policy);
+  if (problem) throw new InvalidClientMetadata(`${name} ${problem}`);
   return uri;
 }
 

@@ -14,3 +14,4 @@ export * from './resource-indicator';
 export * from './scope';
 export * from './token-hash';
 export * from './policy';
+export * from './outbound-url';

@@ -6,3 +6,4 @@ export * from './service-runner';
 export * from './standard-probes';
 export * from './service-main';
 export * from './logging';
+export * from './outbound-http';

@@ -7,6 +7,7 @@ import {
   type ServicePersistenceOptions,
 } from '@latchkey/persistence';
 import { TransportModule } from '@latchkey/transport';
+import { OutboundHttpModule } from './outbound-http';
 import { PlatformModule } from './platform.module';
 import { exitOnStartupFailure, startService, type StartServiceOptions } from './service-runner';
 
@@ -20,6 +21,7 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
     }),
     TransportModule.forRoot({ service, natsUrl: config.natsUrl, timeoutMs: config.busTimeoutMs }),
     PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+    OutboundHttpModule.forRoot(config.outbound),
   ];
 }
 

@@ -40,6 +40,28 @@ describe('latchkey initial-access-token', () => {
     );
   });
 
+  it('initial-access-token create sends the registration policy it is given', async () => {
+    const result = await cli.run([
+      'initial-access-token',
+      'create',
+      '--scope',
+      'openid orders:read',
+      '--grant-type',
+      'authorization_code',
+      '--grant-type',
+      'client_credentials',
+      '--default-resource',
+      'https://orders.example.test',
+    ]);
+
+    expect(result.code).toBe(0);
+    expect(JSON.parse(fake.lastAdminRequest().body)).toEqual({
+      scope: 'openid orders:read',
+      grant_types: ['authorization_code', 'client_credentials'],
+      default_resource: 'https://orders.example.test',
+    });
+  });
+
   it('initial-access-token create sends {} by default and prints the server JSON', async () => {
     const result = await cli.run(['initial-access-token', 'create']);
 

@@ -73,6 +73,14 @@ export class ClientsService {
     private readonly audit: AuditClient,
   ) {}
 
+  /**
+   * RFC 7591 metadata under this deployment's outbound policy (the URIs the server will call),
+   * for every way a client is written: admin API, registration, RFC 7592 update.
+   */
+  validateMetadata(input: unknown, existing?: ClientMetadata): ClientMetadata {
+    return validateClientMetadata(input, { existing, outbound: this.settings.outbound });
+  }
+
   async get(request: GetClientRequest): Promise<GetClientResponse> {
     const clientId = readClientId(request);
     const client = await this.clients.findById(this.db.manager, clientId);
@@ -83,7 +91,7 @@ export class ClientsService {
 
   async create(request: CreateClientRequest): Promise<CreateClientResponse> {
     const input = fieldsOf(request);
-    const metadata = validateClientMetadata(input.metadata);
+    const metadata = this.validateMetadata(input.metadata);
     checkAdminScope(metadata);
     const clientId = input.client_id == null ? newClientId() : readChosenClientId(input.client_id);
     const written = await this.db.run(async (em) => {
@@ -118,7 +126,7 @@ export class ClientsService {
     const written = await this.db.run(async (em) => {
       const current = await this.clients.lockById(em, clientId);
       if (!current) throw new NotFound('client not found');
-      const metadata = validateClientMetadata(metadataPatch, { existing: current.metadata });
+      const metadata = this.validateMetadata(metadataPatch, current.metadata);
       checkAdminScope(metadata);
       const replaced = await this.replaceMetadata(em, current, metadata, now, disabled);
       await this.recordChange(em, 'client.updated', clientId, {

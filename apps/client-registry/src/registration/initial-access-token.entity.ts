@@ -1,3 +1,4 @@
+import type { GrantType } from '@latchkey/oauth';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** RFC 7591 §3 initial access token, stored as a hash; it may register `maxUses` clients. */
@@ -17,4 +18,14 @@ export class InitialAccessTokenEntity {
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
+
+  /** The registration policy (registration-rules.ts); null: the default. */
+  @Column('text', { nullable: true })
+  scope: string | null;
+
+  @Column('jsonb', { name: 'grant_types', nullable: true })
+  grantTypes: GrantType[] | null;
+
+  @Column('text', { name: 'default_resource', nullable: true })
+  defaultResource: string | null;
 }

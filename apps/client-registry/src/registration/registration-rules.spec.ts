@@ -1,7 +1,12 @@
 import { InvalidClientMetadata, InvalidRequest, validateClientMetadata } from '@latchkey/oauth';
 import {
   checkClientIdUnchanged,
+  checkRegistrationPolicy,
   checkSelfRegisteredMetadata,
+  DEFAULT_REGISTRATION_POLICY,
+  readIatPolicy,
+  registrationPolicyOf,
+  updatePolicyFor,
   readIatLifetime,
   readIatMaxUses,
   readManageAction,
@@ -12,9 +17,112 @@ describe('registration rules', () => {
   it('lets a self-registered client ask for ordinary scopes', () => {
     const metadata = validateClientMetadata({
       redirect_uris: ['https://app.example.com/cb'],
-      scope: 'openid profile orders:read',
+      scope: 'openid profile offline_access',
     });
     expect(() => checkSelfRegisteredMetadata(metadata)).not.toThrow();
+    expect(() => checkRegistrationPolicy(metadata, DEFAULT_REGISTRATION_POLICY)).not.toThrow();
+  });
+
+  describe('registration policy', () => {
+    const expectRefused = (
+      metadata: object,
+      policy = DEFAULT_REGISTRATION_POLICY,
+      pattern: RegExp,
+    ) =>
+      expectOAuthError(
+        () => checkRegistrationPolicy(validateClientMetadata(metadata), policy),
+        InvalidClientMetadata,
+        { error: 'invalid_client_metadata', status: 400, description: pattern },
+      );
+
+    it('by default refuses API scopes, client_credentials and default_resource', async () => {
+      await expectRefused(
+        { redirect_uris: ['https://app.example.com/cb'], scope: 'openid orders:read' },
+        DEFAULT_REGISTRATION_POLICY,
+        /^scope orders:read is not allowed for clients registered with this initial access token$/,
+      );
+      await expectRefused(
+        { grant_types: ['client_credentials'] },
+        DEFAULT_REGISTRATION_POLICY,
+        /^grant type client_credentials is not allowed/,
+      );
+      await expectRefused(
+        {
+          redirect_uris: ['https://app.example.com/cb'],
+          default_resource: 'https://api.example.com',
+        },
+        DEFAULT_REGISTRATION_POLICY,
+        /^default_resource is not allowed/,
+      );
+    });
+
+    it('allows what the initial access token allows, and nothing else', async () => {
+      const policy = registrationPolicyOf(
+        readIatPolicy({
+          scope: 'api:read api:write',
+          grant_types: ['client_credentials'],
+          default_resource: 'https://api.example.com',
+        }),
+      );
+      const metadata = validateClientMetadata({
+        grant_types: ['client_credentials'],
+        scope: 'api:write',
+        default_resource: 'https://api.example.com',
+      });
+      expect(() => checkRegistrationPolicy(metadata, policy)).not.toThrow();
+      await expectRefused(
+        { grant_types: ['client_credentials'], scope: 'api:delete' },
+        policy,
+        /^scope api:delete is not allowed/,
+      );
+      await expectRefused(
+        { grant_types: ['client_credentials'], default_resource: 'https://other.example.com' },
+        policy,
+        /^default_resource is not allowed/,
+      );
+      await expectRefused(
+        { redirect_uris: ['https://app.example.com/cb'] },
+        policy,
+        /^grant type authorization_code is not allowed/,
+      );
+    });
+
+    it('lets an update keep what the client holds, and add nothing beyond the default', async () => {
+      const current = validateClientMetadata({
+        grant_types: ['client_credentials'],
+        scope: 'api:write',
+        default_resource: 'https://api.example.com',
+      });
+      const policy = updatePolicyFor(current);
+      expect(() => checkRegistrationPolicy(current, policy)).not.toThrow();
+      await expectRefused(
+        { grant_types: ['client_credentials'], scope: 'api:write billing:read' },
+        policy,
+        /^scope billing:read is not allowed/,
+      );
+    });
+
+    it('validates the policy an admin sets on an initial access token', async () => {
+      expect(readIatPolicy({})).toEqual({ scope: null, grant_types: null, default_resource: null });
+      expect(readIatPolicy({ scope: 'b a', grant_types: ['client_credentials'] })).toEqual({
+        scope: 'b a',
+        grant_types: ['client_credentials'],
+        default_resource: null,
+      });
+      for (const [input, pattern] of [
+        [{ scope: 'admin' }, /^scope admin cannot be allowed for dynamic registration$/],
+        [{ scope: 42 }, /^scope must be a string$/],
+        [{ grant_types: ['password'] }, /^grant_types must be a non-empty array of/],
+        [{ grant_types: [] }, /^grant_types must be a non-empty array of/],
+        [{ default_resource: 'ftp://x' }, /^default_resource must not use the ftp scheme$/],
+      ] as const) {
+        expectOAuthError(() => readIatPolicy(input), InvalidRequest, {
+          error: 'invalid_request',
+          status: 400,
+          description: pattern,
+        });
+      }
+    });
   });
 
   it('refuses admin, even for a client_credentials client', async () => {

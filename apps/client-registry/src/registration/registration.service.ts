@@ -7,13 +7,7 @@ import type {
   RegisterClientRequest,
   RegisterClientResponse,
 } from '@latchkey/contracts';
-import {
-  constantTimeEqual,
-  InvalidToken,
-  randomToken,
-  sha256Base64Url,
-  validateClientMetadata,
-} from '@latchkey/oauth';
+import { constantTimeEqual, InvalidToken, randomToken, sha256Base64Url } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { fieldsOf, newClientId } from '../clients/client-rules';
 import { type StoredClient, toClientView } from '../clients/client-view';
@@ -30,7 +24,11 @@ import { TransactionRunner } from '../shared/transaction-runner';
 import { InitialAccessTokensRepository } from './initial-access-tokens.repository';
 import {
   checkClientIdUnchanged,
+  checkRegistrationPolicy,
   checkSelfRegisteredMetadata,
+  readIatPolicy,
+  registrationPolicyOf,
+  updatePolicyFor,
   readIatLifetime,
   readIatMaxUses,
   readManageAction,
@@ -57,6 +55,7 @@ export class RegistrationService {
     const input = fieldsOf(request);
     const lifetime = readIatLifetime(input.expires_in);
     const maxUses = readIatMaxUses(input.max_uses);
+    const policy = readIatPolicy(input);
     const now = this.clock.now();
     const token = randomToken();
     const expiresAt = new Date(now.getTime() + lifetime * 1000);
@@ -68,9 +67,19 @@ export class RegistrationService {
         uses: 0,
         expiresAt,
         createdAt: now,
+        scope: policy.scope,
+        grantTypes: policy.grant_types,
+        defaultResource: policy.default_resource,
       });
     });
-    return { initial_access_token: token, expires_at: expiresAt.toISOString(), max_uses: maxUses };
+    return {
+      initial_access_token: token,
+      expires_at: expiresAt.toISOString(),
+      max_uses: maxUses,
+      ...(policy.scope !== null ? { scope: policy.scope } : {}),
+      ...(policy.grant_types !== null ? { grant_types: policy.grant_types } : {}),
+      ...(policy.default_resource !== null ? { default_resource: policy.default_resource } : {}),
+    };
   }
 
   /**
@@ -84,11 +93,11 @@ export class RegistrationService {
     const now = this.clock.now();
     const registrationAccessToken = randomToken();
     const written = await this.db.run(async (em) => {
-      if (!(await this.tokens.consume(em, sha256Base64Url(token), now))) {
-        throw invalidInitialAccessToken();
-      }
-      const metadata = validateClientMetadata(input.metadata);
+      const policy = await this.tokens.consume(em, sha256Base64Url(token), now);
+      if (!policy) throw invalidInitialAccessToken();
+      const metadata = this.clients.validateMetadata(input.metadata);
       checkSelfRegisteredMetadata(metadata);
+      checkRegistrationPolicy(metadata, registrationPolicyOf(policy));
       const inserted = await this.clients.insertClient(em, {
         clientId: newClientId(),
         metadata,
@@ -151,8 +160,9 @@ export class RegistrationService {
       token,
     );
     checkClientIdUnchanged(input, clientId);
-    const metadata = validateClientMetadata(input);
+    const metadata = this.clients.validateMetadata(input);
     checkSelfRegisteredMetadata(metadata);
+    checkRegistrationPolicy(metadata, updatePolicyFor(current.metadata));
     const replaced = await this.clients.replaceMetadata(em, current, metadata, this.clock.now());
     await this.clients.recordChange(em, 'client.updated', clientId, {
       ...updatedData(current, replaced.client),

@@ -82,6 +82,12 @@ export class AdminClientsService {
     if (expiresIn !== undefined) request.expires_in = expiresIn;
     const maxUses = readOptionalInteger(body, 'max_uses', 1);
     if (maxUses !== undefined) request.max_uses = maxUses;
+    // The registration policy: validated by the registry, which owns the rules.
+    for (const key of ['scope', 'grant_types', 'default_resource'] as const) {
+      if (body[key] !== undefined && body[key] !== null) {
+        (request as Record<string, unknown>)[key] = body[key];
+      }
+    }
     return this.bus.request<CreateInitialAccessTokenResponse>(
       ClientSubjects.CreateInitialAccessToken,
       request,

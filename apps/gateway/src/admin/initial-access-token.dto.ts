@@ -7,6 +7,27 @@ export class CreateInitialAccessTokenDto {
 
   @ApiPropertyOptional({ minimum: 1, default: 1, description: 'How many clients it may register' })
   max_uses?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Scopes the clients it registers may hold (space-delimited, never admin). Default: the OpenID Connect scopes only, no API scopes',
+    example: 'openid profile orders:read',
+  })
+  scope?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: ['authorization_code', 'refresh_token', 'client_credentials'],
+    description:
+      'Grant types the clients it registers may use. Default: authorization_code, refresh_token',
+  })
+  grant_types?: string[];
+
+  @ApiPropertyOptional({
+    description:
+      'The one default_resource the clients it registers may name (which also lets them introspect tokens for it). Default: none',
+  })
+  default_resource?: string;
 }
 
 /** RFC 7591 §3: the Bearer token that authorizes registrations at `POST /register`. */
@@ -19,4 +40,13 @@ export class InitialAccessTokenDto implements CreateInitialAccessTokenResponse {
 
   @ApiProperty()
   max_uses: number;
+
+  @ApiPropertyOptional()
+  scope?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  grant_types?: string[];
+
+  @ApiPropertyOptional()
+  default_resource?: string;
 }

@@ -28,7 +28,10 @@ export class AdminInitialAccessTokensController {
   })
   @ApiBody({ type: CreateInitialAccessTokenDto, required: false })
   @ApiCreatedResponse({ type: InitialAccessTokenDto })
-  @ApiBadRequestResponse({ type: OAuthErrorDto, description: 'invalid_request: bad expires_in' })
+  @ApiBadRequestResponse({
+    type: OAuthErrorDto,
+    description: 'invalid_request: bad expires_in, max_uses or policy',
+  })
   create(
     @JsonObjectBody({ optional: true }) body: JsonObject,
   ): Promise<CreateInitialAccessTokenResponse> {

@@ -14,7 +14,7 @@ import type { SsoSession } from '../session/sso-session';
 /**
  * Ending an SSO session everywhere: the session leaves the store (no more SSO from any replica),
  * then the token service ends what was issued in it (`token.session.end`) and answers one signed
- * logout token per client to tell, which are delivered in the background.
+ * logout token per client to tell, which are queued durably and delivered in the background.
  *
  * The session is removed first, because that is what signs the user out: when the token service
  * cannot be reached, the user is still signed out, and what could not be done is logged (the
@@ -76,7 +76,7 @@ export class SessionLogout {
       request,
     );
     const tokens = Array.isArray(response?.logout_tokens) ? response.logout_tokens : [];
-    this.backchannel.send(tokens);
+    await this.backchannel.send(tokens);
   }
 }
 

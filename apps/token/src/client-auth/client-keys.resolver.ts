@@ -1,8 +1,10 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InvalidClient } from '@latchkey/oauth';
+import { OutboundHttp } from '@latchkey/platform';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -33,10 +35,16 @@ export const DEFAULT_CLIENT_KEYS_OPTIONS: ClientKeysOptions = {
   maxRemoteSets: 1000,
 };
 
+/** A key set is a few keys; anything much larger is not one. */
+const MAX_JWKS_BYTES = 64 * 1024;
+
 /**
  * The public keys that verify a client's assertions: its registered `jwks`, or the key set at its
  * `jwks_uri`, fetched with a deadline and cached per URI (shared by every request and every
- * client record version that names it).
+ * client record version that names it). The fetch goes through the outbound policy
+ * (OutboundHttp): the URI was checked at registration, and it and every address it resolves to
+ * are checked again at each fetch; a refused target fails the authentication like an
+ * unreachable one.
  */
 @Injectable()
 export class ClientKeysResolver {
@@ -45,8 +53,15 @@ export class ClientKeysResolver {
   private readonly local = new WeakMap<object, JWTVerifyGetKey>();
   private readonly remote = new Map<string, JWTVerifyGetKey>();
 
-  constructor(@Optional() @Inject(CLIENT_KEYS_OPTIONS) options?: Partial<ClientKeysOptions>) {
+  private readonly outbound: OutboundHttp;
+
+  constructor(
+    @Optional() @Inject(CLIENT_KEYS_OPTIONS) options?: Partial<ClientKeysOptions>,
+    @Optional() outbound?: OutboundHttp,
+  ) {
     this.options = { ...DEFAULT_CLIENT_KEYS_OPTIONS, ...options };
+    // Without an injected policy, the strict one: public https only.
+    this.outbound = outbound ?? new OutboundHttp();
   }
 
   forClient(client: TokenClient): JWTVerifyGetKey {
@@ -75,6 +90,14 @@ export class ClientKeysResolver {
         timeoutDuration: this.options.timeoutMs,
         cacheMaxAge: this.options.cacheMaxAgeMs,
         cooldownDuration: this.options.cooldownMs,
+        [customFetch]: (url, init) =>
+          this.outbound.fetch(url, {
+            method: 'GET',
+            headers: Object.fromEntries(init.headers.entries()),
+            timeoutMs: this.options.timeoutMs,
+            maxResponseBytes: MAX_JWKS_BYTES,
+            signal: init.signal,
+          }),
       });
       while (this.remote.size >= this.options.maxRemoteSets) {
         const oldest = this.remote.keys().next();
@@ -87,19 +110,11 @@ export class ClientKeysResolver {
   }
 }
 
-/**
- * The registry only accepts https jwks_uris; this second check keeps the server from fetching
- * anything else should a record say otherwise. Plain http is allowed to a loopback address only
- * (local development and tests).
- */
+/** A stored jwks_uri that is not even a URL fails the authentication, never the request. */
 export function checkJwksUri(uri: string): URL {
-  let url: URL;
   try {
-    url = new URL(uri);
+    return new URL(uri);
   } catch {
     throw new InvalidClient('client jwks_uri is not a URL');
   }
-  const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) return url;
-  throw new InvalidClient('client jwks_uri must be https');
 }

@@ -1,5 +1,6 @@
 import { KvUnavailableError, MemoryKvStore, type KvStore } from '@latchkey/kv';
 import { InvalidClient } from '@latchkey/oauth';
+import { OutboundHttp } from '@latchkey/platform';
 import { createLocalJWKSet } from 'jose';
 import {
   clientKey,
@@ -19,6 +20,10 @@ import { assertionSubject, authenticatePrivateKeyJwt } from './private-key-jwt.a
 
 const ISSUER = 'https://id.example.com';
 const CLIENT_ID = 'pkjwt-client';
+/** The jwks_uri server of these tests listens on loopback, which the operator must allow. */
+const LOOPBACK_ALLOWED = new OutboundHttp({
+  policy: { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] },
+});
 
 describe('private_key_jwt', () => {
   let key: ClientKey;
@@ -257,7 +262,7 @@ describe('private_key_jwt with a jwks_uri', () => {
     );
 
   it('fetches the key set once and reuses it', async () => {
-    const resolver = new ClientKeysResolver();
+    const resolver = new ClientKeysResolver(undefined, LOOPBACK_ALLOWED);
     const before = server.hits();
     await run(resolver, clientAt(server.uri));
     await run(resolver, clientAt(server.uri));
@@ -265,7 +270,7 @@ describe('private_key_jwt with a jwks_uri', () => {
   });
 
   it('picks up a rotated key at its first unknown kid', async () => {
-    const resolver = new ClientKeysResolver({ cooldownMs: 0 });
+    const resolver = new ClientKeysResolver({ cooldownMs: 0 }, LOOPBACK_ALLOWED);
     await run(resolver, clientAt(server.uri));
     const rotated = await clientKey('ES256');
     server.setJwks(jwksOf(rotated));
@@ -279,7 +284,7 @@ describe('private_key_jwt with a jwks_uri', () => {
   it('refuses a key the document does not hold', async () => {
     const stranger = await clientKey('ES256');
     await expectOAuthRejection(
-      run(new ClientKeysResolver(), clientAt(server.uri), stranger),
+      run(new ClientKeysResolver(undefined, LOOPBACK_ALLOWED), clientAt(server.uri), stranger),
       InvalidClient,
       'invalid_client',
       /ERR_JWKS_NO_MATCHING_KEY/,
@@ -288,7 +293,10 @@ describe('private_key_jwt with a jwks_uri', () => {
 
   it('refuses when the jwks_uri does not answer 200', async () => {
     await expectOAuthRejection(
-      run(new ClientKeysResolver(), clientAt(server.uri.replace('/jwks', '/missing'))),
+      run(
+        new ClientKeysResolver(undefined, LOOPBACK_ALLOWED),
+        clientAt(server.uri.replace('/jwks', '/missing')),
+      ),
       InvalidClient,
       'invalid_client',
       /ERR_JOSE_GENERIC/,
@@ -299,23 +307,46 @@ describe('private_key_jwt with a jwks_uri', () => {
     const closed = await startJwksServer(jwksOf(key));
     await closed.close();
     await expectOAuthRejection(
-      run(new ClientKeysResolver({ timeoutMs: 1000 }), clientAt(closed.uri)),
+      run(new ClientKeysResolver({ timeoutMs: 1000 }, LOOPBACK_ALLOWED), clientAt(closed.uri)),
       InvalidClient,
       'invalid_client',
       /rejected/,
     );
   });
 
-  it('never fetches a plain-http jwks_uri outside loopback, nor anything but http(s)', () => {
-    const resolver = new ClientKeysResolver();
-    for (const uri of ['http://jwks.example.com/keys', 'file:///etc/passwd', 'not a url']) {
-      expect(() => resolver.forClient(clientAt(uri))).toThrow(InvalidClient);
-    }
+  it('never fetches a jwks_uri that is not even a URL', () => {
+    const resolver = new ClientKeysResolver(undefined, LOOPBACK_ALLOWED);
+    expect(() => resolver.forClient(clientAt('not a url'))).toThrow(InvalidClient);
     expect(() => resolver.forClient(clientAt('https://jwks.example.com/keys'))).not.toThrow();
   });
 
+  it('does not fetch a loopback jwks_uri unless the operator allows loopback targets', async () => {
+    const before = server.hits();
+    await expectOAuthRejection(
+      run(new ClientKeysResolver(), clientAt(server.uri)),
+      InvalidClient,
+      'invalid_client',
+      /^client assertion rejected: OutboundRefused$/,
+    );
+    expect(server.hits()).toBe(before);
+  });
+
+  it.each(['http://93.184.216.34/keys', 'file:///etc/passwd', 'https://10.0.0.1/keys'])(
+    'refuses the jwks_uri %s without a request',
+    async (uri) => {
+      await expectOAuthRejection(
+        run(new ClientKeysResolver(undefined, LOOPBACK_ALLOWED), clientAt(uri)),
+        InvalidClient,
+        'invalid_client',
+        /^client assertion rejected: OutboundRefused$/,
+      );
+    },
+  );
+
   it('refuses a client with neither jwks nor jwks_uri', () => {
     const bare = clientRecord({ token_endpoint_auth_method: 'private_key_jwt' });
-    expect(() => new ClientKeysResolver().forClient(bare)).toThrow(/neither jwks nor jwks_uri/);
+    expect(() => new ClientKeysResolver(undefined, LOOPBACK_ALLOWED).forClient(bare)).toThrow(
+      /neither jwks nor jwks_uri/,
+    );
   });
 });

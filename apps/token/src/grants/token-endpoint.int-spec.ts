@@ -82,6 +82,8 @@ describe('token endpoint over the in-process bus (PGlite, memory KV)', () => {
         ISSUER,
         LOG_LEVEL: 'silent',
         KEY_ENCRYPTION_KEY: 'int-spec-key-encryption-key-0123456789',
+        // The client's jwks_uri is served on loopback, which the operator must allow.
+        OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8',
       }),
       dataDir: `memory://token-endpoint-${uniqueSuffix()}`,
     };

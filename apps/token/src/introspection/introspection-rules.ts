@@ -17,9 +17,12 @@ export function checkClientMayIntrospect(client: TokenClient): void {
 
 /**
  * RFC 7662 §4 (token scanning): who may learn about an access token. Its own client, or the
- * resource server it is for, i.e. a client whose `default_resource` is among the token's
- * audiences. The issuer does not count as a resource here: tokens for the issuer (userinfo, the
- * admin API) are of interest to no other client. Anyone else gets `{active: false}`.
+ * resource server it is for. A client is the resource server of the API resource named by its
+ * `default_resource` when that resource is among the token's audiences; only an administrator
+ * sets `default_resource` (the admin API, or the policy of the initial access token a client
+ * registered itself with), so no client can make itself another API's resource server. The issuer
+ * does not count as a resource here: tokens for the issuer (userinfo, the admin API) are of
+ * interest to no other client. Anyone else gets `{active: false}`.
  */
 export function mayIntrospectAccessToken(
   caller: TokenClient,

@@ -1,0 +1,55 @@
+/** One HTTP call to the platform under test, as a client or an operator makes it. */
+export interface CallOptions {
+  /** `Authorization: Bearer <token>`. */
+  token?: string;
+  /** `Authorization: Basic` with the RFC 6749 §2.3.1 form-encoding of id and secret. */
+  basic?: { id: string; secret: string };
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
+export interface CallAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The JSON body; `{}` when the body is empty or not JSON (`text` has it). */
+  body: Record<string, unknown>;
+}
+
+export async function callPlatform(
+  issuer: string,
+  method: string,
+  route: string,
+  options: CallOptions = {},
+): Promise<CallAnswer> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.basic) {
+    const pair = `${encodeURIComponent(options.basic.id)}:${encodeURIComponent(options.basic.secret)}`;
+    headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
+  }
+  let body: string | undefined;
+  if (options.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(options.form).toString();
+  }
+  const res = await fetch(`${issuer}${route}`, {
+    method,
+    headers,
+    body,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await res.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    // Not JSON (a JWT, an HTML page, an empty body).
+  }
+  return { status: res.status, headers: res.headers, text, body: parsed };
+}
