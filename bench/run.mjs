@@ -22,7 +22,7 @@ import { SCENARIOS } from './lib/scenarios.mjs';
 import {
   BENCH_REDIRECT_URI,
   BENCH_RESOURCE,
-  BENCH_USER,
+  BENCH_USERS,
   PEER_OPAQUE_RESOURCE,
   ROOT,
   provisionLatchkey,
@@ -30,7 +30,7 @@ import {
   startLatchkey,
   startPeer,
 } from './lib/targets.mjs';
-import { writeReport } from './report.mjs';
+import { formatted, writeReport } from './report.mjs';
 
 const { values: options } = parseArgs({
   options: {
@@ -87,7 +87,7 @@ async function main() {
         },
       ]),
     ),
-    user: BENCH_USER,
+    users: BENCH_USERS,
     resource: BENCH_RESOURCE,
     redirectUri: BENCH_REDIRECT_URI,
   });
@@ -150,13 +150,13 @@ async function main() {
         operations: ops,
         errors: summary.errors,
         errorSamples: summary.errorSamples,
-        latencyMs: {
-          p50: round2(summary.p50),
-          p90: round2(summary.p90),
-          p99: round2(summary.p99),
-          max: round2(summary.max),
-          mean: round2(summary.mean),
-        },
+        // null when no iteration succeeded (NaN does not survive JSON).
+        latencyMs: Object.fromEntries(
+          ['p50', 'p90', 'p99', 'max', 'mean'].map((q) => [
+            q,
+            Number.isFinite(summary[q]) ? round2(summary[q]) : null,
+          ]),
+        ),
         cpuSeconds: round2(cpuSeconds),
         cpuSecondsByProcess: Object.fromEntries(
           Object.entries(side.cpu).map(([k, v]) => [k, round2(v)]),
@@ -165,7 +165,8 @@ async function main() {
         machineBusyCpuSeconds: round2(side.machineCpu),
       };
     }
-    entry.ratio = round2(entry.latchkey.opsPerSecond / entry['oidc-provider'].opsPerSecond);
+    const ratio = entry.latchkey.opsPerSecond / entry['oidc-provider'].opsPerSecond;
+    entry.ratio = Number.isFinite(ratio) ? round2(ratio) : null;
     results.push(entry);
     const l = entry.latchkey;
     const p = entry['oidc-provider'];
@@ -212,10 +213,10 @@ async function main() {
   };
   await driver.close();
   mkdirSync(RESULTS, { recursive: true });
-  writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(output, await formatted(output, JSON.stringify(report)));
   log(`\nresults: ${path.relative(ROOT, output)}`);
   if (output.endsWith('latest.json')) {
-    writeReport(report);
+    await writeReport(report);
     log('report: docs/performance.md, docs/performance.svg');
   }
   printTable(report);
@@ -285,7 +286,7 @@ function printTable(report) {
       String(s.connections),
       p.opsPerSecond.toFixed(0),
       l.opsPerSecond.toFixed(0),
-      s.ratio.toFixed(2),
+      s.ratio === null ? '–' : s.ratio.toFixed(2),
       `${l.latencyMs.p50} / ${l.latencyMs.p99}`,
       `${p.latencyMs.p50} / ${p.latencyMs.p99}`,
       `${l.errors} / ${p.errors}`,

@@ -15,12 +15,12 @@ const targets = {};
 const scenarios = new Map();
 
 const handlers = {
-  /** { targets: { name: { issuer, clients } }, user, resource, redirectUri } */
-  async init({ targets: given, user, resource, redirectUri }) {
+  /** { targets: { name: { issuer, clients, introspectionResource } }, users, resource, redirectUri } */
+  async init({ targets: given, users, resource, redirectUri }) {
     for (const [name, target] of Object.entries(given)) {
       const res = await fetch(`${target.issuer}/.well-known/openid-configuration`);
       const endpoints = await res.json();
-      targets[name] = { ...target, name, endpoints, user, resource, redirectUri };
+      targets[name] = { ...target, name, endpoints, users, resource, redirectUri };
     }
   },
 

@@ -30,10 +30,14 @@ export const BENCH_RESOURCE = {
 /** The peer's resource with opaque access tokens (bench/oidc-provider/server.mjs says why). */
 export const PEER_OPAQUE_RESOURCE = 'https://opaque.api.bench.test';
 export const BENCH_REDIRECT_URI = 'https://rp.bench.test/cb';
-export const BENCH_USER = {
-  username: 'bench-user',
-  password: 'bench correct horse battery staple',
-};
+/**
+ * Virtual user i signs in as user i mod 8: a login benchmark of one account would measure how one
+ * account's sessions pile up and contend, not how fast passwords are checked.
+ */
+export const BENCH_USERS = Array.from({ length: 8 }, (_, i) => ({
+  username: `bench-user-${i}`,
+  password: `bench correct horse battery staple ${i}`,
+}));
 
 export async function startLatchkey({ workDir, logLevel }) {
   const [port, natsPort, ...healthPorts] = await distinctFreePorts(2 + SERVICES.length - 1);
@@ -179,13 +183,14 @@ export async function provisionLatchkey(latchkey) {
     return JSON.parse(text);
   };
   await call('POST', '/admin/resources', BENCH_RESOURCE);
-  await call('POST', '/admin/users', {
-    username: BENCH_USER.username,
-    password: BENCH_USER.password,
-    email: `${BENCH_USER.username}@example.test`,
-    email_verified: true,
-    name: 'Bench User',
-  });
+  for (const user of BENCH_USERS) {
+    await call('POST', '/admin/users', {
+      ...user,
+      email: `${user.username}@example.test`,
+      email_verified: true,
+      name: user.username,
+    });
+  }
   const machine = await call('POST', '/admin/clients', {
     client_name: 'bench machine client',
     grant_types: ['client_credentials'],
@@ -232,7 +237,7 @@ export async function startPeer({ workDir, clients }) {
     JSON.stringify({
       resource: BENCH_RESOURCE,
       opaqueResource: PEER_OPAQUE_RESOURCE,
-      user: BENCH_USER,
+      users: BENCH_USERS,
       cookieKey: randomBytes(32).toString('base64url'),
       clients: [clients.machine, clients.web],
     }),

@@ -30,11 +30,15 @@ const issuer = `http://127.0.0.1:${port}`;
 /** Latchkey's ARGON2_PARAMETERS (apps/gateway/src/users/password.hasher.ts). */
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 
-const user = {
-  id: 'bench-user-1',
-  username: setup.user.username,
-  passwordHash: await argon2.hash(setup.user.password, ARGON2),
-};
+const users = new Map();
+for (const [i, { username, password }] of setup.users.entries()) {
+  users.set(username, {
+    id: `user-${i}`,
+    username,
+    passwordHash: await argon2.hash(password, ARGON2),
+  });
+}
+const accounts = new Map([...users.values()].map((user) => [user.id, user]));
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: 'bench-rs256', use: 'sig' };
@@ -81,18 +85,19 @@ const configuration = {
   jwks: { keys: [signingKey] },
   scopes: ['openid', 'offline_access', 'profile', 'email'],
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
-  findAccount: async (_ctx, sub) =>
-    sub === user.id
-      ? {
-          accountId: sub,
-          claims: async () => ({
-            sub,
-            email: `${user.username}@example.test`,
-            email_verified: true,
-            name: user.username,
-          }),
-        }
-      : undefined,
+  findAccount: async (_ctx, sub) => {
+    const user = accounts.get(sub);
+    if (!user) return undefined;
+    return {
+      accountId: sub,
+      claims: async () => ({
+        sub,
+        email: `${user.username}@example.test`,
+        email_verified: true,
+        name: user.username,
+      }),
+    };
+  },
   cookies: { keys: [setup.cookieKey] },
   interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
   // Consent without a page for the bench's (first-party) clients, like Latchkey's skip_consent.
@@ -175,10 +180,8 @@ async function interaction(req, res, uid, action) {
   }
   if (req.method === 'POST' && action === 'login') {
     const form = await readForm(req);
-    const valid =
-      form.get('username') === user.username &&
-      (await argon2.verify(user.passwordHash, form.get('password') ?? ''));
-    if (!valid) {
+    const user = users.get(form.get('username'));
+    if (!user || !(await argon2.verify(user.passwordHash, form.get('password') ?? ''))) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end('wrong credentials');
       return;
     }
