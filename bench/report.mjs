@@ -203,12 +203,18 @@ ${checks.map((c) => `| ${c.target} | ${c.met ? 'met' : '**not met**'} | ${c.meas
   - GET JWKS and discovery.
   - password login: a fresh browser each iteration: \`GET /authorize\` without a session, the login
     page, its form posted with the password (argon2id on both sides), then the redirects until the
-    one to the client with a code. All iterations sign in the same user on both sides.
+    one to the client with a code, 8 connections (argon2 bounds it). Virtual user i signs in as
+    user i mod 8 of eight users provisioned alike on both sides (one account for all would
+    measure how one account's sessions pile up and contend, not the password check).
 - **CPU** from \`/proc/<pid>/stat\` (utime + stime) before and after each round: Latchkey's four
   services, its nats-server, the Redis server and the Postgres server's processes (its background
   processes whole, and the backends connected to the bench's database); the peer's process.
   Redis and Postgres's background processes are shared with other work on the machine, whose cost
   falls on Latchkey's side. **RSS** is each process's VmHWM from \`/proc/<pid>/status\`.
+- **A shared machine**: when other work keeps the cores busy, the kernel shares them per process,
+  so a side of seven busy processes gets more CPU time than a side of one, and throughput ratios
+  lean towards Latchkey. CPU ms per operation does not depend on that share and is the steadier
+  comparison; the "other load" column above tells how busy the machine was.
 
 ## Reproduce
 
