@@ -56,13 +56,37 @@ function targets(report) {
     measured: list(wellKnown.map((s) => `${s.id} ${fmtRatio(s.ratio)}×`)),
   });
 
-  const services = Object.entries(report.peakRssMb).filter(([name]) => name !== PEER);
+  const peaks = peakRssByService(report);
   results.push({
     target: 'RSS ≤ 200 MB per service under load',
-    met: services.every(([, rss]) => rss.peak <= 200),
-    measured: list(services.map(([name, rss]) => `${name} ${rss.peak} MB`)),
+    met: Object.values(peaks).every((peak) => peak <= 200),
+    measured: list(
+      Object.entries(peaks).map(
+        ([name, peak]) =>
+          `${name} ${peak} MB${name === 'gateway' ? ` (${gatewayTokenPeak(report)} MB outside the password logins)` : ''}`,
+      ),
+    ),
   });
   return results;
+}
+
+/** Each Latchkey service's highest peak RSS over the scenarios (MB). */
+function peakRssByService(report) {
+  const peaks = {};
+  for (const s of report.scenarios) {
+    for (const [name, mb] of Object.entries(s.peakRssMb ?? {})) {
+      if (name !== PEER) peaks[name] = Math.max(peaks[name] ?? 0, mb);
+    }
+  }
+  return peaks;
+}
+
+/** The gateway's peak without the login scenario, whose argon2 hashes hold 19 MiB each. */
+function gatewayTokenPeak(report) {
+  const peaks = report.scenarios
+    .filter((s) => s.id !== 'password_login')
+    .map((s) => s.peakRssMb?.gateway ?? 0);
+  return Math.max(0, ...peaks);
 }
 
 export async function writeReport(report) {
@@ -144,9 +168,22 @@ ${cpuRows.join('\n')}
 
 ### Memory
 
-Peak RSS (VmHWM) at the end of the run, in MB: ${Object.entries(report.peakRssMb)
-    .map(([name, rss]) => `${name} ${rss.peak}`)
-    .join(', ')}.
+Peak RSS (VmHWM, MB) of each Node process during each scenario${
+    report.scenarios.some((s) => s.peakRssSinceStart)
+      ? ' (where marked *, the kernel refused to reset the peak and the figure is since start)'
+      : ''
+  }:
+
+| scenario | ${memoryColumns(report).join(' | ')} |
+|${'---|'.repeat(memoryColumns(report).length + 1)}
+${report.scenarios
+  .map(
+    (s) =>
+      `| ${s.id}${s.peakRssSinceStart ? ' *' : ''} | ${memoryColumns(report)
+        .map((name) => s.peakRssMb?.[name] ?? '–')
+        .join(' | ')} |`,
+  )
+  .join('\n')}
 
 ### Rounds and other load on the machine
 
@@ -323,6 +360,10 @@ function chart(report) {
 function fmt(n) {
   if (!Number.isFinite(n)) return '–';
   return n >= 100 ? Math.round(n).toLocaleString('en-US') : String(Math.round(n * 10) / 10);
+}
+
+function memoryColumns(report) {
+  return [...new Set(report.scenarios.flatMap((s) => Object.keys(s.peakRssMb ?? {})))];
 }
 
 function ms(n) {

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { shutdown, onCleanup } from './lib/processes.mjs';
-import { cpuDelta, cpuSnapshot, memory } from './lib/proc-stats.mjs';
+import { cpuDelta, cpuSnapshot, memory, resetPeakRss } from './lib/proc-stats.mjs';
 import { SCENARIOS } from './lib/scenarios.mjs';
 import {
   BENCH_REDIRECT_URI,
@@ -92,9 +92,12 @@ async function main() {
     redirectUri: BENCH_REDIRECT_URI,
   });
 
+  // Node processes whose peak RSS is read per scenario (the high-water mark reset before each).
+  const measuredProcesses = { ...latchkey.services, 'oidc-provider': peer.proc };
   const results = [];
   for (const scenario of scenarios) {
     log(`\n== ${scenario.title} (${scenario.connections} connections)`);
+    const peakResettable = Object.values(measuredProcesses).every((p) => resetPeakRss(p.pid));
     const perSide = {};
     for (const name of Object.keys(sides)) {
       await driver.call('prepare', {
@@ -138,6 +141,11 @@ async function main() {
     }
     const entry = { id: scenario.id, title: scenario.title, connections: scenario.connections };
     entry.tokenScenario = Boolean(scenario.tokenScenario);
+    // Peak RSS during this scenario (or, where the reset was refused, since the process started).
+    entry.peakRssMb = Object.fromEntries(
+      Object.entries(measuredProcesses).map(([name, p]) => [name, round1(memory(p.pid).peakRssMb)]),
+    );
+    entry.peakRssSinceStart = !peakResettable;
     for (const name of Object.keys(sides)) {
       const summary = await driver.call('summary', { scenario: scenario.id, target: name });
       await driver.call('finish', { scenario: scenario.id, target: name });

@@ -3,7 +3,7 @@
  * VmRSS in kB.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
@@ -27,6 +27,19 @@ export function memory(pid) {
     return { peakRssMb: kb('VmHWM') / 1024, rssMb: kb('VmRSS') / 1024 };
   } catch {
     return { peakRssMb: NaN, rssMb: NaN };
+  }
+}
+
+/**
+ * Resets a process's VmHWM to its current RSS (writing 5 to /proc/<pid>/clear_refs), so the next
+ * reading is the peak of what ran in between. Answers false where the kernel refuses.
+ */
+export function resetPeakRss(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
   }
 }
 
