@@ -8,6 +8,8 @@
  *   npm run bench -- --quick           a smoke run (1 round of 1 s), written to results/quick.json
  *   npm run bench -- --only jwks,discovery --rounds 3 --seconds 2
  *   npm run bench -- --log-level warn  Latchkey's LOG_LEVEL (default: info, the production default)
+ *   npm run bench -- --only refresh_token --cpu-prof /tmp/prof
+ *                                      a V8 CPU profile per Node process (written when it stops)
  */
 import { execFileSync, fork } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
@@ -40,6 +42,7 @@ const { values: options } = parseArgs({
     only: { type: 'string' },
     'log-level': { type: 'string', default: 'info' },
     'keep-logs': { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
   },
 });
 const ROUNDS = Number(options.rounds ?? (options.quick ? 1 : 5));
@@ -67,10 +70,17 @@ async function main() {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'latchkey-bench-'));
   if (!options['keep-logs']) onCleanup(() => removeWorkDir(workDir));
   log(`starting Latchkey (distributed, LOG_LEVEL=${options['log-level']}); logs in ${workDir}`);
-  const latchkey = await startLatchkey({ workDir, logLevel: options['log-level'] });
+  const cpuProfDir = options['cpu-prof'] && path.resolve(options['cpu-prof']);
+  if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true });
+  /** Node flags of the process `name` (its profile named after it). */
+  const nodeFlags = (name) =>
+    cpuProfDir
+      ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [];
+  const latchkey = await startLatchkey({ workDir, logLevel: options['log-level'], nodeFlags });
   const clients = await provisionLatchkey(latchkey);
   log('starting node-oidc-provider');
-  const peer = await startPeer({ workDir, clients });
+  const peer = await startPeer({ workDir, clients, nodeFlags });
   const sides = { latchkey, 'oidc-provider': peer };
 
   const driver = startDriver();

@@ -57,8 +57,9 @@ export const IMPLEMENTATIONS = {
           vus.slice(i, i + 8).map(async (vu) => {
             const { code, verifier } = await login(ctx, new CookieJar(), vu, { offline: true });
             const body = await redeem(ctx, code, verifier);
-            if (!body.refresh_token)
+            if (!body.refresh_token) {
               throw new Error(`${ctx.name}: no refresh token (${body.scope})`);
+            }
             vu.refreshToken = body.refresh_token;
           }),
         );

@@ -39,7 +39,7 @@ export const BENCH_USERS = Array.from({ length: 8 }, (_, i) => ({
   password: `bench correct horse battery staple ${i}`,
 }));
 
-export async function startLatchkey({ workDir, logLevel }) {
+export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] }) {
   const [port, natsPort, ...healthPorts] = await distinctFreePorts(2 + SERVICES.length - 1);
   const issuer = `http://127.0.0.1:${port}`;
 
@@ -97,7 +97,7 @@ export async function startLatchkey({ workDir, logLevel }) {
   await Promise.all(
     SERVICES.map(async (service, i) => {
       const healthPort = service === 'gateway' ? port : healthPorts[i];
-      const proc = start(service, process.execPath, [entryOf(service)], {
+      const proc = start(service, process.execPath, [...nodeFlags(service), entryOf(service)], {
         cwd: ROOT,
         env: service === 'gateway' ? env : { ...env, HEALTH_PORT: String(healthPort) },
         logFile: path.join(workDir, `${service}.log`),
@@ -229,7 +229,7 @@ async function adminToken(latchkey) {
 }
 
 /** node-oidc-provider with the clients Latchkey was provisioned with (bench/oidc-provider/). */
-export async function startPeer({ workDir, clients }) {
+export async function startPeer({ workDir, clients, nodeFlags = () => [] }) {
   const [port] = await distinctFreePorts(1);
   const setupFile = path.join(workDir, 'peer-setup.json');
   writeFileSync(
@@ -246,7 +246,7 @@ export async function startPeer({ workDir, clients }) {
   const proc = start(
     'oidc-provider',
     process.execPath,
-    [path.join(ROOT, 'bench', 'oidc-provider', 'server.mjs')],
+    [...nodeFlags('oidc-provider'), path.join(ROOT, 'bench', 'oidc-provider', 'server.mjs')],
     {
       cwd: ROOT,
       env: {
