@@ -110,7 +110,7 @@ function markdown(report) {
     // The peer cannot introspect its JWT access tokens (see Method): say so where the figure is.
     const title =
       s.id === 'introspection' ? `${s.title} (peer: opaque tokens, see Method)` : s.title;
-    return `| ${title} | ${s.connections} | ${fmt(p.opsPerSecond)} | ${fmt(l.opsPerSecond)} | ${fmtRatio(s.ratio)} | ${ms(l.latencyMs.p50)} / ${ms(l.latencyMs.p99)} | ${ms(p.latencyMs.p50)} / ${ms(p.latencyMs.p99)} | ${l.errors} / ${p.errors} | ${ms(l.cpuMsPerOperation)} / ${ms(p.cpuMsPerOperation)} |`;
+    return `| ${title} | ${s.connections} | ${fmt(p.opsPerSecond)} | ${fmt(l.opsPerSecond)} | ${fmtRatio(s.ratio)} | ${ms(l.latencyMs.p50)} / ${ms(l.latencyMs.p99)} | ${ms(p.latencyMs.p50)} / ${ms(p.latencyMs.p99)} | ${l.errors} / ${p.errors} | ${l.cpuSeconds} / ${p.cpuSeconds} | ${ms(l.cpuMsPerOperation)} / ${ms(p.cpuMsPerOperation)} |`;
   });
   const groups = [
     ...new Set(report.scenarios.flatMap((s) => Object.keys(s.latchkey.cpuSecondsByProcess))),
@@ -152,13 +152,13 @@ one core** (${report.rs256SignMs} ms each; \`node:crypto\`, 2048-bit key).
 ## Results
 
 Operations per second are the median of the rounds; latencies are over every measured iteration of
-all rounds; CPU ms per operation is the CPU the side used during its measured rounds divided by the
-operations it completed (Latchkey: its four services, its nats-server, the Redis server and the
+all rounds; CPU s is the CPU time the side used during its measured rounds, and CPU ms per
+operation that time divided by the operations it completed (Latchkey: its four services, its nats-server, the Redis server and the
 Postgres processes; the peer: its one process). Errors are iterations that did not get the answer
 they needed.
 
-| scenario | conn | node-oidc-provider /s | Latchkey /s | ratio | Latchkey p50 / p99 ms | peer p50 / p99 ms | errors Latchkey / peer | CPU ms/op Latchkey / peer |
-|---|---|---|---|---|---|---|---|---|
+| scenario | conn | node-oidc-provider /s | Latchkey /s | ratio | Latchkey p50 / p99 ms | peer p50 / p99 ms | errors Latchkey / peer | CPU s Latchkey / peer | CPU ms/op Latchkey / peer |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ![Throughput and p99 latency per scenario](performance.svg)

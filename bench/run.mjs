@@ -295,7 +295,7 @@ function printTable(report) {
   const rows = [
     ['scenario', 'conn', 'peer/s', 'Latchkey/s', 'ratio', 'p50/p99 ms (L)', 'p50/p99 ms (peer)'],
   ];
-  rows[0].push('errors L/peer', 'CPU ms/op L/peer');
+  rows[0].push('errors L/peer', 'CPU s L/peer', 'CPU ms/op L/peer');
   for (const s of report.scenarios) {
     const l = s.latchkey;
     const p = s['oidc-provider'];
@@ -308,6 +308,7 @@ function printTable(report) {
       `${l.latencyMs.p50} / ${l.latencyMs.p99}`,
       `${p.latencyMs.p50} / ${p.latencyMs.p99}`,
       `${l.errors} / ${p.errors}`,
+      `${l.cpuSeconds} / ${p.cpuSeconds}`,
       `${l.cpuMsPerOperation} / ${p.cpuMsPerOperation}`,
     ]);
   }
