@@ -175,7 +175,8 @@ Peak RSS (VmHWM, MB) of each Node process during each scenario${
     report.scenarios.some((s) => s.peakRssSinceStart)
       ? ' (where marked *, the kernel refused to reset the peak and the figure is since start)'
       : ''
-  }:
+  }. The reset sets the mark to the RSS of that moment, so memory a process kept from an earlier
+scenario counts in the later ones too:
 
 | scenario | ${memoryColumns(report).join(' | ')} |
 |${'---|'.repeat(memoryColumns(report).length + 1)}
