@@ -62,9 +62,10 @@ export class AuditOutboxRepository {
     return rows.map(toOutboxRow).sort((a, b) => compareSeq(a.seq, b.seq));
   }
 
-  /** Delivered: the row goes (only now, after the target acknowledged it). */
-  async delete(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`DELETE FROM ${this.table} WHERE "id" = $1`, [id]);
+  /** Delivered: the rows go (only now, after the target acknowledged them). */
+  async deleteMany(manager: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::uuid[])`, [ids]);
   }
 
   /** Counts a failed delivery and makes the row due again after `delayMs` (0: at once). */
