@@ -38,6 +38,16 @@ export class AuditOutboxRepository {
     ]);
   }
 
+  /** Several events in one statement (their seqs follow the order given). */
+  async insertMany(manager: EntityManager, events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const values = events.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}::jsonb)`).join(', ');
+    await manager.query(
+      `INSERT INTO ${this.table} ("id", "event") VALUES ${values}`,
+      events.flatMap((event) => [event.id, JSON.stringify(event)]),
+    );
+  }
+
   /**
    * Takes up to `limit` due rows, oldest first, and leases them for `leaseMs` (another relay of
    * the same service skips them meanwhile; a relay that dies lets the lease run out and the rows

@@ -23,6 +23,9 @@ import type { OutboxRelay } from './outbox.relay';
 export class OutboxAuditClient extends AuditClient {
   private readonly logger = new Logger('AuditClient');
   private readonly commits = new CommitWaker(() => this.relay.wake());
+  private readonly groupCommit = new GroupCommit((events) =>
+    this.outbox.insertMany(this.dataSource.manager, events),
+  );
 
   constructor(
     private readonly source: string,
@@ -37,7 +40,7 @@ export class OutboxAuditClient extends AuditClient {
 
   async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(this.dataSource.manager, event);
+    await this.write(() => this.groupCommit.write(event));
     this.relay.wake();
     return event;
   }
@@ -48,7 +51,7 @@ export class OutboxAuditClient extends AuditClient {
     input: AuditRecordInput,
   ): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(manager, event);
+    await this.write(() => this.outbox.insert(manager, event));
     const runner = manager.queryRunner;
     // Until the caller commits, the relay could not see the row: wake it on the commit.
     if (runner?.isTransactionActive) this.commits.wakeAfterCommit(runner);
@@ -74,9 +77,9 @@ export class OutboxAuditClient extends AuditClient {
     return event;
   }
 
-  private async write(manager: EntityManager, event: AuditEvent): Promise<void> {
+  private async write(insert: () => Promise<void>): Promise<void> {
     try {
-      await this.outbox.insert(manager, event);
+      await insert();
     } catch (err) {
       // Fail closed: the caller must not go on as if the event were recorded.
       if (isDatabaseUnavailable(err)) throw new TemporarilyUnavailable();
@@ -84,6 +87,44 @@ export class OutboxAuditClient extends AuditClient {
     }
   }
 }
+
+/**
+ * Events recorded on their own (no caller transaction) while an insert is under way wait for it
+ * and then go in together, in one statement: one commit for many concurrent token responses
+ * instead of one each (docs/architecture.md §6). A lone event is written at once; each caller
+ * returns only once its row is committed, and every caller of a failed insert gets its error.
+ */
+class GroupCommit {
+  private waiting: Array<{ event: AuditEvent; done: (err?: unknown) => void }> = [];
+  private busy = false;
+
+  constructor(private readonly insert: (events: AuditEvent[]) => Promise<void>) {}
+
+  write(event: AuditEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.busy) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.busy = true;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_GROUP);
+      let failure: unknown;
+      try {
+        await this.insert(batch.map((w) => w.event));
+      } catch (err) {
+        failure = err ?? new Error('audit outbox insert failed');
+      }
+      for (const w of batch) w.done(failure);
+    }
+    this.busy = false;
+  }
+}
+
+/** Most events inserted by one statement. */
+const MAX_GROUP = 200;
 
 /**
  * Wakes the relay when a transaction that wrote audit rows commits (TypeORM broadcasts commits

@@ -134,6 +134,21 @@ describe('the audit outbox and its relay', () => {
     await until(async () => (await emitter.pending()) === 0, 'the row is deleted');
   });
 
+  it('writes events recorded at the same time in one insert, each caller waiting for its row', async () => {
+    emitter = await startEmitter(target);
+    const insertMany = jest.spyOn(AuditOutboxRepository.prototype, 'insertMany');
+    const events = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) => emitter.audit.record('token.issued', issued(n))),
+    );
+    // The first goes alone at once; the four recorded while it was being written go together.
+    expect(insertMany.mock.calls.map(([, batch]) => batch.map((e) => e.id))).toEqual([
+      [events[0].id],
+      events.slice(1).map((e) => e.id),
+    ]);
+    await until(() => target.delivered.length === 5, 'every event is delivered');
+    expect(target.delivered.map((e) => e.id)).toEqual(events.map((e) => e.id));
+  });
+
   it('strips credentials from the data and logs their paths, never their values', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     emitter = await startEmitter(target);
@@ -214,6 +229,16 @@ describe('the audit outbox and its relay', () => {
     await expect(emitter.audit.record('token.issued', issued(1))).rejects.toBeInstanceOf(
       TemporarilyUnavailable,
     );
+    // Recorded together, failed together: no caller goes on as if its event were written.
+    const together = await Promise.allSettled(
+      [2, 3, 4].map((n) => emitter.audit.record('token.issued', issued(n))),
+    );
+    for (const outcome of together) {
+      expect(outcome).toMatchObject({
+        status: 'rejected',
+        reason: expect.any(TemporarilyUnavailable),
+      });
+    }
   });
 
   describe('across restarts of the emitting service (PGlite on disk)', () => {
