@@ -89,26 +89,27 @@ export class OutboxAuditClient extends AuditClient {
 }
 
 /**
- * Events recorded on their own (no caller transaction) while an insert is under way wait for it
- * and then go in together, in one statement: one commit for many concurrent token responses
- * instead of one each (docs/architecture.md §6). A lone event is written at once; each caller
- * returns only once its row is committed, and every caller of a failed insert gets its error.
+ * Events recorded on their own (no caller transaction) go in at once while fewer than
+ * MAX_IN_FLIGHT inserts are under way; beyond that they wait for the next free one and go in
+ * together, in one statement: fewer statements and commits for many concurrent token responses
+ * (docs/architecture.md §6) without queueing them behind one commit at a time. Each caller returns
+ * only once its row is committed, and every caller of a failed insert gets its error.
  */
 class GroupCommit {
-  private waiting: Array<{ event: AuditEvent; done: (err?: unknown) => void }> = [];
-  private busy = false;
+  private readonly waiting: Array<{ event: AuditEvent; done: (err?: unknown) => void }> = [];
+  private inFlight = 0;
 
   constructor(private readonly insert: (events: AuditEvent[]) => Promise<void>) {}
 
   write(event: AuditEvent): Promise<void> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, done: (err) => (err === undefined ? resolve() : reject(err)) });
-      if (!this.busy) void this.flush();
+      if (this.inFlight < MAX_IN_FLIGHT) void this.flush();
     });
   }
 
   private async flush(): Promise<void> {
-    this.busy = true;
+    this.inFlight += 1;
     while (this.waiting.length > 0) {
       const batch = this.waiting.splice(0, MAX_GROUP);
       let failure: unknown;
@@ -119,10 +120,12 @@ class GroupCommit {
       }
       for (const w of batch) w.done(failure);
     }
-    this.busy = false;
+    this.inFlight -= 1;
   }
 }
 
+/** Inserts under way at once (Postgres shares the WAL flush of concurrent commits). */
+const MAX_IN_FLIGHT = 4;
 /** Most events inserted by one statement. */
 const MAX_GROUP = 200;
 
