@@ -72,16 +72,19 @@ describe('PlatformLogger', () => {
       {
         id: 'req-2',
         method: 'POST',
-        url: '/token',
+        url: '/token?client_secret=secret',
         headers: { authorization: 'Basic c2VjcmV0', cookie: 'sid=secret' },
       },
-      { statusCode: 401, getHeaders: () => ({ 'set-cookie': 'sid=secret' }) },
+      {
+        statusCode: 401,
+        getHeaders: () => ({ 'set-cookie': 'sid=secret', location: 'https://rp/cb?code=secret' }),
+      },
     );
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({
       level: 40,
       reqId: 'req-2',
-      req: { id: 'req-2', method: 'POST', url: '/token' },
+      req: { method: 'POST', path: '/token' },
       res: { statusCode: 401 },
     });
     expect(JSON.stringify(lines[0])).not.toContain('secret');

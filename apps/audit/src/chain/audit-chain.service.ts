@@ -33,18 +33,37 @@ export class AuditChain {
    * Stores the event once: under the chain lock, an id already present is a redelivery (at least
    * once) and is skipped; otherwise the row is chained to the newest one.
    */
-  append(event: AuditEvent): Promise<AppendResult> {
+  async append(event: AuditEvent): Promise<AppendResult> {
+    const [result] = await this.appendMany([event]);
+    return result;
+  }
+
+  /**
+   * Appends events in the given order in one transaction (one lock, one commit for a batch of
+   * stream messages, docs/architecture.md §6): each is stored once, chained to the one before.
+   */
+  appendMany(events: readonly AuditEvent[]): Promise<AppendResult[]> {
     return this.dataSource.transaction(async (em) => {
       await this.events.lockChain(em);
-      const existing = await this.events.findSeqById(em, event.id);
-      if (existing !== undefined) return { stored: false, seq: Number(existing) };
-      const prevHash = (await this.events.lastHash(em)) ?? AUDIT_GENESIS_HASH;
-      const seq = await this.events.insert(em, {
-        event,
-        prevHash,
-        hash: chainHash(prevHash, event),
-      });
-      return { stored: true, seq: Number(seq) };
+      const known = await this.events.findSeqsByIds(
+        em,
+        events.map((event) => event.id),
+      );
+      let prevHash = (await this.events.lastHash(em)) ?? AUDIT_GENESIS_HASH;
+      const results: AppendResult[] = [];
+      for (const event of events) {
+        const existing = known.get(event.id.toLowerCase());
+        if (existing !== undefined) {
+          results.push({ stored: false, seq: Number(existing) });
+          continue;
+        }
+        const hash = chainHash(prevHash, event);
+        const seq = await this.events.insert(em, { event, prevHash, hash });
+        known.set(event.id.toLowerCase(), seq);
+        prevHash = hash;
+        results.push({ stored: true, seq: Number(seq) });
+      }
+      return results;
     });
   }
 

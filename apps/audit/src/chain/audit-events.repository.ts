@@ -59,12 +59,13 @@ export class AuditEventsRepository {
     await em.query(`SELECT pg_advisory_xact_lock($1::bigint)`, [CHAIN_LOCK_KEY]);
   }
 
-  async findSeqById(em: EntityManager, id: string): Promise<string | undefined> {
-    const rows: { seq: string }[] = await em.query(
-      `SELECT "seq" FROM "audit"."events" WHERE "id" = $1`,
-      [id],
+  /** Seqs of the ids already stored, by lower-cased id. */
+  async findSeqsByIds(em: EntityManager, ids: string[]): Promise<Map<string, string>> {
+    const rows: { id: string; seq: string }[] = await em.query(
+      `SELECT "id", "seq" FROM "audit"."events" WHERE "id" = ANY($1::uuid[])`,
+      [ids],
     );
-    return rows[0] === undefined ? undefined : String(rows[0].seq);
+    return new Map(rows.map((row) => [row.id.toLowerCase(), String(row.seq)]));
   }
 
   async lastHash(em: EntityManager): Promise<string | undefined> {

@@ -29,6 +29,8 @@ export interface AuditStreamConsumerSettings extends AuditStreamSettings {
 export const AUDIT_STREAM_SETTINGS = 'LATCHKEY_AUDIT_STREAM_SETTINGS';
 
 const FIRST_RETRY_MS = 500;
+/** Most stream messages stored in one transaction. */
+const MAX_BATCH = 100;
 const MAX_RETRY_MS = 30_000;
 
 /**
@@ -119,37 +121,70 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
     }
     this.consuming = true;
     for (const resolve of this.readyWaiters.splice(0)) resolve();
-    for await (const message of messages) {
-      await this.handle(message);
+    // Messages that arrive while a batch is being stored wait here and go into the next one:
+    // one transaction per batch rather than per event (docs/architecture.md §6). The consumer's
+    // max_ack_pending bounds what can wait.
+    const waiting: JsMsg[] = [];
+    let arrived: (() => void) | undefined;
+    let ended = false;
+    const reading = (async () => {
+      try {
+        for await (const message of messages) {
+          waiting.push(message);
+          arrived?.();
+        }
+      } finally {
+        ended = true;
+        arrived?.();
+      }
+    })();
+    // Its failure (a lost connection) is thrown below, once what arrived is handled.
+    reading.catch(() => undefined);
+    while (waiting.length > 0 || !ended) {
+      if (waiting.length === 0) {
+        await new Promise<void>((resolve) => (arrived = resolve));
+        arrived = undefined;
+        continue;
+      }
+      await this.handle(waiting.splice(0, MAX_BATCH));
     }
+    await reading;
   }
 
-  private async handle(message: JsMsg): Promise<void> {
-    let payload: unknown;
-    try {
-      payload = message.json();
-    } catch {
-      this.logger.warn(`audit stream message ${message.seq} is not JSON; dropped`);
-      // No reason argument: NATS servers before 2.11 ignore a `+TERM <reason>` acknowledgement.
-      message.term();
-      return;
+  private async handle(batch: JsMsg[]): Promise<void> {
+    const stored: JsMsg[] = [];
+    const payloads: unknown[] = [];
+    for (const message of batch) {
+      try {
+        payloads.push(message.json());
+        stored.push(message);
+      } catch {
+        this.logger.warn(`audit stream message ${message.seq} is not JSON; dropped`);
+        // No reason argument: NATS servers before 2.11 ignore a `+TERM <reason>` acknowledgement.
+        message.term();
+      }
     }
+    if (stored.length === 0) return;
     try {
-      await this.ingest.ingest(payload);
-      message.ack();
+      const outcomes = await this.ingest.ingestMany(payloads);
+      for (const [index, outcome] of outcomes.entries()) {
+        const message = stored[index];
+        if (outcome instanceof InvalidRequest) {
+          this.logger.warn(`audit stream message ${message.seq} refused: ${outcome.description}`);
+          message.term();
+        } else {
+          message.ack();
+        }
+      }
       if (this.storeFailing) this.logger.log('audit events are being stored again');
       this.storeFailing = false;
     } catch (err) {
-      if (err instanceof InvalidRequest) {
-        this.logger.warn(`audit stream message ${message.seq} refused: ${err.description}`);
-        message.term();
-        return;
-      }
-      const line = `audit stream message ${message.seq} not stored, redelivered in ${this.settings.retryDelayMs} ms: ${describe(err)}`;
+      const seqs = `${stored[0].seq}${stored.length > 1 ? `..${stored[stored.length - 1].seq}` : ''}`;
+      const line = `audit stream messages ${seqs} not stored, redelivered in ${this.settings.retryDelayMs} ms: ${describe(err)}`;
       if (this.storeFailing) this.logger.debug(line);
       else this.logger.warn(line);
       this.storeFailing = true;
-      message.nak(this.settings.retryDelayMs);
+      for (const message of stored) message.nak(this.settings.retryDelayMs);
       // The database is down or failing: pause rather than fail every buffered message at once.
       await this.sleep(this.settings.retryDelayMs);
     }

@@ -38,6 +38,16 @@ export class AuditOutboxRepository {
     ]);
   }
 
+  /** Several events in one statement (their seqs follow the order given). */
+  async insertMany(manager: EntityManager, events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const values = events.map((_, i) => `($${2 * i + 1}, $${2 * i + 2}::jsonb)`).join(', ');
+    await manager.query(
+      `INSERT INTO ${this.table} ("id", "event") VALUES ${values}`,
+      events.flatMap((event) => [event.id, JSON.stringify(event)]),
+    );
+  }
+
   /**
    * Takes up to `limit` due rows, oldest first, and leases them for `leaseMs` (another relay of
    * the same service skips them meanwhile; a relay that dies lets the lease run out and the rows
@@ -62,9 +72,10 @@ export class AuditOutboxRepository {
     return rows.map(toOutboxRow).sort((a, b) => compareSeq(a.seq, b.seq));
   }
 
-  /** Delivered: the row goes (only now, after the target acknowledged it). */
-  async delete(manager: EntityManager, id: string): Promise<void> {
-    await manager.query(`DELETE FROM ${this.table} WHERE "id" = $1`, [id]);
+  /** Delivered: the rows go (only now, after the target acknowledged them). */
+  async deleteMany(manager: EntityManager, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`DELETE FROM ${this.table} WHERE "id" = ANY($1::uuid[])`, [ids]);
   }
 
   /** Counts a failed delivery and makes the row due again after `delayMs` (0: at once). */

@@ -21,6 +21,9 @@ import type { OutboxRelay } from './outbox.relay';
 export class OutboxAuditClient extends AuditClient {
   private readonly logger = new Logger('AuditClient');
   private readonly commits = new CommitWaker(() => this.relay.wake());
+  private readonly groupCommit = new GroupCommit((events) =>
+    this.outbox.insertMany(this.dataSource.manager, events),
+  );
 
   constructor(
     private readonly source: string,
@@ -35,7 +38,7 @@ export class OutboxAuditClient extends AuditClient {
 
   async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(this.dataSource.manager, event);
+    await this.write(() => this.groupCommit.write(event));
     this.relay.wake();
     return event;
   }
@@ -46,7 +49,7 @@ export class OutboxAuditClient extends AuditClient {
     input: AuditRecordInput,
   ): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(manager, event);
+    await this.write(() => this.outbox.insert(manager, event));
     const runner = manager.queryRunner;
     // Until the caller commits, the relay could not see the row: wake it on the commit.
     if (runner?.isTransactionActive) this.commits.wakeAfterCommit(runner);
@@ -77,10 +80,51 @@ export class OutboxAuditClient extends AuditClient {
    * recorded; an unreachable database rejects with its DATABASE_UNAVAILABLE code, which the
    * error filters answer with 503 (docs/architecture.md §3).
    */
-  private async write(manager: EntityManager, event: AuditEvent): Promise<void> {
-    await this.outbox.insert(manager, event);
+  private async write(insert: () => Promise<void>): Promise<void> {
+    await insert();
   }
 }
+
+/**
+ * Events recorded on their own (no caller transaction) go in at once while fewer than
+ * MAX_IN_FLIGHT inserts are under way; beyond that they wait for the next free one and go in
+ * together, in one statement: fewer statements and commits for many concurrent token responses
+ * (docs/architecture.md §6) without queueing them behind one commit at a time. Each caller returns
+ * only once its row is committed, and every caller of a failed insert gets its error.
+ */
+class GroupCommit {
+  private readonly waiting: Array<{ event: AuditEvent; done: (err?: unknown) => void }> = [];
+  private inFlight = 0;
+
+  constructor(private readonly insert: (events: AuditEvent[]) => Promise<void>) {}
+
+  write(event: AuditEvent): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ event, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (this.inFlight < MAX_IN_FLIGHT) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.inFlight += 1;
+    while (this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_GROUP);
+      let failure: unknown;
+      try {
+        await this.insert(batch.map((w) => w.event));
+      } catch (err) {
+        failure = err ?? new Error('audit outbox insert failed');
+      }
+      for (const w of batch) w.done(failure);
+    }
+    this.inFlight -= 1;
+  }
+}
+
+/** Inserts under way at once (Postgres shares the WAL flush of concurrent commits). */
+const MAX_IN_FLIGHT = 4;
+/** Most events inserted by one statement. */
+const MAX_GROUP = 200;
 
 /**
  * Wakes the relay when a transaction that wrote audit rows commits (TypeORM broadcasts commits

@@ -134,6 +134,21 @@ describe('the audit outbox and its relay', () => {
     await until(async () => (await emitter.pending()) === 0, 'the row is deleted');
   });
 
+  it('writes events recorded at the same time together once enough inserts are under way', async () => {
+    emitter = await startEmitter(target);
+    const insertMany = jest.spyOn(AuditOutboxRepository.prototype, 'insertMany');
+    const events = await Promise.all(
+      [1, 2, 3, 4, 5, 6, 7, 8].map((n) => emitter.audit.record('token.issued', issued(n))),
+    );
+    // The first four go at once, one insert each; the four recorded meanwhile go in together.
+    expect(insertMany.mock.calls.map(([, batch]) => batch.map((e) => e.id))).toEqual([
+      ...events.slice(0, 4).map((e) => [e.id]),
+      events.slice(4).map((e) => e.id),
+    ]);
+    await until(() => target.delivered.length === 8, 'every event is delivered');
+    expect(target.delivered.map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+  });
+
   it('strips credentials from the data and logs their paths, never their values', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     emitter = await startEmitter(target);
@@ -216,6 +231,16 @@ describe('the audit outbox and its relay', () => {
       .catch((err: unknown) => err);
     expect(thrown).toMatchObject({ code: 'DATABASE_UNAVAILABLE' });
     expect(toOAuthError(thrown)).toBeInstanceOf(TemporarilyUnavailable);
+    // Recorded together, failed together: no caller goes on as if its event were written.
+    const together = await Promise.allSettled(
+      [2, 3, 4].map((n) => emitter.audit.record('token.issued', issued(n))),
+    );
+    for (const outcome of together) {
+      expect(outcome).toMatchObject({
+        status: 'rejected',
+        reason: expect.objectContaining({ code: 'DATABASE_UNAVAILABLE' }),
+      });
+    }
   });
 
   describe('across restarts of the emitting service (PGlite on disk)', () => {

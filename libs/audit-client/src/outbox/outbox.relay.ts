@@ -40,8 +40,8 @@ const OUTAGE_WARNING_MS = 10_000;
 
 /**
  * Delivers the outbox, in the emitting process: wakes right after a record and every
- * `pollIntervalMs`, takes due rows in batches, publishes them in order and deletes each only after
- * the target acknowledged it, so an event is never lost (at least once; the target drops
+ * `pollIntervalMs`, takes due rows in batches, publishes each batch in order and deletes a row only
+ * after the target acknowledged it, so an event is never lost (at least once; the target drops
  * duplicates by event id). While the target is down it backs off exponentially; one event the
  * target refuses is retried later without holding up the others. On shutdown it delivers what it
  * can within `shutdownFlushMs`; the rest waits in the table for the next start.
@@ -178,18 +178,11 @@ export class OutboxRelay {
       );
       if (rows.length === 0) return 'drained';
       for (const row of rows) this.leased.add(row.id);
-      for (const [index, row] of rows.entries()) {
-        if (deadline !== undefined && Date.now() >= deadline) {
-          await this.release(rows.slice(index));
-          return 'deadline';
-        }
-        const delivered = await this.deliver(row);
-        this.leased.delete(row.id);
-        if (delivered === 'unavailable') {
-          await this.release(rows.slice(index + 1));
-          return 'unavailable';
-        }
+      if (deadline !== undefined && Date.now() >= deadline) {
+        await this.release(rows);
+        return 'deadline';
       }
+      if ((await this.deliver(rows)) === 'unavailable') return 'unavailable';
       if (rows.length < this.settings.batchSize) return 'drained';
     }
   }
@@ -199,26 +192,43 @@ export class OutboxRelay {
     for (const row of rows) this.leased.delete(row.id);
   }
 
-  private async deliver(row: OutboxRow): Promise<'delivered' | 'refused' | 'unavailable'> {
+  /**
+   * Publishes a batch pipelined, in order (one round trip to the target for the batch rather
+   * than one per event), then deletes what the target acknowledged in one statement. A failed
+   * publish is counted on its row and tried again later; the rest of the batch is not held up.
+   */
+  private async deliver(rows: OutboxRow[]): Promise<'delivered' | 'unavailable'> {
     const manager = this.dataSource.manager;
-    try {
-      await this.publisher.publish(row.event);
-    } catch (err) {
-      const transient = !(err instanceof AuditPublishError) || err.transient;
+    const published = await Promise.all(
+      rows.map((row) =>
+        this.publisher.publish(row.event).then(
+          () => ({ row, failed: false as const }),
+          (error: unknown) => ({ row, failed: true as const, error }),
+        ),
+      ),
+    );
+    const delivered = published.filter((p) => !p.failed).map((p) => p.row);
+    await this.outbox.deleteMany(manager, idsOf(delivered));
+    for (const row of delivered) this.leased.delete(row.id);
+    let outcome: 'delivered' | 'unavailable' = 'delivered';
+    for (const p of published) {
+      if (!p.failed) continue;
+      const { row, error } = p;
+      this.leased.delete(row.id);
+      const transient = !(error instanceof AuditPublishError) || error.transient;
       if (transient) {
-        this.noteOutage(`audit events cannot be delivered: ${describeError(err)}`);
+        this.noteOutage(`audit events cannot be delivered: ${describeError(error)}`);
         await this.outbox.retryLater(manager, row.id, 0);
-        return 'unavailable';
+        outcome = 'unavailable';
+        continue;
       }
       const delay = this.refusedRetryDelay(row.attempts + 1);
       this.logger.error(
-        `audit event ${row.id} (${row.event.type}) refused, retrying in ${delay} ms: ${describeError(err)}`,
+        `audit event ${row.id} (${row.event.type}) refused, retrying in ${delay} ms: ${describeError(error)}`,
       );
       await this.outbox.retryLater(manager, row.id, delay);
-      return 'refused';
     }
-    await this.outbox.delete(manager, row.id);
-    return 'delivered';
+    return outcome;
   }
 
   /**
