@@ -77,7 +77,7 @@ export class UserGrantsRepository {
    * the one that marked it.
    */
   async markRefreshTokenUsed(em: EntityManager, hash: string, now: Date): Promise<boolean> {
-    const result = await em.query(
+    const result = await em.query<unknown>(
       `UPDATE "token"."refresh_tokens" SET "used_at" = $2
         WHERE "hash" = $1 AND "used_at" IS NULL AND "revoked_at" IS NULL`,
       [hash, now],
@@ -92,7 +92,7 @@ export class UserGrantsRepository {
     reason: GrantRevocationReason,
     now: Date,
   ): Promise<boolean> {
-    const result = await em.query(
+    const result = await em.query<unknown>(
       `UPDATE "token"."grants" SET "revoked_at" = $2, "revoked_reason" = $3
         WHERE "id" = $1 AND "revoked_at" IS NULL`,
       [id, now, reason],
@@ -133,7 +133,7 @@ export class UserGrantsRepository {
     reason: GrantRevocationReason,
     now: Date,
   ): Promise<number> {
-    const result = await em.query(
+    const result = await em.query<unknown>(
       `UPDATE "token"."grants" SET "revoked_at" = $2, "revoked_reason" = $3
         WHERE "sub" = $1 AND "revoked_at" IS NULL`,
       [sub, now, reason],

@@ -73,7 +73,8 @@ export class JetStreamAuditPublisher implements AuditPublisher {
       waitOnFirstConnect: false,
       timeout: this.settings.timeoutMs,
     }).then((nc) => {
-      nc.closed().then(() => {
+      // closed() resolves (with the error, if any) and never rejects.
+      void nc.closed().then(() => {
         if (this.connection === attempt) this.connection = undefined;
       });
       return { nc, js: jetstream(nc, { timeout: this.settings.timeoutMs }) };

@@ -1,5 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { ClientProxy, NatsRecord, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import {
+  ClientProxy,
+  type MsPattern,
+  NatsRecord,
+  type ReadPacket,
+  type WritePacket,
+} from '@nestjs/microservices';
 import { headersToRecord, type TransportHeaders } from '../transport-headers';
 import { InProcessBus, type InProcessMessage } from './in-process.bus';
 
@@ -19,6 +25,15 @@ export class NoRespondersError extends Error {
 }
 
 export type InProcessClientStatus = 'connected' | 'disconnected';
+
+/** A reply as it comes back through the bus: JSON text of a WritePacket. */
+interface EncodedReply {
+  err?: unknown;
+  response?: unknown;
+  isDisposed?: boolean;
+}
+
+type ReplyCallback = (packet: WritePacket) => void;
 
 /**
  * ClientProxy for embedded mode. Sends what ClientNats sends (a packet, optionally wrapped in a
@@ -46,7 +61,8 @@ export class InProcessClient extends ClientProxy<Record<never, never>, InProcess
     this.connected = false;
     this._status$.next('disconnected');
     // As ClientNats does: whoever still waits for a reply learns now rather than at its timeout.
-    const pending = [...this.routingMap.values()];
+    // routingMap is typed `Function` by Nest; publish() puts only its ReplyCallbacks in it.
+    const pending = [...this.routingMap.values()] as ReplyCallback[];
     this.routingMap.clear();
     for (const callback of pending) callback({ err: new Error('Connection closed') });
   }
@@ -55,14 +71,11 @@ export class InProcessClient extends ClientProxy<Record<never, never>, InProcess
     return this.bus as unknown as T;
   }
 
-  protected publish(
-    partialPacket: ReadPacket,
-    callback: (packet: WritePacket) => void,
-  ): () => void {
+  protected publish(partialPacket: ReadPacket, callback: ReplyCallback): () => void {
     const packet = this.assignPacketId(partialPacket);
-    const subject = this.normalizePattern(packet.pattern);
+    const subject = this.normalizePattern(packet.pattern as MsPattern);
     let settled = false;
-    const finish = (response: WritePacket) => {
+    const finish: ReplyCallback = (response) => {
       if (settled) return;
       if (response.err !== undefined || response.isDisposed) {
         settled = true;
@@ -85,7 +98,7 @@ export class InProcessClient extends ClientProxy<Record<never, never>, InProcess
       return teardown;
     }
     const heard = this.bus.request(message, (payload) => {
-      const { err, response, isDisposed } = JSON.parse(payload) as WritePacket;
+      const { err, response, isDisposed } = JSON.parse(payload) as EncodedReply;
       // Same rule as ClientNats: an error or a disposal ends the exchange.
       finish(err !== undefined || isDisposed ? { err, response, isDisposed: true } : { response });
     });
@@ -100,7 +113,7 @@ export class InProcessClient extends ClientProxy<Record<never, never>, InProcess
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
     this.assertConnected();
-    const subject = this.normalizePattern(packet.pattern);
+    const subject = this.normalizePattern(packet.pattern as MsPattern);
     const delivered = this.bus.publish(this.encode(subject, packet));
     if (delivered === 0) this.logger.debug(`event "${subject}" has no subscribers`);
     return undefined as T;
