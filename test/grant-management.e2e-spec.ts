@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { decodeJwt } from 'jose';
 import { startEmbeddedPlatform, type Platform } from './support/platform';

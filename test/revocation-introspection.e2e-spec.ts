@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig, type PlatformConfig } from '@latchkey/config';
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';

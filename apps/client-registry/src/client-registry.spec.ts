@@ -3,6 +3,7 @@
  * an in-memory PGlite and the in-process bus, with a clock the tests move. The same module on
  * Postgres and NATS is covered by client-registry.int-spec.ts.
  */
+import { expect } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import {
   BroadcastEvents,

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { type AuditEvent, AUDIT_QUERY_MAX_LIMIT } from '@latchkey/contracts';
 import { encodeSeqCursor } from '@latchkey/core';
 import { InvalidRequest } from '@latchkey/oauth';

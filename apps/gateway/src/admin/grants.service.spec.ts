@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { TokenSubjects, type GrantView } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { NotFound, TemporarilyUnavailable } from '@latchkey/oauth';

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/testing';
 import type { ClientRecord } from '@latchkey/contracts';

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import type { ResourceView } from '@latchkey/contracts';
 import {

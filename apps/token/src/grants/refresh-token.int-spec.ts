@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {

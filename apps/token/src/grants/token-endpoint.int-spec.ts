@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { ClientsCache } from '@latchkey/registry-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, type TokenResponse } from '@latchkey/contracts';
 import { createKvStore, type KvStore } from '@latchkey/kv';

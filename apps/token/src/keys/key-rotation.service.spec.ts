@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient, uniqueSuffix } from '@latchkey/testing';
 import { openDatabase } from '@latchkey/persistence';

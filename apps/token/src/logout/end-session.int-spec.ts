@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { type JwksResponse, TokenSubjects } from '@latchkey/contracts';
 import { InvalidGrant, InvalidRequest } from '@latchkey/oauth';

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { AuditClient } from '@latchkey/audit-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import { type JwksResponse, KV_KEY_PREFIX, TokenSubjects } from '@latchkey/contracts';
