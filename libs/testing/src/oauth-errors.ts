@@ -1,4 +1,4 @@
-import type { OAuthError } from '@latchkey/oauth';
+import type { OAuthError, OAuthErrorJson } from '@latchkey/oauth';
 
 /** RFC 6749 §5.2: error_description may only hold %x20-21 / %x23-5B / %x5D-7E. */
 export const ERROR_DESCRIPTION_CHARSET = /^[\x20-\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -74,4 +74,14 @@ export async function expectOAuthRejection(
     thrown = err;
   }
   return checkOAuthError(thrown, errorClass, expected, pattern);
+}
+
+/**
+ * The body of an HTTP error response (RFC 6749 §5.2), typed for assertions on its fields once it
+ * is seen to carry a string `error`.
+ */
+export function oauthErrorBody(res: { body: unknown }): OAuthErrorJson {
+  const body = res.body as { error?: unknown } | null;
+  expect(typeof body?.error).toBe('string');
+  return body as OAuthErrorJson;
 }

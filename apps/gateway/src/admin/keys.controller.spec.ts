@@ -1,7 +1,8 @@
 import { KV_TOKEN, MemoryKvStore } from '@latchkey/kv';
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type RotateKeysResponse, TokenSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
+import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
@@ -22,7 +23,7 @@ const ROTATED: RotateKeysResponse = {
 describe('AdminKeysController (POST /admin/keys/rotate)', () => {
   let key: TestKey;
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let admin: string;
   let answer: () => unknown;
 
@@ -73,7 +74,7 @@ describe('AdminKeysController (POST /admin/keys/rotate)', () => {
       .post('/admin/keys/rotate')
       .set('Authorization', `Bearer ${reader}`);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.body.error).toBe('insufficient_scope');
+    expect(oauthErrorBody(forbidden).error).toBe('insufficient_scope');
     expect(bus.requestsFor(TokenSubjects.RotateKeys)).toHaveLength(0);
   });
 
@@ -85,7 +86,7 @@ describe('AdminKeysController (POST /admin/keys/rotate)', () => {
       .post('/admin/keys/rotate')
       .set('Authorization', admin);
     expect(res.status).toBe(503);
-    expect(res.body.error).toBe('temporarily_unavailable');
+    expect(oauthErrorBody(res).error).toBe('temporarily_unavailable');
   });
 });
 

@@ -1,5 +1,5 @@
 import { KV_TOKEN, MemoryKvStore } from '@latchkey/kv';
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   type AuditQueryResponse,
   AuditSubjects,
@@ -8,7 +8,7 @@ import {
 } from '@latchkey/contracts';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import request from 'supertest';
-import { ERROR_DESCRIPTION_CHARSET } from '@latchkey/testing';
+import { ERROR_DESCRIPTION_CHARSET, oauthErrorBody } from '@latchkey/testing';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
 import {
@@ -55,7 +55,7 @@ const VERDICT: AuditVerifyResponse = {
 describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
   let key: TestKey;
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let admin: string;
   let answer: (subject: string, data: unknown) => unknown;
 
@@ -134,9 +134,9 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
     ])('answers %s with 400 invalid_request before asking', async (_name, query, description) => {
       const res = await http().get(`/admin/audit${query}`).set('Authorization', admin);
       expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_request');
-      expect(res.body.error_description).toMatch(description);
-      expect(res.body.error_description).toMatch(ERROR_DESCRIPTION_CHARSET);
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error_description).toMatch(description);
+      expect(oauthErrorBody(res).error_description).toMatch(ERROR_DESCRIPTION_CHARSET);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(auditRequests()).toEqual([]);
     });
@@ -159,7 +159,7 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
       };
       const res = await http().get('/admin/audit').set('Authorization', admin);
       expect(res.status).toBe(503);
-      expect(res.body.error).toBe('temporarily_unavailable');
+      expect(oauthErrorBody(res).error).toBe('temporarily_unavailable');
     });
   });
 
@@ -189,8 +189,8 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
     ])('answers %s with 400 invalid_request', async (query, description) => {
       const res = await http().get(`/admin/audit/verify?${query}`).set('Authorization', admin);
       expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_request');
-      expect(res.body.error_description).toMatch(description);
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error_description).toMatch(description);
       expect(auditRequests()).toEqual([]);
     });
   });
@@ -201,7 +201,7 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
       async (path) => {
         const res = await http().get(path);
         expect(res.status).toBe(401);
-        expect(res.body.error).toBe('invalid_token');
+        expect(oauthErrorBody(res).error).toBe('invalid_token');
         expect(res.headers['www-authenticate']).toBe(`Bearer realm="${TEST_ISSUER}"`);
         expect(res.headers['cache-control']).toBe('no-store');
         expect(auditRequests()).toEqual([]);
@@ -214,7 +214,7 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
         const token = await signAccessToken({ key, claims: { scope: 'reports:read' } });
         const res = await http().get(path).set('Authorization', `Bearer ${token}`);
         expect(res.status).toBe(403);
-        expect(res.body.error).toBe('insufficient_scope');
+        expect(oauthErrorBody(res).error).toBe('insufficient_scope');
         expect(auditRequests()).toEqual([]);
       },
     );

@@ -1,6 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { expect } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type IntrospectRequest, TokenSubjects } from '@latchkey/contracts';
 import { InvalidClient, TemporarilyUnavailable } from '@latchkey/oauth';
+import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
@@ -23,7 +25,7 @@ const JWT = 'eyJ0eXAiOiJ0b2tlbi1pbnRyb3NwZWN0aW9uK2p3dCJ9.eyJhIjoxfQ.c2ln';
 
 describe('IntrospectionController (POST /introspect, RFC 7662 / RFC 9701)', () => {
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let answer: (data: IntrospectRequest) => unknown;
 
   beforeAll(async () => {
@@ -114,7 +116,7 @@ describe('IntrospectionController (POST /introspect, RFC 7662 / RFC 9701)', () =
       .set('Content-Type', 'application/json')
       .send('{"token":"abc"}');
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe('invalid_request');
+    expect(oauthErrorBody(res).error).toBe('invalid_request');
     expect(sent()).toHaveLength(0);
   });
 

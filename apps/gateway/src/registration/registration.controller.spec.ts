@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
   ClientSubjects,
   type ClientRecord,
@@ -6,6 +6,7 @@ import {
   type RegisterClientRequest,
 } from '@latchkey/contracts';
 import { InvalidClientMetadata, InvalidToken } from '@latchkey/oauth';
+import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
@@ -37,7 +38,7 @@ const REGISTRATION_URI = `${TEST_ISSUER}/register/app%2F1`;
 
 describe('RegistrationController (RFC 7591 /register, RFC 7592 /register/:client_id)', () => {
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let register: (data: RegisterClientRequest) => unknown;
   let manage: (data: ManageRegistrationRequest) => unknown;
 
@@ -107,7 +108,7 @@ describe('RegistrationController (RFC 7591 /register, RFC 7592 /register/:client
         if (header) req.set('Authorization', header);
         const res = await req.send(metadata);
         expect(res.status).toBe(401);
-        expect(res.body.error).toBe('invalid_token');
+        expect(oauthErrorBody(res).error).toBe('invalid_token');
         expect(res.headers['www-authenticate']).toBe(`Bearer realm="${TEST_ISSUER}"`);
         expect(bus.requests).toHaveLength(0);
       },
@@ -160,7 +161,7 @@ describe('RegistrationController (RFC 7591 /register, RFC 7592 /register/:client
       if (type) req.set('Content-Type', type);
       const res = await req.send(body);
       expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
       expect(bus.requests).toHaveLength(0);
     });
   });
@@ -229,7 +230,7 @@ describe('RegistrationController (RFC 7591 /register, RFC 7592 /register/:client
       };
       const res = await http().get('/register/app%2F1').set('Authorization', 'Bearer wrong');
       expect(res.status).toBe(401);
-      expect(res.body.error).toBe('invalid_token');
+      expect(oauthErrorBody(res).error).toBe('invalid_token');
       expect(res.headers['www-authenticate']).toMatch(/error="invalid_token"/);
     });
 
@@ -237,7 +238,7 @@ describe('RegistrationController (RFC 7591 /register, RFC 7592 /register/:client
       manage = () => null;
       const res = await http().get('/register/app%2F1').set('Authorization', 'Bearer rat-1');
       expect(res.status).toBe(401);
-      expect(res.body.error).toBe('invalid_token');
+      expect(oauthErrorBody(res).error).toBe('invalid_token');
     });
   });
 });

@@ -1,6 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { expect } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { type RevokeRequest, TokenSubjects } from '@latchkey/contracts';
 import { InvalidClient, InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
+import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
@@ -10,7 +12,7 @@ import { RevocationController } from './revocation.controller';
 
 describe('RevocationController (POST /revoke, RFC 7009)', () => {
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let answer: () => unknown;
 
   beforeAll(async () => {
@@ -66,7 +68,7 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
       .set('Content-Type', 'application/json')
       .send('{"token":"abc"}');
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe('invalid_request');
+    expect(oauthErrorBody(res).error).toBe('invalid_request');
     expect(sent()).toHaveLength(0);
   });
 
@@ -86,7 +88,7 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
     };
     const res = await revoke().send('token=abc');
     expect(res.status).toBe(401);
-    expect(res.body.error).toBe('invalid_client');
+    expect(oauthErrorBody(res).error).toBe('invalid_client');
     expect(res.headers['www-authenticate']).toBe(`Basic realm="${TEST_ISSUER}"`);
   });
 
@@ -96,7 +98,7 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
     };
     const res = await revoke().send('token=abc');
     expect(res.status).toBe(503);
-    expect(res.body.error).toBe('temporarily_unavailable');
+    expect(oauthErrorBody(res).error).toBe('temporarily_unavailable');
   });
 
   it.each(['get', 'put', 'delete'] as const)(
@@ -104,7 +106,7 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
     async (method) => {
       const res = await request(app.getHttpServer())[method]('/revoke');
       expect(res.status).toBe(405);
-      expect(res.body.error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
       expect(res.headers.allow).toBe('POST');
       expect(sent()).toHaveLength(0);
     },

@@ -1,6 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { expect } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenSubjects, type TokenRequest, type TokenResponse } from '@latchkey/contracts';
 import { InvalidClient, InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
+import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
@@ -17,7 +19,7 @@ const ISSUED: TokenResponse = {
 
 describe('TokenController (POST /token)', () => {
   let bus: FakeBus;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let answer: () => unknown;
 
   beforeAll(async () => {
@@ -112,8 +114,8 @@ describe('TokenController (POST /token)', () => {
         .set('Content-Type', type)
         .send(body);
       expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_request');
-      expect(res.body.error_description).toMatch(/application\/x-www-form-urlencoded/);
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error_description).toMatch(/application\/x-www-form-urlencoded/);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.headers.pragma).toBe('no-cache');
       expect(sent()).toHaveLength(0);
@@ -123,7 +125,7 @@ describe('TokenController (POST /token)', () => {
   it('refuses a request without a body', async () => {
     const res = await request(app.getHttpServer()).post('/token');
     expect(res.status).toBe(400);
-    expect(res.body.error).toBe('invalid_request');
+    expect(oauthErrorBody(res).error).toBe('invalid_request');
     expect(sent()).toHaveLength(0);
   });
 
@@ -156,7 +158,7 @@ describe('TokenController (POST /token)', () => {
     };
     const res = await request(app.getHttpServer()).post('/token').type('form').send('grant_type=x');
     expect(res.status).toBe(503);
-    expect(res.body.error).toBe('temporarily_unavailable');
+    expect(oauthErrorBody(res).error).toBe('temporarily_unavailable');
   });
 
   it.each(['get', 'put', 'delete', 'patch'] as const)(
@@ -164,7 +166,7 @@ describe('TokenController (POST /token)', () => {
     async (method) => {
       const res = await request(app.getHttpServer())[method]('/token');
       expect(res.status).toBe(405);
-      expect(res.body.error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
       expect(res.headers.allow).toBe('POST');
       expect(sent()).toHaveLength(0);
     },

@@ -3,7 +3,7 @@
  * in-memory PGlite (embedded mode). HTTP through the real AdminGuard, exception filter and body
  * parsers; the token service is a fake bus, so its outages can be staged.
  */
-import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TokenSubjects } from '@latchkey/contracts';
 import type { DatabaseConnectionOptions } from '@latchkey/persistence';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   describeWithBackends,
   ERROR_DESCRIPTION_CHARSET,
+  oauthErrorBody,
   uniqueSuffix,
 } from '@latchkey/testing';
 import request from 'supertest';
@@ -18,7 +19,7 @@ import { DataSource } from 'typeorm';
 import type { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startUsersApp } from './fixtures/users-app.fixture';
 import { UserEvents, type UserAccessEnded } from './user-events';
-import type { UserView } from './user';
+import type { UserPage, UserView } from './user';
 import { UsersService } from './users.service';
 
 // The module object itself (not an ES-module copy of it), so that spies see the service's calls.
@@ -47,7 +48,7 @@ interface Backend {
 
 function usersSuite(open: () => Promise<Backend>): void {
   let backend: Backend;
-  let app: INestApplication;
+  let app: NestExpressApplication;
   let bus: FakeBus;
   let adminToken: string;
   let userToken: string;
@@ -83,6 +84,8 @@ function usersSuite(open: () => Promise<Backend>): void {
   const patch = (id: string, body: object) => admin(http().patch(`/admin/users/${id}`)).send(body);
   const get = (path: string) => admin(http().get(path));
   const del = (id: string) => admin(http().delete(`/admin/users/${id}`));
+  const userOf = (res: request.Response) => res.body as UserView;
+  const pageOf = (res: request.Response) => res.body as UserPage;
 
   async function createUser(body: object = {}): Promise<UserView> {
     const res = await post({
@@ -91,13 +94,14 @@ function usersSuite(open: () => Promise<Backend>): void {
       ...body,
     });
     expect(res.status).toBe(201);
-    return res.body as UserView;
+    return userOf(res);
   }
 
   function expectError(res: request.Response, status: number, error: string): string {
-    expect({ status: res.status, error: res.body.error }).toEqual({ status, error });
+    const body = oauthErrorBody(res);
+    expect({ status: res.status, error: body.error }).toEqual({ status, error });
     expect(res.headers['cache-control']).toBe('no-store');
-    const description = res.body.error_description as string | undefined;
+    const description = body.error_description;
     if (description !== undefined) expect(description).toMatch(ERROR_DESCRIPTION_CHARSET);
     return description ?? '';
   }
@@ -123,7 +127,7 @@ function usersSuite(open: () => Promise<Backend>): void {
       });
       expect(res.status).toBe(201);
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(Object.keys(res.body).sort()).toEqual(USER_FIELDS);
+      expect(Object.keys(userOf(res)).sort()).toEqual(USER_FIELDS);
       expect(res.body).toMatchObject({
         username: 'Alice',
         email: 'alice@example.com',
@@ -133,13 +137,14 @@ function usersSuite(open: () => Promise<Backend>): void {
         family_name: 'Liddell',
         disabled: false,
       });
-      expect(res.body.id).toMatch(UUID);
-      expect(res.body.created_at).toBe(res.body.updated_at);
-      expect(new Date(res.body.created_at).toISOString()).toBe(res.body.created_at);
+      const view = userOf(res);
+      expect(view.id).toMatch(UUID);
+      expect(view.created_at).toBe(view.updated_at);
+      expect(new Date(view.created_at).toISOString()).toBe(view.created_at);
       expect(res.text).not.toContain('correct horse');
       expect(res.text).not.toContain('argon2');
 
-      const row = (await storedRow(res.body.id))!;
+      const row = (await storedRow(view.id))!;
       expect(row.username_normalized).toBe('alice');
       expect(row.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
       await expect(
@@ -218,8 +223,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         'insufficient_scope',
       );
       expectError(await http().get('/admin/users'), 401, 'invalid_token');
-      const { body: list } = await get('/admin/users?username=mallory');
-      expect(list.items).toEqual([]);
+      expect(pageOf(await get('/admin/users?username=mallory')).items).toEqual([]);
     });
   });
 
@@ -235,12 +239,13 @@ function usersSuite(open: () => Promise<Backend>): void {
         const res = await get(`/admin/users${query}`);
         expect(res.status).toBe(200);
         expect(res.headers['cache-control']).toBe('no-store');
-        expect(res.body.items.length).toBeLessThanOrEqual(2);
-        for (const item of res.body.items as UserView[]) {
+        const page = pageOf(res);
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        for (const item of page.items) {
           expect(Object.keys(item).sort()).toEqual(USER_FIELDS);
           seen.push(item.id);
         }
-        cursor = res.body.next_cursor as string | null;
+        cursor = page.next_cursor;
         pages++;
       } while (cursor);
       expect(new Set(seen).size).toBe(seen.length);
@@ -252,7 +257,7 @@ function usersSuite(open: () => Promise<Backend>): void {
     it('answers next_cursor null on the last page', async () => {
       const res = await get('/admin/users?limit=200');
       expect(res.status).toBe(200);
-      expect(res.body.next_cursor).toBeNull();
+      expect(pageOf(res).next_cursor).toBeNull();
     });
 
     it('finds one user by username, in any case', async () => {
@@ -297,7 +302,7 @@ function usersSuite(open: () => Promise<Backend>): void {
       const res = await patch(user.id, { password: 'a brand new passphrase' });
       expect(res.status).toBe(200);
       expect(res.text).not.toContain('passphrase');
-      expect(Object.keys(res.body).sort()).toEqual(USER_FIELDS);
+      expect(Object.keys(userOf(res)).sort()).toEqual(USER_FIELDS);
       expect((await storedRow(user.id))!.password_hash).not.toBe(before);
       await expect(users.verifyCredentials('eve', 'correct horse')).resolves.toBeNull();
       await expect(users.verifyCredentials('EVE', 'a brand new passphrase')).resolves.toMatchObject(
@@ -320,7 +325,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         email: 'f@example.com',
         created_at: user.created_at,
       });
-      expect(res.body.updated_at >= user.updated_at).toBe(true);
+      expect(userOf(res).updated_at >= user.updated_at).toBe(true);
       expect((await get(`/admin/users/${user.id}`)).body).toEqual(res.body);
     });
 
@@ -336,7 +341,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         .set('Content-Type', 'application/merge-patch+json')
         .send(JSON.stringify({ given_name: 'Merged' }));
       expect(res.status).toBe(200);
-      expect(res.body.given_name).toBe('Merged');
+      expect(userOf(res).given_name).toBe('Merged');
     });
 
     it('renames; a username taken in any case is 409, and nothing changes', async () => {
@@ -345,7 +350,7 @@ function usersSuite(open: () => Promise<Backend>): void {
       expectError(await patch(user.id, { username: 'HATTER2', name: 'After' }), 409, 'conflict');
       expect((await get(`/admin/users/${user.id}`)).body).toEqual(user);
       const renamed = await patch(user.id, { username: 'March-Hare' });
-      expect(renamed.body.username).toBe('March-Hare');
+      expect(userOf(renamed).username).toBe('March-Hare');
       await expect(users.verifyCredentials('march-hare', 'correct horse')).resolves.not.toBeNull();
     });
 
@@ -380,7 +385,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         const res = await patch(user.id, { disabled: true });
         expect(seenByRevoke).toEqual([true]);
         expect(res.status).toBe(200);
-        expect(res.body.disabled).toBe(true);
+        expect(userOf(res).disabled).toBe(true);
         expect(bus.requestsFor(TokenSubjects.RevokeUserGrants)).toEqual([{ sub: user.id }]);
         expect(ended).toEqual([{ sub: user.id, reason: 'disabled' }]);
         // The right password no longer logs in, and sessions see the user as gone.
@@ -399,7 +404,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         expect(failed.headers['retry-after']).toBe('5');
         expect(bus.requestsFor(TokenSubjects.RevokeUserGrants)).toEqual([{ sub: user.id }]);
         // Disabled first, so no new login slips in while grants are still being revoked...
-        expect((await get(`/admin/users/${user.id}`)).body.disabled).toBe(true);
+        expect(userOf(await get(`/admin/users/${user.id}`)).disabled).toBe(true);
         await expect(users.verifyCredentials('jack', 'correct horse')).resolves.toBeNull();
         // ...and the sessions were ended anyway.
         expect(ended).toEqual([{ sub: user.id, reason: 'disabled' }]);
@@ -408,7 +413,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         bus.on(TokenSubjects.RevokeUserGrants, () => ({ revoked: 3 }));
         const retried = await patch(user.id, { disabled: true });
         expect(retried.status).toBe(200);
-        expect(retried.body.disabled).toBe(true);
+        expect(userOf(retried).disabled).toBe(true);
         expect(bus.requestsFor(TokenSubjects.RevokeUserGrants)).toEqual([
           { sub: user.id },
           { sub: user.id },
@@ -420,7 +425,7 @@ function usersSuite(open: () => Promise<Backend>): void {
         await patch(user.id, { disabled: true });
         bus.requests.length = 0;
         const res = await patch(user.id, { disabled: false });
-        expect(res.body.disabled).toBe(false);
+        expect(userOf(res).disabled).toBe(false);
         expect(bus.requestsFor(TokenSubjects.RevokeUserGrants)).toEqual([]);
         await expect(users.verifyCredentials('kate', 'correct horse')).resolves.not.toBeNull();
       });
@@ -457,7 +462,7 @@ function usersSuite(open: () => Promise<Backend>): void {
       expectError(await del(user.id), 503, 'temporarily_unavailable');
       const kept = await get(`/admin/users/${user.id}`);
       expect(kept.status).toBe(200);
-      expect(kept.body.disabled).toBe(true);
+      expect(userOf(kept).disabled).toBe(true);
       await expect(users.verifyCredentials('mia', 'correct horse')).resolves.toBeNull();
 
       bus.on(TokenSubjects.RevokeUserGrants, () => ({ revoked: 0 }));
@@ -471,11 +476,11 @@ function usersSuite(open: () => Promise<Backend>): void {
       const verify = jest.spyOn(argon2, 'verify');
       await expect(users.verifyCredentials('no-such-user', 'correct horse')).resolves.toBeNull();
       expect(verify).toHaveBeenCalledTimes(1);
-      const hashes = await dataSource.query(`SELECT "password_hash" FROM "gateway"."users"`);
-      // Not any user's hash: a dummy with the current parameters.
-      expect(hashes.map((r: { password_hash: string }) => r.password_hash)).not.toContain(
-        verify.mock.calls[0]![0],
+      const hashes = await dataSource.query<Array<{ password_hash: string }>>(
+        `SELECT "password_hash" FROM "gateway"."users"`,
       );
+      // Not any user's hash: a dummy with the current parameters.
+      expect(hashes.map((r) => r.password_hash)).not.toContain(verify.mock.calls[0]![0]);
       expect(verify.mock.calls[0]![0]).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
     });
 
