@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig, type PlatformConfig } from '@latchkey/config';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbedded, stopEmbedded } from '../apps/embedded/src/embedded';
@@ -39,7 +39,7 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
     });
     apps = await startEmbedded(config);
     const gateway = apps[apps.length - 1]!;
-    const { port } = gateway.getHttpServer().address() as AddressInfo;
+    const { port } = (gateway.getHttpServer() as Server).address() as AddressInfo;
     base = `http://127.0.0.1:${port}`;
   });
 
@@ -128,7 +128,9 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       expect(answer.headers.get('cache-control')).toBe('no-store');
       expect(answer.headers.get('pragma')).toBe('no-cache');
       adminToken = answer.body.access_token as string;
-      const header = JSON.parse(Buffer.from(adminToken.split('.')[0]!, 'base64url').toString());
+      const header = JSON.parse(Buffer.from(adminToken.split('.')[0]!, 'base64url').toString()) as {
+        typ?: string;
+      };
       expect(header.typ).toBe('at+jwt');
     });
 

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig, type PlatformConfig } from '@latchkey/config';
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbedded, stopEmbedded } from '../apps/embedded/src/embedded';
@@ -70,7 +70,7 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
     });
     apps = await startEmbedded(config);
     const gateway = apps[apps.length - 1]!;
-    const { port } = gateway.getHttpServer().address() as AddressInfo;
+    const { port } = (gateway.getHttpServer() as Server).address() as AddressInfo;
     base = `http://127.0.0.1:${port}`;
 
     const admin = await call('POST', '/token', {

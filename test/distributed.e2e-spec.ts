@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { JWK } from 'jose';
 import { createTestDatabase, describeWithBackends, TEST_BACKENDS } from '@latchkey/testing';
 import {
@@ -111,9 +112,11 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const rows = await client.query(
-        'SELECT kid, public_jwk, private_jwk_sealed FROM token.signing_keys',
-      );
+      const rows = await client.query<{
+        kid: string;
+        public_jwk: Record<string, unknown>;
+        private_jwk_sealed: string;
+      }>('SELECT kid, public_jwk, private_jwk_sealed FROM token.signing_keys');
       expect(rows.rowCount).toBe(3);
       for (const row of rows.rows) {
         expect(row.public_jwk.d).toBeUndefined();
@@ -132,7 +135,7 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
-      const { rows } = await client.query(
+      const { rows } = await client.query<{ nspname: string }>(
         `SELECT nspname FROM pg_namespace WHERE nspname IN ('gateway','token','client_registry','audit') ORDER BY 1`,
       );
       expect(rows.map((r) => r.nspname)).toEqual(['audit', 'client_registry', 'gateway', 'token']);

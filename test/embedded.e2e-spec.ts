@@ -43,7 +43,10 @@ describe('embedded mode (npm start)', () => {
 
       const out = first.output();
       expect(out).toContain(`issuer:       http://localhost:${port}`);
-      const admin = JSON.parse(readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8'));
+      const admin = JSON.parse(readFileSync(path.join(dataDir, 'admin-client.json'), 'utf8')) as {
+        id: string;
+        secret: string;
+      };
       expect(admin.id).toBe('latchkey-admin');
       expect(admin.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(out).toContain(admin.secret);

@@ -1,8 +1,12 @@
 import { isBackendUnavailable } from '@latchkey/oauth';
-import { ReplyError } from 'ioredis';
-import { MaxRetriesPerRequestError } from 'ioredis/built/errors';
+import { ReplyError as UntypedReplyError } from 'ioredis';
+import { MaxRetriesPerRequestError as UntypedMaxRetriesError } from 'ioredis/built/errors';
 import { createServer } from 'node:net';
 import { RedisKvStore } from './redis.kv-store';
+
+// ioredis declares ReplyError as `any`, and MaxRetriesPerRequestError extends an untyped base.
+const ReplyError = UntypedReplyError as new (message: string) => Error;
+const MaxRetriesPerRequestError = UntypedMaxRetriesError as unknown as new (max: number) => Error;
 
 /** A loopback port nobody listens on: taken, then released. */
 async function closedPort(): Promise<number> {

@@ -59,9 +59,10 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
   it('is not embedded, and sets the search_path to the service schema', async () => {
     const ds = await open('gateway');
     expect(isEmbeddedDataSource(ds)).toBe(false);
-    const [{ search_path }] = await ds.query('SHOW search_path');
+    const [{ search_path }] = await ds.query<Array<{ search_path: string }>>('SHOW search_path');
     expect(search_path).toBe('"gateway",public');
-    const [{ application_name }] = await ds.query('SHOW application_name');
+    const [{ application_name }] =
+      await ds.query<Array<{ application_name: string }>>('SHOW application_name');
     expect(application_name).toBe('latchkey-gateway');
   });
 
@@ -83,7 +84,7 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
       expect(await a.getRepository(Widget).countBy({ name: 'seed' })).toBe(1);
       expect(await b.getRepository(Widget).countBy({ name: 'seed' })).toBe(1);
       // And the lock is released afterwards.
-      const locks = await probe.query(
+      const locks = await probe.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'`,
       );
       expect(locks.rows[0].n).toBe(0);
@@ -108,7 +109,7 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
     const probe = new Client({ connectionString: db.url });
     await probe.connect();
     try {
-      const { rows } = await probe.query(
+      const { rows } = await probe.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'broken' AND table_name = 'widgets'`,
       );
       expect(rows[0].n).toBe(0);
@@ -144,7 +145,9 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
     await killer.connect();
     try {
       const runner = ds.createQueryRunner();
-      const [{ pid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+      const [{ pid }] = (await runner.query('SELECT pg_backend_pid() AS pid')) as Array<{
+        pid: number;
+      }>;
       await killer.query('SELECT pg_terminate_backend($1)', [pid]);
       // pg_terminate_backend only signals; wait until the backend is really gone.
       for (let i = 0; i < 50; i++) {
@@ -152,7 +155,7 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
         if (alive.rowCount === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const err = await runner.query('SELECT 1').catch((e: unknown) => e);
+      const err: unknown = await runner.query('SELECT 1').catch((e: unknown) => e);
       expect(isDatabaseUnavailable(err)).toBe(true);
       await runner.release();
       // The pool drops the dead connection (its error may surface once more) and opens a new one.

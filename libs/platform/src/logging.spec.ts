@@ -8,7 +8,9 @@ function capture(level = 'info') {
   const logger = new PlatformLogger({
     service: 'svc',
     level,
-    destination: { write: (line: string) => lines.push(JSON.parse(line)) },
+    destination: {
+      write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>),
+    },
   });
   return { logger, lines };
 }

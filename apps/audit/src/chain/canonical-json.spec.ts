@@ -9,7 +9,9 @@ describe('canonicalJson', () => {
 
   it('gives the same string whatever the key order the value was built or parsed in', () => {
     const one = { type: 'token.issued', data: { sub: 'u', client_id: 'c' }, id: '1' };
-    const two = JSON.parse('{"id":"1","data":{"client_id":"c","sub":"u"},"type":"token.issued"}');
+    const two: unknown = JSON.parse(
+      '{"id":"1","data":{"client_id":"c","sub":"u"},"type":"token.issued"}',
+    );
     expect(canonicalJson(one)).toBe(canonicalJson(two));
   });
 

@@ -36,17 +36,17 @@ describe('registration rules', () => {
       );
 
     it('by default refuses API scopes, client_credentials and default_resource', async () => {
-      await expectRefused(
+      expectRefused(
         { redirect_uris: ['https://app.example.com/cb'], scope: 'openid orders:read' },
         DEFAULT_REGISTRATION_POLICY,
         /^scope orders:read is not allowed for clients registered with this initial access token$/,
       );
-      await expectRefused(
+      expectRefused(
         { grant_types: ['client_credentials'] },
         DEFAULT_REGISTRATION_POLICY,
         /^grant type client_credentials is not allowed/,
       );
-      await expectRefused(
+      expectRefused(
         {
           redirect_uris: ['https://app.example.com/cb'],
           default_resource: 'https://api.example.com',
@@ -70,17 +70,17 @@ describe('registration rules', () => {
         default_resource: 'https://api.example.com',
       });
       expect(() => checkRegistrationPolicy(metadata, policy)).not.toThrow();
-      await expectRefused(
+      expectRefused(
         { grant_types: ['client_credentials'], scope: 'api:delete' },
         policy,
         /^scope api:delete is not allowed/,
       );
-      await expectRefused(
+      expectRefused(
         { grant_types: ['client_credentials'], default_resource: 'https://other.example.com' },
         policy,
         /^default_resource is not allowed/,
       );
-      await expectRefused(
+      expectRefused(
         { redirect_uris: ['https://app.example.com/cb'] },
         policy,
         /^grant type authorization_code is not allowed/,
@@ -95,7 +95,7 @@ describe('registration rules', () => {
       });
       const policy = updatePolicyFor(current);
       expect(() => checkRegistrationPolicy(current, policy)).not.toThrow();
-      await expectRefused(
+      expectRefused(
         { grant_types: ['client_credentials'], scope: 'api:write billing:read' },
         policy,
         /^scope billing:read is not allowed/,

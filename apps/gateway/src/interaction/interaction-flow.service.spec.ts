@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/testing';
 import { ClientSubjects, TokenSubjects, type ClientRecord } from '@latchkey/contracts';
@@ -133,8 +134,8 @@ describe('InteractionFlow', () => {
     );
   });
 
-  afterEach(() => {
-    kv.close();
+  afterEach(async () => {
+    await kv.close();
     jest.restoreAllMocks();
   });
 

@@ -55,7 +55,9 @@ describe('AccessTokenSigner', () => {
     const input = { sub: 's', client_id: 's', aud: ISSUER, scopes: [], lifetimeSeconds: 60 };
     const [a, b] = await Promise.all([signer.sign(input), signer.sign(input)]);
     expect(a.jti).not.toBe(b.jti);
-    const payload = JSON.parse(Buffer.from(a.token.split('.')[1]!, 'base64url').toString());
+    const payload: unknown = JSON.parse(
+      Buffer.from(a.token.split('.')[1]!, 'base64url').toString(),
+    );
     expect(payload).not.toHaveProperty('scope');
   });
 
@@ -70,7 +72,9 @@ describe('AccessTokenSigner', () => {
       lifetimeSeconds: 60,
       claims: { auth_time: 123, iss: 'evil', sub: 'evil', client_id: 'evil', exp: 1, jti: 'x' },
     });
-    const payload = JSON.parse(Buffer.from(signed.token.split('.')[1]!, 'base64url').toString());
+    const payload: unknown = JSON.parse(
+      Buffer.from(signed.token.split('.')[1]!, 'base64url').toString(),
+    );
     expect(payload).toMatchObject({
       auth_time: 123,
       iss: ISSUER,

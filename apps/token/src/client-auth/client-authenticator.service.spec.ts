@@ -31,7 +31,7 @@ describe('ClientAuthenticator', () => {
   let lookups: string[];
   let authenticator: ClientAuthenticator;
   let audit: RecordingAuditClient;
-  let debug: jest.SpyInstance;
+  let debug: jest.SpyInstance<void, unknown[]>;
 
   beforeAll(async () => {
     key = await clientKey('ES256');

@@ -7,7 +7,7 @@ import {
 } from './client-secret.auth';
 
 jest.mock('@latchkey/oauth', () => {
-  const actual = jest.requireActual('@latchkey/oauth');
+  const actual = jest.requireActual<typeof import('@latchkey/oauth')>('@latchkey/oauth');
   return { ...actual, constantTimeEqual: jest.fn(actual.constantTimeEqual) };
 });
 

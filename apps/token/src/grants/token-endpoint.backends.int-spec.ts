@@ -131,7 +131,7 @@ describeWithBackends(
       const pg = new Client({ connectionString: db.url });
       await pg.connect();
       try {
-        const rows = await pg.query(
+        const rows = await pg.query<{ kid: string }>(
           `SELECT kid FROM token.signing_keys WHERE alg = 'RS256' AND status = 'active'`,
         );
         expect(rows.rows.map((row) => row.kid)).toEqual([protectedHeader.kid]);

@@ -25,7 +25,7 @@ describe('SigningKeysService (PGlite)', () => {
       service().onApplicationBootstrap(),
       service().onApplicationBootstrap(),
     ]);
-    const rows = await dataSource.query(
+    const rows: unknown = await dataSource.query(
       `SELECT alg, count(*)::int AS n FROM token.signing_keys WHERE status = 'active' GROUP BY alg ORDER BY alg`,
     );
     expect(rows).toEqual([

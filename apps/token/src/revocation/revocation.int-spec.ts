@@ -39,7 +39,8 @@ describe('token revocation (RFC 7009) over the in-process bus', () => {
   let calls: UserFlowCalls;
   let lifecycle: LifecycleCalls;
   let kv: KvStore;
-  let revokedEvents: jest.SpyInstance[];
+  // The calls of AuditClient.record and recordInTransaction, spied on afresh in each test.
+  let revokedEvents: Array<{ mock: { calls: unknown[][] } }>;
 
   beforeAll(async () => {
     putLifecycleClients(registry);

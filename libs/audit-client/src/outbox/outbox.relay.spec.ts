@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from '@jest/globals';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
@@ -193,7 +194,7 @@ describe('the audit outbox and its relay', () => {
     await until(() => emitter.relay.backingOff && target.attempts >= 3, 'the relay backs off');
     expect(target.delivered).toEqual([]);
     expect(await emitter.pending()).toBe(3);
-    const [{ attempts }] = await emitter.dataSource.query(
+    const [{ attempts }] = await emitter.dataSource.query<Array<{ attempts: number }>>(
       `SELECT max("attempts")::int AS attempts FROM "token"."audit_outbox"`,
     );
     expect(attempts).toBeGreaterThanOrEqual(1);
@@ -214,7 +215,7 @@ describe('the audit outbox and its relay', () => {
     const next = await emitter.audit.record('token.issued', issued(2));
     await until(() => target.delivered.length === 1, 'the next event is delivered');
     expect(target.delivered).toEqual([next]);
-    const [row] = await emitter.dataSource.query(
+    const [row] = await emitter.dataSource.query<unknown[]>(
       `SELECT "attempts", "next_attempt_at" > now() AS "later" FROM "token"."audit_outbox" WHERE "id" = $1`,
       [refused.id],
     );

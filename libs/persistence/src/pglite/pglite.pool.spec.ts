@@ -59,7 +59,7 @@ describe('PGlite pool', () => {
       expect(await token.getRepository(Widget).countBy({ name: 'only-in-token' })).toBe(1);
       expect(await audit.getRepository(Widget).countBy({ name: 'only-in-token' })).toBe(0);
       // Same instance: the other schema is visible by its qualified name.
-      const rows = await audit.query(
+      const rows = await audit.query<Array<{ n: number }>>(
         `SELECT count(*)::int AS n FROM token.widgets WHERE name = $1`,
         ['only-in-token'],
       );
@@ -101,7 +101,9 @@ describe('PGlite pool', () => {
       await runner.query(`INSERT INTO widgets (name) VALUES ('leaked')`);
       await runner.release(); // no commit, no rollback
       expect(await token.getRepository(Widget).countBy({ name: 'leaked' })).toBe(0);
-      const [{ state }] = await token.query(`SELECT now() = statement_timestamp() AS state`);
+      const [{ state }] = await token.query<Array<{ state: boolean }>>(
+        `SELECT now() = statement_timestamp() AS state`,
+      );
       expect(state).toBe(true); // a fresh implicit transaction, not one left open
     });
   });
@@ -126,7 +128,9 @@ describe('PGlite pool', () => {
       try {
         const row = await reopened.getRepository(Widget).findOneByOrFail({ name: 'durable' });
         expect(row.big).toBe('42');
-        const ran = await reopened.query(`SELECT count(*)::int AS n FROM gateway.migrations`);
+        const ran = await reopened.query<Array<{ n: number }>>(
+          `SELECT count(*)::int AS n FROM gateway.migrations`,
+        );
         expect(ran[0].n).toBe(2); // not re-run on reopen
       } finally {
         await reopened.destroy();

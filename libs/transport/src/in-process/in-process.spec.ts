@@ -27,6 +27,7 @@ import {
   microserviceOptions,
   REQUEST_ID_HEADER,
   RequestContext,
+  type TransportHeaders,
   TransportModule,
 } from '@latchkey/transport';
 import { subjectMatches } from './nats-subject';
@@ -59,7 +60,7 @@ class TestController {
       at: new Date('2024-01-02T03:04:05.000Z'),
       replica: this.replica,
       requestId: RequestContext.requestId(),
-      header: ctx.getHeaders().get(REQUEST_ID_HEADER),
+      header: (ctx.getHeaders() as TransportHeaders).get(REQUEST_ID_HEADER),
       callerStore: callerStore.getStore() ?? null,
     };
   }

@@ -31,6 +31,7 @@ import {
   natsServerOptions,
   REQUEST_ID_HEADER,
   RequestContext,
+  type TransportHeaders,
 } from '@latchkey/transport';
 
 // Subjects and queue group are unique per run, so parallel runs on one NATS never meet.
@@ -71,7 +72,7 @@ class ReplicaController {
       at: new Date('2024-01-02T03:04:05.000Z'),
       replica: this.replica,
       requestId: RequestContext.requestId(),
-      header: ctx.getHeaders()?.get(REQUEST_ID_HEADER),
+      header: (ctx.getHeaders() as TransportHeaders | undefined)?.get(REQUEST_ID_HEADER),
     };
   }
 
