@@ -19,6 +19,25 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for the TypeScript sources: they catch real bugs (a promise nobody awaits or
+    // handles, a promise where a callback is expected, an untyped value flowing into typed code)
+    // that syntax-only rules cannot see. The project service reuses tsconfig.json.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      '@typescript-eslint/no-unsafe-call': 'error',
+      '@typescript-eslint/no-unsafe-return': 'error',
+      '@typescript-eslint/no-unsafe-argument': 'error',
+    },
+  },
+  {
     // Plain Node scripts (build, launchers, Jest hooks): CommonJS with Node globals.
     files: ['**/*.js'],
     languageOptions: {
