@@ -9,8 +9,10 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
+import { isTrustedProxyEntry, parseTrustedProxies, TRUSTED_PROXY_PRESETS } from './trusted-proxies';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -173,6 +175,30 @@ export class PlatformEnv {
   @Min(0, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
   @Max(86400, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
   KEY_PUBLISH_AHEAD_SECONDS?: number;
+
+  /**
+   * The reverse proxies (an Ingress controller, a load balancer) whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` the gateway believes: comma-separated addresses, CIDR ranges or the
+   * presets loopback, linklocal, uniquelocal. Unset: none, so a caller can never choose the
+   * client address that login limits and audit events record.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isTrustedProxyList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          parseTrustedProxies(value).length > 0 &&
+          parseTrustedProxies(value).every(isTrustedProxyEntry),
+      },
+    },
+    {
+      message: `TRUSTED_PROXIES must be comma-separated IP addresses, CIDR ranges or ${TRUSTED_PROXY_PRESETS.join(', ')}`,
+    },
+  )
+  TRUSTED_PROXIES?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()

@@ -113,6 +113,29 @@ describe('loadConfig', () => {
     ).not.toThrow();
   });
 
+  describe('TRUSTED_PROXIES', () => {
+    it('trusts no proxy by default', () => {
+      expect(loadConfig({}).trustedProxies).toEqual([]);
+      expect(loadConfig({ TRUSTED_PROXIES: ' ' }).trustedProxies).toEqual([]);
+    });
+
+    it('reads addresses, CIDR ranges and presets', () => {
+      expect(
+        loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.10,fd00::/8 ,::1,loopback,uniquelocal' })
+          .trustedProxies,
+      ).toEqual(['10.0.0.0/8', '192.0.2.10', 'fd00::/8', '::1', 'loopback', 'uniquelocal']);
+    });
+
+    it.each(['everyone', '10.0.0.0/33', '::/129', '10.0.0/8', '10.0.0.0/', 'true', '1', ','])(
+      'rejects %j naming the variable',
+      (value) => {
+        expect(() => loadConfig({ TRUSTED_PROXIES: value })).toThrow(
+          /TRUSTED_PROXIES must be comma-separated IP addresses, CIDR ranges or loopback/,
+        );
+      },
+    );
+  });
+
   describe('COOKIE_SECRET', () => {
     it('is read when set and optional by default', () => {
       expect(loadConfig({ COOKIE_SECRET: 'c'.repeat(32) }).cookieSecret).toBe('c'.repeat(32));

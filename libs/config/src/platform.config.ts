@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import * as path from 'node:path';
 import { PlatformEnv } from './env.schema';
+import { parseTrustedProxies } from './trusted-proxies';
 
 export type Backend = 'database' | 'redis' | 'nats';
 export type RequiredSetting = Backend | 'keyEncryptionKey' | 'cookieSecret';
@@ -25,6 +26,8 @@ export interface PlatformConfig {
   keyEncryptionKey?: string;
   /** HMAC key of the gateway's cookies (COOKIE_SECRET); generated in embedded mode. */
   cookieSecret?: string;
+  /** Proxies whose X-Forwarded-* headers are believed (TRUSTED_PROXIES); empty: none. */
+  trustedProxies: string[];
   /** How the login, consent and error pages look (BRAND_* variables). */
   brand?: BrandConfig;
   /** Signing-key rotation of the token service (KEY_ROTATION_INTERVAL_HOURS, KEY_PUBLISH_AHEAD_SECONDS). */
@@ -123,6 +126,7 @@ export function loadConfig(
         : undefined,
     keyEncryptionKey: parsed.KEY_ENCRYPTION_KEY,
     cookieSecret: parsed.COOKIE_SECRET,
+    trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES),
     brand: {
       name: parsed.BRAND_NAME ?? DEFAULT_BRAND.name,
       color: parsed.BRAND_COLOR ?? DEFAULT_BRAND.color,
@@ -171,6 +175,7 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   BRAND_LOGO_URL = undefined;
   KEY_ROTATION_INTERVAL_HOURS = undefined;
   KEY_PUBLISH_AHEAD_SECONDS = undefined;
+  TRUSTED_PROXIES = undefined;
 }
 
 const INTEGER_KEYS = [
