@@ -128,7 +128,7 @@ describe('authorization endpoint rules', () => {
       expect(() => checkScope('   ', webClient())).toThrow(InvalidScope);
       expect(() => checkScope('openid "x"', webClient())).toThrow(InvalidScope);
       expect(() => checkScope('openid orders:write', webClient())).toThrow(
-        'scope not allowed for this client: orders:write',
+        'scope not allowed for this client',
       );
       const adminToo = webClient({ scope: 'openid admin' });
       expect(() => checkScope('openid admin', adminToo)).toThrow(
