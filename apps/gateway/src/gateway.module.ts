@@ -37,7 +37,8 @@ const KV_PREFIX = 'latchkey:';
 @Module({})
 export class GatewayModule {
   static forRoot(config: PlatformConfig): DynamicModule {
-    if (!config.cookieSecret) throw new Error('COOKIE_SECRET is required');
+    const cookieSecrets = config.cookieSecrets;
+    if (!cookieSecrets?.length) throw new Error('COOKIE_SECRET is required');
     return {
       module: GatewayModule,
       imports: [
@@ -52,7 +53,7 @@ export class GatewayModule {
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_PREFIX }),
         IssuerModule.forRoot(config.issuer),
         ClockModule,
-        CookieJarModule.forRoot({ secret: config.cookieSecret, issuer: config.issuer }),
+        CookieJarModule.forRoot({ secrets: cookieSecrets, issuer: config.issuer }),
         PagesModule.forRoot(config.brand),
         WellKnownModule,
         TokenEndpointModule,

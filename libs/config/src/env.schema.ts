@@ -16,6 +16,17 @@ import { isTrustedProxyEntry, parseTrustedProxies, TRUSTED_PROXY_PRESETS } from 
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** A secret being rotated is listed with its successors; more than this is a mistake. */
+const MAX_SECRETS_IN_LIST = 8;
+
+/** The entries of a comma-separated list of secrets (blanks around commas ignored). */
+export function splitSecretList(value: string): string[] {
+  return value
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}
+
 /** Empty strings in the environment mean "unset", as in most deployment tools. */
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -111,14 +122,49 @@ export class PlatformEnv {
   KEY_ENCRYPTION_KEY?: string;
 
   /**
-   * Signs the gateway's cookies (SSO session, interaction binding) with HMAC-SHA256. Every gateway
-   * replica needs the same value; generated into DATA_DIR in embedded mode.
+   * While KEY_ENCRYPTION_KEY is being replaced: the keys it replaces, comma-separated. Signing keys
+   * sealed with one of them still unseal; `main.js rotate-kek` re-seals them all with
+   * KEY_ENCRYPTION_KEY, after which this is unset again.
    */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters' })
-  @MaxLength(512, { message: 'COOKIE_SECRET must be at most 512 characters' })
+  @ValidateBy(
+    {
+      name: 'isSecretList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          splitSecretList(value).length <= MAX_SECRETS_IN_LIST &&
+          splitSecretList(value).every((secret) => secret.length >= 32),
+      },
+    },
+    {
+      message: `PREVIOUS_KEY_ENCRYPTION_KEYS must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated keys of at least 32 characters each`,
+    },
+  )
+  PREVIOUS_KEY_ENCRYPTION_KEYS?: string;
+
+  /**
+   * Signs the gateway's cookies (SSO session, interaction binding) with HMAC-SHA256. Every gateway
+   * replica needs the same value; generated into DATA_DIR in embedded mode. A comma-separated list
+   * rotates it without logging anyone out: the first secret signs, every one verifies.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isSecretList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          splitSecretList(value).length <= MAX_SECRETS_IN_LIST &&
+          splitSecretList(value).every((secret) => secret.length >= 32 && secret.length <= 512),
+      },
+    },
+    {
+      message: `COOKIE_SECRET must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated secrets of 32 to 512 characters each`,
+    },
+  )
   COOKIE_SECRET?: string;
 
   /** Product name on the login, consent and error pages. */

@@ -64,7 +64,7 @@ describe('AdminGrantsService', () => {
   let sent: unknown[][];
   let service: AdminGrantsService;
   const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
+    secrets: ['cookie-secret-0123456789-abcdefghijklmnop'],
     issuer: TEST_ISSUER,
   });
 

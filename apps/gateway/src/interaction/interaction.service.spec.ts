@@ -22,7 +22,7 @@ describe('InteractionService', () => {
   let kv: MemoryKvStore;
   let service: InteractionService;
   const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
+    secrets: ['cookie-secret-0123456789-abcdefghijklmnop'],
     issuer: ISSUER,
   });
 

@@ -75,7 +75,7 @@ describe('LogoutService (RP-Initiated Logout)', () => {
   let sent: unknown[][];
   let service: LogoutService;
   const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
+    secrets: ['cookie-secret-0123456789-abcdefghijklmnop'],
     issuer: TEST_ISSUER,
   });
   const client = webClient({ post_logout_redirect_uris: [SIGNED_OUT] });

@@ -45,7 +45,7 @@ describe('SessionService', () => {
   let service: SessionService;
   let events: UserEvents;
   const jar = new CookieJar({
-    secret: 'cookie-secret-0123456789-abcdefghijklmnop',
+    secrets: ['cookie-secret-0123456789-abcdefghijklmnop'],
     issuer: 'https://id.example.test',
   });
 
