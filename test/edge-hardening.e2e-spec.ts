@@ -176,7 +176,7 @@ describeEachMode('the edge under attack', (platform) => {
       ],
       ['no media type at all', { 'content-type': ';' }],
     ];
-    describe.each(['/token', '/revoke', '/introspect'])('%s', (route) => {
+    describe.each(['/token', '/revoke', '/introspect', '/userinfo', '/register'])('%s', (route) => {
       it.each(bodies)('answers %s with 400 invalid_request JSON', async (_what, headers) => {
         const answer = await call('POST', route, {
           basic: admin,
