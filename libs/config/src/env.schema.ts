@@ -27,6 +27,29 @@ export function splitSecretList(value: string): string[] {
     .filter((secret) => secret !== '');
 }
 
+/** A comma-separated list of 1 to MAX_SECRETS_IN_LIST secrets, each within the given lengths. */
+function IsSecretList(variable: string, what: string, minLength: number, maxLength = Infinity) {
+  return ValidateBy(
+    {
+      name: 'isSecretList',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          const secrets = splitSecretList(value);
+          return (
+            secrets.length > 0 &&
+            secrets.length <= MAX_SECRETS_IN_LIST &&
+            secrets.every((secret) => secret.length >= minLength && secret.length <= maxLength)
+          );
+        },
+      },
+    },
+    {
+      message: `${variable} must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated ${what} each`,
+    },
+  );
+}
+
 /** Empty strings in the environment mean "unset", as in most deployment tools. */
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -128,20 +151,7 @@ export class PlatformEnv {
    */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @ValidateBy(
-    {
-      name: 'isSecretList',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' &&
-          splitSecretList(value).length <= MAX_SECRETS_IN_LIST &&
-          splitSecretList(value).every((secret) => secret.length >= 32),
-      },
-    },
-    {
-      message: `PREVIOUS_KEY_ENCRYPTION_KEYS must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated keys of at least 32 characters each`,
-    },
-  )
+  @IsSecretList('PREVIOUS_KEY_ENCRYPTION_KEYS', 'keys of at least 32 characters', 32)
   PREVIOUS_KEY_ENCRYPTION_KEYS?: string;
 
   /**
@@ -151,20 +161,7 @@ export class PlatformEnv {
    */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @ValidateBy(
-    {
-      name: 'isSecretList',
-      validator: {
-        validate: (value: unknown) =>
-          typeof value === 'string' &&
-          splitSecretList(value).length <= MAX_SECRETS_IN_LIST &&
-          splitSecretList(value).every((secret) => secret.length >= 32 && secret.length <= 512),
-      },
-    },
-    {
-      message: `COOKIE_SECRET must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated secrets of 32 to 512 characters each`,
-    },
-  )
+  @IsSecretList('COOKIE_SECRET', 'secrets of 32 to 512 characters', 32, 512)
   COOKIE_SECRET?: string;
 
   /** Product name on the login, consent and error pages. */
