@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig, type PlatformConfig } from '@latchkey/config';
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -49,6 +50,37 @@ class CookieJar {
   names(): string[] {
     return [...this.cookies.keys()];
   }
+}
+
+/**
+ * fetch from another loopback address: the gateway counts sign-in attempts per client address,
+ * so tests that exhaust those limits call from an address of their own and leave 127.0.0.1 alone.
+ */
+function fetchFrom(
+  localAddress: string,
+  url: string,
+  init: { method: string; headers: Record<string, string>; body?: string },
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      { method: init.method, headers: init.headers, localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const headers = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of Array.isArray(value) ? value : [value ?? '']) headers.append(name, v);
+          }
+          resolve(new Response(Buffer.concat(chunks), { status: res.statusCode, headers }));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }
 
 describe('authorization code flow: /authorize, login, consent, userinfo (embedded)', () => {
@@ -128,6 +160,8 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       form?: string;
       headers?: Record<string, string>;
       jar?: CookieJar;
+      /** The loopback address to call from (the client address the gateway sees). */
+      from?: string;
     } = {},
   ): Promise<Answer> {
     const headers: Record<string, string> = { ...options.headers };
@@ -142,7 +176,9 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       body = options.form;
     }
     const url = route.startsWith('http') ? local(route) : `${base}${route}`;
-    const res = await fetch(url, { method, headers, body, redirect: 'manual' });
+    const res = options.from
+      ? await fetchFrom(options.from, url, { method, headers, body })
+      : await fetch(url, { method, headers, body, redirect: 'manual' });
     options.jar?.store(res.headers);
     const text = await res.text();
     let parsed: Record<string, unknown> = {};
@@ -495,6 +531,119 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       expect(userinfo.headers.get('www-authenticate')).toMatch(
         /^Bearer realm="https:\/\/id\.example\.test", error="invalid_token"/,
       );
+    });
+  });
+
+  describe('login lockout', () => {
+    /** The sign-in form of a new interaction, as a browser gets it. */
+    async function loginForm(jar: CookieJar): Promise<{ interaction: string; csrf: string }> {
+      const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
+      const login = await call('GET', start.location!, { jar });
+      expect(login.status).toBe(200);
+      return { interaction: hidden(login.text, 'interaction'), csrf: hidden(login.text, 'csrf') };
+    }
+
+    it('of 50 parallel wrong passwords checks at most 5, then refuses the right one (429)', async () => {
+      const username = 'lockout-target';
+      const user = await call('POST', '/admin/users', {
+        token: adminToken,
+        json: { username, password: PASSWORD },
+      });
+      expect(user.status).toBe(201);
+      const jars = Array.from({ length: 50 }, () => new CookieJar());
+      const forms: { interaction: string; csrf: string }[] = [];
+      for (const jar of jars) forms.push(await loginForm(jar));
+
+      const answers = await Promise.all(
+        jars.map((jar, i) =>
+          call('POST', '/login', {
+            jar,
+            from: '127.0.0.7',
+            form: new URLSearchParams({
+              ...forms[i]!,
+              username,
+              password: `wrong guess ${i}`,
+            }).toString(),
+          }),
+        ),
+      );
+      const statuses = answers.map((a) => a.status);
+      const evaluated = statuses.filter((status) => status !== 429);
+      expect(evaluated.length).toBeGreaterThan(0);
+      expect(evaluated.length).toBeLessThanOrEqual(5);
+      expect(evaluated.every((status) => status === 400)).toBe(true);
+      for (const refused of answers.filter((a) => a.status === 429)) {
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expectPageHeaders(refused);
+      }
+
+      // The right password, from an address with no failures: the account itself is locked.
+      const jar = new CookieJar();
+      const locked = await call('POST', '/login', {
+        jar,
+        from: '127.0.0.8',
+        form: new URLSearchParams({
+          ...(await loginForm(jar)),
+          username,
+          password: PASSWORD,
+        }).toString(),
+      });
+      expect(locked.status).toBe(429);
+      expect(jar.names()).not.toContain('__Host-latchkey_session');
+    });
+  });
+
+  describe('concurrent sign-ins of one user', () => {
+    it('32 at once: never a 500; every session started is listed and ended by the admin API', async () => {
+      const user = await call('POST', '/admin/users', {
+        token: adminToken,
+        json: { username: 'many-devices', password: PASSWORD },
+      });
+      expect(user.status).toBe(201);
+      const sub = user.body.id as string;
+      const jars = Array.from({ length: 32 }, () => new CookieJar());
+      const forms: { interaction: string; csrf: string }[] = [];
+      for (const jar of jars) {
+        const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
+        const login = await call('GET', start.location!, { jar });
+        forms.push({
+          interaction: hidden(login.text, 'interaction'),
+          csrf: hidden(login.text, 'csrf'),
+        });
+      }
+      const answers = await Promise.all(
+        jars.map((jar, i) =>
+          call('POST', '/login', {
+            jar,
+            // Addresses of their own: 32 sign-ins at once would be over one address's limit.
+            from: `127.0.1.${i + 1}`,
+            form: new URLSearchParams({
+              ...forms[i]!,
+              username: 'many-devices',
+              password: PASSWORD,
+            }).toString(),
+          }),
+        ),
+      );
+      // Each attempt holds one of the account's 5 attempts until its password is checked, so
+      // some of 32 at once may be refused (429); none may fail, and each sign-in has a session.
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.every((status) => status === 303 || status === 429)).toBe(true);
+      const signedIn = jars.filter((_, i) => statuses[i] === 303);
+      expect(signedIn.length).toBeGreaterThanOrEqual(5);
+      for (const jar of signedIn) expect(jar.names()).toContain('__Host-latchkey_session');
+
+      const listed = await call('GET', `/admin/users/${sub}/sessions`, { token: adminToken });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toHaveLength(signedIn.length);
+      const ended = await call('DELETE', `/admin/users/${sub}/sessions`, { token: adminToken });
+      expect(ended.body).toEqual({ ended: signedIn.length });
+      for (const jar of signedIn) {
+        const silent = await call('GET', authorizeUrl({ scope: 'openid', prompt: 'none' }), {
+          jar,
+        });
+        expect(callbackParams(silent.location).get('error')).toBe('login_required');
+      }
     });
   });
 
