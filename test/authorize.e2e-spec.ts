@@ -230,6 +230,14 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   }
 
+  /** The hidden fields of the sign-in form of a new interaction, as a browser gets it. */
+  async function loginForm(jar: CookieJar): Promise<{ interaction: string; csrf: string }> {
+    const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
+    const login = await call('GET', start.location!, { jar });
+    expect(login.status).toBe(200);
+    return { interaction: hidden(login.text, 'interaction'), csrf: hidden(login.text, 'csrf') };
+  }
+
   async function signIn(jar: CookieJar, loginLocation: string | undefined): Promise<Answer> {
     expect(loginLocation).toMatch(new RegExp(`^${ISSUER}/login\\?interaction=`));
     const login = await call('GET', loginLocation!, { jar });
@@ -535,14 +543,6 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
   });
 
   describe('login lockout', () => {
-    /** The sign-in form of a new interaction, as a browser gets it. */
-    async function loginForm(jar: CookieJar): Promise<{ interaction: string; csrf: string }> {
-      const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
-      const login = await call('GET', start.location!, { jar });
-      expect(login.status).toBe(200);
-      return { interaction: hidden(login.text, 'interaction'), csrf: hidden(login.text, 'csrf') };
-    }
-
     it('of 50 parallel wrong passwords checks at most 5, then refuses the right one (429)', async () => {
       const username = 'lockout-target';
       const user = await call('POST', '/admin/users', {
@@ -603,14 +603,7 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       const sub = user.body.id as string;
       const jars = Array.from({ length: 32 }, () => new CookieJar());
       const forms: { interaction: string; csrf: string }[] = [];
-      for (const jar of jars) {
-        const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
-        const login = await call('GET', start.location!, { jar });
-        forms.push({
-          interaction: hidden(login.text, 'interaction'),
-          csrf: hidden(login.text, 'csrf'),
-        });
-      }
+      for (const jar of jars) forms.push(await loginForm(jar));
       const answers = await Promise.all(
         jars.map((jar, i) =>
           call('POST', '/login', {
