@@ -1,7 +1,6 @@
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { decodeJwt } from 'jose';
-import { randomInt } from 'node:crypto';
-import * as http from 'node:http';
+import { ownLoopbackAddress, postFrom, type Posted } from './support/http-call';
 import { CookieJar } from './support/user-agent';
 import { parseFirstForm } from './support/html-form';
 import { describeEachMode } from './support/platform';
@@ -29,52 +28,6 @@ interface CallOptions {
   form?: Record<string, string>;
   body?: string;
   headers?: Record<string, string>;
-}
-
-interface Posted {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-/** A form POST sent from a given local address (fetch cannot choose one). */
-function postFrom(
-  localAddress: string,
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<Posted> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      {
-        method: 'POST',
-        localAddress,
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        timeout: 15_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const received = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-              received.append(name, v);
-            }
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: received,
-            text: Buffer.concat(chunks).toString('utf8'),
-          });
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /** A value no response may repeat: it appears in a parameter, a path or a header of each probe. */
@@ -117,6 +70,17 @@ describeEachMode('the edge under attack', (platform) => {
     return { status: res.status, headers: res.headers, text, body: parsed };
   }
 
+  /** A page GET as a browser with this cookie jar makes it, redirects not followed. */
+  async function browse(jar: CookieJar, url: string): Promise<Response> {
+    const res = await fetch(new URL(url, platform().issuer), {
+      headers: { accept: 'text/html', cookie: jar.header() },
+      redirect: 'manual',
+      signal: AbortSignal.timeout(15_000),
+    });
+    jar.store(res.headers);
+    return res;
+  }
+
   function authorizePath(params: Record<string, string> = {}): string {
     const query = new URLSearchParams({
       response_type: 'code',
@@ -150,15 +114,7 @@ describeEachMode('the edge under attack', (platform) => {
     it('does not choose the client address: spraying logins from one address meets its limit', async () => {
       const jar = new CookieJar();
       const base = platform().issuer;
-      const get = async (url: string) => {
-        const res = await fetch(new URL(url, base), {
-          headers: { accept: 'text/html', cookie: jar.header() },
-          redirect: 'manual',
-          signal: AbortSignal.timeout(15_000),
-        });
-        jar.store(res.headers);
-        return res;
-      };
+      const get = (url: string) => browse(jar, url);
       const start = await get(authorizePath());
       expect(start.status).toBe(303);
       const loginUrl = new URL(start.headers.get('location')!, base).toString();
@@ -167,7 +123,7 @@ describeEachMode('the edge under attack', (platform) => {
       // The per-address limit is 20 failures in 15 minutes (docs/architecture.md §3); each attempt
       // names another account and claims another address, as an attacker would. The attempts
       // come from a loopback address of their own, so that no other test shares the counter.
-      const from = `127.${1 + randomInt(254)}.${randomInt(256)}.${1 + randomInt(254)}`;
+      const from = ownLoopbackAddress();
       const statuses: number[] = [];
       let refused: Posted | undefined;
       for (let attempt = 1; attempt <= 25 && !refused; attempt++) {
@@ -198,6 +154,61 @@ describeEachMode('the edge under attack', (platform) => {
       expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(refused!.headers.get('content-type')).toMatch(/^text\/html/);
       expect(refused!.text).toContain('temporarily_unavailable');
+    });
+  });
+
+  describe('parallel guesses at one account', () => {
+    it('of 50 wrong passwords at once at most 5 are checked; then the right one is refused (429)', async () => {
+      const operator = await PlatformAdmin.connect(platform());
+      const target = await operator.createUser(
+        `lockout-${randomToken().slice(0, 8).toLowerCase()}`,
+      );
+      const base = platform().issuer;
+      /** The sign-in form of a new interaction in a browser of its own. */
+      const loginForm = async () => {
+        const jar = new CookieJar();
+        const get = (url: string) => browse(jar, url);
+        const start = await get(authorizePath());
+        const loginUrl = new URL(start.headers.get('location')!, base).toString();
+        const form = parseFirstForm(await (await get(loginUrl)).text(), loginUrl)!;
+        const fields = new URLSearchParams();
+        for (const field of form.fields) fields.append(field.name, field.value);
+        fields.set('username', target.username);
+        return { jar, action: form.action, fields };
+      };
+      const post = (
+        from: string,
+        form: Awaited<ReturnType<typeof loginForm>>,
+        password: string,
+      ) => {
+        form.fields.set('password', password);
+        return postFrom(from, form.action, form.fields.toString(), {
+          accept: 'text/html',
+          cookie: form.jar.header(),
+          origin: new URL(base).origin,
+          'content-type': 'application/x-www-form-urlencoded',
+        });
+      };
+      const forms = [];
+      for (let i = 0; i < 50; i++) forms.push(await loginForm());
+
+      // From one address of their own: the per-address limit (20) is above the account's (5).
+      const sprayer = ownLoopbackAddress();
+      const answers = await Promise.all(forms.map((form, i) => post(sprayer, form, `guess ${i}`)));
+      const statuses = answers.map((a) => a.status);
+      const checked = statuses.filter((status) => status !== 429);
+      expect(checked.length).toBeGreaterThan(0);
+      expect(checked.length).toBeLessThanOrEqual(5);
+      expect(checked.every((status) => status === 400)).toBe(true);
+      for (const refused of answers.filter((a) => a.status === 429)) {
+        expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+      }
+
+      // The right password, from an address with no attempts: the account itself is locked.
+      const locked = await post(ownLoopbackAddress(), await loginForm(), target.password);
+      expect(locked.status).toBe(429);
+      expect(locked.headers.getSetCookie().join(';')).not.toContain('latchkey_session=');
     });
   });
 
