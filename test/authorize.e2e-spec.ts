@@ -6,6 +6,7 @@ import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbedded, stopEmbedded } from '../apps/embedded/src/embedded';
+import { ownLoopbackAddress, postFrom } from './support/http-call';
 
 /**
  * The browser half of the authorization code flow over real HTTP against the whole platform in
@@ -128,6 +129,8 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       form?: string;
       headers?: Record<string, string>;
       jar?: CookieJar;
+      /** POST from this loopback address (the client address the gateway sees). */
+      from?: string;
     } = {},
   ): Promise<Answer> {
     const headers: Record<string, string> = { ...options.headers };
@@ -142,9 +145,15 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       body = options.form;
     }
     const url = route.startsWith('http') ? local(route) : `${base}${route}`;
-    const res = await fetch(url, { method, headers, body, redirect: 'manual' });
+    const res = options.from
+      ? await postFrom(options.from, url, body ?? '', headers)
+      : await fetch(url, { method, headers, body, redirect: 'manual' }).then(async (r) => ({
+          status: r.status,
+          headers: r.headers,
+          text: await r.text(),
+        }));
     options.jar?.store(res.headers);
-    const text = await res.text();
+    const text = res.text;
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
@@ -192,6 +201,14 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
     expect(answer.headers.get('cache-control')).toBe('no-store');
     expect(answer.headers.get('referrer-policy')).toBe('no-referrer');
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+  }
+
+  /** The hidden fields of the sign-in form of a new interaction, as a browser gets it. */
+  async function loginForm(jar: CookieJar): Promise<{ interaction: string; csrf: string }> {
+    const start = await call('GET', authorizeUrl({ scope: 'openid' }), { jar });
+    const login = await call('GET', start.location!, { jar });
+    expect(login.status).toBe(200);
+    return { interaction: hidden(login.text, 'interaction'), csrf: hidden(login.text, 'csrf') };
   }
 
   async function signIn(jar: CookieJar, loginLocation: string | undefined): Promise<Answer> {
@@ -495,6 +512,53 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       expect(userinfo.headers.get('www-authenticate')).toMatch(
         /^Bearer realm="https:\/\/id\.example\.test", error="invalid_token"/,
       );
+    });
+  });
+
+  describe('concurrent sign-ins of one user', () => {
+    it('32 at once: never a 500; every session started is listed and ended by the admin API', async () => {
+      const user = await call('POST', '/admin/users', {
+        token: adminToken,
+        json: { username: 'many-devices', password: PASSWORD },
+      });
+      expect(user.status).toBe(201);
+      const sub = user.body.id as string;
+      const jars = Array.from({ length: 32 }, () => new CookieJar());
+      const forms: { interaction: string; csrf: string }[] = [];
+      for (const jar of jars) forms.push(await loginForm(jar));
+      const answers = await Promise.all(
+        jars.map((jar, i) =>
+          call('POST', '/login', {
+            jar,
+            // Addresses of their own: 32 sign-ins at once would be over one address's limit.
+            from: ownLoopbackAddress(),
+            form: new URLSearchParams({
+              ...forms[i]!,
+              username: 'many-devices',
+              password: PASSWORD,
+            }).toString(),
+          }),
+        ),
+      );
+      // Each attempt holds one of the account's 5 attempts until its password is checked, so
+      // some of 32 at once may be refused (429); none may fail, and each sign-in has a session.
+      const statuses = answers.map((a) => a.status);
+      expect(statuses.every((status) => status === 303 || status === 429)).toBe(true);
+      const signedIn = jars.filter((_, i) => statuses[i] === 303);
+      expect(signedIn.length).toBeGreaterThanOrEqual(5);
+      for (const jar of signedIn) expect(jar.names()).toContain('__Host-latchkey_session');
+
+      const listed = await call('GET', `/admin/users/${sub}/sessions`, { token: adminToken });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items).toHaveLength(signedIn.length);
+      const ended = await call('DELETE', `/admin/users/${sub}/sessions`, { token: adminToken });
+      expect(ended.body).toEqual({ ended: signedIn.length });
+      for (const jar of signedIn) {
+        const silent = await call('GET', authorizeUrl({ scope: 'openid', prompt: 'none' }), {
+          jar,
+        });
+        expect(callbackParams(silent.location).get('error')).toBe('login_required');
+      }
     });
   });
 

@@ -1,3 +1,6 @@
+import { randomInt } from 'node:crypto';
+import * as http from 'node:http';
+
 /** One HTTP call to the platform under test, as a client or an operator makes it. */
 export interface CallOptions {
   /** `Authorization: Bearer <token>`. */
@@ -52,4 +55,59 @@ export async function callPlatform(
     // Not JSON (a JWT, an HTML page, an empty body).
   }
   return { status: res.status, headers: res.headers, text, body: parsed };
+}
+
+export interface Posted {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/**
+ * A form POST sent from a given local address (fetch cannot choose one): the gateway counts
+ * sign-in attempts per client address, so a test that exhausts those limits calls from a
+ * loopback address of its own and leaves the counter of 127.0.0.1 to the other tests.
+ */
+export function postFrom(
+  localAddress: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<Posted> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        timeout: 15_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const received = new Headers();
+          for (const [name, value] of Object.entries(res.headers)) {
+            for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+              received.append(name, v);
+            }
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: received,
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** A random loopback address other than 127.0.0.1, for a test's own per-address counters. */
+export function ownLoopbackAddress(): string {
+  return `127.${1 + randomInt(254)}.${randomInt(256)}.${1 + randomInt(254)}`;
 }

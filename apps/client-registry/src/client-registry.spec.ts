@@ -753,7 +753,7 @@ describe('resources', () => {
     [
       'a repeated scope',
       { identifier: 'https://a.example.com', name: 'x', scopes: ['a', 'a'] },
-      /repeats a/,
+      /repeats an earlier scope/,
     ],
     [
       'an invalid scope token',

@@ -32,7 +32,8 @@ import { WellKnownModule } from './well-known/well-known.module';
 @Module({})
 export class GatewayModule {
   static forRoot(config: PlatformConfig): DynamicModule {
-    if (!config.cookieSecret) throw new Error('COOKIE_SECRET is required');
+    const cookieSecrets = config.cookieSecrets;
+    if (!cookieSecrets?.length) throw new Error('COOKIE_SECRET is required');
     return {
       module: GatewayModule,
       imports: [
@@ -47,7 +48,7 @@ export class GatewayModule {
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),
         IssuerModule.forRoot(config.issuer),
         ClockModule,
-        CookieJarModule.forRoot({ secret: config.cookieSecret, issuer: config.issuer }),
+        CookieJarModule.forRoot({ secrets: cookieSecrets, issuer: config.issuer }),
         PagesModule.forRoot(config.brand),
         WellKnownModule,
         TokenEndpointModule,

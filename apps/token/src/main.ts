@@ -1,13 +1,26 @@
 import { Services } from '@latchkey/contracts';
-import { runServiceMain } from '@latchkey/platform';
+import { exitOnStartupFailure, runServiceMain } from '@latchkey/platform';
+import { rotateKeyEncryptionKey } from './keys/key-encryption.rotation';
 import { TokenModule } from './token.module';
 import { TOKEN_PERSISTENCE } from './token.persistence';
 
-runServiceMain({
-  service: Services.Token,
-  module: (config) => TokenModule.forRoot(config),
-  persistence: TOKEN_PERSISTENCE,
-  require: ['nats', 'database', 'redis', 'keyEncryptionKey'],
-  httpPort: (config) => config.healthPort,
-  defaultHealthPort: 9101,
-});
+if (process.argv[2] === 'rotate-kek') {
+  rotateKeyEncryptionKey().then(
+    ({ resealed, current }) => {
+      process.stdout.write(
+        `rotate-kek: ${resealed.length} signing key(s) re-encrypted with KEY_ENCRYPTION_KEY, ` +
+          `${current.length} already were; PREVIOUS_KEY_ENCRYPTION_KEYS can now be removed\n`,
+      );
+    },
+    (err: unknown) => exitOnStartupFailure('token rotate-kek', err),
+  );
+} else {
+  runServiceMain({
+    service: Services.Token,
+    module: (config) => TokenModule.forRoot(config),
+    persistence: TOKEN_PERSISTENCE,
+    require: ['nats', 'database', 'redis', 'keyEncryptionKey'],
+    httpPort: (config) => config.healthPort,
+    defaultHealthPort: 9101,
+  });
+}

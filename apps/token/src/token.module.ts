@@ -33,7 +33,7 @@ export class TokenModule {
         TokenConfigModule.forRoot(config),
         ClockModule,
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),
-        KeysModule.forRoot(config.keyEncryptionKey),
+        KeysModule.forRoot(config.keyEncryptionKey, config.previousKeyEncryptionKeys),
         GrantsModule,
         CodesModule,
         UserGrantsModule,

@@ -20,12 +20,12 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
     readOrCreateText(path.join(config.dataDir, 'key-encryption.key'), () =>
       randomBytes(32).toString('base64url'),
     );
-  const cookieSecret =
-    config.cookieSecret ??
+  const cookieSecrets = config.cookieSecrets ?? [
     readOrCreateText(path.join(config.dataDir, 'cookie-secret.key'), () =>
       randomBytes(32).toString('base64url'),
-    );
-  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey, cookieSecret };
+    ),
+  ];
+  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey, cookieSecrets };
 }
 
 function readOrCreateJson<T>(file: string, create: () => T): T {

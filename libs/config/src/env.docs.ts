@@ -47,10 +47,15 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     meaning:
       'seals private signing keys at rest (32+ characters); required by a distributed token service',
   },
+  PREVIOUS_KEY_ENCRYPTION_KEYS: {
+    default: 'none',
+    meaning:
+      'only while replacing `KEY_ENCRYPTION_KEY`: old keys, comma-separated, still accepted for unsealing until `rotate-kek` has run',
+  },
   COOKIE_SECRET: {
     default: 'generated in `$DATA_DIR` (embedded)',
     meaning:
-      "HMAC key of the gateway's cookies (32+ characters), the same on every replica; required by a distributed gateway",
+      "HMAC keys of the gateway's cookies (32+ characters each), comma-separated to rotate (the first signs, all verify), the same on every replica; required by a distributed gateway",
   },
   ADMIN_CLIENT_ID: {
     default: 'generated in `$DATA_DIR/admin-client.json` (embedded); none (distributed)',
@@ -93,6 +98,11 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   KEY_PUBLISH_AHEAD_SECONDS: {
     default: code(DEFAULT_KEY_ROTATION.publishAheadSeconds),
     meaning: 'how long a new signing key is in the JWKS before it signs anything',
+  },
+  TRUSTED_PROXIES: {
+    default: 'none',
+    meaning:
+      'reverse proxies whose `X-Forwarded-For` is believed: addresses, CIDR ranges or `loopback`, `linklocal`, `uniquelocal`',
   },
   OUTBOUND_ALLOW_PRIVATE: {
     default: code('false'),

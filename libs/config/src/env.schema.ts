@@ -11,12 +11,48 @@ import {
   Min,
   MinLength,
   Validate,
+  ValidateBy,
   ValidateIf,
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { isTrustedProxyEntry, parseTrustedProxies, TRUSTED_PROXY_PRESETS } from './trusted-proxies';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A secret being rotated is listed with its successors; more than this is a mistake. */
+const MAX_SECRETS_IN_LIST = 8;
+
+/** The entries of a comma-separated list of secrets (blanks around commas ignored). */
+export function splitSecretList(value: string): string[] {
+  return value
+    .split(',')
+    .map((secret) => secret.trim())
+    .filter((secret) => secret !== '');
+}
+
+/** A comma-separated list of 1 to MAX_SECRETS_IN_LIST secrets, each within the given lengths. */
+function IsSecretList(variable: string, what: string, minLength: number, maxLength = Infinity) {
+  return ValidateBy(
+    {
+      name: 'isSecretList',
+      validator: {
+        validate: (value: unknown) => {
+          if (typeof value !== 'string') return false;
+          const secrets = splitSecretList(value);
+          return (
+            secrets.length > 0 &&
+            secrets.length <= MAX_SECRETS_IN_LIST &&
+            secrets.every((secret) => secret.length >= minLength && secret.length <= maxLength)
+          );
+        },
+      },
+    },
+    {
+      message: `${variable} must be 1 to ${MAX_SECRETS_IN_LIST} comma-separated ${what} each`,
+    },
+  );
+}
 
 /** Empty strings in the environment mean "unset", as in most deployment tools. */
 const emptyToUndefined = ({ value }: { value: unknown }) =>
@@ -121,14 +157,23 @@ export class PlatformEnv {
   KEY_ENCRYPTION_KEY?: string;
 
   /**
-   * Signs the gateway's cookies (SSO session, interaction binding) with HMAC-SHA256. Every gateway
-   * replica needs the same value; generated into DATA_DIR in embedded mode.
+   * While KEY_ENCRYPTION_KEY is being replaced: the keys it replaces, comma-separated. Signing keys
+   * sealed with one of them still unseal; `main.js rotate-kek` re-seals them all with
+   * KEY_ENCRYPTION_KEY, after which this is unset again.
    */
   @Transform(emptyToUndefined)
   @IsOptional()
-  @IsString()
-  @MinLength(32, { message: 'COOKIE_SECRET must be at least 32 characters' })
-  @MaxLength(512, { message: 'COOKIE_SECRET must be at most 512 characters' })
+  @IsSecretList('PREVIOUS_KEY_ENCRYPTION_KEYS', 'keys of at least 32 characters', 32)
+  PREVIOUS_KEY_ENCRYPTION_KEYS?: string;
+
+  /**
+   * Signs the gateway's cookies (SSO session, interaction binding) with HMAC-SHA256. Every gateway
+   * replica needs the same value; generated into DATA_DIR in embedded mode. A comma-separated list
+   * rotates it without logging anyone out: the first secret signs, every one verifies.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsSecretList('COOKIE_SECRET', 'secrets of 32 to 512 characters', 32, 512)
   COOKIE_SECRET?: string;
 
   /** Product name on the login, consent and error pages. */
@@ -185,6 +230,30 @@ export class PlatformEnv {
   @Min(0, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
   @Max(86400, { message: 'KEY_PUBLISH_AHEAD_SECONDS must be an integer between 0 and 86400' })
   KEY_PUBLISH_AHEAD_SECONDS?: number;
+
+  /**
+   * The reverse proxies (an Ingress controller, a load balancer) whose `X-Forwarded-For` and
+   * `X-Forwarded-Proto` the gateway believes: comma-separated addresses, CIDR ranges or the
+   * presets loopback, linklocal, uniquelocal. Unset: none, so a caller can never choose the
+   * client address that login limits and audit events record.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isTrustedProxyList',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'string' &&
+          parseTrustedProxies(value).length > 0 &&
+          parseTrustedProxies(value).every(isTrustedProxyEntry),
+      },
+    },
+    {
+      message: `TRUSTED_PROXIES must be comma-separated IP addresses, CIDR ranges or ${TRUSTED_PROXY_PRESETS.join(', ')}`,
+    },
+  )
+  TRUSTED_PROXIES?: string;
 
   @Transform(emptyToUndefined)
   @IsOptional()

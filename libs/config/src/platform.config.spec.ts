@@ -136,10 +136,70 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('PREVIOUS_KEY_ENCRYPTION_KEYS', () => {
+    it('is an empty list by default and a list when set', () => {
+      expect(loadConfig({}).previousKeyEncryptionKeys).toEqual([]);
+      expect(
+        loadConfig({ PREVIOUS_KEY_ENCRYPTION_KEYS: `${'a'.repeat(32)},${'b'.repeat(40)}` })
+          .previousKeyEncryptionKeys,
+      ).toEqual(['a'.repeat(32), 'b'.repeat(40)]);
+    });
+
+    it('refuses a short key without echoing it', () => {
+      try {
+        loadConfig({ PREVIOUS_KEY_ENCRYPTION_KEYS: 'old-and-short' });
+        throw new Error('expected a ConfigError');
+      } catch (err) {
+        expect(String(err)).toContain('PREVIOUS_KEY_ENCRYPTION_KEYS must be');
+        expect(String(err)).not.toContain('old-and-short');
+      }
+    });
+  });
+
+  describe('TRUSTED_PROXIES', () => {
+    it('trusts no proxy by default', () => {
+      expect(loadConfig({}).trustedProxies).toEqual([]);
+      expect(loadConfig({ TRUSTED_PROXIES: ' ' }).trustedProxies).toEqual([]);
+    });
+
+    it('reads addresses, CIDR ranges and presets', () => {
+      expect(
+        loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.10,fd00::/8 ,::1,loopback,uniquelocal' })
+          .trustedProxies,
+      ).toEqual(['10.0.0.0/8', '192.0.2.10', 'fd00::/8', '::1', 'loopback', 'uniquelocal']);
+    });
+
+    it.each(['everyone', '10.0.0.0/33', '::/129', '10.0.0/8', '10.0.0.0/', 'true', '1', ','])(
+      'rejects %j naming the variable',
+      (value) => {
+        expect(() => loadConfig({ TRUSTED_PROXIES: value })).toThrow(
+          /TRUSTED_PROXIES must be comma-separated IP addresses, CIDR ranges or loopback/,
+        );
+      },
+    );
+  });
+
   describe('COOKIE_SECRET', () => {
     it('is read when set and optional by default', () => {
-      expect(loadConfig({ COOKIE_SECRET: 'c'.repeat(32) }).cookieSecret).toBe('c'.repeat(32));
-      expect(loadConfig({}).cookieSecret).toBeUndefined();
+      expect(loadConfig({ COOKIE_SECRET: 'c'.repeat(32) }).cookieSecrets).toEqual(['c'.repeat(32)]);
+      expect(loadConfig({}).cookieSecrets).toBeUndefined();
+    });
+
+    it('takes a comma-separated list for rotation, the signing secret first', () => {
+      const secrets = ['n'.repeat(40), 'o'.repeat(32)];
+      expect(loadConfig({ COOKIE_SECRET: ` ${secrets.join(' , ')} ` }).cookieSecrets).toEqual(
+        secrets,
+      );
+    });
+
+    it('refuses a list with a short member without echoing it', () => {
+      try {
+        loadConfig({ COOKIE_SECRET: `${'n'.repeat(40)},short-old-secret` });
+        throw new Error('expected a ConfigError');
+      } catch (err) {
+        expect(String(err)).toContain('COOKIE_SECRET must be 1 to 8 comma-separated secrets');
+        expect(String(err)).not.toContain('short-old-secret');
+      }
     });
 
     it('must be at least 32 characters, and is never echoed', () => {
@@ -147,7 +207,7 @@ describe('loadConfig', () => {
         loadConfig({ COOKIE_SECRET: 'too-short-secret' });
         throw new Error('expected a ConfigError');
       } catch (err) {
-        expect(String(err)).toContain('COOKIE_SECRET must be at least 32 characters');
+        expect(String(err)).toContain('of 32 to 512 characters each');
         expect(String(err)).not.toContain('too-short-secret');
       }
     });
@@ -239,10 +299,10 @@ describe('loadConfig', () => {
     it('generates a cookie secret once into the data directory, readable by the owner only', () => {
       const first = embeddedConfig(loadConfig({ DATA_DIR: dataDir }));
       const again = embeddedConfig(loadConfig({ DATA_DIR: dataDir }));
-      expect(first.cookieSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(again.cookieSecret).toBe(first.cookieSecret);
+      expect(first.cookieSecrets).toEqual([expect.stringMatching(/^[A-Za-z0-9_-]{43}$/)]);
+      expect(again.cookieSecrets).toEqual(first.cookieSecrets);
       const file = path.join(dataDir, 'cookie-secret.key');
-      expect(readFileSync(file, 'utf8').trim()).toBe(first.cookieSecret);
+      expect([readFileSync(file, 'utf8').trim()]).toEqual(first.cookieSecrets);
       expect(statSync(file).mode & 0o077).toBe(0);
     });
 
@@ -250,7 +310,7 @@ describe('loadConfig', () => {
       const config = embeddedConfig(
         loadConfig({ DATA_DIR: dataDir, COOKIE_SECRET: 's'.repeat(40) }),
       );
-      expect(config.cookieSecret).toBe('s'.repeat(40));
+      expect(config.cookieSecrets).toEqual(['s'.repeat(40)]);
     });
   });
 });

@@ -2,7 +2,8 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { OutboundPolicy } from '@latchkey/oauth';
 import * as path from 'node:path';
-import { PlatformEnv } from './env.schema';
+import { PlatformEnv, splitSecretList } from './env.schema';
+import { parseTrustedProxies } from './trusted-proxies';
 
 export type Backend = 'database' | 'redis' | 'nats';
 export type RequiredSetting = Backend | 'keyEncryptionKey' | 'cookieSecret';
@@ -24,8 +25,15 @@ export interface PlatformConfig {
   shutdownTimeoutMs: number;
   adminClient?: { id: string; secret: string };
   keyEncryptionKey?: string;
-  /** HMAC key of the gateway's cookies (COOKIE_SECRET); generated in embedded mode. */
-  cookieSecret?: string;
+  /** Keys KEY_ENCRYPTION_KEY replaces, still accepted for unsealing (PREVIOUS_KEY_ENCRYPTION_KEYS). */
+  previousKeyEncryptionKeys: string[];
+  /**
+   * HMAC keys of the gateway's cookies (COOKIE_SECRET): the first signs, every one verifies;
+   * generated in embedded mode.
+   */
+  cookieSecrets?: string[];
+  /** Proxies whose X-Forwarded-* headers are believed (TRUSTED_PROXIES); empty: none. */
+  trustedProxies: string[];
   /** How the login, consent and error pages look (BRAND_* variables). */
   brand?: BrandConfig;
   /** Signing-key rotation of the token service (KEY_ROTATION_INTERVAL_HOURS, KEY_PUBLISH_AHEAD_SECONDS). */
@@ -137,7 +145,9 @@ export function loadConfig(
         ? { id: parsed.ADMIN_CLIENT_ID, secret: parsed.ADMIN_CLIENT_SECRET }
         : undefined,
     keyEncryptionKey: parsed.KEY_ENCRYPTION_KEY,
-    cookieSecret: parsed.COOKIE_SECRET,
+    previousKeyEncryptionKeys: splitSecretList(parsed.PREVIOUS_KEY_ENCRYPTION_KEYS ?? ''),
+    cookieSecrets: parsed.COOKIE_SECRET ? splitSecretList(parsed.COOKIE_SECRET) : undefined,
+    trustedProxies: parseTrustedProxies(parsed.TRUSTED_PROXIES),
     brand: {
       name: parsed.BRAND_NAME ?? DEFAULT_BRAND.name,
       color: parsed.BRAND_COLOR ?? DEFAULT_BRAND.color,
@@ -195,6 +205,8 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   KEY_PUBLISH_AHEAD_SECONDS = undefined;
   OUTBOUND_ALLOW_PRIVATE = undefined;
   OUTBOUND_ALLOWED_CIDRS = undefined;
+  TRUSTED_PROXIES = undefined;
+  PREVIOUS_KEY_ENCRYPTION_KEYS = undefined;
 }
 
 const INTEGER_KEYS = [
@@ -220,8 +232,7 @@ function coerceIntegers(parsed: PlatformEnv, raw: Record<string, string | undefi
 /** What a bad value looked like, without ever echoing a secret or a URL's password. */
 function describe(key: string, value: string | undefined): string {
   if (value === undefined || value.trim() === '') return 'nothing';
-  if (key.endsWith('_SECRET') || key.endsWith('_KEY'))
-    return `a value of ${value.length} characters`;
+  if (/(_SECRET|_KEYS?)$/.test(key)) return `a value of ${value.length} characters`;
   const safe = value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
 }

@@ -31,6 +31,23 @@ export interface KvStore {
    * created (fixed window) and not extended by later increments.
    */
   incr(key: string, ttlMs: number): Promise<number>;
+  /**
+   * Atomically gives back one count of an existing counter (never below 0) and returns the new
+   * value; `null` when the counter is absent (its window ended): nothing is recreated.
+   */
+  decr(key: string): Promise<number | null>;
+  /**
+   * Adds `member` to the set at `key` (or renews it) for `memberTtlMs`, and drops the members
+   * whose time is up, in one atomic step costing O(log n) plus the members dropped. The key
+   * lives as long as its longest-lived member. An index that never needs read-modify-write.
+   */
+  setAdd(key: string, member: string, memberTtlMs: number): Promise<void>;
+  /** Removes `member` from the set. True when it was there (expired but not yet dropped too). */
+  setRemove(key: string, member: string): Promise<boolean>;
+  /** The set's live members, in order of expiry (soonest first). */
+  setMembers(key: string): Promise<string[]>;
+  /** Atomically reads and deletes the set: of concurrent callers one gets each member. */
+  setTake(key: string): Promise<string[]>;
   /** Remaining lifetime in ms; `null` when the key is absent; `Infinity` when it never expires. */
   ttl(key: string): Promise<number | null>;
   /** Round trip in ms; rejects with {@link KvUnavailableError} when the store does not answer. */

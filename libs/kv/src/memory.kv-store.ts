@@ -4,7 +4,11 @@ interface Entry {
   value: string;
   /** Absolute expiry on the backing's clock; undefined: never. */
   expiresAt: number | undefined;
+  /** A set's members with the absolute expiry of each (a Redis sorted set by expiry). */
+  members?: Map<string, number>;
 }
+
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
 const DEFAULT_SWEEP_INTERVAL_MS = 30_000;
 
@@ -101,7 +105,7 @@ export class MemoryKvStore implements KvStore {
   }
 
   async get(key: string): Promise<string | null> {
-    return this.open().read(this.key(key))?.value ?? null;
+    return this.readString(key)?.value ?? null;
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -119,7 +123,7 @@ export class MemoryKvStore implements KvStore {
 
   async getDel(key: string): Promise<string | null> {
     const backing = this.open();
-    const entry = backing.read(this.key(key));
+    const entry = this.readString(key);
     if (!entry) return null;
     backing.delete(this.key(key));
     return entry.value;
@@ -140,7 +144,7 @@ export class MemoryKvStore implements KvStore {
   ): Promise<boolean> {
     const ttl = normalizeTtl(ttlMs);
     const backing = this.open();
-    const current = backing.read(this.key(key));
+    const current = this.readString(key);
     if ((current?.value ?? null) !== expected) return false;
     if (ttl === undefined && current) {
       current.value = next; // keeps its expiry, like SET ... KEEPTTL
@@ -153,7 +157,7 @@ export class MemoryKvStore implements KvStore {
   async incr(key: string, ttlMs: number): Promise<number> {
     const ttl = normalizeTtl(ttlMs);
     const backing = this.open();
-    const current = backing.read(this.key(key));
+    const current = this.readString(key);
     if (!current) {
       backing.write(this.key(key), '1', ttl);
       return 1;
@@ -164,6 +168,60 @@ export class MemoryKvStore implements KvStore {
     current.value = String(next);
     if (current.expiresAt === undefined) current.expiresAt = backing.now() + ttl; // as the Lua script heals
     return next;
+  }
+
+  async decr(key: string): Promise<number | null> {
+    const current = this.readString(key);
+    if (!current) return null;
+    if (!/^-?\d+$/.test(current.value))
+      throw new Error('ERR value is not an integer or out of range');
+    const next = Math.max(0, Number(current.value) - 1);
+    current.value = String(next);
+    return next;
+  }
+
+  async setAdd(key: string, member: string, memberTtlMs: number): Promise<void> {
+    const ttl = normalizeTtl(memberTtlMs);
+    const backing = this.open();
+    const now = backing.now();
+    let entry = this.readSet(key);
+    if (!entry) {
+      backing.write(this.key(key), '', ttl);
+      entry = backing.read(this.key(key))!;
+      entry.members = new Map();
+    }
+    const members = entry.members!;
+    members.set(member, now + ttl);
+    for (const [m, expiresAt] of members) if (expiresAt <= now) members.delete(m);
+    entry.expiresAt = Math.max(...members.values());
+  }
+
+  async setRemove(key: string, member: string): Promise<boolean> {
+    const entry = this.readSet(key);
+    if (!entry?.members!.delete(member)) return false;
+    if (entry.members!.size === 0) this.backing.delete(this.key(key));
+    return true;
+  }
+
+  async setMembers(key: string): Promise<string[]> {
+    return this.liveMembers(key);
+  }
+
+  async setTake(key: string): Promise<string[]> {
+    // No await between reading and deleting: that is what makes it atomic here.
+    const members = this.liveMembers(key);
+    this.backing.delete(this.key(key));
+    return members;
+  }
+
+  private liveMembers(key: string): string[] {
+    const entry = this.readSet(key);
+    if (!entry) return [];
+    const now = this.backing.now();
+    return [...entry.members!]
+      .filter(([, expiresAt]) => expiresAt > now)
+      .sort(([, a], [, b]) => a - b)
+      .map(([member]) => member);
   }
 
   async ttl(key: string): Promise<number | null> {
@@ -192,6 +250,19 @@ export class MemoryKvStore implements KvStore {
   private open(): MemoryKvBacking {
     if (this.closed) throw new KvUnavailableError('key-value store closed');
     return this.backing;
+  }
+
+  /** The live entry if it holds a string, as Redis answers WRONGTYPE for a set. */
+  private readString(key: string): Entry | undefined {
+    const entry = this.open().read(this.key(key));
+    if (entry?.members) throw new Error(WRONGTYPE);
+    return entry;
+  }
+
+  private readSet(key: string): Entry | undefined {
+    const entry = this.open().read(this.key(key));
+    if (entry && !entry.members) throw new Error(WRONGTYPE);
+    return entry;
   }
 
   private key(key: string): string {

@@ -56,7 +56,48 @@ end
 return value
 `;
 
+/** Gives back one count of an existing counter, never below 0; nil when the counter is absent. */
+const DECR_SCRIPT = `
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+local n = tonumber(value)
+if n and n <= 0 then return 0 end
+return redis.call('DECR', KEYS[1])
+`;
+
+/**
+ * Sets of expiring members are sorted sets scored by each member's expiry (ms on the Redis
+ * clock, so every replica agrees on what has expired).
+ */
+const NOW_MS = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+`;
+
+/** ARGV: [1] member, [2] its TTL in ms. Adds, drops the expired, and keeps the key to its last member. */
+const SET_ADD_SCRIPT = `${NOW_MS}
+redis.call('ZADD', KEYS[1], string.format('%.0f', now + tonumber(ARGV[2])), ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%.0f', now))
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], last[2])
+return 1
+`;
+
+const SET_MEMBERS_SCRIPT = `${NOW_MS}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%.0f', now), '+inf')
+`;
+
+const SET_TAKE_SCRIPT = `${NOW_MS}
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. string.format('%.0f', now), '+inf')
+redis.call('DEL', KEYS[1])
+return members
+`;
+
 interface ScriptCommands {
+  latchkeyDecr(key: string): Promise<number | null>;
+  latchkeySetAdd(key: string, member: string, ttl: string): Promise<number>;
+  latchkeySetMembers(key: string): Promise<string[]>;
+  latchkeySetTake(key: string): Promise<string[]>;
   latchkeyCas(
     key: string,
     absent: string,
@@ -108,6 +149,10 @@ export class RedisKvStore implements KvStore {
     });
     this.client.defineCommand('latchkeyCas', { numberOfKeys: 1, lua: CAS_SCRIPT });
     this.client.defineCommand('latchkeyIncr', { numberOfKeys: 1, lua: INCR_SCRIPT });
+    this.client.defineCommand('latchkeyDecr', { numberOfKeys: 1, lua: DECR_SCRIPT });
+    this.client.defineCommand('latchkeySetAdd', { numberOfKeys: 1, lua: SET_ADD_SCRIPT });
+    this.client.defineCommand('latchkeySetMembers', { numberOfKeys: 1, lua: SET_MEMBERS_SCRIPT });
+    this.client.defineCommand('latchkeySetTake', { numberOfKeys: 1, lua: SET_TAKE_SCRIPT });
     this.scripts = this.client as unknown as ScriptCommands;
 
     // Without an 'error' listener ioredis prints every failed reconnect; log transitions only.
@@ -178,6 +223,28 @@ export class RedisKvStore implements KvStore {
   async incr(key: string, ttlMs: number): Promise<number> {
     const ttl = normalizeTtl(ttlMs);
     return Number(await this.run(() => this.scripts.latchkeyIncr(this.key(key), String(ttl))));
+  }
+
+  async decr(key: string): Promise<number | null> {
+    const reply = await this.run(() => this.scripts.latchkeyDecr(this.key(key)));
+    return reply === null ? null : Number(reply);
+  }
+
+  async setAdd(key: string, member: string, memberTtlMs: number): Promise<void> {
+    const ttl = normalizeTtl(memberTtlMs);
+    await this.run(() => this.scripts.latchkeySetAdd(this.key(key), member, String(ttl)));
+  }
+
+  async setRemove(key: string, member: string): Promise<boolean> {
+    return (await this.run(() => this.client.zrem(this.key(key), member))) > 0;
+  }
+
+  setMembers(key: string): Promise<string[]> {
+    return this.run(() => this.scripts.latchkeySetMembers(this.key(key)));
+  }
+
+  setTake(key: string): Promise<string[]> {
+    return this.run(() => this.scripts.latchkeySetTake(this.key(key)));
   }
 
   async ttl(key: string): Promise<number | null> {

@@ -94,22 +94,17 @@ describe('checkScopesAllowed', () => {
     expect(() => checkScopesAllowed([], allowed)).not.toThrow();
   });
 
-  it('names every disallowed scope once', () => {
+  it('refuses without repeating the requested scopes', () => {
     const error = expectOAuthError(
       () => checkScopesAllowed(['openid', 'admin', 'email', 'admin'], allowed),
       InvalidScope,
       'invalid_scope',
     );
-    expect(error.description).toBe('scope not allowed for this client: admin email');
+    expect(error.description).toBe('scope not allowed for this client');
   });
 
   it('is case-sensitive', () => {
-    expectOAuthError(
-      () => checkScopesAllowed(['OpenID'], allowed),
-      InvalidScope,
-      'invalid_scope',
-      /OpenID/,
-    );
+    expectOAuthError(() => checkScopesAllowed(['OpenID'], allowed), InvalidScope, 'invalid_scope');
   });
 
   it('allows nothing when nothing is allowed', () => {
@@ -140,7 +135,7 @@ describe('narrowScope', () => {
       InvalidScope,
       'invalid_scope',
     );
-    expect(error.description).toBe('scope exceeds the original grant: email admin');
+    expect(error.description).toBe('scope exceeds the original grant');
   });
 
   it('rejects a present but empty scope', () => {

@@ -37,14 +37,13 @@ export function formatScope(scopes: Iterable<string>): string {
 }
 
 /**
- * A client may only obtain scopes it is registered for (docs/architecture.md §3). Names the disallowed scopes,
- * which is safe because they already passed parseScope.
+ * A client may only obtain scopes it is registered for (docs/architecture.md §3). The refusal does
+ * not name them: an error never repeats what the request said (it may be shown or logged anywhere).
  */
 export function checkScopesAllowed(requested: Iterable<string>, allowed: Iterable<string>): void {
   const allowedSet = new Set(allowed);
-  const disallowed = [...new Set(requested)].filter((scope) => !allowedSet.has(scope));
-  if (disallowed.length > 0) {
-    throw new InvalidScope(`scope not allowed for this client: ${disallowed.join(' ')}`);
+  if ([...requested].some((scope) => !allowedSet.has(scope))) {
+    throw new InvalidScope('scope not allowed for this client');
   }
 }
 
@@ -61,9 +60,8 @@ export function narrowScope(
     // A present but blank scope is a client bug; issuing a token for nothing would hide it.
     throw new InvalidScope('scope, when present, must name at least one scope');
   }
-  const added = [...requested].filter((scope) => !granted.has(scope));
-  if (added.length > 0) {
-    throw new InvalidScope(`scope exceeds the original grant: ${added.join(' ')}`);
+  if ([...requested].some((scope) => !granted.has(scope))) {
+    throw new InvalidScope('scope exceeds the original grant');
   }
   return new Set(requested);
 }

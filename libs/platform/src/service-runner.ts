@@ -35,7 +35,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
   });
   app.useLogger(app.get(PlatformLogger));
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('trust proxy', trustProxySetting(options.config));
   app.useBodyParser('json', { limit: MAX_BODY_BYTES });
   app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
   app.use(bodyParserErrors);
@@ -62,6 +62,17 @@ export async function startService(options: StartServiceOptions): Promise<INestA
 }
 
 /**
+ * Express's `trust proxy`: only the configured proxies (TRUSTED_PROXIES), none by default. A
+ * trusted peer decides `req.ip` (login limits, audit events) with `X-Forwarded-For`, so trusting
+ * whole networks would let any caller in them choose its own address.
+ */
+export function trustProxySetting(
+  config: Pick<PlatformConfig, 'trustedProxies'>,
+): string[] | false {
+  return config.trustedProxies.length > 0 ? [...config.trustedProxies] : false;
+}
+
+/**
  * One id per HTTP request (the caller's when well-formed), echoed in the response, bound to
  * every log line and carried across the bus to every service the request touches.
  */
@@ -77,17 +88,27 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
 
 /**
  * body-parser reports malformed or oversized bodies through Express's error chain, which
- * Nest's filters never see; answer them here as RFC 6749 JSON instead of an HTML page.
+ * Nest's filters never see; answer them here as RFC 6749 JSON instead of an HTML page. Only an
+ * oversized body keeps its own status (413); every other refusal (bad JSON, an unsupported
+ * charset or Content-Encoding, which body-parser calls 415) is the 400 `invalid_request` that
+ * OAuth clients expect (RFC 6749 §5.2), described without echoing the input.
  */
-function bodyParserErrors(err: unknown, _req: Request, res: Response, next: NextFunction): void {
+export function bodyParserErrors(
+  err: unknown,
+  _req: Request,
+  res: Response,
+  next: NextFunction,
+): void {
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status !== 'number' || status < 400 || status >= 500) return next(err);
+  const tooLarge = status === 413;
   res
-    .status(status)
+    .status(tooLarge ? 413 : 400)
     .setHeader('Cache-Control', 'no-store')
+    .setHeader('Pragma', 'no-cache')
     .json({
       error: 'invalid_request',
-      error_description: status === 413 ? 'request body too large' : 'malformed request body',
+      error_description: tooLarge ? 'request body too large' : 'malformed request body',
     });
 }
 

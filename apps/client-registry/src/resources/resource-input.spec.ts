@@ -59,7 +59,7 @@ describe('validateResource', () => {
     [{ identifier: API, name: 'x', scopes: [''] }, /^scopes\[0\] must be a scope token/],
     [{ identifier: API, name: 'x', scopes: [1] }, /^scopes\[0\] must be a scope token/],
     [{ identifier: API, name: 'x', scopes: ['a"b'] }, /^scopes\[0\] must be a scope token/],
-    [{ identifier: API, name: 'x', scopes: ['a', 'a'] }, /^scopes\[1\] repeats a$/],
+    [{ identifier: API, name: 'x', scopes: ['a', 'a'] }, /^scopes\[1\] repeats an earlier scope$/],
     [
       { identifier: API, name: 'x', scopes: Array.from({ length: 201 }, (_, i) => `s${i}`) },
       /^scopes must have at most 200 entries$/,

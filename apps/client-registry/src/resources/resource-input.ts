@@ -110,7 +110,7 @@ function readScopes(fields: Fields): string[] {
     if (RESERVED_SCOPES.has(scope)) {
       throw new InvalidRequest(`scopes[${index}] is the reserved scope ${scope}`);
     }
-    if (seen.has(scope)) throw new InvalidRequest(`scopes[${index}] repeats ${scope}`);
+    if (seen.has(scope)) throw new InvalidRequest(`scopes[${index}] repeats an earlier scope`);
     seen.add(scope);
   });
   return [...seen];

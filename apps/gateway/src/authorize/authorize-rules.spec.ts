@@ -150,7 +150,7 @@ describe('authorization endpoint rules', () => {
       expect(() => checkScope('   ', webClient())).toThrow(InvalidScope);
       expect(() => checkScope('openid "x"', webClient())).toThrow(InvalidScope);
       expect(() => checkScope('openid orders:write', webClient())).toThrow(
-        'scope not allowed for this client: orders:write',
+        'scope not allowed for this client',
       );
       expect(() => checkScope('openid', webClient({ scope: undefined }))).toThrow(InvalidScope);
     });

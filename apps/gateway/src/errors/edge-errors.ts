@@ -18,10 +18,19 @@ export class MethodNotAllowed extends OAuthError {
   }
 }
 
-/** Too many attempts (login rate limits): 429 with Retry-After, shown on a page. */
+/** Retry-After of a 429 whose limiter did not say when it ends. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * The one answer to a rate limit anywhere at the edge (login limits, and any 429 the framework or
+ * another service produces): 429 with Retry-After (RFC 6585 §4) and `temporarily_unavailable`,
+ * the RFC 6749 code for "cannot handle the request now"; `slow_down` is RFC 8628's answer to
+ * device-flow polling, which this server does not offer. JSON at the token, revocation and
+ * introspection endpoints, the error page on the login page.
+ */
 export class TooManyRequests extends OAuthError {
   constructor(
-    readonly retryAfterSeconds: number,
+    readonly retryAfterSeconds: number = DEFAULT_RETRY_AFTER_SECONDS,
     description = 'too many attempts; try again later',
   ) {
     super(429, 'temporarily_unavailable', description);

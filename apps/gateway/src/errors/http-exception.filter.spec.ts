@@ -1,6 +1,13 @@
-import { ArgumentsHost, BadRequestException, NotFoundException } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  BadRequestException,
+  HttpException,
+  NotFoundException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 import {
   Conflict,
+  OAuthError,
   InsufficientScope,
   InvalidClient,
   InvalidClientMetadata,
@@ -11,7 +18,7 @@ import {
 import { KvUnavailableError } from '@latchkey/kv';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { BusUnavailableError } from '@latchkey/transport';
-import { MethodNotAllowed, MissingBearerToken } from './edge-errors';
+import { MethodNotAllowed, MissingBearerToken, TooManyRequests } from './edge-errors';
 import { HttpExceptionFilter } from './http-exception.filter';
 
 const ISSUER = 'https://id.example.test';
@@ -144,11 +151,40 @@ describe('HttpExceptionFilter', () => {
   });
 
   it("maps the framework's own errors to RFC 6749 codes", () => {
-    expect(render(new NotFoundException('Cannot GET /x')).body).toEqual({
+    expect(render(new NotFoundException('Cannot GET /x')).body).toMatchObject({
       error: 'not_found',
-      error_description: 'Cannot GET /x',
     });
     expect(render(new BadRequestException()).status).toBe(400);
+  });
+
+  it("never echoes a framework error's message (an unknown route names its path and query)", () => {
+    const probe = '/nope/<img src=x>?q=%3Cscript%3E';
+    const notFound = render(new NotFoundException(`Cannot GET ${probe}`));
+    expect(notFound.status).toBe(404);
+    expect(notFound.body).toEqual({ error: 'not_found', error_description: 'not found' });
+    const bad = render(new BadRequestException(`Unexpected token < in "${probe}"`));
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).not.toContain('nope');
+  });
+
+  it('answers an unsupported media type as 400 invalid_request (RFC 6749 §5.2)', () => {
+    const answer = render(new UnsupportedMediaTypeException('text/x-evil is not supported'));
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error: 'invalid_request' });
+    expect(JSON.stringify(answer.body)).not.toContain('x-evil');
+  });
+
+  describe('rate limits: one answer, 429 temporarily_unavailable with Retry-After', () => {
+    it.each([
+      ['a TooManyRequests', new TooManyRequests(42), '42'],
+      ["the framework's own 429", new HttpException('Too Many Requests', 429), '60'],
+      ['a 429 rebuilt from the bus', new OAuthError(429, 'temporarily_unavailable'), '60'],
+    ])('%s', (_what, error, retryAfter) => {
+      const answer = render(error);
+      expect(answer.status).toBe(429);
+      expect(answer.body).toMatchObject({ error: 'temporarily_unavailable' });
+      expect(answer.headers['retry-after']).toBe(retryAfter);
+    });
   });
 
   it('hides anything unexpected behind a generic server_error', () => {

@@ -6,27 +6,46 @@ import {
   HttpStatus,
   Logger,
 } from '@nestjs/common';
-import { isBackendUnavailable, OAuthError, ServerError, toOAuthError } from '@latchkey/oauth';
+import {
+  InvalidRequest,
+  isBackendUnavailable,
+  NotFound,
+  OAuthError,
+  ServerError,
+  toOAuthError,
+} from '@latchkey/oauth';
 import type { Request, Response } from 'express';
 import { errorPage } from '../pages/error.page';
 import { wantsHtmlErrors } from '../pages/html-errors';
 import type { PageRenderer } from '../pages/page.renderer';
 import {
+  DEFAULT_RETRY_AFTER_SECONDS,
   ErrorRedirect,
   MethodNotAllowed,
   MissingBearerToken,
   TooManyRequests,
 } from './edge-errors';
 
-/** RFC 6749 codes for the framework's own HTTP errors (unknown route, bad JSON, body too large). */
-const CODE_BY_STATUS: Record<number, string> = {
-  [HttpStatus.BAD_REQUEST]: 'invalid_request',
-  [HttpStatus.NOT_FOUND]: 'not_found',
-  [HttpStatus.METHOD_NOT_ALLOWED]: 'invalid_request',
-  [HttpStatus.PAYLOAD_TOO_LARGE]: 'invalid_request',
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'invalid_request',
-  [HttpStatus.TOO_MANY_REQUESTS]: 'slow_down',
-};
+/**
+ * The framework's own HTTP errors (unknown route, bad JSON, body too large) as OAuth errors. Their
+ * messages are never passed on: an unknown route's names the path and query it was asked for, a
+ * parser's quotes the body. A media type the endpoint does not take is 400 invalid_request, as
+ * OAuth clients expect (RFC 6749 §5.2); a rate limit is the one TooManyRequests answer.
+ */
+function fromFrameworkError(status: number): OAuthError {
+  switch (status) {
+    case HttpStatus.NOT_FOUND:
+      return new NotFound();
+    case HttpStatus.TOO_MANY_REQUESTS:
+      return new TooManyRequests();
+    case HttpStatus.PAYLOAD_TOO_LARGE:
+      return new OAuthError(status, 'invalid_request', 'request body too large');
+    case HttpStatus.METHOD_NOT_ALLOWED:
+      return new OAuthError(status, 'invalid_request', 'method not allowed');
+    default:
+      return new InvalidRequest('malformed request');
+  }
+}
 
 /**
  * The one place errors become HTTP responses at the edge. OAuth errors render as RFC 6749 §5.2
@@ -71,10 +90,8 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const challenge = this.challengeFor(error);
     if (challenge) res.setHeader('WWW-Authenticate', challenge);
     if (error instanceof MethodNotAllowed) res.setHeader('Allow', error.allowed.join(', '));
-    if (error.status === 503) res.setHeader('Retry-After', '5');
-    if (error instanceof TooManyRequests) {
-      res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    }
+    const retryAfter = retryAfterOf(error);
+    if (retryAfter) res.setHeader('Retry-After', retryAfter);
     res.status(error.status).json(error.toJSON());
   }
 
@@ -109,17 +126,19 @@ export class HttpExceptionFilter implements ExceptionFilter {
         this.logger.error(exception);
         return new ServerError();
       }
-      const code = CODE_BY_STATUS[status] ?? 'invalid_request';
-      const body = exception.getResponse();
-      const message =
-        typeof body === 'object' && body !== null && 'message' in body
-          ? String((body as { message: unknown }).message)
-          : exception.message;
-      return new OAuthError(status, code, message);
+      return fromFrameworkError(status);
     }
     this.logger.error(exception instanceof Error ? exception.stack : describe(exception));
     return new ServerError();
   }
+}
+
+/** Retry-After (RFC 9110 §10.2.3) for a rate limit (its own or the default) and for an outage. */
+function retryAfterOf(error: OAuthError): string | undefined {
+  if (error instanceof TooManyRequests) return String(error.retryAfterSeconds);
+  if (error.status === 429) return String(DEFAULT_RETRY_AFTER_SECONDS);
+  if (error.status === 503) return '5';
+  return undefined;
 }
 
 /**
@@ -138,8 +157,8 @@ function quoted(value: string): string {
 function pageModelOf(error: OAuthError, req: Request | undefined): Parameters<typeof errorPage>[0] {
   const headers: Record<string, string> = {};
   if (error instanceof MethodNotAllowed) headers.Allow = error.allowed.join(', ');
-  if (error.status === 503) headers['Retry-After'] = '5';
-  if (error instanceof TooManyRequests) headers['Retry-After'] = String(error.retryAfterSeconds);
+  const retryAfter = retryAfterOf(error);
+  if (retryAfter) headers['Retry-After'] = retryAfter;
   const requestId = (req as (Request & { id?: unknown }) | undefined)?.id;
   return {
     status: error.status === 401 ? 400 : error.status,

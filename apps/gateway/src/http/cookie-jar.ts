@@ -12,7 +12,8 @@ const BASE_NAMES: Record<CookieKind, string> = {
 };
 
 export interface CookieJarOptions {
-  secret: string;
+  /** COOKIE_SECRET: the first signs, every one verifies. */
+  secrets: readonly string[];
   issuer: string;
 }
 
@@ -20,7 +21,7 @@ export const COOKIE_JAR_OPTIONS = Symbol('COOKIE_JAR_OPTIONS');
 
 /**
  * Reads and writes the gateway's signed cookies. A cookie whose signature does not verify (forged,
- * or signed with a retired secret) reads as absent. With an https issuer the names carry the
+ * or signed with a secret no longer listed) reads as absent. With an https issuer the names carry the
  * `__Host-` prefix, which browsers only accept with Secure, Path=/ and no Domain: a sibling
  * subdomain cannot plant or overwrite them.
  */
@@ -30,7 +31,7 @@ export class CookieJar {
   private readonly secure: boolean;
 
   constructor(@Inject(COOKIE_JAR_OPTIONS) options: CookieJarOptions) {
-    this.signer = new CookieSigner(options.secret);
+    this.signer = new CookieSigner(options.secrets);
     this.secure = new URL(options.issuer).protocol === 'https:';
   }
 

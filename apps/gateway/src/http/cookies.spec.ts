@@ -36,6 +36,52 @@ describe('CookieSigner', () => {
   });
 });
 
+describe('CookieSigner with several secrets (COOKIE_SECRET rotation)', () => {
+  const OLD = `${SECRET}-old`;
+  const NEW = `${SECRET}-new`;
+
+  it('signs with the first secret and verifies with every one', () => {
+    const before = new CookieSigner([OLD]).sign('latchkey_session', 'sid-1');
+    const rotating = new CookieSigner([NEW, OLD]);
+    expect(rotating.verify('latchkey_session', before)).toBe('sid-1');
+    const after = rotating.sign('latchkey_session', 'sid-2');
+    expect(new CookieSigner([NEW]).verify('latchkey_session', after)).toBe('sid-2');
+    expect(new CookieSigner([OLD]).verify('latchkey_session', after)).toBeUndefined();
+  });
+
+  it('stops accepting a secret once it is dropped from the list', () => {
+    const before = new CookieSigner([OLD]).sign('latchkey_session', 'sid-1');
+    expect(new CookieSigner([NEW]).verify('latchkey_session', before)).toBeUndefined();
+  });
+
+  it('refuses an empty list or a short secret in it', () => {
+    expect(() => new CookieSigner([])).toThrow(/at least 32/);
+    expect(() => new CookieSigner([NEW, 'short'])).toThrow(/at least 32/);
+  });
+
+  it('reads a cookie through the jar signed before a rotation, and writes with the new secret', () => {
+    const issuer = 'https://id.example.test';
+    const old = new CookieJar({ secrets: [OLD], issuer });
+    const rotated = new CookieJar({ secrets: [NEW, OLD], issuer });
+    const headers: Record<string, string | string[]> = {};
+    const res = {
+      getHeader: (name: string) => headers[name],
+      setHeader: (name: string, value: string | string[]) => (headers[name] = value),
+    } as unknown as Response;
+    old.write(res, 'session', 'sid-1');
+    const cookie = String((headers['Set-Cookie'] as string[])[0]).split(';')[0]!;
+    expect(rotated.read({ headers: { cookie } } as Request, 'session')).toBe('sid-1');
+    rotated.write(res, 'session', 'sid-2');
+    const next = String((headers['Set-Cookie'] as string[])[1]).split(';')[0]!;
+    expect(
+      new CookieJar({ secrets: [NEW], issuer }).read(
+        { headers: { cookie: next } } as Request,
+        'session',
+      ),
+    ).toBe('sid-2');
+  });
+});
+
 describe('cookie headers', () => {
   it('parses names and values, first occurrence winning, skipping values we never set', () => {
     const cookies = parseCookieHeader('a=1; b="x.y"; a=2; c=<script>; d; =e; f=ok_-.');
@@ -73,7 +119,7 @@ describe('CookieJar', () => {
   const request = (cookie: string) => ({ headers: { cookie } }) as unknown as Request;
 
   it('uses __Host- names and Secure for an https issuer', () => {
-    const jar = new CookieJar({ secret: SECRET, issuer: 'https://id.example.test' });
+    const jar = new CookieJar({ secrets: [SECRET], issuer: 'https://id.example.test' });
     const { res, setCookies } = response();
     jar.write(res, 'session', 'sess-1', 60);
     jar.write(res, 'browser', 'br-1');
@@ -90,23 +136,23 @@ describe('CookieJar', () => {
   });
 
   it('uses plain names without Secure for an http issuer (development)', () => {
-    const jar = new CookieJar({ secret: SECRET, issuer: 'http://localhost:8080' });
+    const jar = new CookieJar({ secrets: [SECRET], issuer: 'http://localhost:8080' });
     const { res, setCookies } = response();
     jar.clear(res, 'session');
     expect(setCookies()).toEqual(['latchkey_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0']);
   });
 
   it('reads a forged or foreign cookie as absent', () => {
-    const jar = new CookieJar({ secret: SECRET, issuer: 'https://id.example.test' });
+    const jar = new CookieJar({ secrets: [SECRET], issuer: 'https://id.example.test' });
     expect(jar.read(request('__Host-latchkey_session=sess-1.forged'), 'session')).toBeUndefined();
-    const other = new CookieJar({ secret: `${SECRET}-x`, issuer: 'https://id.example.test' });
+    const other = new CookieJar({ secrets: [`${SECRET}-x`], issuer: 'https://id.example.test' });
     const { res, setCookies } = response();
     other.write(res, 'session', 'sess-1');
     expect(jar.read(request(setCookies()[0]!.split(';')[0]!), 'session')).toBeUndefined();
   });
 
   it('gives services a port over one exchange: signed on set, verified on get', () => {
-    const jar = new CookieJar({ secret: SECRET, issuer: 'https://id.example.test' });
+    const jar = new CookieJar({ secrets: [SECRET], issuer: 'https://id.example.test' });
     const { res, setCookies } = response();
     const port = jar.port(request('__Host-latchkey_browser=br-1.forged'), res);
     expect(port.get('browser')).toBeUndefined();

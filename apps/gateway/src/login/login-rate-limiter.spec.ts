@@ -1,5 +1,4 @@
 import { MemoryKvStore } from '@latchkey/kv';
-import { TooManyRequests } from '../errors/edge-errors';
 import { LOGIN_LIMITS, LoginRateLimiter } from './login-rate-limiter';
 
 describe('LoginRateLimiter', () => {
@@ -15,52 +14,71 @@ describe('LoginRateLimiter', () => {
 
   afterEach(() => kv.close());
 
-  async function fail(times: number, username: string, ip: string) {
-    for (let i = 0; i < times; i++) await limiter.recordFailure(username, ip);
+  async function attempt(times: number, username: string, ip: string) {
+    for (let i = 0; i < times; i++) {
+      expect(await limiter.reserve(username, ip)).toBeUndefined();
+    }
   }
 
-  it('refuses an account after 5 failures, with Retry-After until the window ends', async () => {
-    await fail(LOGIN_LIMITS.account.maxFailures - 1, 'alice', '10.0.0.1');
-    await expect(limiter.check('alice', '10.0.0.1')).resolves.toBeUndefined();
-    await fail(1, 'alice', '10.0.0.2');
+  it('lets 5 attempts on an account through, refuses the 6th with Retry-After until the window ends', async () => {
+    await attempt(LOGIN_LIMITS.account.maxFailures - 1, 'alice', '10.0.0.1');
+    await attempt(1, 'alice', '10.0.0.2');
     now += 60_000;
-    const refused = await limiter.check('alice', '10.0.0.3').catch((err: unknown) => err);
-    expect(refused).toBeInstanceOf(TooManyRequests);
-    expect((refused as TooManyRequests).status).toBe(429);
-    expect((refused as TooManyRequests).retryAfterSeconds).toBe(14 * 60);
+    expect(await limiter.reserve('alice', '10.0.0.3')).toEqual({
+      limit: 'account',
+      retryAfterSeconds: 14 * 60,
+    });
     // Another account from the same address is still fine.
-    await expect(limiter.check('bob', '10.0.0.1')).resolves.toBeUndefined();
+    expect(await limiter.reserve('bob', '10.0.0.1')).toBeUndefined();
+  });
+
+  it('reserves atomically: of 50 parallel attempts on one account exactly 5 get through', async () => {
+    const verdicts = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => limiter.reserve('alice', `10.0.1.${i}`)),
+    );
+    expect(verdicts.filter((v) => v === undefined)).toHaveLength(LOGIN_LIMITS.account.maxFailures);
+    expect(verdicts.filter((v) => v?.limit === 'account')).toHaveLength(
+      50 - LOGIN_LIMITS.account.maxFailures,
+    );
   });
 
   it('counts the username case- and width-insensitively', async () => {
-    await fail(3, 'Alice', '10.0.0.1');
-    await fail(2, 'ａｌｉｃｅ', '10.0.0.1');
-    await expect(limiter.check('alice', '10.0.0.9')).rejects.toBeInstanceOf(TooManyRequests);
+    await attempt(3, 'Alice', '10.0.0.1');
+    await attempt(2, 'ａｌｉｃｅ', '10.0.0.1');
+    expect(await limiter.reserve('alice', '10.0.0.9')).toMatchObject({ limit: 'account' });
   });
 
   it('opens again when the window has passed', async () => {
-    await fail(LOGIN_LIMITS.account.maxFailures, 'alice', '10.0.0.1');
+    await attempt(LOGIN_LIMITS.account.maxFailures, 'alice', '10.0.0.1');
+    expect(await limiter.reserve('alice', '10.0.0.1')).toBeDefined();
     now += LOGIN_LIMITS.account.windowMs;
-    await expect(limiter.check('alice', '10.0.0.1')).resolves.toBeUndefined();
+    expect(await limiter.reserve('alice', '10.0.0.1')).toBeUndefined();
   });
 
-  it('refuses an address after 20 failures across accounts', async () => {
-    for (let i = 0; i < LOGIN_LIMITS.ip.maxFailures; i++) {
-      await limiter.recordFailure(`user-${i}`, '10.0.0.1');
+  it('refuses an address after 20 attempts across accounts, without counting against the account', async () => {
+    for (let i = 0; i < LOGIN_LIMITS.ip.maxFailures; i++) await attempt(1, `user-${i}`, '10.0.0.1');
+    for (let i = 0; i < LOGIN_LIMITS.account.maxFailures + 1; i++) {
+      expect(await limiter.reserve('victim', '10.0.0.1')).toMatchObject({ limit: 'ip' });
     }
-    await expect(limiter.check('someone-new', '10.0.0.1')).rejects.toBeInstanceOf(TooManyRequests);
-    await expect(limiter.check('someone-new', '10.0.0.2')).resolves.toBeUndefined();
+    expect(await limiter.reserve('victim', '10.0.0.2')).toBeUndefined();
   });
 
-  it('a correct password clears the account count, not the address count', async () => {
-    await fail(4, 'alice', '10.0.0.1');
-    await limiter.recordSuccess('alice');
-    await fail(4, 'alice', '10.0.0.1');
-    await expect(limiter.check('alice', '10.0.0.1')).resolves.toBeUndefined();
+  it('a correct password clears the account count and gives the address its attempt back', async () => {
+    await attempt(4, 'alice', '10.0.0.1');
+    await attempt(1, 'alice', '10.0.0.1');
+    await limiter.recordSuccess('alice', '10.0.0.1');
+    await attempt(LOGIN_LIMITS.account.maxFailures, 'alice', '10.0.0.1');
+    // 4 failures and 5 since: 9 on the address, the success not among them.
+    expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBe('9');
+  });
+
+  it('a success never opens a new window on an address', async () => {
+    await limiter.recordSuccess('alice', '10.0.0.1');
+    expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBeNull();
   });
 
   it('never stores the username itself', async () => {
-    await fail(1, 'alice', '10.0.0.1');
+    await attempt(1, 'alice', '10.0.0.1');
     expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBe('1');
     expect(await kv.get('gateway:login-failures:account:alice')).toBeNull();
   });

@@ -1,11 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { sha256Base64Url } from '@latchkey/oauth';
-import { TooManyRequests } from '../errors/edge-errors';
 import { usernameKey } from '../users/username';
 
 export interface LoginLimit {
-  /** Failures allowed within the window; the next attempt is refused until the window ends. */
+  /**
+   * Attempts allowed within the window (a correct password gives its attempt back, so in effect
+   * failures); the next attempt is refused until the window ends.
+   */
   maxFailures: number;
   windowMs: number;
 }
@@ -19,49 +21,67 @@ export const LOGIN_LIMITS: Readonly<Record<'account' | 'ip', LoginLimit>> = {
   ip: { maxFailures: 20, windowMs: 15 * 60_000 },
 };
 
+/** Which limit refused an attempt, and when to try again. */
+export interface LoginRefusal {
+  limit: keyof typeof LOGIN_LIMITS;
+  retryAfterSeconds: number;
+}
+
 /**
- * Failed sign-ins counted in the KV store (fixed windows: the first failure opens one, INCR
+ * Sign-in attempts counted in the KV store (fixed windows: the first attempt opens one, INCR
  * counts, the key expires with the window), so every gateway replica sees the same counts.
- * Counters are keyed by the hash of the normalised username (the store never holds usernames
- * that may be mistyped passwords) and by the client address.
+ *
+ * An attempt is reserved by an atomic increment before its password is checked, and refused
+ * when the new count is over the limit: however many attempts arrive at once, at most
+ * `maxFailures` per window get as far as the password check (a read-then-check-then-count
+ * limiter let every parallel attempt through). A correct password then gives its reservations
+ * back (docs/architecture.md §3). Counters are keyed by the hash of the normalised username (the
+ * store never holds usernames that may be mistyped passwords) and by the client address.
  */
 @Injectable()
 export class LoginRateLimiter {
   constructor(@Inject(KV_TOKEN) private readonly kv: KvStore) {}
 
-  /** Refuses (429 with Retry-After) while either counter is at its limit. */
-  async check(username: string, ip: string | undefined): Promise<void> {
-    for (const [key, limit] of this.counters(username, ip)) {
-      const count = Number((await this.kv.get(key)) ?? '0');
-      if (count >= limit.maxFailures) {
+  /**
+   * Counts one attempt against the address, then the account; answers the refusal when either
+   * is over its limit, and then the password must not be checked. The address is counted first
+   * so that an address already refused adds nothing to the accounts it goes on to try.
+   */
+  async reserve(username: string, ip: string | undefined): Promise<LoginRefusal | undefined> {
+    for (const [limit, key] of this.counters(username, ip)) {
+      const { maxFailures, windowMs } = LOGIN_LIMITS[limit];
+      if ((await this.kv.incr(key, windowMs)) > maxFailures) {
         const ttl = await this.kv.ttl(key);
-        const retryAfter = ttl === null || !Number.isFinite(ttl) ? limit.windowMs : ttl;
-        throw new TooManyRequests(
-          Math.max(1, Math.ceil(retryAfter / 1000)),
-          'too many failed sign-in attempts; try again later',
-        );
+        const retryAfterMs = ttl === null || !Number.isFinite(ttl) ? windowMs : ttl;
+        return { limit, retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
       }
     }
+    return undefined;
   }
 
-  async recordFailure(username: string, ip: string | undefined): Promise<void> {
-    for (const [key, limit] of this.counters(username, ip)) {
-      await this.kv.incr(key, limit.windowMs);
-    }
-  }
-
-  /** A correct password clears the account's count (not the address's: it may be spraying). */
-  async recordSuccess(username: string): Promise<void> {
+  /**
+   * A correct password clears the account's count and gives the address back the attempt it
+   * reserved (an address that sprays keeps its failures; a shared address is not held to 20
+   * sign-ins).
+   */
+  async recordSuccess(username: string, ip: string | undefined): Promise<void> {
     await this.kv.del(accountKey(username));
+    if (ip) await this.kv.decr(ipKey(ip));
   }
 
-  private counters(username: string, ip: string | undefined): [string, LoginLimit][] {
-    const counters: [string, LoginLimit][] = [[accountKey(username), LOGIN_LIMITS.account]];
-    if (ip) counters.push([`gateway:login-failures:ip:${ip}`, LOGIN_LIMITS.ip]);
-    return counters;
+  private counters(
+    username: string,
+    ip: string | undefined,
+  ): [keyof typeof LOGIN_LIMITS, string][] {
+    const account: [keyof typeof LOGIN_LIMITS, string] = ['account', accountKey(username)];
+    return ip ? [['ip', ipKey(ip)], account] : [account];
   }
 }
 
 function accountKey(username: string): string {
   return `gateway:login-failures:account:${sha256Base64Url(usernameKey(username))}`;
+}
+
+function ipKey(ip: string): string {
+  return `gateway:login-failures:ip:${ip}`;
 }

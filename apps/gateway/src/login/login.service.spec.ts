@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { MemoryKvStore } from '@latchkey/kv';
 import { RecordingAuditClient } from '@latchkey/testing';
 import { TooManyRequests } from '../errors/edge-errors';
 import { TestBrowser } from '../fixtures/browser.fixture';
@@ -6,7 +7,7 @@ import type { Interaction } from '../interaction/interaction';
 import type { SessionService } from '../session/session.service';
 import type { User } from '../users/user';
 import type { UsersService } from '../users/users.service';
-import type { LoginRateLimiter } from './login-rate-limiter';
+import { LOGIN_LIMITS, LoginRateLimiter } from './login-rate-limiter';
 import { LOGIN_FAILED_MESSAGE, LoginService } from './login.service';
 
 const ISSUER = 'https://id.example.test';
@@ -29,7 +30,7 @@ describe('LoginService.signIn', () => {
   };
   const alice = { id: 'user-1', username: 'alice' } as User;
   let verify: jest.Mock;
-  let limiter: { check: jest.Mock; recordFailure: jest.Mock; recordSuccess: jest.Mock };
+  let limiter: { reserve: jest.Mock; recordSuccess: jest.Mock };
   let start: jest.Mock;
   let warn: jest.SpyInstance;
   let service: LoginService;
@@ -40,8 +41,7 @@ describe('LoginService.signIn', () => {
       username === 'alice' && password === PASSWORD ? alice : null,
     );
     limiter = {
-      check: jest.fn(async () => undefined),
-      recordFailure: jest.fn(async () => undefined),
+      reserve: jest.fn(async () => undefined),
       recordSuccess: jest.fn(async () => undefined),
     };
     start = jest.fn(async () => ({
@@ -71,7 +71,8 @@ describe('LoginService.signIn', () => {
       user: { sub: 'user-1', auth_time: 1, amr: ['pwd'], sid: 'sid-1' },
     });
     expect(start).toHaveBeenCalledWith(browser.cookies, { sub: 'user-1', amr: ['pwd'] });
-    expect(limiter.recordSuccess).toHaveBeenCalledWith('alice');
+    expect(limiter.reserve).toHaveBeenCalledWith('alice', '10.0.0.1');
+    expect(limiter.recordSuccess).toHaveBeenCalledWith('alice', '10.0.0.1');
     const [event] = audit.ofType('login.succeeded');
     expect(event).toMatchObject({
       source: 'gateway',
@@ -97,7 +98,8 @@ describe('LoginService.signIn', () => {
       const { page } = outcome as { page: { status: number; body: { value: string } } };
       expect(page.status).toBe(400);
       expect(page.body.value).toContain(LOGIN_FAILED_MESSAGE);
-      expect(limiter.recordFailure).toHaveBeenCalledWith(fields.username, '10.0.0.1');
+      expect(limiter.reserve).toHaveBeenCalledWith(fields.username, '10.0.0.1');
+      expect(limiter.recordSuccess).not.toHaveBeenCalled();
       expect(start).not.toHaveBeenCalled();
       expect(warn).toHaveBeenCalledTimes(1);
       const logged = JSON.stringify(warn.mock.calls[0]);
@@ -107,7 +109,11 @@ describe('LoginService.signIn', () => {
       // The audit event: who tried where, never the password or the username itself.
       const events = audit.ofType('login.failed');
       expect(events).toHaveLength(1);
-      expect(events[0]!.data).toMatchObject({ client_id: 'web-app', ip: '10.0.0.1' });
+      expect(events[0]!.data).toMatchObject({
+        client_id: 'web-app',
+        ip: '10.0.0.1',
+        reason: 'invalid_credentials',
+      });
       expect(JSON.stringify(events[0])).not.toContain(fields.password);
       expect(JSON.stringify(events[0])).not.toContain(`"${fields.username}"`);
     },
@@ -119,11 +125,61 @@ describe('LoginService.signIn', () => {
     expect(verify).not.toHaveBeenCalled();
   });
 
-  it('refuses (429) before checking the password when the limits are reached', async () => {
-    limiter.check.mockRejectedValueOnce(new TooManyRequests(600));
-    await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBeInstanceOf(
-      TooManyRequests,
+  it('refuses (429) before checking the password when the limits are reached, and audits it', async () => {
+    limiter.reserve.mockResolvedValueOnce({ limit: 'account', retryAfterSeconds: 600 });
+    const refused = await submit({ username: 'alice', password: PASSWORD }).catch(
+      (err: unknown) => err,
     );
+    expect(refused).toBeInstanceOf(TooManyRequests);
+    expect(refused).toMatchObject({ status: 429, retryAfterSeconds: 600 });
     expect(verify).not.toHaveBeenCalled();
+    expect(start).not.toHaveBeenCalled();
+    const [event] = audit.ofType('login.failed');
+    expect(event!.data).toMatchObject({
+      client_id: 'web-app',
+      ip: '10.0.0.1',
+      reason: 'rate_limited',
+      limit: 'account',
+    });
+  });
+
+  describe('with the real limiter', () => {
+    let kv: MemoryKvStore;
+
+    beforeEach(() => {
+      kv = new MemoryKvStore({ sweepIntervalMs: 0 });
+      service = new LoginService(
+        { verifyCredentials: verify } as unknown as UsersService,
+        { start } as unknown as SessionService,
+        new LoginRateLimiter(kv),
+        audit,
+        ISSUER,
+      );
+    });
+
+    afterEach(() => kv.close());
+
+    it('checks at most the limit of 50 parallel wrong passwords, then refuses the right one', async () => {
+      const outcomes = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          submit({ username: 'alice', password: `guess-${i}` }).then(
+            () => 'checked',
+            (err: unknown) => (err instanceof TooManyRequests ? 'refused' : err),
+          ),
+        ),
+      );
+      const limit = LOGIN_LIMITS.account.maxFailures;
+      expect(verify).toHaveBeenCalledTimes(limit);
+      expect(outcomes.filter((o) => o === 'checked')).toHaveLength(limit);
+      expect(outcomes.filter((o) => o === 'refused')).toHaveLength(50 - limit);
+      expect(
+        audit.ofType('login.failed').filter((e) => e.data?.reason === 'rate_limited'),
+      ).toHaveLength(50 - limit);
+      await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBeInstanceOf(
+        TooManyRequests,
+      );
+      expect(verify).toHaveBeenCalledTimes(limit);
+      expect(start).not.toHaveBeenCalled();
+    });
   });
 });

@@ -4,6 +4,7 @@ import { sha256Base64Url } from '@latchkey/oauth';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
 import type { Interaction } from '../interaction/interaction';
+import { TooManyRequests } from '../errors/edge-errors';
 import { ISSUER } from '../issuer.module';
 import { loginPage } from '../pages/login.page';
 import type { Page } from '../pages/page';
@@ -54,7 +55,8 @@ export class LoginService {
 
   /**
    * Checks the credentials of a submitted form (the interaction and its CSRF token already
-   * checked): refused with 429 while the limits are reached; a wrong or incomplete form is the
+   * checked): an attempt is counted before the password is checked, and refused with 429 over
+   * the limits; a wrong or incomplete form is the
    * form again, with one generic message; the right password starts a new session.
    */
   async signIn(
@@ -65,25 +67,26 @@ export class LoginService {
     if (username === undefined || password === undefined) {
       return this.retry(interaction, username, LOGIN_INCOMPLETE_MESSAGE);
     }
-    await this.limiter.check(username, browser.ip);
+    const refusal = await this.limiter.reserve(username, browser.ip);
+    if (refusal) {
+      await this.recordFailure(browser, interaction, username, {
+        reason: 'rate_limited',
+        limit: refusal.limit,
+      });
+      throw new TooManyRequests(
+        refusal.retryAfterSeconds,
+        'too many failed sign-in attempts; try again later',
+      );
+    }
     const user =
       username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH
         ? null
         : await this.users.verifyCredentials(username, password);
     if (!user) {
-      await this.limiter.recordFailure(username, browser.ip);
-      const failure = {
-        client_id: interaction.request.client_id,
-        // Hashed: a username field sometimes holds a password typed in the wrong box.
-        username_sha256: sha256Base64Url(usernameKey(username)).slice(0, 16),
-        ip: browser.ip,
-        user_agent: browser.userAgent,
-      };
-      this.logger.warn({ event: 'login.failed', ...failure, msg: 'login failed' });
-      await this.audit.record('login.failed', { data: failure });
+      await this.recordFailure(browser, interaction, username, { reason: 'invalid_credentials' });
       return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
     }
-    await this.limiter.recordSuccess(username);
+    await this.limiter.recordSuccess(username, browser.ip);
     const current = await this.sessions.start(browser.cookies, { sub: user.id, amr: ['pwd'] });
     const success = {
       client_id: interaction.request.client_id,
@@ -95,6 +98,25 @@ export class LoginService {
     this.logger.log({ event: 'login.succeeded', ...success, msg: 'login succeeded' });
     await this.audit.record('login.succeeded', { subject: user.id, data: success });
     return { user: userOf(current) };
+  }
+
+  /** Logs and audits a refused sign-in: who tried, from where, and why; never what was typed. */
+  private async recordFailure(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    username: string,
+    why: { reason: 'invalid_credentials' | 'rate_limited'; limit?: string },
+  ): Promise<void> {
+    const failure = {
+      client_id: interaction.request.client_id,
+      // Hashed: a username field sometimes holds a password typed in the wrong box.
+      username_sha256: sha256Base64Url(usernameKey(username)).slice(0, 16),
+      ip: browser.ip,
+      user_agent: browser.userAgent,
+      ...why,
+    };
+    this.logger.warn({ event: 'login.failed', ...failure, msg: 'login failed' });
+    await this.audit.record('login.failed', { data: failure });
   }
 
   private retry(interaction: Interaction, username: string | undefined, error: string) {

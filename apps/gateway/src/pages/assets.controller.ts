@@ -1,4 +1,5 @@
-import { Controller, Get, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
+import { NotFound } from '@latchkey/oauth';
 import type { Response } from 'express';
 import { PageRenderer } from './page.renderer';
 
@@ -10,7 +11,7 @@ export class AssetsController {
   @Get(':file')
   asset(@Param('file') file: string, @Res() res: Response): void {
     const { fileName, css } = this.pages.stylesheet;
-    if (file !== fileName) throw new NotFoundException('no such asset');
+    if (file !== fileName) throw new NotFound('no such asset');
     res.setHeader('Content-Type', 'text/css; charset=utf-8');
     res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -116,6 +116,45 @@ describe('SessionService', () => {
     await expect(events.accessEnded({ sub: 'alice', reason: 'deleted' })).resolves.toBeUndefined();
   });
 
+  it('32 concurrent sign-ins of one user all start, are all indexed, and all end together', async () => {
+    const browsers = Array.from({ length: 32 }, browser);
+    const started = await Promise.all(
+      browsers.map((b) => service.start(b.port(), { sub: 'alice', amr: ['pwd'] })),
+    );
+    const sids = started.map((s) => s.session.sid).sort();
+    expect(new Set(sids).size).toBe(32);
+    expect((await service.listFor('alice')).map((s) => s.sid).sort()).toEqual(sids);
+    const ended = await service.takeAllFor('alice');
+    expect(ended.map((s) => s.sid).sort()).toEqual(sids);
+    for (const b of browsers) expect(await service.current(b.port())).toBeUndefined();
+    expect(await service.listFor('alice')).toEqual([]);
+  });
+
+  it('drops a logged-out session from its user index', async () => {
+    const laptop = browser();
+    const phone = browser();
+    await service.start(laptop.port(), { sub: 'alice', amr: ['pwd'] });
+    const kept = await service.start(phone.port(), { sub: 'alice', amr: ['pwd'] });
+    await service.endCurrent(laptop.port());
+    expect((await service.listFor('alice')).map((s) => s.sid)).toEqual([kept.session.sid]);
+  });
+
+  it('also ends the sessions of an index written as a JSON list (before the index was a set)', async () => {
+    const b = browser();
+    const started = await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });
+    await kv.setTake('gateway:user-session-set:alice');
+    await kv.set('gateway:user-sessions:alice', JSON.stringify([started.key]));
+    expect((await service.takeAllFor('alice')).map((s) => s.sid)).toEqual([started.session.sid]);
+    expect(await service.current(b.port())).toBeUndefined();
+  });
+
+  it('a store outage is KV_UNAVAILABLE (503), not an internal error', async () => {
+    await kv.close();
+    await expect(
+      service.start(browser().port(), { sub: 'alice', amr: ['pwd'] }),
+    ).rejects.toMatchObject({ code: 'KV_UNAVAILABLE' });
+  });
+
   it('logs out: the session ends and its cookie is cleared', async () => {
     const b = browser();
     await service.start(b.port(), { sub: 'alice', amr: ['pwd'] });

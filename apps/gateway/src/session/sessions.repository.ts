@@ -8,14 +8,13 @@ export interface StoredSession {
   session: SsoSession;
 }
 
-/** A user's session index is rewritten at most this often under contention before giving up. */
-const INDEX_UPDATE_ATTEMPTS = 10;
-
 /**
  * SSO sessions in the KV store: `gateway:session:<sha256 of the secret id>` → session JSON, and
- * per user `gateway:user-sessions:<sub>` → the list of their session keys, so that all of a
- * user's sessions can be ended at once (user disabled). The index is updated by compare-and-set;
- * entries of sessions that expired on their own are pruned when the index is next rewritten.
+ * per user `gateway:user-session-set:<sub>` → a set of their session keys, so that all of a user's
+ * sessions can be ended at once (user disabled, logout everywhere). Each index entry lives as long
+ * as its session can (the absolute lifetime) and is added or removed by one atomic KV step, so
+ * concurrent sign-ins of one user never contend and a sign-in costs the same however many
+ * sessions the user has (docs/architecture.md §2).
  */
 @Injectable()
 export class SessionsRepository {
@@ -25,10 +24,13 @@ export class SessionsRepository {
     return parseSession(await this.kv.get(sessionKey(key)));
   }
 
-  /** Stores a new session and indexes it under its user. */
+  /**
+   * Indexes a new session under its user, then stores it: indexed first, so that a session that
+   * exists can always be found to be ended (a dangling index entry is harmless).
+   */
   async create(key: string, session: SsoSession, ttlMs: number): Promise<void> {
+    await this.kv.setAdd(indexKey(session.sub), key, SESSION_ABSOLUTE_LIFETIME_MS);
     await this.kv.set(sessionKey(key), JSON.stringify(session), ttlMs);
-    await this.updateIndex(session.sub, (keys) => [...keys, key]);
   }
 
   /** Writes back activity (a new TTL). */
@@ -38,7 +40,7 @@ export class SessionsRepository {
 
   async delete(key: string, sub?: string): Promise<void> {
     await this.kv.del(sessionKey(key));
-    if (sub !== undefined) await this.updateIndex(sub, (keys) => keys.filter((k) => k !== key));
+    if (sub !== undefined) await this.kv.setRemove(indexKey(sub), key);
   }
 
   /** Deletes every session of the user; answers how many were still alive. */
@@ -48,7 +50,7 @@ export class SessionsRepository {
 
   /** The user's sessions that still exist, with their keys, from the user's index. */
   async listOf(sub: string): Promise<StoredSession[]> {
-    const keys = parseIndex(await this.kv.get(indexKey(sub)));
+    const keys = await this.kv.setMembers(indexKey(sub));
     const found = await Promise.all(
       keys.map(async (key) => ({ key, session: await this.find(key) })),
     );
@@ -60,7 +62,7 @@ export class SessionsRepository {
    * ended concurrently elsewhere is answered once) and answers those that were still alive.
    */
   async takeAllOf(sub: string): Promise<StoredSession[]> {
-    const keys = parseIndex(await this.kv.getDel(indexKey(sub)));
+    const keys = [...(await this.kv.setTake(indexKey(sub))), ...(await this.takeLegacyIndex(sub))];
     const taken: StoredSession[] = [];
     for (const key of keys) {
       const session = parseSession(await this.kv.getDel(sessionKey(key)));
@@ -69,32 +71,19 @@ export class SessionsRepository {
     return taken;
   }
 
-  private async updateIndex(sub: string, change: (keys: string[]) => string[]): Promise<void> {
-    for (let attempt = 0; attempt < INDEX_UPDATE_ATTEMPTS; attempt++) {
-      const raw = await this.kv.get(indexKey(sub));
-      const alive = await this.alive(parseIndex(raw));
-      const next = change(alive);
-      // The index lives as long as the newest session can; expired entries are pruned here.
-      if (
-        await this.kv.compareAndSet(
-          indexKey(sub),
-          raw,
-          JSON.stringify(next),
-          SESSION_ABSOLUTE_LIFETIME_MS,
-        )
-      ) {
-        return;
-      }
+  /**
+   * The index as it was written before it became a set (a JSON list under another key). Kept
+   * until such an index can no longer exist: one absolute session lifetime after the upgrade.
+   */
+  private async takeLegacyIndex(sub: string): Promise<string[]> {
+    const raw = await this.kv.getDel(`gateway:user-sessions:${sub}`);
+    if (raw === null) return [];
+    try {
+      const value: unknown = JSON.parse(raw);
+      return Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : [];
+    } catch {
+      return [];
     }
-    throw new Error('the session index of a user could not be updated');
-  }
-
-  /** The keys whose sessions still exist. */
-  private async alive(keys: string[]): Promise<string[]> {
-    const exists = await Promise.all(
-      keys.map(async (k) => (await this.kv.ttl(sessionKey(k))) !== null),
-    );
-    return keys.filter((_, i) => exists[i]);
   }
 }
 
@@ -103,7 +92,7 @@ function sessionKey(key: string): string {
 }
 
 function indexKey(sub: string): string {
-  return `gateway:user-sessions:${sub}`;
+  return `gateway:user-session-set:${sub}`;
 }
 
 function parseSession(raw: string | null): SsoSession | null {
@@ -113,15 +102,5 @@ function parseSession(raw: string | null): SsoSession | null {
     return session && typeof session.sub === 'string' ? session : null;
   } catch {
     return null;
-  }
-}
-
-function parseIndex(raw: string | null): string[] {
-  if (raw === null) return [];
-  try {
-    const value: unknown = JSON.parse(raw);
-    return Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : [];
-  } catch {
-    return [];
   }
 }

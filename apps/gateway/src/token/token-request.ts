@@ -2,8 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { TokenRequest } from '@latchkey/contracts';
 import { InvalidRequest } from '@latchkey/oauth';
 import type { Request } from 'express';
-
-const FORM = 'application/x-www-form-urlencoded';
+import { FORM, isFormEncoded } from '../http/form-body';
 
 /**
  * The token request as the token service expects it (RFC 6749 §3.2): the form parameters
@@ -24,7 +23,7 @@ export function readTokenRequest(req: Request): TokenRequest {
 
 /** RFC 6749 §3.2: parameters are sent with application/x-www-form-urlencoded, and only so. */
 export function checkFormEncoded(req: Request): void {
-  if (req.is(FORM) !== FORM) {
+  if (!isFormEncoded(req)) {
     throw new InvalidRequest(`the token request must be sent as ${FORM}`);
   }
 }

@@ -122,6 +122,23 @@ describe('TokenController (POST /token)', () => {
     },
   );
 
+  it.each([
+    ['an unsupported charset', { 'Content-Type': 'application/x-www-form-urlencoded; charset=x' }],
+    [
+      'an unknown Content-Encoding',
+      { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Encoding': 'x-zip' },
+    ],
+  ])('answers a form with %s with 400 invalid_request, not 415 (RFC 6749 §5.2)', async (_w, h) => {
+    const res = await request(app.getHttpServer())
+      .post('/token')
+      .set(h)
+      .send('grant_type=client_credentials');
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid_request' });
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(sent()).toHaveLength(0);
+  });
+
   it('refuses a request without a body', async () => {
     const res = await request(app.getHttpServer()).post('/token');
     expect(res.status).toBe(400);

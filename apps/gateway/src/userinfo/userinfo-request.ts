@@ -2,8 +2,7 @@ import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 import type { Request } from 'express';
 import { readBearerToken } from '../auth/bearer-token';
 import { MissingBearerToken } from '../errors/edge-errors';
-
-const FORM = 'application/x-www-form-urlencoded';
+import { isFormEncoded } from '../http/form-body';
 
 /**
  * The access token of a userinfo request (RFC 6750 §2): the Authorization header (§2.1) or, for
@@ -27,7 +26,7 @@ export function readUserinfoToken(req: Request): string {
 }
 
 function readBodyToken(req: Request): string | undefined {
-  if (req.is(FORM) !== FORM) return undefined;
+  if (!isFormEncoded(req)) return undefined;
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null) return undefined;
   return readSingleParams(body as Record<string, unknown>, ['access_token']).access_token;

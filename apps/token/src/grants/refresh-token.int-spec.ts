@@ -296,7 +296,7 @@ describe('refresh tokens over the in-process bus (PGlite, memory KV)', () => {
         calls.refresh({ refresh_token: first.refresh_token!, scope: 'openid profile' }),
         InvalidScope,
         'invalid_scope',
-        /exceeds the original grant: profile/,
+        /^scope exceeds the original grant$/,
       );
       await expectOAuthRejection(
         calls.refresh({ refresh_token: first.refresh_token!, scope: '   ' }),

@@ -190,7 +190,7 @@ describe('token endpoint over the in-process bus (PGlite, memory KV)', () => {
       }),
       InvalidScope,
       'invalid_scope',
-      /not defined by the requested resource: orders:read/,
+      /^scope not defined by the requested resource$/,
     );
     expect(registry.calls.resourcesAll).toBe(fetches + 1);
     registry.resources = [resourceView({ identifier: ORDERS, access_token_lifetime: 900 })];

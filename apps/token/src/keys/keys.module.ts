@@ -8,14 +8,20 @@ import { SigningKeysService } from './signing-keys.service';
 
 @Module({})
 export class KeysModule {
-  static forRoot(keyEncryptionKey: string): DynamicModule {
+  static forRoot(
+    keyEncryptionKey: string,
+    previousKeyEncryptionKeys: string[] = [],
+  ): DynamicModule {
     return {
       module: KeysModule,
       // Global: every grant signs tokens with these keys.
       global: true,
       controllers: [KeysController],
       providers: [
-        { provide: KeyEncryption, useValue: new KeyEncryption(keyEncryptionKey) },
+        {
+          provide: KeyEncryption,
+          useValue: new KeyEncryption(keyEncryptionKey, previousKeyEncryptionKeys),
+        },
         SigningKeysRepository,
         SigningKeysService,
         KeyRotationService,

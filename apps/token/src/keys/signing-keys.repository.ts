@@ -112,6 +112,14 @@ export class SigningKeysRepository {
     );
   }
 
+  /** Replaces the sealed private key of one row (KEY_ENCRYPTION_KEY rotation). */
+  async updateSealed(em: EntityManager, kid: string, privateJwkSealed: string): Promise<void> {
+    await em.query(`UPDATE "token"."signing_keys" SET "private_jwk_sealed" = $2 WHERE "kid" = $1`, [
+      kid,
+      privateJwkSealed,
+    ]);
+  }
+
   /** Deletes retired keys no longer published: nothing they signed is alive. */
   async deleteUnpublished(em: EntityManager, now: Date): Promise<string[]> {
     const result: unknown = await em.query(

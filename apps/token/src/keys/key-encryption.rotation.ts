@@ -1,0 +1,62 @@
+import { loadConfig } from '@latchkey/config';
+import { openDatabase } from '@latchkey/persistence';
+import type { DataSource } from 'typeorm';
+import { TOKEN_PERSISTENCE } from '../token.persistence';
+import { KeyEncryption } from './key-encryption';
+import { SigningKeysRepository } from './signing-keys.repository';
+
+export interface ResealResult {
+  /** Rows sealed again with KEY_ENCRYPTION_KEY. */
+  resealed: string[];
+  /** Rows that already were. */
+  current: string[];
+}
+
+/**
+ * Seals every stored signing key with the current KEY_ENCRYPTION_KEY, in one transaction under
+ * the rotation lock (no replica inserts or promotes a key meanwhile). All or nothing: a row that
+ * no configured key opens aborts the whole run, naming its kid, and changes nothing.
+ */
+export async function resealSigningKeys(
+  dataSource: DataSource,
+  encryption: KeyEncryption,
+): Promise<ResealResult> {
+  const keys = new SigningKeysRepository(dataSource);
+  return keys.withRotationLock(async (em) => {
+    const result: ResealResult = { resealed: [], current: [] };
+    for (const row of await keys.findAll(em)) {
+      const resealed = encryption.reseal(row.privateJwkSealed, row.kid);
+      if (resealed === undefined) {
+        result.current.push(row.kid);
+      } else {
+        await keys.updateSealed(em, row.kid, resealed);
+        result.resealed.push(row.kid);
+      }
+    }
+    return result;
+  });
+}
+
+/**
+ * `node dist/apps/token/main.js rotate-kek`: with KEY_ENCRYPTION_KEY set to the new key and
+ * PREVIOUS_KEY_ENCRYPTION_KEYS to the old ones (the same environment the token service runs
+ * with during the change), re-encrypts the stored signing keys so the old keys can be retired.
+ */
+export async function rotateKeyEncryptionKey(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ResealResult> {
+  const config = loadConfig(env, { require: ['database', 'keyEncryptionKey'] });
+  const dataSource = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...TOKEN_PERSISTENCE,
+  });
+  try {
+    return await resealSigningKeys(
+      dataSource,
+      new KeyEncryption(config.keyEncryptionKey!, config.previousKeyEncryptionKeys),
+    );
+  } finally {
+    await dataSource.destroy();
+  }
+}
