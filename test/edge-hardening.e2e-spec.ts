@@ -150,7 +150,7 @@ describeEachMode('the edge under attack', (platform) => {
           pageUrl = form!.action;
         }
       }
-      expect(statuses).toEqual([...Array(20).fill(400), 429]);
+      expect(statuses).toEqual([...Array<number>(20).fill(400), 429]);
       expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(refused!.headers.get('content-type')).toMatch(/^text\/html/);
       expect(refused!.text).toContain('temporarily_unavailable');

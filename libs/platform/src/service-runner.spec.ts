@@ -1,7 +1,9 @@
 import { Controller, Get, Module, Post, Req, type INestApplication } from '@nestjs/common';
 import { loadConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
+import { oauthErrorBody } from '@latchkey/testing';
 import type { Request } from 'express';
+import type { Server } from 'node:http';
 import request from 'supertest';
 import { PlatformModule } from './platform.module';
 import { startService } from './service-runner';
@@ -27,6 +29,10 @@ class EchoController {
 })
 class EchoModule {}
 
+/** What EchoController's whoami answers. */
+const whoami = (res: request.Response) =>
+  res.body as { ip: string; protocol: string; hostname: string };
+
 async function start(env: Record<string, string>): Promise<INestApplication> {
   return startService({
     service: Services.Gateway,
@@ -46,15 +52,15 @@ describe('startService: HTTP edge', () => {
     afterAll(() => app.close());
 
     it('ignores X-Forwarded-* from any peer, loopback and private networks included', async () => {
-      const res = await request(app.getHttpServer())
+      const res = await request(app.getHttpServer() as Server)
         .get('/whoami')
         .set('X-Forwarded-For', '203.0.113.7')
         .set('X-Forwarded-Proto', 'https')
         .set('X-Forwarded-Host', 'evil.example');
       expect(res.status).toBe(200);
-      expect(res.body.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
-      expect(res.body.protocol).toBe('http');
-      expect(res.body.hostname).not.toBe('evil.example');
+      expect(whoami(res).ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+      expect(whoami(res).protocol).toBe('http');
+      expect(whoami(res).hostname).not.toBe('evil.example');
     });
 
     it.each([
@@ -69,7 +75,10 @@ describe('startService: HTTP edge', () => {
       ],
       ['malformed JSON', { 'Content-Type': 'application/json' }],
     ])('answers a body refused for %s with 400 invalid_request, not 415', async (_why, headers) => {
-      const res = await request(app.getHttpServer()).post('/echo').set(headers).send('a=<b>{');
+      const res = await request(app.getHttpServer() as Server)
+        .post('/echo')
+        .set(headers)
+        .send('a=<b>{');
       expect(res.status).toBe(400);
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body).toEqual({
@@ -79,12 +88,12 @@ describe('startService: HTTP edge', () => {
     });
 
     it('keeps 413 for a body over the limit', async () => {
-      const res = await request(app.getHttpServer())
+      const res = await request(app.getHttpServer() as Server)
         .post('/echo')
         .type('form')
         .send(`a=${'x'.repeat(70 * 1024)}`);
       expect(res.status).toBe(413);
-      expect(res.body.error).toBe('invalid_request');
+      expect(oauthErrorBody(res).error).toBe('invalid_request');
     });
   });
 
@@ -96,12 +105,12 @@ describe('startService: HTTP edge', () => {
     afterAll(() => app.close());
 
     it('takes the client address and scheme from the proxy', async () => {
-      const res = await request(app.getHttpServer())
+      const res = await request(app.getHttpServer() as Server)
         .get('/whoami')
         .set('X-Forwarded-For', '198.51.100.1, 203.0.113.7')
         .set('X-Forwarded-Proto', 'https');
-      expect(res.body.ip).toBe('203.0.113.7');
-      expect(res.body.protocol).toBe('https');
+      expect(whoami(res).ip).toBe('203.0.113.7');
+      expect(whoami(res).protocol).toBe('https');
     });
   });
 
@@ -113,10 +122,10 @@ describe('startService: HTTP edge', () => {
     afterAll(() => app.close());
 
     it('ignores X-Forwarded-For from a peer outside it', async () => {
-      const res = await request(app.getHttpServer())
+      const res = await request(app.getHttpServer() as Server)
         .get('/whoami')
         .set('X-Forwarded-For', '203.0.113.7');
-      expect(res.body.ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
+      expect(whoami(res).ip).toMatch(/^(::ffff:)?127\.0\.0\.1$/);
     });
   });
 });
