@@ -1,6 +1,11 @@
 import { expect } from '@jest/globals';
 import type { JWK } from 'jose';
-import { createTestDatabase, describeWithBackends, TEST_BACKENDS } from '@latchkey/testing';
+import {
+  createTestDatabase,
+  describeWithBackends,
+  existingSchemas,
+  TEST_BACKENDS,
+} from '@latchkey/testing';
 import {
   entryOf,
   eventually,
@@ -131,17 +136,9 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
   });
 
   it('keeps each service in its own schema', async () => {
-    const { Client } = await import('pg');
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ nspname: string }>(
-        `SELECT nspname FROM pg_namespace WHERE nspname IN ('gateway','token','client_registry','audit') ORDER BY 1`,
-      );
-      expect(rows.map((r) => r.nspname)).toEqual(['audit', 'client_registry', 'gateway', 'token']);
-    } finally {
-      await client.end();
-    }
+    expect(await existingSchemas(db.url, ['gateway', 'token', 'client_registry', 'audit'])).toEqual(
+      ['audit', 'client_registry', 'gateway', 'token'],
+    );
   });
 
   it('serves health, readiness and metrics on each internal service port', async () => {

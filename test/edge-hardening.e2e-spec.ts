@@ -1,6 +1,13 @@
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { decodeJwt } from 'jose';
-import { ownLoopbackAddress, postFrom, type Posted } from './support/http-call';
+import {
+  callPlatform,
+  type CallAnswer,
+  type CallOptions,
+  ownLoopbackAddress,
+  postFrom,
+  type Posted,
+} from './support/http-call';
 import { CookieJar } from './support/user-agent';
 import { parseFirstForm } from './support/html-form';
 import { describeEachMode } from './support/platform';
@@ -14,22 +21,6 @@ import { loopbackRedirectUri, PlatformAdmin, type TestClient } from './support/p
  */
 jest.setTimeout(180_000);
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  body: Record<string, unknown>;
-}
-
-interface CallOptions {
-  token?: string;
-  basic?: { id: string; secret: string };
-  json?: unknown;
-  form?: Record<string, string>;
-  body?: string;
-  headers?: Record<string, string>;
-}
-
 /** A value no response may repeat: it appears in a parameter, a path or a header of each probe. */
 const MARKER = 'zq7echoprobe';
 
@@ -38,37 +29,8 @@ describeEachMode('the edge under attack', (platform) => {
   let adminToken: string;
   let app: TestClient;
 
-  async function call(method: string, route: string, options: CallOptions = {}): Promise<Answer> {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-    if (options.basic) {
-      const pair = `${encodeURIComponent(options.basic.id)}:${encodeURIComponent(options.basic.secret)}`;
-      headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
-    }
-    let body = options.body;
-    if (options.json !== undefined) {
-      headers['content-type'] ??= 'application/json';
-      body = JSON.stringify(options.json);
-    } else if (options.form !== undefined) {
-      headers['content-type'] ??= 'application/x-www-form-urlencoded';
-      body = new URLSearchParams(options.form).toString();
-    }
-    const res = await fetch(`${platform().issuer}${route}`, {
-      method,
-      headers,
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(15_000),
-    });
-    const text = await res.text();
-    let parsed: Record<string, unknown> = {};
-    try {
-      parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-    } catch {
-      // An HTML page: `text` has it.
-    }
-    return { status: res.status, headers: res.headers, text, body: parsed };
-  }
+  const call = (method: string, route: string, options: CallOptions = {}): Promise<CallAnswer> =>
+    callPlatform(platform().issuer, method, route, options);
 
   /** A page GET as a browser with this cookie jar makes it, redirects not followed. */
   async function browse(jar: CookieJar, url: string): Promise<Response> {
@@ -250,7 +212,7 @@ describeEachMode('the edge under attack', (platform) => {
 
   describe('input never comes back in an error', () => {
     /** Error responses whose body (or error_description in the redirect) must not hold MARKER. */
-    const probes: [string, () => Promise<Answer>][] = [
+    const probes: [string, () => Promise<CallAnswer>][] = [
       ['an unknown route', () => call('GET', `/${MARKER}/x?${MARKER}=<b>${MARKER}</b>`)],
       ['an unknown admin route', () => call('GET', `/admin/${MARKER}`, { token: adminToken })],
       [

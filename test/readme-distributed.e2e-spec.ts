@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import {
   createTestDatabase,
   describeWithBackends,
+  existingSchemas,
   haveNatsServer,
   portOpen,
   startTestNats,
@@ -117,16 +117,9 @@ describeWithBackends(['postgres', 'redis'], "README's distributed quick start", 
     }
 
     // The database did not exist before: the scripts created it, and each service its schema.
-    const client = new Client({ connectionString: db!.url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ nspname: string }>(
-        `SELECT nspname FROM pg_namespace WHERE nspname IN ('gateway','token','client_registry','audit') ORDER BY 1`,
-      );
-      expect(rows.map((r) => r.nspname)).toEqual(['audit', 'client_registry', 'gateway', 'token']);
-    } finally {
-      await client.end();
-    }
+    expect(
+      await existingSchemas(db!.url, ['gateway', 'token', 'client_registry', 'audit']),
+    ).toEqual(['audit', 'client_registry', 'gateway', 'token']);
   });
 });
 

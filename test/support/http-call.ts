@@ -9,6 +9,9 @@ export interface CallOptions {
   basic?: { id: string; secret: string };
   json?: unknown;
   form?: Record<string, string>;
+  /** A raw body, sent as it is (with whatever Content-Type `headers` gives it). */
+  body?: string;
+  /** Extra headers; a Content-Type given here is kept over the one `json`/`form` imply. */
   headers?: Record<string, string>;
 }
 
@@ -32,12 +35,12 @@ export async function callPlatform(
     const pair = `${encodeURIComponent(options.basic.id)}:${encodeURIComponent(options.basic.secret)}`;
     headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
   }
-  let body: string | undefined;
+  let body = options.body;
   if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
+    headers['content-type'] ??= 'application/json';
     body = JSON.stringify(options.json);
   } else if (options.form !== undefined) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-type'] ??= 'application/x-www-form-urlencoded';
     body = new URLSearchParams(options.form).toString();
   }
   const res = await fetch(`${issuer}${route}`, {

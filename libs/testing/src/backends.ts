@@ -67,6 +67,21 @@ export async function createTestDatabase(prefix = 'latchkey_test'): Promise<{
   };
 }
 
+/** The schemas of `names` that exist in the database at `url`, sorted. */
+export async function existingSchemas(url: string, names: readonly string[]): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ nspname: string }>(
+      'SELECT nspname FROM pg_namespace WHERE nspname = ANY($1) ORDER BY 1',
+      [names],
+    );
+    return rows.map((r) => r.nspname);
+  } finally {
+    await client.end();
+  }
+}
+
 export function uniqueSuffix(): string {
   return `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 }
