@@ -36,9 +36,15 @@ export class OutboxAuditClient extends AuditClient {
     this.commits.attach(dataSource);
   }
 
+  /*
+   * Fail closed, in both methods: a write that fails rejects, so the caller cannot go on as if the
+   * event were recorded; an unreachable database rejects with its DATABASE_UNAVAILABLE code, which
+   * the error filters answer with 503 (docs/architecture.md §3).
+   */
+
   async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(() => this.groupCommit.write(event));
+    await this.groupCommit.write(event);
     this.relay.wake();
     return event;
   }
@@ -49,7 +55,7 @@ export class OutboxAuditClient extends AuditClient {
     input: AuditRecordInput,
   ): Promise<AuditEvent> {
     const event = this.build(type, input);
-    await this.write(() => this.outbox.insert(manager, event));
+    await this.outbox.insert(manager, event);
     const runner = manager.queryRunner;
     // Until the caller commits, the relay could not see the row: wake it on the commit.
     if (runner?.isTransactionActive) this.commits.wakeAfterCommit(runner);
@@ -73,15 +79,6 @@ export class OutboxAuditClient extends AuditClient {
       );
     }
     return event;
-  }
-
-  /**
-   * Fail closed: a write that fails rejects, so the caller cannot go on as if the event were
-   * recorded; an unreachable database rejects with its DATABASE_UNAVAILABLE code, which the
-   * error filters answer with 503 (docs/architecture.md §3).
-   */
-  private async write(insert: () => Promise<void>): Promise<void> {
-    await insert();
   }
 }
 
