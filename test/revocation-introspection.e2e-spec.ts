@@ -66,12 +66,7 @@ class Parties {
 
   async provision(): Promise<void> {
     const { adminClient } = this.platform;
-    const admin = await PlatformAdmin.connect({
-      ...this.platform,
-      mode: 'embedded',
-      output: () => '',
-      stop: async () => undefined,
-    });
+    const admin = await PlatformAdmin.connect(this.platform);
     this.adminToken = await this.clientCredentials({
       id: adminClient.id,
       secret: adminClient.secret,

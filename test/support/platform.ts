@@ -30,6 +30,12 @@ export interface Platform {
   /** `http://127.0.0.1:<port>`, where the gateway listens. */
   issuer: string;
   adminClient: { id: string; secret: string };
+  /**
+   * Where `/token`, `/introspect`, `/revoke` and the key set are also served without the gateway,
+   * as a path-routing ingress reaches them: the token service's own port (distributed), the
+   * issuer (embedded, one port for everything).
+   */
+  tokenOrigin: string;
   /** What the processes printed (distributed mode), for failure messages. */
   output(): string;
   stop(): Promise<void>;
@@ -72,6 +78,7 @@ export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise
     return {
       mode: 'embedded',
       issuer,
+      tokenOrigin: issuer,
       adminClient: config.adminClient!,
       output: () => '',
       stop: async () => {
@@ -136,7 +143,8 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     await stop();
     throw new Error(message, { cause: err });
   }
-  return { mode: 'distributed', issuer, adminClient, output, stop };
+  const tokenOrigin = `http://127.0.0.1:${healthPorts[0]!}`;
+  return { mode: 'distributed', issuer, tokenOrigin, adminClient, output, stop };
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {

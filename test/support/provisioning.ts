@@ -1,5 +1,8 @@
 import type { Platform } from './platform';
 
+/** What provisioning needs of a platform: where it is and its admin client. */
+type AdminAccess = Pick<Platform, 'issuer' | 'adminClient'>;
+
 /**
  * Provisioning through the admin API, as an operator's tooling would (docs/architecture.md §4): an admin
  * token from the admin client's client_credentials grant, then users and clients.
@@ -47,11 +50,11 @@ export function loopbackRedirectUri(port: number): string {
 
 export class PlatformAdmin {
   private constructor(
-    private readonly platform: Platform,
+    private readonly platform: AdminAccess,
     private readonly token: string,
   ) {}
 
-  static async connect(platform: Platform): Promise<PlatformAdmin> {
+  static async connect(platform: AdminAccess): Promise<PlatformAdmin> {
     const { id, secret } = platform.adminClient;
     const credentials = Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`);
     const answer = await send(platform, 'POST', '/token', {
@@ -121,7 +124,7 @@ interface Answer {
 }
 
 async function send(
-  platform: Platform,
+  platform: AdminAccess,
   method: string,
   route: string,
   init: { headers: Record<string, string>; body: string },

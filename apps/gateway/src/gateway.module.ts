@@ -14,16 +14,14 @@ import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
 import { CookieJarModule } from './http/cookie-jar';
 import { InteractionModule } from './interaction/interaction.module';
-import { IntrospectionModule } from './introspection/introspection.module';
-import { IssuerModule } from './issuer.module';
+import { IssuerModule } from '@latchkey/oauth-http';
 import { LogoutModule } from './logout/logout.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OpenApiService } from './openapi/openapi.service';
 import { PageRenderer } from './pages/page.renderer';
 import { PagesModule } from './pages/pages.module';
 import { RegistrationModule } from './registration/registration.module';
-import { RevocationModule } from './revocation/revocation.module';
-import { TokenEndpointModule } from './token/token-endpoint.module';
+import { TokenEndpointsModule } from './token-endpoints/token-endpoints.module';
 import { UserinfoModule } from './userinfo/userinfo.module';
 import { UsersModule } from './users/users.module';
 import { WellKnownModule } from './well-known/well-known.module';
@@ -51,9 +49,7 @@ export class GatewayModule {
         CookieJarModule.forRoot({ secrets: cookieSecrets, issuer: config.issuer }),
         PagesModule.forRoot(config.brand),
         WellKnownModule,
-        TokenEndpointModule,
-        RevocationModule,
-        IntrospectionModule,
+        TokenEndpointsModule,
         UsersModule,
         InteractionModule,
         LogoutModule,

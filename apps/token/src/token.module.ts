@@ -4,18 +4,23 @@ import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, kvReadiness, platformImports } from '@latchkey/platform';
 import { KvModule } from '@latchkey/kv';
+import { IssuerModule } from '@latchkey/oauth-http';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AccessTokensModule } from './access-tokens/access-tokens.module';
 import { ClockModule } from '@latchkey/core';
 import { CodesModule } from './codes/codes.module';
 import { GrantsModule } from './grants/grants.module';
+import { TokenHttpModule } from './http/token-http.module';
 import { KeysModule } from './keys/keys.module';
 import { TokenConfigModule } from './token.config';
 import { TokenLifecycleModule } from './token-lifecycle.module';
 import { TOKEN_PERSISTENCE } from './token.persistence';
 import { UserGrantsModule } from './user-grants/user-grants.module';
 
-/** Codes, tokens, grants and signing keys. Answers `token.*` on the bus. */
+/**
+ * Codes, tokens, grants and signing keys. Answers `token.*` on the bus, and the token endpoints
+ * over HTTP for an ingress that routes them here.
+ */
 @Module({})
 export class TokenModule {
   static forRoot(config: PlatformConfig): DynamicModule {
@@ -39,6 +44,8 @@ export class TokenModule {
         UserGrantsModule,
         AccessTokensModule,
         TokenLifecycleModule,
+        IssuerModule.forRoot(config.issuer),
+        TokenHttpModule,
       ],
       providers: [databaseReadiness(), busReadiness(), kvReadiness()],
     };

@@ -3,7 +3,7 @@ import { JwksResponse, revokedJtiKey, SIGNING_ALGORITHMS } from '@latchkey/contr
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import { accessTokenVerifyOptions, InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { JwksService } from '../well-known/jwks.service';
 
 /** What the gateway's own APIs learn from a verified RFC 9068 access token. */

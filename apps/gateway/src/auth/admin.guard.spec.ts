@@ -10,7 +10,7 @@ import {
 } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { expectOAuthRejection } from '@latchkey/testing';
-import { MissingBearerToken } from '../errors/edge-errors';
+import { MissingBearerToken } from '@latchkey/oauth-http';
 import {
   jwksOf,
   signAccessToken,

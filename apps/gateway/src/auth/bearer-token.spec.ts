@@ -1,5 +1,5 @@
 import { InvalidToken } from '@latchkey/oauth';
-import { MissingBearerToken } from '../errors/edge-errors';
+import { MissingBearerToken } from '@latchkey/oauth-http';
 import { readBearerToken } from './bearer-token';
 
 describe('readBearerToken (RFC 6750 §2.1)', () => {

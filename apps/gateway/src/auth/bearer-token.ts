@@ -1,7 +1,7 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { InvalidToken } from '@latchkey/oauth';
 import type { Request } from 'express';
-import { MissingBearerToken } from '../errors/edge-errors';
+import { MissingBearerToken } from '@latchkey/oauth-http';
 
 /** RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;

@@ -1,7 +1,7 @@
 import type { ClientRecord } from '@latchkey/contracts';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import type { ClientsCache } from '@latchkey/registry-client';
-import { ErrorRedirect } from '../errors/edge-errors';
+import { ErrorRedirect } from '../errors/error-redirect';
 import { REDIRECT_URI, webClient } from '../fixtures/client.fixture';
 import { AuthorizationRequestReader } from './authorization-request.reader';
 import type { IdTokenHintVerifier } from './id-token-hint.verifier';

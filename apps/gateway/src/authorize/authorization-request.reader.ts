@@ -2,7 +2,7 @@ import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import { readResourceIndicator, readSingleParams, type RawParams } from '@latchkey/oauth';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
 import { toClient } from './authorization-response';
 import {

@@ -1,5 +1,5 @@
 import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
-import { ErrorRedirect } from '../errors/edge-errors';
+import { ErrorRedirect } from '../errors/error-redirect';
 import type { RedirectTarget } from './authorization-request';
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TokenSubjects, type IssueCodeRequest, type IssueCodeResponse } from '@latchkey/contracts';
 import { formatScope, TemporarilyUnavailable } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import type { AuthenticatedUser } from './authorization-decision';
 import type { AuthorizationRequest } from './authorization-request';
 import { successRedirect, toClient } from './authorization-response';

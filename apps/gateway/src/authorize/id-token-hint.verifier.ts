@@ -8,7 +8,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { JwksService } from '../well-known/jwks.service';
 
 /** A compact JWS whose signature verified: its raw payload and protected header. */

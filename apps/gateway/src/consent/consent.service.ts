@@ -7,7 +7,7 @@ import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { Clock } from '@latchkey/core';
 import type { BrowserRequest } from '../http/browser-request';
 import type { Interaction } from '../interaction/interaction';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { consentPage } from '../pages/consent.page';
 import type { Page } from '../pages/page';
 import { formActionSourceFor } from '../pages/page-headers';

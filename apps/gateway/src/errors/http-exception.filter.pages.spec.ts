@@ -8,7 +8,8 @@ import {
 import type { Request, Response } from 'express';
 import { HtmlErrorsInterceptor } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';
-import { ErrorRedirect, MethodNotAllowed, TooManyRequests } from './edge-errors';
+import { MethodNotAllowed, TooManyRequests } from '@latchkey/oauth-http';
+import { ErrorRedirect } from './error-redirect';
 import { HttpExceptionFilter } from './http-exception.filter';
 
 const ISSUER = 'https://id.example.test';

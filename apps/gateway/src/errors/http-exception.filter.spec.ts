@@ -18,7 +18,7 @@ import {
 import { KvUnavailableError } from '@latchkey/kv';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { BusUnavailableError } from '@latchkey/transport';
-import { MethodNotAllowed, MissingBearerToken, TooManyRequests } from './edge-errors';
+import { MethodNotAllowed, MissingBearerToken, TooManyRequests } from '@latchkey/oauth-http';
 import { HttpExceptionFilter } from './http-exception.filter';
 
 const ISSUER = 'https://id.example.test';

@@ -11,7 +11,7 @@ import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
 import { FixedClock } from '@latchkey/core';
 import { ConsentService } from '../consent/consent.service';
 import type { ConsentsRepository } from '../consent/consents.repository';
-import { ErrorRedirect } from '../errors/edge-errors';
+import { ErrorRedirect } from '../errors/error-redirect';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { TestBrowser } from '../fixtures/browser.fixture';
 import { REDIRECT_URI, webClient } from '../fixtures/client.fixture';

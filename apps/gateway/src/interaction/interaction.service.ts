@@ -4,7 +4,7 @@ import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { Clock } from '@latchkey/core';
 import type { CookiePort } from '../http/cookie-port';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { checkCsrfToken, checkSameOrigin } from './csrf';
 import type { Interaction } from './interaction';
 import { InteractionsRepository } from './interactions.repository';

@@ -1,9 +1,9 @@
 import { All, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { MethodNotAllowed } from '../errors/edge-errors';
+import { MethodNotAllowed } from '@latchkey/oauth-http';
 import { browserRequestOf } from '../http/browser-request';
 import { CookieJar } from '../http/cookie-jar';
-import { readFormBody } from '../http/form-body';
+import { readFormBody } from '@latchkey/oauth-http';
 import { InteractionFlow } from '../interaction/interaction-flow.service';
 import { HtmlErrors } from '../pages/html-errors';
 import { PageRenderer } from '../pages/page.renderer';

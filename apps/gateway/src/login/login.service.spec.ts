@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { MemoryKvStore } from '@latchkey/kv';
 import { RecordingAuditClient } from '@latchkey/testing';
-import { TooManyRequests } from '../errors/edge-errors';
+import { TooManyRequests } from '@latchkey/oauth-http';
 import { TestBrowser } from '../fixtures/browser.fixture';
 import type { Interaction } from '../interaction/interaction';
 import type { SessionService } from '../session/session.service';

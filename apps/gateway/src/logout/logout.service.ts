@@ -5,7 +5,7 @@ import { InvalidRequest, randomToken, readSingleParams, type RawParams } from '@
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
 import type { BrowserRequest } from '../http/browser-request';
 import { checkCsrfToken, checkSameOrigin } from '../interaction/csrf';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { loggedOutPage } from '../pages/logged-out.page';
 import { logoutConfirmPage } from '../pages/logout-confirm.page';
 import type { Page, PageOrRedirect } from '../pages/page';

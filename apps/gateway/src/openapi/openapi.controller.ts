@@ -1,7 +1,7 @@
 import { Controller, Get, Header, Inject, Param, StreamableFile } from '@nestjs/common';
 import { ApiExcludeController, type OpenAPIObject } from '@nestjs/swagger';
 import { NotFound } from '@latchkey/oauth';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { OpenApiService } from './openapi.service';
 import { DOCS_CONTENT_SECURITY_POLICY, docsAsset, docsPage } from './swagger-ui';
 

@@ -4,7 +4,7 @@ import { AdminModule } from '../admin/admin.module';
 import { AuditQueryModule } from '../audit/audit-query.module';
 import { ADMIN_BEARER } from '../admin/admin-api.decorator';
 import { AdminGrantsModule } from '../admin/grants.module';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import {
   INITIAL_ACCESS_TOKEN,
   REGISTRATION_ACCESS_TOKEN,

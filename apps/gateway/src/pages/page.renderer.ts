@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_BRAND, type BrandConfig } from '@latchkey/config';
 import type { Response } from 'express';
 import { seeOther } from '../http/redirect';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { layout } from './layout';
 import type { Page, PageOrRedirect } from './page';
 import { pageHeaders } from './page-headers';

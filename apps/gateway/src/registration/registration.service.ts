@@ -9,7 +9,7 @@ import {
 import { InvalidToken } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
 import type { JsonObject } from '../http/json-body';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import { ClientRegistration, toClientRegistration } from './registration-response';
 
 /**

@@ -1,8 +1,8 @@
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 import type { Request } from 'express';
 import { readBearerToken } from '../auth/bearer-token';
-import { MissingBearerToken } from '../errors/edge-errors';
-import { isFormEncoded } from '../http/form-body';
+import { MissingBearerToken } from '@latchkey/oauth-http';
+import { isFormEncoded } from '@latchkey/oauth-http';
 
 /**
  * The access token of a userinfo request (RFC 6750 §2): the Authorization header (§2.1) or, for

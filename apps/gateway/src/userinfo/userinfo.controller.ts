@@ -1,6 +1,6 @@
 import { All, Controller, Get, Header, HttpCode, Post, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { MethodNotAllowed } from '../errors/edge-errors';
+import { MethodNotAllowed } from '@latchkey/oauth-http';
 import type { StandardClaims } from '../users/user-claims';
 import { readUserinfoToken } from './userinfo-request';
 import { UserinfoService } from './userinfo.service';

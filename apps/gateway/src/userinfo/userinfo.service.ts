@@ -6,7 +6,7 @@ import {
 } from '@latchkey/contracts';
 import { InsufficientScope, InvalidToken, OPENID_SCOPE, parseScope } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 import type { StandardClaims } from '../users/user-claims';
 import { UsersService } from '../users/users.service';
 

@@ -1,7 +1,7 @@
 import { TokenSubjects, type ValidateAccessTokenResponse } from '@latchkey/contracts';
 import { InsufficientScope, InvalidRequest, InvalidToken } from '@latchkey/oauth';
 import type { Request } from 'express';
-import { MissingBearerToken } from '../errors/edge-errors';
+import { MissingBearerToken } from '@latchkey/oauth-http';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import type { User } from '../users/user';
 import { claimsFor } from '../users/user-claims';

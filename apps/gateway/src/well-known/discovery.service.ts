@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SIGNING_ALGORITHMS } from '@latchkey/contracts';
 import { TOKEN_ENDPOINT_AUTH_METHODS } from '@latchkey/oauth';
 import { PROMPT_VALUES } from '../authorize/authorization-request';
-import { ISSUER } from '../issuer.module';
+import { ISSUER } from '@latchkey/oauth-http';
 
 /**
  * Client authentication at revocation: the token endpoint's methods, `none` included, as a

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwksResponse, TokenSubjects } from '@latchkey/contracts';
+import { KEY_SET_CACHE_MS, PublicKeySet } from '@latchkey/oauth-http';
 import { BusClient } from '@latchkey/transport';
-
-/** How long the gateway reuses the key set before asking the token service again. */
-export const JWKS_CACHE_MS = 30_000;
 
 /**
  * Least time between two forced refreshes: tokens naming unknown keys are free to forge, and each
@@ -17,7 +15,7 @@ export const JWKS_REFRESH_COOLDOWN_MS = 5_000;
  * misses share one request.
  */
 @Injectable()
-export class JwksService {
+export class JwksService implements PublicKeySet {
   private cached?: { value: JwksResponse; expiresAt: number };
   private inFlight?: Promise<JwksResponse>;
   private lastRefreshAt?: number;
@@ -29,7 +27,7 @@ export class JwksService {
     this.inFlight ??= this.bus
       .request<JwksResponse>(TokenSubjects.Jwks, {})
       .then((value) => {
-        this.cached = { value, expiresAt: Date.now() + JWKS_CACHE_MS };
+        this.cached = { value, expiresAt: Date.now() + KEY_SET_CACHE_MS };
         return value;
       })
       .finally(() => {

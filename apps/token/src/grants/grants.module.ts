@@ -36,5 +36,6 @@ import { UserTokensIssuer } from './user-tokens.issuer';
     },
     TokenEndpointService,
   ],
+  exports: [TokenEndpointService],
 })
 export class GrantsModule {}

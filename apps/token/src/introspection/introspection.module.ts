@@ -10,5 +10,6 @@ import { IntrospectionService } from './introspection.service';
   imports: [ClientAuthModule, PresentedTokensModule],
   controllers: [IntrospectionController],
   providers: [IntrospectionService, IntrospectionResponseSigner],
+  exports: [IntrospectionService],
 })
 export class IntrospectionModule {}

@@ -11,5 +11,6 @@ import { RevocationService } from './revocation.service';
   imports: [ClientAuthModule, AccessTokensModule, PresentedTokensModule, UserGrantsModule],
   controllers: [RevocationController],
   providers: [RevocationService],
+  exports: [RevocationService],
 })
 export class RevocationModule {}

@@ -1,12 +1,14 @@
-import { All, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { All, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
 import type { TokenRequest, TokenResponse } from '@latchkey/contracts';
-import { MethodNotAllowed } from '../errors/edge-errors';
-import { TokenEndpointService } from './token-endpoint.service';
+import { MethodNotAllowed } from './edge-errors';
+import { TokenEndpoint } from './endpoints';
+import { OAuthErrorFilter } from './oauth-error.filter';
 import { FormTokenRequest } from './token-request';
 
 @Controller('token')
+@UseFilters(OAuthErrorFilter)
 export class TokenController {
-  constructor(private readonly tokens: TokenEndpointService) {}
+  constructor(private readonly tokens: TokenEndpoint) {}
 
   /** RFC 6749 §3.2, §5.1: tokens must never be cached, hence no-store and (HTTP/1.0) Pragma. */
   @Post()
@@ -14,7 +16,7 @@ export class TokenController {
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   token(@FormTokenRequest() request: TokenRequest): Promise<TokenResponse> {
-    return this.tokens.request(request);
+    return this.tokens.handle(request);
   }
 
   /** RFC 6749 §3.2: the client MUST use POST; anything else is refused as JSON, with `Allow`. */

@@ -7,8 +7,8 @@ import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
-import { IntrospectionEndpointService } from './introspection-endpoint.service';
-import { IntrospectionController } from './introspection.controller';
+import { IntrospectionEndpointOverBus } from './endpoints-over-bus';
+import { IntrospectionController, IntrospectionEndpoint } from '@latchkey/oauth-http';
 
 const ACTIVE = {
   active: true,
@@ -31,7 +31,10 @@ describe('IntrospectionController (POST /introspect, RFC 7662 / RFC 9701)', () =
   beforeAll(async () => {
     bus = new FakeBus().on(TokenSubjects.Introspect, (data) => answer(data as IntrospectRequest));
     app = await startHttpApp(
-      { controllers: [IntrospectionController], providers: [IntrospectionEndpointService] },
+      {
+        controllers: [IntrospectionController],
+        providers: [{ provide: IntrospectionEndpoint, useClass: IntrospectionEndpointOverBus }],
+      },
       bus,
     );
   });

@@ -3,7 +3,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 /** Injection token for the issuer URL (no trailing slash): the `iss` and the public base URL. */
 export const ISSUER = Symbol('ISSUER');
 
-/** Makes the issuer injectable in every gateway module. */
+/** Makes the issuer injectable in every module of the service that imports it. */
 @Module({})
 export class IssuerModule {
   static forRoot(issuer: string): DynamicModule {

@@ -1,12 +1,14 @@
-import { All, Controller, Header, HttpCode, Post } from '@nestjs/common';
+import { All, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
 import type { RevokeRequest } from '@latchkey/contracts';
-import { MethodNotAllowed } from '../errors/edge-errors';
-import { FormTokenRequest } from '../token/token-request';
-import { RevocationEndpointService } from './revocation-endpoint.service';
+import { MethodNotAllowed } from './edge-errors';
+import { RevocationEndpoint } from './endpoints';
+import { OAuthErrorFilter } from './oauth-error.filter';
+import { FormTokenRequest } from './token-request';
 
 @Controller('revoke')
+@UseFilters(OAuthErrorFilter)
 export class RevocationController {
-  constructor(private readonly revocation: RevocationEndpointService) {}
+  constructor(private readonly revocation: RevocationEndpoint) {}
 
   /**
    * RFC 7009 §2: a form POST with the client's credentials, exactly as at /token. Success is
@@ -16,8 +18,8 @@ export class RevocationController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  revoke(@FormTokenRequest() request: RevokeRequest): Promise<void> {
-    return this.revocation.revoke(request);
+  async revoke(@FormTokenRequest() request: RevokeRequest): Promise<void> {
+    await this.revocation.revoke(request);
   }
 
   /** RFC 7009 §2.1: the client uses POST; anything else is refused as JSON, with `Allow`. */

@@ -1,14 +1,20 @@
-import { All, Controller, Post, Req, Res } from '@nestjs/common';
-import type { IntrospectRequest } from '@latchkey/contracts';
+import { All, Controller, Post, Req, Res, UseFilters } from '@nestjs/common';
+import type {
+  IntrospectionJwtResponse,
+  IntrospectionResponse,
+  IntrospectRequest,
+} from '@latchkey/contracts';
 import type { Request, Response } from 'express';
-import { MethodNotAllowed } from '../errors/edge-errors';
-import { FormTokenRequest } from '../token/token-request';
+import { MethodNotAllowed } from './edge-errors';
+import { IntrospectionEndpoint } from './endpoints';
 import { INTROSPECTION_JWT_MEDIA_TYPE, wantsIntrospectionJwt } from './introspection-accept';
-import { IntrospectionEndpointService } from './introspection-endpoint.service';
+import { OAuthErrorFilter } from './oauth-error.filter';
+import { FormTokenRequest } from './token-request';
 
 @Controller('introspect')
+@UseFilters(OAuthErrorFilter)
 export class IntrospectionController {
-  constructor(private readonly introspection: IntrospectionEndpointService) {}
+  constructor(private readonly introspection: IntrospectionEndpoint) {}
 
   /**
    * RFC 7662 §2: a form POST with the client's credentials, as at /token; the answer is never
@@ -20,16 +26,20 @@ export class IntrospectionController {
     @Req() req: Request,
     @Res() res: Response,
   ): Promise<void> {
-    if (wantsIntrospectionJwt(req.headers.accept)) request.want_jwt = true;
+    const wantJwt = wantsIntrospectionJwt(req.headers.accept);
+    if (wantJwt) request.want_jwt = true;
     const answer = await this.introspection.introspect(request);
+    if (isJwtResponse(answer) && !wantJwt) {
+      throw new Error('the introspection answer is a JWT nobody asked for');
+    }
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Pragma', 'no-cache');
     res.setHeader('Vary', 'Accept');
-    if (answer.kind === 'jwt') {
+    if (isJwtResponse(answer)) {
       // A Buffer, so that Express adds no charset to the RFC 9701 media type.
       res.status(200).type(INTROSPECTION_JWT_MEDIA_TYPE).send(Buffer.from(answer.jwt, 'ascii'));
     } else {
-      res.status(200).json(answer.body);
+      res.status(200).json(answer);
     }
   }
 
@@ -38,4 +48,10 @@ export class IntrospectionController {
   otherMethods(): never {
     throw new MethodNotAllowed(['POST']);
   }
+}
+
+function isJwtResponse(
+  answer: IntrospectionResponse | IntrospectionJwtResponse,
+): answer is IntrospectionJwtResponse {
+  return typeof (answer as Partial<IntrospectionJwtResponse>).jwt === 'string';
 }

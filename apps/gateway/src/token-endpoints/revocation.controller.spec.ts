@@ -7,8 +7,8 @@ import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
-import { RevocationEndpointService } from './revocation-endpoint.service';
-import { RevocationController } from './revocation.controller';
+import { RevocationEndpointOverBus } from './endpoints-over-bus';
+import { RevocationController, RevocationEndpoint } from '@latchkey/oauth-http';
 
 describe('RevocationController (POST /revoke, RFC 7009)', () => {
   let bus: FakeBus;
@@ -18,7 +18,10 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
   beforeAll(async () => {
     bus = new FakeBus().on(TokenSubjects.Revoke, () => answer());
     app = await startHttpApp(
-      { controllers: [RevocationController], providers: [RevocationEndpointService] },
+      {
+        controllers: [RevocationController],
+        providers: [{ provide: RevocationEndpoint, useClass: RevocationEndpointOverBus }],
+      },
       bus,
     );
   });

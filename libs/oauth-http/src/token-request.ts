@@ -2,7 +2,7 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { TokenRequest } from '@latchkey/contracts';
 import { InvalidRequest } from '@latchkey/oauth';
 import type { Request } from 'express';
-import { FORM, isFormEncoded } from '../http/form-body';
+import { FORM, isFormEncoded } from './form-body';
 
 /**
  * The token request as the token service expects it (RFC 6749 §3.2): the form parameters

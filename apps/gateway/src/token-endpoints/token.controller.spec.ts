@@ -7,8 +7,8 @@ import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
-import { TokenEndpointService } from './token-endpoint.service';
-import { TokenController } from './token.controller';
+import { TokenEndpointOverBus } from './endpoints-over-bus';
+import { TokenController, TokenEndpoint } from '@latchkey/oauth-http';
 
 const ISSUED: TokenResponse = {
   access_token: 'eyJ.access.token',
@@ -25,7 +25,10 @@ describe('TokenController (POST /token)', () => {
   beforeAll(async () => {
     bus = new FakeBus().on(TokenSubjects.Request, () => answer());
     app = await startHttpApp(
-      { controllers: [TokenController], providers: [TokenEndpointService] },
+      {
+        controllers: [TokenController],
+        providers: [{ provide: TokenEndpoint, useClass: TokenEndpointOverBus }],
+      },
       bus,
     );
   });
