@@ -62,6 +62,7 @@ import {
   readKustomization,
   renderKustomization,
 } from './kustomize';
+import { ingressBackendFor, oauthEndpointPaths } from './routes';
 
 const SERVICES: readonly ServiceName[] = ALL_SERVICES;
 const INTERNAL = SERVICES.filter((s) => s !== Services.Gateway);
@@ -293,7 +294,8 @@ describe('deploy/kubernetes', () => {
       const count = (k: string) => kinds.filter((x) => x === k).length;
       expect(count('Namespace')).toBe(1);
       expect(count('Deployment')).toBe(SERVICES.length);
-      expect(count('Service')).toBe(SERVICES.length);
+      // One per service, and the token service's own HTTP Service for the routed endpoints.
+      expect(count('Service')).toBe(SERVICES.length + 1);
       expect(count('PodDisruptionBudget')).toBe(SERVICES.length);
       expect(count('HorizontalPodAutoscaler')).toBe(SERVICES.length);
       expect(count('Job')).toBe(1);
@@ -642,24 +644,34 @@ describe('deploy/kubernetes', () => {
   describe('services, budgets, autoscaling', () => {
     const services = () => ofKind<IService>(objects, 'Service');
 
-    it('every Deployment is selected by exactly one Service, whose ports target container ports', () => {
+    it('each Deployment is selected by its Services, whose ports target container ports', () => {
       for (const svc of SERVICES) {
-        const d = deployment(svc);
         const selecting = services().filter((s) =>
-          serviceSelectorMatches(s.spec?.selector, podLabelsOf(d)),
+          serviceSelectorMatches(s.spec?.selector, podLabelsOf(deployment(svc))),
         );
-        expect({ svc, services: selecting.map(nameOf) }).toEqual({
-          svc,
-          services: [expect.any(String)],
-        });
-        const ports = selecting[0].spec?.ports ?? [];
-        const mapped = ports.map((p) => ({
-          port: p.port,
-          target: resolveContainerPort(mainContainer(svc), p.targetPort ?? p.port),
-        }));
+        const shapes = selecting
+          .map((s) => ({
+            headless: s.spec?.clusterIP === 'None',
+            ports: (s.spec?.ports ?? []).map((p) => ({
+              name: p.name,
+              port: p.port,
+              target: resolveContainerPort(mainContainer(svc), p.targetPort ?? p.port),
+            })),
+          }))
+          .sort((a, b) => Number(a.headless) - Number(b.headless));
+        // The edge Service the Ingress routes to, where the service has public paths; a headless
+        // one for Prometheus to discover every internal pod's metrics port.
+        const edge = {
+          headless: false,
+          ports: [{ name: 'http', port: 80, target: httpPortOf(svc) }],
+        };
+        const metrics = {
+          headless: true,
+          ports: [{ name: 'metrics', port: 9090, target: httpPortOf(svc) }],
+        };
         const expected =
-          svc === Services.Gateway ? [{ port: 80, target: 8080 }] : [{ port: 9090, target: 9090 }];
-        expect({ svc, mapped }).toEqual({ svc, mapped: expected });
+          svc === Services.Gateway ? [edge] : svc === Services.Token ? [edge, metrics] : [metrics];
+        expect({ svc, shapes }).toEqual({ svc, shapes: expected });
       }
       for (const s of services()) {
         const selected = workloads().filter((w) =>
@@ -781,32 +793,140 @@ describe('deploy/kubernetes', () => {
   });
 
   describe('ingress and network policies', () => {
-    it('the Ingress serves the issuer host over TLS and routes to the gateway Service port', () => {
-      const [ingress] = ofKind<IIngress>(objects, 'Ingress');
-      const gatewayService = ofKind<IService>(objects, 'Service').find((s) =>
-        serviceSelectorMatches(s.spec?.selector, podLabelsOf(deployment(Services.Gateway))),
+    const ingress = (): IIngress => ofKind<IIngress>(objects, 'Ingress')[0];
+    const issuerHost = (): string =>
+      new URL(effectiveEnv(mainContainer(Services.Gateway)).ISSUER).hostname;
+    const ingressPaths = () => (ingress().spec?.rules ?? []).flatMap((r) => r.http?.paths ?? []);
+
+    /** The non-headless Services in front of a service's pods: what an Ingress backend names. */
+    const edgeServicesOf = (svc: ServiceName): IService[] =>
+      ofKind<IService>(objects, 'Service').filter(
+        (s) =>
+          s.spec?.clusterIP !== 'None' &&
+          serviceSelectorMatches(s.spec?.selector, podLabelsOf(deployment(svc))),
       );
-      expect(ingress.spec?.ingressClassName).toEqual(expect.any(String));
-      const tlsHosts = (ingress.spec?.tls ?? []).flatMap((t) => {
+
+    /** The service and container port a request for `path` reaches through the Ingress. */
+    function routedTo(path: string): { svc?: ServiceName; containerPort?: number } {
+      const backend = ingressBackendFor(ingress(), issuerHost(), path)?.service;
+      for (const svc of SERVICES) {
+        const service = edgeServicesOf(svc).find((s) => nameOf(s) === backend?.name);
+        if (!service) continue;
+        // By name only: a numbered backend port would silently follow a renumbered Service.
+        const port = (service.spec?.ports ?? []).find(
+          (sp) => backend?.port?.name !== undefined && sp.name === backend.port.name,
+        );
+        return {
+          svc,
+          containerPort:
+            port && resolveContainerPort(mainContainer(svc), port.targetPort ?? port.port),
+        };
+      }
+      return {};
+    }
+
+    it('the Ingress serves the issuer host over TLS, every path to a named port of an edge Service', () => {
+      expect(ofKind<IIngress>(objects, 'Ingress')).toHaveLength(1);
+      expect(ingress().spec?.ingressClassName).toEqual(expect.any(String));
+      const tlsHosts = (ingress().spec?.tls ?? []).flatMap((t) => {
         expect(t.secretName).toEqual(expect.any(String));
         return t.hosts ?? [];
       });
       const issuer = new URL(effectiveEnv(mainContainer(Services.Gateway)).ISSUER);
       expect(issuer.protocol).toBe('https:');
-      const rules = ingress.spec?.rules ?? [];
+      const rules = ingress().spec?.rules ?? [];
       expect(rules.map((r) => r.host)).toEqual([issuer.hostname]);
-      for (const rule of rules) {
-        expect(tlsHosts).toContain(rule.host);
-        for (const p of rule.http?.paths ?? []) {
-          const backend = p.backend.service;
-          expect(backend?.name).toBe(nameOf(gatewayService ?? {}));
-          const port = (gatewayService?.spec?.ports ?? []).find(
-            (sp) => sp.name === backend?.port?.name || sp.port === backend?.port?.number,
-          );
-          expect(port).toBeDefined();
-        }
+      for (const rule of rules) expect(tlsHosts).toContain(rule.host);
+      for (const p of ingressPaths()) {
+        expect({ path: p.path, port: routedTo(p.path ?? '/').containerPort }).toEqual({
+          path: p.path,
+          port: expect.any(Number),
+        });
       }
-      expect(rules.flatMap((r) => r.http?.paths ?? []).some((p) => p.path === '/')).toBe(true);
+      expect(ingress().spec?.defaultBackend).toBeUndefined();
+    });
+
+    it('routes exactly the token endpoints (Exact) to the token service, on the port it serves them on', () => {
+      const endpoints = oauthEndpointPaths();
+      expect(endpoints).toEqual(
+        ['/.well-known/jwks.json', '/introspect', '/revoke', '/token'].sort(),
+      );
+      const tokenServices = edgeServicesOf(Services.Token).map(nameOf);
+      const toToken = ingressPaths().filter((p) =>
+        tokenServices.includes(p.backend.service?.name ?? ''),
+      );
+      expect(
+        toToken
+          .map((p) => ({ path: p.path, pathType: p.pathType }))
+          .sort((x, y) => (x.path ?? '').localeCompare(y.path ?? '')),
+      ).toEqual(endpoints.map((path) => ({ path, pathType: 'Exact' })));
+      const env = effectiveEnv(mainContainer(Services.Token));
+      const listening = loadConfig(env, { require: requiredSettingsOf(Services.Token) }).healthPort;
+      for (const path of endpoints) {
+        expect({ path, ...routedTo(path) }).toEqual({
+          path,
+          svc: Services.Token,
+          containerPort: listening,
+        });
+      }
+    });
+
+    it("everything else reaches the gateway: never the token service's health, metrics or a lookalike", () => {
+      const gatewayPort = httpPortOf(Services.Gateway);
+      expect(ingressPaths().some((p) => p.path === '/' && p.pathType === 'Prefix')).toBe(true);
+      for (const path of [
+        '/',
+        '/authorize',
+        '/.well-known/openid-configuration',
+        '/metrics',
+        '/healthz',
+        '/readyz',
+        '/token/',
+        '/token/x',
+        '/tokens',
+        '/revoke/all',
+        '/.well-known/jwks.json/x',
+        '/admin/clients',
+      ]) {
+        expect({ path, ...routedTo(path) }).toEqual({
+          path,
+          svc: Services.Gateway,
+          containerPort: gatewayPort,
+        });
+      }
+    });
+
+    it('the route matcher bites: Exact beats Prefix, Prefix matches whole elements only', () => {
+      const backend = (name: string) => ({ service: { name, port: { name: 'http' } } });
+      const probe: IIngress = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'probe' },
+        spec: {
+          rules: [
+            {
+              host: 'h',
+              http: {
+                paths: [
+                  { path: '/', pathType: 'Prefix', backend: backend('root') },
+                  { path: '/a', pathType: 'Exact', backend: backend('exact') },
+                  { path: '/a/b', pathType: 'Prefix', backend: backend('prefix') },
+                ],
+              },
+            },
+          ],
+        },
+      };
+      const at = (p: string) => ingressBackendFor(probe, 'h', p)?.service?.name;
+      expect(['/a', '/a/', '/ab', '/a/b', '/a/b/c', '/a/bc'].map(at)).toEqual([
+        'exact',
+        'root',
+        'root',
+        'prefix',
+        'prefix',
+        'root',
+      ]);
+      expect(ingressBackendFor(probe, 'other', '/a')).toBeUndefined();
     });
 
     /** What may reach a pod, as "port from peer" strings; undefined when the pod is not isolated. */
@@ -845,7 +965,7 @@ describe('deploy/kubernetes', () => {
       return allowed;
     }
 
-    it('ingress is denied by default; gateway 8080 from the ingress controller; internal 9090 from monitoring only', () => {
+    it('ingress is denied by default; the edge ports from the ingress controller; internal 9090 from monitoring only', () => {
       const defaultDeny = ofKind<INetworkPolicy>(objects, 'NetworkPolicy').filter(
         (p) =>
           Object.keys(p.spec?.podSelector ?? {}).length === 0 &&
@@ -857,9 +977,22 @@ describe('deploy/kubernetes', () => {
       const gateway = [...(allowedIngress(deployment(Services.Gateway)) ?? ['not isolated'])];
       expect(gateway.every((a) => /^8080 from namespace [a-z0-9-]+$/.test(a))).toBe(true);
       expect(gateway).toContain('8080 from namespace monitoring');
-      expect(gateway.some((a) => !/ (monitoring|latchkey)$/.test(a))).toBe(true);
+      // The ingress controller's namespace: whatever else may reach the gateway.
+      const controllers = gateway
+        .map((a) => a.replace(/^8080 from namespace /, ''))
+        .filter((ns) => ns !== 'monitoring' && ns !== NAMESPACE);
+      expect(controllers.length).toBeGreaterThan(0);
 
-      for (const svc of INTERNAL) {
+      // The container port the token endpoints are routed to, from the controller as the
+      // gateway's is, and from monitoring.
+      const tokenPort = routedTo(oauthEndpointPaths()[0]).containerPort;
+      expect(tokenPort).toEqual(expect.any(Number));
+      const token = allowedIngress(deployment(Services.Token));
+      expect(token && [...token].sort()).toEqual(
+        [...controllers, 'monitoring'].map((ns) => `${tokenPort} from namespace ${ns}`).sort(),
+      );
+
+      for (const svc of INTERNAL.filter((s) => s !== Services.Token)) {
         const allowed = allowedIngress(deployment(svc));
         expect({ svc, allowed: allowed && [...allowed] }).toEqual({
           svc,
