@@ -39,6 +39,9 @@ export const BENCH_USERS = Array.from({ length: 8 }, (_, i) => ({
   password: `bench correct horse battery staple ${i}`,
 }));
 
+/** The paths the ingress routes to the token service rather than the gateway. */
+export const TOKEN_SERVICE_PATHS = ['/token', '/introspect', '/revoke', '/.well-known/jwks.json'];
+
 export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] }) {
   const [port, natsPort, ...healthPorts] = await distinctFreePorts(2 + SERVICES.length - 1);
   const issuer = `http://127.0.0.1:${port}`;
@@ -108,9 +111,14 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
   );
 
   const redisPid = await redisServerPid(redisDb);
+  // What the Kubernetes ingress does (deploy/kubernetes/ingress.yaml): the token endpoints and
+  // the key set go straight to the token service's HTTP port, every other path to the gateway.
+  const tokenOrigin = `http://127.0.0.1:${healthPorts[SERVICES.indexOf('token')]}`;
+  const routes = Object.fromEntries(TOKEN_SERVICE_PATHS.map((p) => [p, tokenOrigin]));
   return {
     name: 'latchkey',
     issuer,
+    routes,
     adminClient,
     database,
     redisDb,
