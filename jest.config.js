@@ -35,6 +35,9 @@ const common = {
   // TypeScript first: a stray compiled .js beside a .ts must never shadow the source.
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
+  // Hooks that open a PGlite database or compile a Nest module take seconds on a loaded
+  // machine; Jest's default 5 s made them fail for the machine's load, not for the code.
+  testTimeout: 30_000,
 };
 
 module.exports = {

@@ -90,6 +90,7 @@ async function main() {
         name,
         {
           issuer: side.issuer,
+          routes: side.routes,
           clients,
           // The resource of the tokens to introspect: the peer's JWTs cannot be (see targets.mjs).
           introspectionResource:

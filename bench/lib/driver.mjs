@@ -15,7 +15,10 @@ const targets = {};
 const scenarios = new Map();
 
 const handlers = {
-  /** { targets: { name: { issuer, clients, introspectionResource } }, users, resource, redirectUri } */
+  /**
+   * { targets: { name: { issuer, routes, clients, introspectionResource } }, users, resource,
+   * redirectUri }; `routes` maps a path to the origin that serves it instead of the issuer.
+   */
   async init({ targets: given, users, resource, redirectUri }) {
     for (const [name, target] of Object.entries(given)) {
       const res = await fetch(`${target.issuer}/.well-known/openid-configuration`);
@@ -26,15 +29,25 @@ const handlers = {
 
   async prepare({ scenario, target, connections }) {
     const ctx = targets[target];
-    const pool = new Pool(ctx.issuer, {
-      connections,
-      pipelining: 1,
-      headersTimeout: 30_000,
-      bodyTimeout: 30_000,
-    });
+    // One pool per origin: the issuer, and where a route sends some paths (an ingress's rules).
+    const pools = new Map();
+    const poolFor = (origin) => {
+      let pool = pools.get(origin);
+      if (!pool) {
+        pool = new Pool(origin, {
+          connections,
+          pipelining: 1,
+          headersTimeout: 30_000,
+          bodyTimeout: 30_000,
+        });
+        pools.set(origin, pool);
+      }
+      return pool;
+    };
     const http = async (method, url, { headers, body } = {}) => {
       const full = new URL(url, ctx.issuer);
-      const res = await pool.request({
+      const origin = ctx.routes?.[full.pathname] ?? ctx.issuer;
+      const res = await poolFor(origin).request({
         method,
         path: full.pathname + full.search,
         headers,
@@ -42,7 +55,7 @@ const handlers = {
       });
       return { status: res.statusCode, headers: res.headers, text: await res.body.text() };
     };
-    const run = { ctx: { ...ctx, http }, pool, vus: [], latencies: [], errors: 0, samples: [] };
+    const run = { ctx: { ...ctx, http }, pools, vus: [], latencies: [], errors: 0, samples: [] };
     run.vus = Array.from({ length: connections }, (_, i) => ({ i }));
     const impl = IMPLEMENTATIONS[scenario];
     if (impl.prepare) {
@@ -106,7 +119,7 @@ const handlers = {
   async finish({ scenario, target }) {
     const run = scenarios.get(`${scenario}/${target}`);
     scenarios.delete(`${scenario}/${target}`);
-    await run.pool.close();
+    await Promise.all([...run.pools.values()].map((pool) => pool.close()));
   },
 };
 

@@ -5,7 +5,7 @@
  * that side's cost (docs/performance.md, "Method").
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -38,6 +38,20 @@ export const BENCH_USERS = Array.from({ length: 8 }, (_, i) => ({
   username: `bench-user-${i}`,
   password: `bench correct horse battery staple ${i}`,
 }));
+
+/**
+ * The V8 options the image runs every service with (its `ENV NODE_OPTIONS`), so the bench measures
+ * the memory behaviour that is deployed.
+ */
+export function imageNodeOptions() {
+  const dockerfile = readFileSync(path.join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
+  const match = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile);
+  if (!match) throw new Error('deploy/Dockerfile sets no NODE_OPTIONS');
+  return match[1];
+}
+
+/** The paths the ingress routes to the token service rather than the gateway. */
+export const TOKEN_SERVICE_PATHS = ['/token', '/introspect', '/revoke', '/.well-known/jwks.json'];
 
 export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] }) {
   const [port, natsPort, ...healthPorts] = await distinctFreePorts(2 + SERVICES.length - 1);
@@ -90,6 +104,7 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
     ADMIN_CLIENT_ID: adminClient.id,
     ADMIN_CLIENT_SECRET: adminClient.secret,
     LOG_LEVEL: logLevel,
+    NODE_OPTIONS: imageNodeOptions(),
   };
   await waitForPort(nats, natsPort);
 
@@ -108,9 +123,14 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
   );
 
   const redisPid = await redisServerPid(redisDb);
+  // What the Kubernetes ingress does (deploy/kubernetes/ingress.yaml): the token endpoints and
+  // the key set go straight to the token service's HTTP port, every other path to the gateway.
+  const tokenOrigin = `http://127.0.0.1:${healthPorts[SERVICES.indexOf('token')]}`;
+  const routes = Object.fromEntries(TOKEN_SERVICE_PATHS.map((p) => [p, tokenOrigin]));
   return {
     name: 'latchkey',
     issuer,
+    routes,
     adminClient,
     database,
     redisDb,

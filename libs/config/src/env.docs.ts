@@ -19,7 +19,8 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   PORT: { default: code(DEFAULT_SETTINGS.port), meaning: 'gateway HTTP port' },
   HEALTH_PORT: {
     default: '9101 / 9102 / 9103',
-    meaning: 'health and metrics port of token / client-registry / audit',
+    meaning:
+      'HTTP port of token / client-registry / audit: health and metrics; the token service also serves `/token`, `/introspect`, `/revoke` and the JWKS there for an ingress that routes them to it',
   },
   ISSUER: {
     default: code('http://localhost:$PORT'),

@@ -78,7 +78,10 @@ export class PlatformEnv {
   @Max(65535, { message: 'PORT must be an integer between 1 and 65535' })
   PORT?: number;
 
-  /** Port of the small HTTP server (health, metrics) of the internal services. */
+  /**
+   * Port of the HTTP server of the internal services (health, metrics); the token service also
+   * answers its OAuth endpoints there.
+   */
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsInt({ message: 'HEALTH_PORT must be an integer between 0 and 65535' })

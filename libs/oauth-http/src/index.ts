@@ -9,6 +9,7 @@ export * from './form-body';
 export * from './introspection-accept';
 export * from './introspection.controller';
 export * from './issuer.module';
+export * from './json-document';
 export * from './jwks.controller';
 export * from './oauth-endpoints.module';
 export * from './oauth-error.filter';

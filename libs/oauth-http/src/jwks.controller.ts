@@ -1,6 +1,7 @@
-import { Controller, Get, Header, UseFilters } from '@nestjs/common';
-import type { JwksResponse } from '@latchkey/contracts';
+import { Controller, Get, Req, Res, UseFilters } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { PublicKeySet } from './endpoints';
+import { sendJsonDocument } from './json-document';
 import { OAuthErrorFilter } from './oauth-error.filter';
 
 /** The path of the public key set, as the discovery document's `jwks_uri` names it. */
@@ -13,9 +14,10 @@ export class JwksController {
 
   /** RFC 7517 key set; kept short-lived in caches so a rotated key is picked up quickly. */
   @Get(JWKS_PATH)
-  @Header('Cache-Control', 'public, max-age=60')
-  @Header('Content-Type', 'application/jwk-set+json; charset=utf-8')
-  jwks(): Promise<JwksResponse> {
-    return this.keySet.get();
+  async jwks(@Req() req: Request, @Res() res: Response): Promise<void> {
+    sendJsonDocument(req, res, await this.keySet.get(), {
+      contentType: 'application/jwk-set+json; charset=utf-8',
+      cacheControl: 'public, max-age=60',
+    });
   }
 }

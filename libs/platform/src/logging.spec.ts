@@ -20,10 +20,12 @@ function serve(
   logger: PlatformLogger,
   request: Record<string, unknown>,
   response: Record<string, unknown>,
+  end: 'finish' | 'close' = 'finish',
 ): void {
   const req = Object.assign(new EventEmitter(), { headers: {}, socket: {}, ...request });
   const res = Object.assign(new EventEmitter(), {
     headersSent: true,
+    writableFinished: end === 'finish',
     getHeaders: () => ({}),
     setHeader: () => undefined,
     ...response,
@@ -33,7 +35,9 @@ function serve(
     res as unknown as ServerResponse,
     () => undefined,
   );
-  res.emit('finish');
+  res.emit(end);
+  // Node emits close after finish too: still one line.
+  res.emit('close');
 }
 
 describe('PlatformLogger', () => {
@@ -90,6 +94,26 @@ describe('PlatformLogger', () => {
       res: { statusCode: 401 },
     });
     expect(JSON.stringify(lines[0])).not.toContain('secret');
+  });
+
+  it('logs a completed request at info with its duration, and a request the client left as aborted', () => {
+    const { logger, lines } = capture();
+    serve(
+      logger,
+      { id: 'req-4', method: 'GET', url: '/.well-known/jwks.json' },
+      { statusCode: 200 },
+    );
+    serve(logger, { id: 'req-5', method: 'POST', url: '/login' }, { statusCode: 200 }, 'close');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      reqId: 'req-4',
+      msg: 'request completed',
+      req: { method: 'GET', path: '/.well-known/jwks.json' },
+      res: { statusCode: 200 },
+    });
+    expect(typeof lines[0]!.responseTime).toBe('number');
+    expect(lines[1]).toMatchObject({ level: 40, reqId: 'req-5', msg: 'request aborted' });
   });
 
   it('does not log health probes and scrapes', () => {

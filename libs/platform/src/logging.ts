@@ -2,7 +2,7 @@ import { Inject, Injectable, type LoggerService, type NestMiddleware } from '@ne
 import { RequestContext } from '@latchkey/transport';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger as Pino } from 'pino';
-import { type HttpLogger, pinoHttp } from 'pino-http';
+import { performance } from 'node:perf_hooks';
 
 export interface LoggingOptions {
   /** Service name stamped on every log line. */
@@ -85,33 +85,49 @@ export class PlatformLogger implements LoggerService {
   }
 }
 
-/** One line per HTTP request (pino-http), with the request's id; probes and scrapes are quiet. */
+/**
+ * One line per HTTP request when its response is finished (or the client went away first), with
+ * the request's id; probes and scrapes are quiet. Written directly rather than through pino-http,
+ * whose per-request child logger cost more than the rest of a cached answer (docs/performance.md).
+ */
 @Injectable()
 export class HttpLoggingMiddleware implements NestMiddleware {
-  private readonly handler: HttpLogger<IncomingMessage, ServerResponse>;
+  private readonly pino: Pino;
 
   constructor(logger: PlatformLogger) {
-    this.handler = pinoHttp<IncomingMessage, ServerResponse>({
-      logger: logger.pino,
-      // The id was chosen by the request-context middleware (service-runner.ts).
-      genReqId: (req: IncomingMessage) =>
-        (req as IncomingMessage & { id?: string }).id ?? RequestContext.newRequestId(),
-      // The same field as every other line written while serving the request.
-      customProps: (req) => ({ reqId: req.id }),
-      // originalUrl: mounted as Nest middleware, Express has made `url` relative to the mount.
-      autoLogging: { ignore: (req) => QUIET_PATHS.has(pathOf(req)) },
-      // One short line per request: no headers (credentials, cookies, the Location of a code
-      // redirect) and no query string (id_token_hint, a misplaced client_secret), which also keeps
-      // the line cheap on the hot endpoints.
-      serializers: { req: requestLine, res: responseLine },
-      wrapSerializers: false,
-      customLogLevel: (_req, res, err) =>
-        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    });
+    this.pino = logger.pino;
   }
 
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
-    this.handler(req, res, next);
+    // originalUrl: mounted as Nest middleware, Express has made `url` relative to the mount.
+    if (QUIET_PATHS.has(pathOf(req)) || !this.pino.isLevelEnabled('error')) return next();
+    const started = performance.now();
+    const done = () => {
+      res.removeListener('close', done);
+      res.removeListener('finish', done);
+      this.completed(req, res, performance.now() - started);
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    next();
+  }
+
+  private completed(req: IncomingMessage, res: ServerResponse, elapsedMs: number): void {
+    const aborted = !res.writableFinished;
+    const level: pino.Level =
+      res.statusCode >= 500 ? 'error' : res.statusCode >= 400 || aborted ? 'warn' : 'info';
+    if (!this.pino.isLevelEnabled(level)) return;
+    // One short line: no headers (credentials, cookies, the Location of a code redirect) and no
+    // query string (id_token_hint, a misplaced client_secret).
+    this.pino[level](
+      {
+        reqId: (req as IncomingMessage & { id?: string }).id,
+        req: requestLine(req),
+        res: responseLine(res),
+        responseTime: Math.round(elapsedMs),
+      },
+      aborted ? 'request aborted' : 'request completed',
+    );
   }
 }
 

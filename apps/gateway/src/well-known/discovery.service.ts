@@ -47,46 +47,54 @@ const CLAIMS_SUPPORTED = [
  */
 @Injectable()
 export class DiscoveryService {
-  constructor(@Inject(ISSUER) private readonly issuer: string) {}
+  /** Built once: the metadata depends only on the issuer. */
+  private readonly metadata: Readonly<Record<string, unknown>>;
 
-  document(): Record<string, unknown> {
-    const issuer = this.issuer;
-    return {
-      issuer,
-      jwks_uri: `${issuer}/.well-known/jwks.json`,
-      authorization_endpoint: `${issuer}/authorize`,
-      token_endpoint: `${issuer}/token`,
-      userinfo_endpoint: `${issuer}/userinfo`,
-      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
-      // RFC 8414 §2: the algorithms private_key_jwt client assertions may be signed with.
-      token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
-      grant_types_supported: [...GRANT_TYPES_SERVED],
-      registration_endpoint: `${issuer}/register`,
-      scopes_supported: [...SCOPES_SUPPORTED],
-      claims_supported: [...CLAIMS_SUPPORTED],
-      response_types_supported: ['code'],
-      response_modes_supported: ['query'],
-      subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
-      code_challenge_methods_supported: ['S256'],
-      authorization_response_iss_parameter_supported: true,
-      prompt_values_supported: [...PROMPT_VALUES],
-      request_parameter_supported: false,
-      request_uri_parameter_supported: false,
-      claims_parameter_supported: false,
-      // RFC 8414 §2 / RFC 7009: revocation, with the token endpoint's client authentication.
-      revocation_endpoint: `${issuer}/revoke`,
-      revocation_endpoint_auth_methods_supported: [...REVOCATION_AUTH_METHODS],
-      revocation_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
-      // RFC 8414 §2 / RFC 7662 (RFC 9701 signed responses on Accept).
-      introspection_endpoint: `${issuer}/introspect`,
-      introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
-      introspection_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
-      // OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0 (`sid` in every
-      // Logout Token and ID Token).
-      end_session_endpoint: `${issuer}/logout`,
-      backchannel_logout_supported: true,
-      backchannel_logout_session_supported: true,
-    };
+  constructor(@Inject(ISSUER) issuer: string) {
+    this.metadata = Object.freeze(buildMetadata(issuer));
   }
+
+  document(): Readonly<Record<string, unknown>> {
+    return this.metadata;
+  }
+}
+
+function buildMetadata(issuer: string): Record<string, unknown> {
+  return {
+    issuer,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/token`,
+    userinfo_endpoint: `${issuer}/userinfo`,
+    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    // RFC 8414 §2: the algorithms private_key_jwt client assertions may be signed with.
+    token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+    grant_types_supported: [...GRANT_TYPES_SERVED],
+    registration_endpoint: `${issuer}/register`,
+    scopes_supported: [...SCOPES_SUPPORTED],
+    claims_supported: [...CLAIMS_SUPPORTED],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+    code_challenge_methods_supported: ['S256'],
+    authorization_response_iss_parameter_supported: true,
+    prompt_values_supported: [...PROMPT_VALUES],
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    claims_parameter_supported: false,
+    // RFC 8414 §2 / RFC 7009: revocation, with the token endpoint's client authentication.
+    revocation_endpoint: `${issuer}/revoke`,
+    revocation_endpoint_auth_methods_supported: [...REVOCATION_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+    // RFC 8414 §2 / RFC 7662 (RFC 9701 signed responses on Accept).
+    introspection_endpoint: `${issuer}/introspect`,
+    introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
+    // OpenID Connect RP-Initiated Logout 1.0 and Back-Channel Logout 1.0 (`sid` in every
+    // Logout Token and ID Token).
+    end_session_endpoint: `${issuer}/logout`,
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+  };
 }

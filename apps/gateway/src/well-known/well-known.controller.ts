@@ -1,5 +1,13 @@
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import { sendJsonDocument } from '@latchkey/oauth-http';
+import type { Request, Response } from 'express';
 import { DiscoveryService } from './discovery.service';
+
+/** Authorization server metadata: the same document under both well-known names. */
+const METADATA_HEADERS = {
+  contentType: 'application/json; charset=utf-8',
+  cacheControl: 'public, max-age=300',
+};
 
 @Controller()
 export class WellKnownController {
@@ -7,15 +15,13 @@ export class WellKnownController {
 
   /** OpenID Connect Discovery 1.0 §4. */
   @Get('.well-known/openid-configuration')
-  @Header('Cache-Control', 'public, max-age=300')
-  openidConfiguration(): Record<string, unknown> {
-    return this.discovery.document();
+  openidConfiguration(@Req() req: Request, @Res() res: Response): void {
+    sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
   }
 
   /** RFC 8414 §3: the same metadata under the OAuth well-known name. */
   @Get('.well-known/oauth-authorization-server')
-  @Header('Cache-Control', 'public, max-age=300')
-  oauthAuthorizationServer(): Record<string, unknown> {
-    return this.discovery.document();
+  oauthAuthorizationServer(@Req() req: Request, @Res() res: Response): void {
+    sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
   }
 }
