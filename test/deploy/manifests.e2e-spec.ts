@@ -1215,6 +1215,16 @@ describe('deploy/Dockerfile', () => {
     expect(lastRunIndex).toBeLessThan(lastUserIndex);
   });
 
+  it('caps the V8 old generation for the services, after the install (which needs more)', () => {
+    const env = envOf(runtime);
+    expect(env.NODE_OPTIONS?.replace(/"/g, '')).toMatch(/^--max-old-space-size=\d+$/);
+    const keywords = runtime.instructions.map((i) => i.keyword);
+    const cap = runtime.instructions.findIndex(
+      (i) => i.keyword === 'ENV' && i.args.includes('NODE_OPTIONS'),
+    );
+    expect(keywords.lastIndexOf('RUN')).toBeLessThan(cap);
+  });
+
   it('starts Node under tini in exec form, with a service entry point the build produces', () => {
     const entrypoint = runtime.instructions.filter((i) => i.keyword === 'ENTRYPOINT').pop();
     const cmd = runtime.instructions.filter((i) => i.keyword === 'CMD').pop();
