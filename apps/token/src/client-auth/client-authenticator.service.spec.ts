@@ -186,12 +186,30 @@ describe('ClientAuthenticator', () => {
     expect(String(debug.mock.calls[0]?.[0])).toMatch(/disabled/);
   });
 
+  it('takes a secret either way RFC 6749 §2.3.1 allows, whichever the client registered', async () => {
+    const inBody = await authenticator.authenticate({
+      params: { client_id: 'basic', client_secret: CLIENT_SECRET },
+    });
+    expect(inBody).toMatchObject({ method: 'client_secret_post', client: { client_id: 'basic' } });
+    const inHeader = await authenticator.authenticate({
+      authorization: basicAuthorization('post', CLIENT_SECRET),
+      params: {},
+    });
+    expect(inHeader).toMatchObject({
+      method: 'client_secret_basic',
+      client: { client_id: 'post' },
+    });
+  });
+
   it('refuses a method other than the registered one', async () => {
-    // The right secret, sent in the body by a client registered for client_secret_basic.
+    // A key-bound client is never downgraded to a secret.
     await generic(
-      authenticator.authenticate({ params: { client_id: 'basic', client_secret: CLIENT_SECRET } }),
+      authenticator.authenticate({
+        authorization: basicAuthorization('pkjwt', CLIENT_SECRET),
+        params: {},
+      }),
     );
-    expect(String(debug.mock.calls[0]?.[0])).toMatch(/registered for client_secret_basic/);
+    expect(String(debug.mock.calls[0]?.[0])).toMatch(/registered for private_key_jwt/);
     // A confidential client presenting only its id.
     await generic(authenticator.authenticate({ params: { client_id: 'basic' } }));
     // A public client presenting a secret.

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import {
+  acceptsClientAuthMethod,
   type ClientAuthentication,
   detectClientAuthentication,
   InvalidClient,
@@ -13,7 +14,7 @@ import { Clock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { ClientKeysResolver } from './client-keys.resolver';
-import { authenticateClientSecretBasic, authenticateClientSecretPost } from './client-secret.auth';
+import { checkClientSecret } from './client-secret.auth';
 import { authenticateNone } from './none.auth';
 import { assertionSubject, authenticatePrivateKeyJwt } from './private-key-jwt.auth';
 
@@ -91,9 +92,8 @@ export class ClientAuthenticator {
     const now = this.clock.now();
     switch (auth.method) {
       case 'client_secret_basic':
-        return authenticateClientSecretBasic(client, auth, now);
       case 'client_secret_post':
-        return authenticateClientSecretPost(client, auth, now);
+        return checkClientSecret(client, auth.secret, now);
       case 'private_key_jwt':
         return authenticatePrivateKeyJwt(client, auth.assertion, {
           issuer: this.config.issuer,
@@ -127,15 +127,12 @@ export function checkClientKnownAndEnabled(
   if (client.disabled) throw new InvalidClient('client is disabled');
 }
 
-/**
- * A client authenticates only with the method it registered (OIDC Registration §2): otherwise a
- * private_key_jwt client could be downgraded to a leaked secret, or any client to `none`.
- */
+/** A client authenticates only with a method its registration allows (acceptsClientAuthMethod). */
 export function checkRegisteredAuthMethod(
   client: TokenClient,
   method: ClientAuthenticationMethod,
 ): void {
-  if (client.token_endpoint_auth_method !== method) {
+  if (!acceptsClientAuthMethod(client.token_endpoint_auth_method, method)) {
     throw new InvalidClient(
       `client authenticated with ${method} but is registered for ${client.token_endpoint_auth_method}`,
     );

@@ -1,27 +1,9 @@
-import type { BasicCredentials } from '@latchkey/oauth';
 import { constantTimeEqual, InvalidClient, sha256Base64Url } from '@latchkey/oauth';
 import type { TokenClient } from '../clients/client-record';
 
-/** client_secret_basic (RFC 6749 §2.3.1): the secret came in `Authorization: Basic`. */
-export function authenticateClientSecretBasic(
-  client: TokenClient,
-  credentials: BasicCredentials,
-  now: Date,
-): void {
-  checkClientSecret(client, credentials.secret, now);
-}
-
-/** client_secret_post (RFC 6749 §2.3.1): the secret came in the form body. */
-export function authenticateClientSecretPost(
-  client: TokenClient,
-  credentials: BasicCredentials,
-  now: Date,
-): void {
-  checkClientSecret(client, credentials.secret, now);
-}
-
 /**
- * The presented secret must hash to one of the client's unexpired secret hashes (two during a
+ * client_secret_basic and client_secret_post (RFC 6749 §2.3.1), which differ only in where the
+ * secret came. The presented secret must hash to one of the client's unexpired secret hashes (two during a
  * rotation grace period). Every unexpired hash is compared, in constant time and without stopping
  * at a match, so the timing does not tell which one matched or how many there are.
  */

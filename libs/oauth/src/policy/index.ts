@@ -2,5 +2,6 @@
 export * from './access-token-verification';
 export * from './admin-scope';
 export * from './audience';
+export * from './client-auth-method';
 export * from './client-id';
 export * from './public-client';

@@ -1,6 +1,7 @@
 import { InvalidScope } from '../errors/oauth-error';
 import { expectOAuthError } from '@latchkey/testing';
 import {
+  acceptsClientAuthMethod,
   ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
   ACCESS_TOKEN_TYP,
   accessTokenVerifyOptions,
@@ -92,5 +93,23 @@ describe('protocol policy', () => {
         7,
       );
     });
+  });
+});
+
+describe('acceptsClientAuthMethod', () => {
+  it('lets a client with a secret present it in the header or the body', () => {
+    expect(acceptsClientAuthMethod('client_secret_basic', 'client_secret_post')).toBe(true);
+    expect(acceptsClientAuthMethod('client_secret_post', 'client_secret_basic')).toBe(true);
+    expect(acceptsClientAuthMethod('client_secret_basic', 'client_secret_basic')).toBe(true);
+  });
+
+  it('keeps private_key_jwt and none exact', () => {
+    expect(acceptsClientAuthMethod('private_key_jwt', 'client_secret_basic')).toBe(false);
+    expect(acceptsClientAuthMethod('private_key_jwt', 'client_secret_post')).toBe(false);
+    expect(acceptsClientAuthMethod('client_secret_basic', 'none')).toBe(false);
+    expect(acceptsClientAuthMethod('client_secret_post', 'private_key_jwt')).toBe(false);
+    expect(acceptsClientAuthMethod('none', 'client_secret_post')).toBe(false);
+    expect(acceptsClientAuthMethod('private_key_jwt', 'private_key_jwt')).toBe(true);
+    expect(acceptsClientAuthMethod('none', 'none')).toBe(true);
   });
 });
