@@ -4,7 +4,13 @@ import { AuditClientModule } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
-import { busReadiness, databaseReadiness, kvReadiness, platformImports } from '@latchkey/platform';
+import {
+  busReadiness,
+  databaseReadiness,
+  EdgeInputModule,
+  kvReadiness,
+  platformImports,
+} from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
@@ -18,6 +24,7 @@ import { IssuerModule } from '@latchkey/oauth-http';
 import { LogoutModule } from './logout/logout.module';
 import { OpenApiModule } from './openapi/openapi.module';
 import { OpenApiService } from './openapi/openapi.service';
+import { HTML_ERROR_PATHS, markHtmlErrors } from './pages/html-errors';
 import { PageRenderer } from './pages/page.renderer';
 import { PagesModule } from './pages/pages.module';
 import { RegistrationModule } from './registration/registration.module';
@@ -36,6 +43,8 @@ export class GatewayModule {
       module: GatewayModule,
       imports: [
         ...platformImports(Services.Gateway, config),
+        // Before any handler: input no field can hold is refused (docs/architecture.md §3).
+        EdgeInputModule.forRoot({ pages: { paths: HTML_ERROR_PATHS, mark: markHtmlErrors } }),
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.Gateway,

@@ -1,4 +1,4 @@
-import { InvalidRequest } from '@latchkey/oauth';
+import { InvalidRequest, isPositiveBigintText } from '@latchkey/oauth';
 
 /**
  * One page of a list, as every list answers on the bus and in the admin API
@@ -55,7 +55,6 @@ export function readPageRequest(request: unknown, limits?: PageLimits): PageRequ
 }
 
 const CURSOR_VERSION = 1;
-const SEQ = /^[1-9][0-9]{0,18}$/;
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
 /**
@@ -83,7 +82,9 @@ export function decodeSeqCursor(cursor: unknown, direction: SeqDirection = 'afte
     unknown
   >;
   const seq = fields[direction];
-  if (fields.v !== CURSOR_VERSION || typeof seq !== 'string' || !SEQ.test(seq)) throw badCursor();
+  if (fields.v !== CURSOR_VERSION || typeof seq !== 'string' || !isPositiveBigintText(seq)) {
+    throw badCursor();
+  }
   return seq;
 }
 

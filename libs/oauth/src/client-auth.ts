@@ -4,6 +4,7 @@
  * Checking the credentials against the client record happens elsewhere.
  */
 import { InvalidClient, InvalidRequest } from './errors/oauth-error';
+import { isFieldText, isIdentifierText } from './input/text';
 import { RawParams, readSingleParams } from './params';
 
 /** RFC 7523 §2.2: the only client_assertion_type accepted. */
@@ -53,6 +54,9 @@ export function parseBasicAuthorization(header: string): BasicCredentials {
   const secret = formUrlDecode(decoded.slice(colon + 1), 'client secret');
   if (clientId === '') throw new InvalidClient('Basic credentials have an empty client_id');
   if (secret === '') throw new InvalidClient('Basic credentials have an empty client secret');
+  if (!isIdentifierText(clientId) || !isFieldText(secret)) {
+    throw new InvalidClient('Basic credentials hold characters no client_id or secret can hold');
+  }
   return { clientId, secret };
 }
 

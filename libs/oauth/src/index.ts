@@ -15,3 +15,4 @@ export * from './scope';
 export * from './token-hash';
 export * from './policy';
 export * from './outbound-url';
+export * from './input';

@@ -7,3 +7,4 @@ export * from './standard-probes';
 export * from './service-main';
 export * from './logging';
 export * from './outbound-http';
+export * from './edge-input';

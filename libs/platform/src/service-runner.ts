@@ -4,8 +4,10 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { PlatformConfig } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
+import { json, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { BusMetricsInterceptor } from './bus-metrics.interceptor';
+import { verifyFormBody, verifyJsonBody } from './edge-input';
 import { PlatformLogger } from './logging';
 
 /** Bodies larger than this are refused with 413 before any handler runs. */
@@ -36,8 +38,16 @@ export async function startService(options: StartServiceOptions): Promise<INestA
   app.useLogger(app.get(PlatformLogger));
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.config));
-  app.useBodyParser('json', { limit: MAX_BODY_BYTES });
-  app.useBodyParser('urlencoded', { limit: MAX_BODY_BYTES, extended: false });
+  // Merge patches (RFC 7396) are JSON too, and get the same checks as every other JSON body.
+  // Express's parsers rather than useBodyParser, which takes no `verify` step.
+  app.use(
+    json({
+      limit: MAX_BODY_BYTES,
+      type: ['application/json', 'application/merge-patch+json'],
+      verify: verifyJsonBody,
+    }),
+  );
+  app.use(urlencoded({ limit: MAX_BODY_BYTES, extended: false, verify: verifyFormBody }));
   app.use(bodyParserErrors);
   app.use(requestContext);
 

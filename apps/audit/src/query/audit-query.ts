@@ -4,7 +4,7 @@ import {
   AUDIT_QUERY_MAX_LIMIT,
 } from '@latchkey/contracts';
 import { decodeSeqCursor, readPageLimit } from '@latchkey/core';
-import { InvalidRequest } from '@latchkey/oauth';
+import { InvalidRequest, isPositiveBigintText, isStorableInstant } from '@latchkey/oauth';
 import type { VerifyRange } from '../chain/audit-chain.service';
 import type { AuditEventFilter } from '../chain/audit-events.repository';
 
@@ -16,7 +16,6 @@ export interface AuditQuery {
 const MAX_FILTER_LENGTH = 512;
 /** RFC 3339 date-time, or a plain date (midnight UTC). */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const SEQ = /^[1-9][0-9]{0,17}$/;
 
 /** `audit.query` as it arrives off the bus: every field checked, nothing trusted. */
 export function readAuditQuery(request: unknown): AuditQuery {
@@ -68,16 +67,16 @@ function readFilterString(value: unknown, name: string): string {
 }
 
 function readInstant(value: unknown, name: string): Date {
-  const time = typeof value === 'string' && ISO_INSTANT.test(value) ? Date.parse(value) : NaN;
-  if (Number.isNaN(time)) {
+  const time = new Date(typeof value === 'string' && ISO_INSTANT.test(value) ? value : NaN);
+  if (!isStorableInstant(time)) {
     throw new InvalidRequest(`${name} must be an RFC 3339 date-time such as 2030-01-31T12:00:00Z`);
   }
-  return new Date(time);
+  return time;
 }
 
 function readSeq(value: unknown, name: string): string {
   const text = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
-  if (typeof text !== 'string' || !SEQ.test(text)) {
+  if (typeof text !== 'string' || !isPositiveBigintText(text)) {
     throw new InvalidRequest(`${name} must be a positive integer`);
   }
   return text;

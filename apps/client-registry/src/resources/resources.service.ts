@@ -9,7 +9,7 @@ import type {
   ResourceView,
   UpdateResourceRequest,
 } from '@latchkey/contracts';
-import { Conflict, InvalidRequest, NotFound } from '@latchkey/oauth';
+import { Conflict, InvalidRequest, isIdentifierText, NotFound } from '@latchkey/oauth';
 import { ChangePublisher } from '../shared/change-publisher';
 import { Clock, readPageRequest, toPage } from '@latchkey/core';
 import { violatedConstraint } from '../shared/database-errors';
@@ -107,6 +107,8 @@ function readIdentifier(request: unknown): string {
   ) {
     throw new InvalidRequest('identifier is required');
   }
+  // Text PostgreSQL cannot compare (a NUL) names no resource (docs/architecture.md §3, Errors).
+  if (!isIdentifierText(identifier)) throw new NotFound('no such resource');
   return identifier;
 }
 

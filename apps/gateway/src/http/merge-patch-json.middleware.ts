@@ -1,14 +1,20 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { InvalidRequest, OAuthError } from '@latchkey/oauth';
-import { MAX_BODY_BYTES } from '@latchkey/platform';
+import { MAX_BODY_BYTES, verifyJsonBody } from '@latchkey/platform';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 
-const parseMergePatch = json({ type: 'application/merge-patch+json', limit: MAX_BODY_BYTES });
+const parseMergePatch = json({
+  type: 'application/merge-patch+json',
+  limit: MAX_BODY_BYTES,
+  verify: verifyJsonBody,
+});
 
 /**
- * RFC 7396 bodies (`application/merge-patch+json`) for the PATCH routes: the platform's JSON parser
- * only reads `application/json`. Parse failures are thrown, so the exception filter renders them.
+ * RFC 7396 bodies (`application/merge-patch+json`) for the PATCH routes, with the platform's JSON
+ * checks. Under startService the platform's JSON parser has read them already and this passes;
+ * an application built without it (a test app) parses them here. Parse failures are thrown, so
+ * the exception filter renders them.
  */
 @Injectable()
 export class MergePatchJsonMiddleware implements NestMiddleware {

@@ -19,7 +19,7 @@ type MarkedRequest = Request & { [HTML_ERRORS]?: true };
 @Injectable()
 export class HtmlErrorsInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    context.switchToHttp().getRequest<MarkedRequest>()[HTML_ERRORS] = true;
+    markHtmlErrors(context.switchToHttp().getRequest<Request>());
     return next.handle();
   }
 }
@@ -27,6 +27,14 @@ export class HtmlErrorsInterceptor implements NestInterceptor {
 /** Controller or handler decorator: errors of these routes are shown on the error page. */
 export const HtmlErrors = (): MethodDecorator & ClassDecorator =>
   UseInterceptors(HtmlErrorsInterceptor);
+
+/** Marks a request whose errors are shown on the error page (also before routing, at the edge). */
+export function markHtmlErrors(req: Request): void {
+  (req as MarkedRequest)[HTML_ERRORS] = true;
+}
+
+/** The browser-facing paths, whose controllers carry @HtmlErrors. */
+export const HTML_ERROR_PATHS = ['/authorize', '/login', '/consent', '/logout'] as const;
 
 export function wantsHtmlErrors(req: Request | undefined): boolean {
   return !!req && (req as MarkedRequest)[HTML_ERRORS] === true;

@@ -42,6 +42,9 @@ describe('protocol policy', () => {
     expect(isPlausibleClientId('')).toBe(false);
     expect(isPlausibleClientId(undefined)).toBe(false);
     expect(isPlausibleClientId(['web-app'])).toBe(false);
+    // What the token service and the registry would otherwise hand PostgreSQL.
+    expect(isPlausibleClientId('web\u0000app')).toBe(false);
+    expect(isPlausibleClientId('web\uD800app')).toBe(false);
   });
 
   it('requires PKCE of public clients (auth method none) only', () => {
