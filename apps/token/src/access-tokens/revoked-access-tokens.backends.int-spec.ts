@@ -1,4 +1,5 @@
 import { expect } from '@jest/globals';
+import { AuditClient } from '@latchkey/audit-client';
 import { loadConfig, type PlatformConfig } from '@latchkey/config';
 import {
   createTestDatabase,
@@ -80,7 +81,10 @@ describeWithBackends(
       await db?.drop();
     });
 
-    afterEach(() => clock.set(start));
+    afterEach(() => {
+      clock.set(start);
+      jest.restoreAllMocks();
+    });
 
     const webApp = basicCaller('web-app');
 
@@ -95,9 +99,13 @@ describeWithBackends(
 
     const validate = (token: string) => userFlowCalls(service.bus).validate(token);
 
-    it('keeps the revocation in Postgres until the token has expired', async () => {
+    it('keeps the revocation in Postgres until the token has expired, with its audit event', async () => {
+      const audit = jest.spyOn(service.app.get(AuditClient), 'recordInTransaction');
       const token = await revokedToken();
       const { jti, exp } = accessTokenIds(token);
+      expect(audit.mock.calls.map(([, type, input]) => [type, input.data?.jti])).toEqual([
+        ['token.revoked', jti],
+      ]);
       const rows = await pg.query<{ expires_at: Date }>(
         `SELECT expires_at FROM token.revoked_access_tokens WHERE jti = $1`,
         [jti],
