@@ -69,9 +69,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFRESH_TOKEN_INVALID = 'the refresh token is invalid, expired or revoked';
 
 /**
- * Grants and their refresh-token families (docs/architecture.md §3): created at code redemption, rotated on
- * every refresh (a retry within the reuse window gets the same successor), revoked as a whole on reuse, on a replayed code, or for a user. Times come from
- * the service clock. An unreachable database is a 503, never a token without its record.
+ * Grants and their refresh-token families (docs/architecture.md §3): created at code redemption,
+ * rotated on every refresh (a retry within the reuse window gets the same successor), revoked as a
+ * whole on reuse, on a replayed code, or for a user. Times come from the service clock. An
+ * unreachable database is a 503, never a token without its record.
  */
 @Injectable()
 export class UserGrantsService {
