@@ -14,14 +14,22 @@ export interface TokenConfig {
   issuer: string;
   /** Signing-key rotation; DEFAULT_KEY_ROTATION when absent. */
   keyRotation?: KeyRotationConfig;
+  /**
+   * Seconds after its rotation during which a refresh token still gets its successor again
+   * (docs/architecture.md §3); 0: never. DEFAULT_SETTINGS' value when absent.
+   */
+  refreshTokenReuseWindowSeconds?: number;
 }
 
 @Module({})
 export class TokenConfigModule {
-  static forRoot(config: Pick<PlatformConfig, 'issuer' | 'keyRotation'>): DynamicModule {
+  static forRoot(
+    config: Pick<PlatformConfig, 'issuer' | 'keyRotation' | 'refreshTokenReuseWindowSeconds'>,
+  ): DynamicModule {
     const tokenConfig: TokenConfig = {
       issuer: config.issuer,
       keyRotation: config.keyRotation ?? { ...DEFAULT_KEY_ROTATION },
+      refreshTokenReuseWindowSeconds: config.refreshTokenReuseWindowSeconds,
     };
     return {
       module: TokenConfigModule,

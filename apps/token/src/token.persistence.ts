@@ -4,6 +4,8 @@ import { SigningKeyEntity } from './keys/signing-key.entity';
 import { SigningKeys1732200000000 } from './migrations/1732200000000-signing-keys';
 import { Grants1732300000000 } from './migrations/1732300000000-grants';
 import { SigningKeyRotation1733000000000 } from './migrations/1733000000000-signing-key-rotation';
+import { RefreshTokenSuccessor1733500000000 } from './migrations/1733500000000-refresh-token-successor';
+import { RevokedAccessTokens1733600000000 } from './migrations/1733600000000-revoked-access-tokens';
 import { GrantEntity } from './user-grants/grant.entity';
 import { RefreshTokenEntity } from './user-grants/refresh-token.entity';
 
@@ -16,5 +18,7 @@ export const TOKEN_PERSISTENCE: ServicePersistenceOptions = {
     Grants1732300000000,
     auditOutboxMigration('token'),
     SigningKeyRotation1733000000000,
+    RefreshTokenSuccessor1733500000000,
+    RevokedAccessTokens1733600000000,
   ],
 };

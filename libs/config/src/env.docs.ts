@@ -100,6 +100,11 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     default: code(DEFAULT_KEY_ROTATION.publishAheadSeconds),
     meaning: 'how long a new signing key is in the JWKS before it signs anything',
   },
+  REFRESH_TOKEN_REUSE_WINDOW_SECONDS: {
+    default: code(DEFAULT_SETTINGS.refreshTokenReuseWindowSeconds),
+    meaning:
+      'seconds after a refresh during which a retry with the same refresh token gets the same new one instead of revoking the grant; `0` turns it off',
+  },
   TRUSTED_PROXIES: {
     default: 'none',
     meaning:

@@ -235,6 +235,18 @@ export class PlatformEnv {
   KEY_PUBLISH_AHEAD_SECONDS?: number;
 
   /**
+   * How long after a refresh token's rotation a retry with the same token still gets the same
+   * successor, in seconds (default 10): the answer to a refresh can be lost (client timeout, a
+   * 503 after the bus timeout). 0: every second use is reuse and revokes the grant.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'REFRESH_TOKEN_REUSE_WINDOW_SECONDS must be an integer between 0 and 300' })
+  @Min(0, { message: 'REFRESH_TOKEN_REUSE_WINDOW_SECONDS must be an integer between 0 and 300' })
+  @Max(300, { message: 'REFRESH_TOKEN_REUSE_WINDOW_SECONDS must be an integer between 0 and 300' })
+  REFRESH_TOKEN_REUSE_WINDOW_SECONDS?: number;
+
+  /**
    * The reverse proxies (an Ingress controller, a load balancer) whose `X-Forwarded-For` and
    * `X-Forwarded-Proto` the gateway believes: comma-separated addresses, CIDR ranges or the
    * presets loopback, linklocal, uniquelocal. Unset: none, so a caller can never choose the

@@ -289,6 +289,24 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('REFRESH_TOKEN_REUSE_WINDOW_SECONDS', () => {
+    it('defaults to 10 seconds; 0 turns the window off', () => {
+      expect(loadConfig({}).refreshTokenReuseWindowSeconds).toBe(10);
+      expect(
+        loadConfig({ REFRESH_TOKEN_REUSE_WINDOW_SECONDS: '0' }).refreshTokenReuseWindowSeconds,
+      ).toBe(0);
+      expect(
+        loadConfig({ REFRESH_TOKEN_REUSE_WINDOW_SECONDS: '30' }).refreshTokenReuseWindowSeconds,
+      ).toBe(30);
+    });
+
+    it.each(['-1', '301', '2.5', '10s'])('rejects %s naming the variable', (value) => {
+      expect(() => loadConfig({ REFRESH_TOKEN_REUSE_WINDOW_SECONDS: value })).toThrow(
+        /REFRESH_TOKEN_REUSE_WINDOW_SECONDS must be an integer between 0 and 300/,
+      );
+    });
+  });
+
   describe('embeddedConfig', () => {
     let dataDir: string;
     beforeEach(() => {

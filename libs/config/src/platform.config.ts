@@ -39,6 +39,11 @@ export interface PlatformConfig {
   /** Signing-key rotation of the token service (KEY_ROTATION_INTERVAL_HOURS, KEY_PUBLISH_AHEAD_SECONDS). */
   keyRotation?: KeyRotationConfig;
   /**
+   * Seconds after a rotation during which the same refresh token gets the same successor
+   * (REFRESH_TOKEN_REUSE_WINDOW_SECONDS); 0: none.
+   */
+  refreshTokenReuseWindowSeconds: number;
+  /**
    * What the server may call on a client's behalf (OUTBOUND_ALLOW_PRIVATE, OUTBOUND_ALLOWED_CIDRS);
    * public https targets only when absent.
    */
@@ -52,6 +57,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   logLevel: 'info' as const,
   busTimeoutMs: 5000,
   shutdownTimeoutMs: 10000,
+  refreshTokenReuseWindowSeconds: 10,
 });
 
 export interface KeyRotationConfig {
@@ -158,6 +164,8 @@ export function loadConfig(
       publishAheadSeconds:
         parsed.KEY_PUBLISH_AHEAD_SECONDS ?? DEFAULT_KEY_ROTATION.publishAheadSeconds,
     },
+    refreshTokenReuseWindowSeconds:
+      parsed.REFRESH_TOKEN_REUSE_WINDOW_SECONDS ?? DEFAULT_SETTINGS.refreshTokenReuseWindowSeconds,
     outbound: {
       allowPrivate: parsed.OUTBOUND_ALLOW_PRIVATE === 'true',
       allowedCidrs: (parsed.OUTBOUND_ALLOWED_CIDRS ?? '')
@@ -207,6 +215,7 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   OUTBOUND_ALLOWED_CIDRS = undefined;
   TRUSTED_PROXIES = undefined;
   PREVIOUS_KEY_ENCRYPTION_KEYS = undefined;
+  REFRESH_TOKEN_REUSE_WINDOW_SECONDS = undefined;
 }
 
 const INTEGER_KEYS = [
@@ -216,6 +225,7 @@ const INTEGER_KEYS = [
   'SHUTDOWN_TIMEOUT_MS',
   'KEY_ROTATION_INTERVAL_HOURS',
   'KEY_PUBLISH_AHEAD_SECONDS',
+  'REFRESH_TOKEN_REUSE_WINDOW_SECONDS',
 ] as const;
 
 /** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */

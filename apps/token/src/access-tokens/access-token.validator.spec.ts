@@ -10,7 +10,9 @@ import type { GrantEntity } from '../user-grants/grant.entity';
 import type { UserGrantsService } from '../user-grants/user-grants.service';
 import { AccessTokenSigner } from './access-token.signer';
 import { AccessTokenValidator } from './access-token.validator';
+import type { EntityManager } from 'typeorm';
 import { RevokedAccessTokens } from './revoked-access-tokens';
+import type { RevokedAccessTokensRepository } from './revoked-access-tokens.repository';
 
 const ISSUER = 'https://id.example.com';
 const GID = '6f1c2a52-8f43-4a55-9c1e-0f0f3b1d9a10';
@@ -24,6 +26,7 @@ describe('AccessTokenValidator', () => {
   let jwksCalls: number;
   let kv: MemoryKvStore;
   let revoked: RevokedAccessTokens;
+  let durable: Record<'transaction' | 'insert', jest.Mock>;
 
   beforeEach(async () => {
     clock.set(new Date('2025-06-01T12:00:00Z'));
@@ -43,7 +46,17 @@ describe('AccessTokenValidator', () => {
       ),
     };
     kv = new MemoryKvStore({ now: () => clock.now().getTime() });
-    revoked = new RevokedAccessTokens(kv, clock);
+    durable = {
+      transaction: jest.fn((work: (em: EntityManager) => Promise<unknown>) =>
+        work({} as EntityManager),
+      ),
+      insert: jest.fn(async () => undefined),
+    };
+    revoked = new RevokedAccessTokens(
+      kv,
+      clock,
+      durable as unknown as RevokedAccessTokensRepository,
+    );
     validator = new AccessTokenValidator(
       keys,
       grants as unknown as UserGrantsService,
@@ -217,13 +230,20 @@ describe('AccessTokenValidator', () => {
         active: true,
       });
       expect(await kv.ttl(`revoked:jti:${signed.jti}`)).toBe((600 + 60) * 1000);
+      expect(durable.insert).toHaveBeenCalledWith(expect.anything(), {
+        jti: signed.jti,
+        expiresAt: new Date((signed.exp + 60) * 1000),
+      });
       clock.advance((600 + 60) * 1000);
       expect(await kv.get(`revoked:jti:${signed.jti}`)).toBeNull();
     });
 
     it('stores nothing for a token that has already expired', async () => {
-      await revoked.revoke('old-jti', clock.nowSeconds() - 120);
+      const alongside = jest.fn(async () => undefined);
+      await revoked.revoke('old-jti', clock.nowSeconds() - 120, alongside);
       expect(await kv.get('revoked:jti:old-jti')).toBeNull();
+      expect(durable.insert).not.toHaveBeenCalled();
+      expect(alongside).toHaveBeenCalledTimes(1);
     });
 
     it('fails closed (the outage, 503 at the filter) when the store cannot answer', async () => {

@@ -28,7 +28,7 @@ export interface RefreshParams {
 /**
  * refresh_token (RFC 6749 §6): the presented token is rotated (RFC 9700 §4.14.2) and the client
  * gets a new access token for the grant's scopes or fewer, a new refresh token of the same family
- * and, when the grant includes `openid`, a new ID Token for the same user, authentication time and
+ * (the same one again for a retry within the reuse window, docs/architecture.md §3) and, when the grant includes `openid`, a new ID Token for the same user, authentication time and
  * session (OIDC Core §12.2; no nonce). A revoked, expired, reused or foreign token: invalid_grant.
  */
 @Injectable()
@@ -45,7 +45,7 @@ export class RefreshTokenGrant implements GrantHandler {
   async handle({ client, params, request: tokenRequest }: GrantContext): Promise<TokenResponse> {
     const request = readRefreshParams(params);
     let scopes = new Set<string>();
-    const { grant, refreshToken } = await this.grants.rotate(
+    const { grant, refreshToken, retry } = await this.grants.rotate(
       request.refreshToken,
       client.client_id,
       (found) => {
@@ -61,6 +61,7 @@ export class RefreshTokenGrant implements GrantHandler {
       scopes,
       refreshToken,
       event: 'token.refreshed',
+      refreshRetry: retry,
       ip: tokenRequest.ip,
       user_agent: tokenRequest.user_agent,
     });

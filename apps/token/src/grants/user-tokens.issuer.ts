@@ -20,6 +20,8 @@ export interface UserTokensInput {
   refreshToken?: string;
   /** Audit event type: a code exchange issues, a refresh refreshes. */
   event: 'token.issued' | 'token.refreshed';
+  /** A retry within the refresh token's reuse window: the refresh token was issued before. */
+  refreshRetry?: boolean;
   ip?: string;
   user_agent?: string;
 }
@@ -86,6 +88,7 @@ export class UserTokensIssuer {
         aud: input.audience.aud,
         jti: signed.jti,
         refresh_token_issued: input.refreshToken !== undefined,
+        refresh_retry: input.refreshRetry || undefined,
         ip: input.ip,
         user_agent: input.user_agent,
       },

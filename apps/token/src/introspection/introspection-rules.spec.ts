@@ -40,6 +40,7 @@ const stored = (
     expiresAt: new Date(NOW.getTime() + 30 * 86_400_000),
     idleExpiresAt: new Date(NOW.getTime() + 14 * 86_400_000),
     usedAt: null,
+    successorHash: null,
     revokedAt: null,
     ...overrides.token,
   },

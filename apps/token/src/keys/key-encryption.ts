@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -35,6 +35,17 @@ export class KeyEncryption {
       if (plaintext !== undefined) return plaintext;
     }
     throw new KeyDecryptionError(kid);
+  }
+
+  /**
+   * 256-bit keys for another purpose, derived from the current key and then each previous one
+   * (HKDF-SHA256, the purpose as info), so that one configured secret serves several uses
+   * without one use revealing another's key.
+   */
+  derivedKeys(purpose: string): Buffer[] {
+    return [this.key, ...this.previousKeys].map((key) =>
+      Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32)),
+    );
   }
 
   /**

@@ -14,7 +14,7 @@ export class KeysModule {
   ): DynamicModule {
     return {
       module: KeysModule,
-      // Global: every grant signs tokens with these keys.
+      // Global: every grant signs tokens with these keys (and derives refresh-token successors).
       global: true,
       controllers: [KeysController],
       providers: [
@@ -27,7 +27,7 @@ export class KeysModule {
         KeyRotationService,
         KeyRotationScheduler,
       ],
-      exports: [SigningKeysService, KeyRotationService],
+      exports: [KeyEncryption, SigningKeysService, KeyRotationService],
     };
   }
 }

@@ -54,20 +54,21 @@ export class RevocationService {
   }
 
   private async revokeAccessToken(claims: ActiveAccessToken, request: RevokeRequest) {
-    await this.revokedAccessTokens.revoke(claims.jti, claims.exp);
-    await this.audit.record('token.revoked', {
-      subject: claims.jti,
-      data: {
-        client_id: claims.client_id,
-        sub: claims.sub,
-        grant: claims.grant_id,
-        jti: claims.jti,
-        token_type: 'access_token',
-        reason: 'client_revoked',
-        ip: request.ip,
-        user_agent: request.user_agent,
-      },
-    });
+    await this.revokedAccessTokens.revoke(claims.jti, claims.exp, (em) =>
+      this.audit.recordInTransaction(em, 'token.revoked', {
+        subject: claims.jti,
+        data: {
+          client_id: claims.client_id,
+          sub: claims.sub,
+          grant: claims.grant_id,
+          jti: claims.jti,
+          token_type: 'access_token',
+          reason: 'client_revoked',
+          ip: request.ip,
+          user_agent: request.user_agent,
+        },
+      }),
+    );
   }
 
   private async revokeRefreshToken(stored: StoredRefreshToken, request: RevokeRequest) {

@@ -27,6 +27,7 @@ import {
 } from '../fixtures/token-lifecycle.fixture';
 import { userFlowCalls, type UserFlowCalls } from '../fixtures/user-flow.fixture';
 import { KeyRotationService } from '../keys/key-rotation.service';
+import { UserGrantsService } from '../user-grants/user-grants.service';
 import { ACTIVE_KEY_CACHE_MS } from '../keys/signing-keys.service';
 
 jest.setTimeout(90_000);
@@ -124,6 +125,28 @@ describeWithBackends(
       expect(
         await everyReplicaSays(() => lifecycle.introspect({ token: tokens.access_token }, webApp)),
       ).toEqual(new Set([JSON.stringify({ active: false })]));
+    });
+
+    it('answers a refresh retried on the other replica with the same successor, family alive', async () => {
+      const tokens = await signIn(calls, { sub: `user-${uniqueSuffix()}` });
+      const onReplica = (i: number) =>
+        replicas[i]!.app.get(UserGrantsService).rotate(tokens.refresh_token!, 'web-app');
+      const first = await onReplica(0);
+      // Late duplicates on both replicas, within the reuse window, racing each other.
+      const retries = await Promise.all([0, 1, 0, 1, 0, 1].map(onReplica));
+      expect(new Set(retries.map((r) => r.refreshToken))).toEqual(new Set([first.refreshToken]));
+      expect(retries.every((r) => r.retry)).toBe(true);
+      const rows = await pg.query<{ revoked_reason: string | null }>(
+        `SELECT revoked_reason FROM token.grants WHERE id = $1`,
+        [first.grant.id],
+      );
+      expect(rows.rows).toEqual([{ revoked_reason: null }]);
+      await expect(
+        calls.refresh(
+          { refresh_token: first.refreshToken },
+          basicAuthorization('web-app', CLIENT_SECRET),
+        ),
+      ).resolves.toMatchObject({ token_type: 'Bearer' });
     });
 
     it('revokes the grant of a refresh token in Postgres, with its audit event', async () => {

@@ -25,9 +25,16 @@ export class RefreshTokenEntity {
   @Column('timestamptz', { name: 'idle_expires_at' })
   idleExpiresAt: Date;
 
-  /** Set once, when the token is rotated; presenting it again is reuse. */
+  /**
+   * Set once, when the token is rotated; presenting it again is a retry within the reuse window,
+   * reuse after it.
+   */
   @Column('timestamptz', { name: 'used_at', nullable: true })
   usedAt: Date | null;
+
+  /** The hash of the token that replaced this one, set with usedAt. */
+  @Column('text', { name: 'successor_hash', nullable: true })
+  successorHash: string | null;
 
   @Column('timestamptz', { name: 'revoked_at', nullable: true })
   revokedAt: Date | null;

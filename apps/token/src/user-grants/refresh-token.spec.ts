@@ -6,6 +6,7 @@ import {
   judgeRefreshToken,
   mintRefreshToken,
   refreshTokenHash,
+  successorRefreshToken,
 } from './refresh-token';
 import type { RefreshTokenEntity } from './refresh-token.entity';
 
@@ -39,6 +40,7 @@ function token(overrides: Partial<RefreshTokenEntity> = {}): RefreshTokenEntity 
     expiresAt: new Date(NOW.getTime() + 30 * DAY),
     idleExpiresAt: new Date(NOW.getTime() + 14 * DAY),
     usedAt: null,
+    successorHash: null,
     revokedAt: null,
     ...overrides,
   };
@@ -118,6 +120,92 @@ describe('refresh tokens', () => {
           new Date(NOW.getTime() + 30 * DAY),
         ),
       ).toEqual({ kind: 'invalid', reason: 'the refresh token has expired' });
+    });
+  });
+
+  describe('successorRefreshToken', () => {
+    const key = Buffer.alloc(32, 7);
+
+    it('is a 256-bit token, the same for the same token and key, another for another', () => {
+      const presented = mintRefreshToken().token;
+      const successor = successorRefreshToken(presented, key);
+      expect(successor.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(successor.hash).toBe(refreshTokenHash(successor.token));
+      expect(successorRefreshToken(presented, key)).toEqual(successor);
+      expect(successorRefreshToken(presented, Buffer.alloc(32, 8)).token).not.toBe(successor.token);
+      expect(successorRefreshToken(mintRefreshToken().token, key).token).not.toBe(successor.token);
+      expect(successor.token).not.toBe(presented);
+    });
+  });
+
+  describe('a rotated token presented again', () => {
+    const WINDOW = 10;
+    const rotatedAt = NOW;
+    const successor = (overrides: Partial<RefreshTokenEntity> = {}) =>
+      token({ hash: 'next', parentHash: 'h', createdAt: rotatedAt, ...overrides });
+    const judgeAt = (
+      at: Date,
+      next: RefreshTokenEntity | null = successor(),
+      reuseWindowSeconds = WINDOW,
+    ) =>
+      judgeRefreshToken(
+        token({ usedAt: rotatedAt, successorHash: 'next' }),
+        grant(),
+        'web-app',
+        at,
+        {
+          successor: next,
+          reuseWindowSeconds,
+        },
+      );
+    const after = (ms: number) => new Date(rotatedAt.getTime() + ms);
+
+    it('within the window, its successor unused, is a retry answered that successor', () => {
+      expect(judgeAt(after(0))).toEqual({ kind: 'retried', successorHash: 'next' });
+      expect(judgeAt(after(WINDOW * 1000))).toEqual({ kind: 'retried', successorHash: 'next' });
+      // Began before the rotation it queued behind: concurrent with it.
+      expect(judgeAt(after(-500))).toEqual({ kind: 'retried', successorHash: 'next' });
+    });
+
+    it('after the window is reuse', () => {
+      expect(judgeAt(after(WINDOW * 1000 + 1))).toEqual({ kind: 'reused' });
+    });
+
+    it('is always reuse with a window of 0, or when its successor is unknown', () => {
+      expect(judgeAt(after(0), successor(), 0)).toEqual({ kind: 'reused' });
+      expect(judgeAt(after(-500), successor(), 0)).toEqual({ kind: 'reused' });
+      expect(judgeAt(after(0), null)).toEqual({ kind: 'reused' });
+    });
+
+    it('whose successor was rotated again is reuse (an older generation), inside the window too', () => {
+      expect(judgeAt(after(2000), successor({ usedAt: after(1000) }))).toEqual({
+        kind: 'reused',
+      });
+    });
+
+    it('handled after its successor was rotated, but begun before, is refused without reuse', () => {
+      expect(judgeAt(after(1000), successor({ usedAt: after(2000) }))).toEqual({
+        kind: 'invalid',
+        reason: 'a late duplicate of a refresh whose successor has been rotated since',
+      });
+    });
+
+    it('of another client, or of a revoked grant, is refused whatever the window', () => {
+      expect(
+        judgeRefreshToken(token({ usedAt: rotatedAt }), grant(), 'other-app', rotatedAt, {
+          successor: successor(),
+          reuseWindowSeconds: WINDOW,
+        }).kind,
+      ).toBe('invalid');
+      expect(
+        judgeRefreshToken(
+          token({ usedAt: rotatedAt }),
+          grant({ revokedAt: rotatedAt }),
+          'web-app',
+          rotatedAt,
+          { successor: successor(), reuseWindowSeconds: WINDOW },
+        ).kind,
+      ).toBe('invalid');
     });
   });
 });

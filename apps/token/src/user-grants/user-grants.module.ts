@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { GrantManagementController } from './grant-management.controller';
 import { GrantManagementService } from './grant-management.service';
+import { RefreshTokenSuccessors } from './refresh-token-successors';
 import { UserGrantsController } from './user-grants.controller';
 import { UserGrantsRepository } from './user-grants.repository';
 import { UserGrantsService } from './user-grants.service';
@@ -11,7 +12,12 @@ import { UserGrantsService } from './user-grants.service';
  */
 @Module({
   controllers: [UserGrantsController, GrantManagementController],
-  providers: [UserGrantsRepository, UserGrantsService, GrantManagementService],
+  providers: [
+    UserGrantsRepository,
+    RefreshTokenSuccessors,
+    UserGrantsService,
+    GrantManagementService,
+  ],
   exports: [UserGrantsService, GrantManagementService],
 })
 export class UserGrantsModule {}

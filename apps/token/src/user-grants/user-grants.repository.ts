@@ -72,15 +72,20 @@ export class UserGrantsRepository {
   }
 
   /**
-   * Marks the token used if nobody did before, in one statement: of concurrent rotations of one
-   * token, the others queue on its row lock, then find `used_at` set and match nothing. True for
-   * the one that marked it.
+   * Marks the token used, naming its successor, if nobody did before, in one statement: of
+   * concurrent rotations of one token, the others queue on its row lock, then find `used_at` set
+   * and match nothing. True for the one that marked it.
    */
-  async markRefreshTokenUsed(em: EntityManager, hash: string, now: Date): Promise<boolean> {
+  async markRefreshTokenUsed(
+    em: EntityManager,
+    hash: string,
+    successorHash: string,
+    now: Date,
+  ): Promise<boolean> {
     const result = await em.query<unknown>(
-      `UPDATE "token"."refresh_tokens" SET "used_at" = $2
+      `UPDATE "token"."refresh_tokens" SET "used_at" = $2, "successor_hash" = $3
         WHERE "hash" = $1 AND "used_at" IS NULL AND "revoked_at" IS NULL`,
-      [hash, now],
+      [hash, now, successorHash],
     );
     return affectedRows(result) === 1;
   }

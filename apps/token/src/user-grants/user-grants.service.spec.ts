@@ -4,7 +4,9 @@ import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { InvalidGrant } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { FixedClock } from '@latchkey/core';
+import { KeyEncryption } from '../keys/key-encryption';
 import type { GrantEntity } from './grant.entity';
+import { RefreshTokenSuccessors } from './refresh-token-successors';
 import type { UserGrantsRepository } from './user-grants.repository';
 import { CODE_REUSE_GRANT_WAIT, UserGrantsService } from './user-grants.service';
 
@@ -36,7 +38,13 @@ describe('UserGrantsService', () => {
       insertGrant: jest.fn(async () => true),
     };
     audit = new RecordingAuditClient('token');
-    service = new UserGrantsService(repo as unknown as UserGrantsRepository, clock, audit);
+    service = new UserGrantsService(
+      repo as unknown as UserGrantsRepository,
+      clock,
+      audit,
+      new RefreshTokenSuccessors(new KeyEncryption('unit-spec-key-encryption-key-0123456789')),
+      { issuer: 'https://id.example.test' },
+    );
     jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
   });
 

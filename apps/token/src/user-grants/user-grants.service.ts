@@ -1,7 +1,10 @@
 import { AuditClient } from '@latchkey/audit-client';
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DEFAULT_SETTINGS } from '@latchkey/config';
 import { InvalidGrant } from '@latchkey/oauth';
 import { Clock } from '@latchkey/core';
+import type { EntityManager } from 'typeorm';
+import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import type { GrantEntity } from './grant.entity';
 import {
   idleExpiry,
@@ -10,6 +13,8 @@ import {
   mintRefreshToken,
   refreshTokenHash,
 } from './refresh-token';
+import type { RefreshTokenEntity } from './refresh-token.entity';
+import { RefreshTokenSuccessors } from './refresh-token-successors';
 import { UserGrantsRepository } from './user-grants.repository';
 
 /** What a code redemption grants: the code's bindings, under an id chosen beforehand. */
@@ -43,10 +48,12 @@ export interface CreatedGrant {
 export interface RotatedRefreshToken {
   grant: GrantEntity;
   refreshToken: string;
+  /** True when this answers a retry within the reuse window: the successor issued before. */
+  retry: boolean;
 }
 
 type Rotation =
-  | { kind: 'rotated'; grant: GrantEntity; refreshToken: string }
+  | { kind: 'rotated'; grant: GrantEntity; refreshToken: string; retry: boolean }
   | { kind: 'reused'; grant: GrantEntity }
   | { kind: 'invalid'; reason: string };
 
@@ -62,19 +69,26 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const REFRESH_TOKEN_INVALID = 'the refresh token is invalid, expired or revoked';
 
 /**
- * Grants and their refresh-token families (docs/architecture.md §3): created at code redemption, rotated on
- * every refresh, revoked as a whole on reuse, on a replayed code, or for a user. Times come from
- * the service clock. An unreachable database is a 503, never a token without its record.
+ * Grants and their refresh-token families (docs/architecture.md §3): created at code redemption,
+ * rotated on every refresh (a retry within the reuse window gets the same successor), revoked as a
+ * whole on reuse, on a replayed code, or for a user. Times come from the service clock. An
+ * unreachable database is a 503, never a token without its record.
  */
 @Injectable()
 export class UserGrantsService {
   private readonly logger = new Logger(UserGrantsService.name);
+  private readonly reuseWindowSeconds: number;
 
   constructor(
     private readonly repo: UserGrantsRepository,
     private readonly clock: Clock,
     private readonly audit: AuditClient,
-  ) {}
+    private readonly successors: RefreshTokenSuccessors,
+    @Inject(TOKEN_CONFIG) config: TokenConfig,
+  ) {
+    this.reuseWindowSeconds =
+      config.refreshTokenReuseWindowSeconds ?? DEFAULT_SETTINGS.refreshTokenReuseWindowSeconds;
+  }
 
   /**
    * Stores the grant and, with `refreshLifetimeSeconds`, the first token of its family. Fails
@@ -114,6 +128,7 @@ export class UserGrantsService {
           expiresAt: refresh.expiresAt,
           idleExpiresAt: idleExpiry(now, refresh.expiresAt),
           usedAt: null,
+          successorHash: null,
           revokedAt: null,
         });
       }
@@ -123,10 +138,12 @@ export class UserGrantsService {
 
   /**
    * Exchanges a refresh token of `clientId` for its successor (RFC 6749 §6, RFC 9700 §4.14.2):
-   * the presented token is marked used and a new one of the same family, with the same absolute
-   * expiry, is issued. Presenting a used token again revokes the whole grant. Of concurrent
-   * rotations of one token, one succeeds; the others are reuse. `checkRequest` runs on a usable
-   * token's grant before anything changes: what it throws leaves the token unused.
+   * the presented token is marked used and its successor, of the same family and with the same
+   * absolute expiry, is issued. Presenting it again within the reuse window, while the successor
+   * is unused, answers the same successor (a retry of a refresh whose answer was lost; concurrent
+   * refreshes with one token all get it); otherwise it revokes the whole grant
+   * (docs/architecture.md §3). `checkRequest` runs on the grant of a usable or retried token
+   * before anything changes: what it throws leaves the token unused.
    */
   async rotate(
     presented: string,
@@ -142,33 +159,36 @@ export class UserGrantsService {
       // Read again under the grant's lock: a rotation that held it may have used the token.
       const token = grant && (await this.repo.findRefreshToken(em, hash));
       if (!token || !grant) return { kind: 'invalid', reason: 'unknown refresh token' };
-      const verdict = judgeRefreshToken(token, grant, clientId, now);
-      if (verdict.kind === 'invalid') return verdict;
-      if (verdict.kind === 'usable') checkRequest(grant);
-      if (verdict.kind === 'usable' && (await this.repo.markRefreshTokenUsed(em, hash, now))) {
-        const next = mintRefreshToken();
-        await this.repo.insertRefreshToken(em, {
-          hash: next.hash,
-          grantId: grant.id,
-          parentHash: hash,
-          createdAt: now,
-          expiresAt: token.expiresAt,
-          idleExpiresAt: idleExpiry(now, token.expiresAt),
-          usedAt: null,
-          revokedAt: null,
-        });
-        return { kind: 'rotated', grant, refreshToken: next.token };
+      const verdict = judgeRefreshToken(token, grant, clientId, now, {
+        successor: await this.successorOf(em, token),
+        reuseWindowSeconds: this.reuseWindowSeconds,
+      });
+      switch (verdict.kind) {
+        case 'invalid':
+          return verdict;
+        case 'usable':
+          checkRequest(grant);
+          return this.rotateUnder(em, presented, token, grant, now);
+        case 'retried': {
+          checkRequest(grant);
+          const successor = this.successors.again(presented, verdict.successorHash);
+          if (successor === undefined) {
+            return { kind: 'invalid', reason: 'successor key replaced since the rotation' };
+          }
+          return { kind: 'rotated', grant, refreshToken: successor, retry: true };
+        }
+        case 'reused':
+          await this.repo.revokeGrant(em, grant.id, 'refresh_token_reuse', now);
+          return { kind: 'reused', grant };
       }
-      // Used before, or by a concurrent rotation that won the row: unless it was revoked in
-      // the meantime, this is a second use of one token.
-      const current = await this.repo.findRefreshToken(em, hash);
-      if (current?.usedAt === null) return { kind: 'invalid', reason: 'revoked meanwhile' };
-      await this.repo.revokeGrant(em, grant.id, 'refresh_token_reuse', now);
-      return { kind: 'reused', grant };
     });
     switch (rotation.kind) {
       case 'rotated':
-        return { grant: rotation.grant, refreshToken: rotation.refreshToken };
+        return {
+          grant: rotation.grant,
+          refreshToken: rotation.refreshToken,
+          retry: rotation.retry,
+        };
       case 'reused':
         this.logger.warn({
           event: 'token.refresh_reuse_detected',
@@ -190,6 +210,43 @@ export class UserGrantsService {
         this.logger.debug(`refresh token refused for client ${clientId}: ${rotation.reason}`);
         throw new InvalidGrant(REFRESH_TOKEN_INVALID);
     }
+  }
+
+  /** The token that replaced `token`, read under the grant's lock; null when not rotated. */
+  private async successorOf(
+    em: EntityManager,
+    token: RefreshTokenEntity,
+  ): Promise<RefreshTokenEntity | null> {
+    return token.successorHash === null
+      ? null
+      : this.repo.findRefreshToken(em, token.successorHash);
+  }
+
+  /** Marks `token` used and stores its successor, under the grant's lock. */
+  private async rotateUnder(
+    em: EntityManager,
+    presented: string,
+    token: RefreshTokenEntity,
+    grant: GrantEntity,
+    now: Date,
+  ): Promise<Rotation> {
+    const next = this.successors.of(presented);
+    // Judged usable under the grant's lock, so only a revocation that skipped it could win.
+    if (!(await this.repo.markRefreshTokenUsed(em, token.hash, next.hash, now))) {
+      return { kind: 'invalid', reason: 'revoked meanwhile' };
+    }
+    await this.repo.insertRefreshToken(em, {
+      hash: next.hash,
+      grantId: grant.id,
+      parentHash: token.hash,
+      createdAt: now,
+      expiresAt: token.expiresAt,
+      idleExpiresAt: idleExpiry(now, token.expiresAt),
+      usedAt: null,
+      successorHash: null,
+      revokedAt: null,
+    });
+    return { kind: 'rotated', grant, refreshToken: next.token, retry: false };
   }
 
   /**
