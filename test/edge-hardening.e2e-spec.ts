@@ -1,4 +1,4 @@
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
+import { randomToken } from '@latchkey/oauth';
 import { decodeJwt } from 'jose';
 import {
   callPlatform,
@@ -12,7 +12,12 @@ import { CookieJar } from './support/user-agent';
 import { parseFirstForm } from './support/html-form';
 import { describeEachMode } from './support/platform';
 import { freePort } from './support/processes';
-import { loopbackRedirectUri, PlatformAdmin, type TestClient } from './support/provisioning';
+import {
+  authorizationParams,
+  loopbackRedirectUri,
+  PlatformAdmin,
+  type TestClient,
+} from './support/provisioning';
 
 /**
  * What an attacker on the network can send the edge, in both run modes: forwarded headers that
@@ -44,17 +49,7 @@ describeEachMode('the edge under attack', (platform) => {
   }
 
   function authorizePath(params: Record<string, string> = {}): string {
-    const query = new URLSearchParams({
-      response_type: 'code',
-      client_id: app.client_id,
-      redirect_uri: app.redirect_uri,
-      scope: 'openid',
-      state: 'st',
-      code_challenge: computeS256Challenge(randomToken()),
-      code_challenge_method: 'S256',
-      ...params,
-    });
-    return `/authorize?${query.toString()}`;
+    return `/authorize?${new URLSearchParams(authorizationParams(app, params)).toString()}`;
   }
 
   beforeAll(async () => {

@@ -1,8 +1,13 @@
 import fc from 'fast-check';
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
+import { randomToken } from '@latchkey/oauth';
 import { describeEachMode } from './support/platform';
 import { freePort } from './support/processes';
-import { loopbackRedirectUri, PlatformAdmin, type TestClient } from './support/provisioning';
+import {
+  authorizationParams,
+  loopbackRedirectUri,
+  PlatformAdmin,
+  type TestClient,
+} from './support/provisioning';
 
 /**
  * Property: whatever text, control bytes, lone surrogates or invalid UTF-8 (raw or
@@ -203,17 +208,7 @@ describeEachMode('every parameter of every endpoint under fuzzed input', (platfo
 
   /** Valid values for the other parameters, so a run gets past the first check it meets. */
   function baseParams(endpoint: Endpoint): Record<string, unknown> {
-    if (endpoint.path === '/authorize') {
-      return {
-        response_type: 'code',
-        client_id: app.client_id,
-        redirect_uri: app.redirect_uri,
-        scope: 'openid',
-        state: 'st',
-        code_challenge: computeS256Challenge(randomToken()),
-        code_challenge_method: 'S256',
-      };
-    }
+    if (endpoint.path === '/authorize') return authorizationParams(app);
     if (endpoint.path === '/token') return { grant_type: 'client_credentials' };
     if (endpoint.path === '/admin/clients' && endpoint.method === 'POST') {
       return { redirect_uris: ['https://app.example.test/cb'], client_name: 'Fuzzed' };

@@ -1,11 +1,16 @@
 import { encodeSeqCursor } from '@latchkey/core';
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
+import { randomToken } from '@latchkey/oauth';
 import { callPlatform, type CallAnswer, type CallOptions } from './support/http-call';
 import { parseFirstForm } from './support/html-form';
 import { describeEachMode } from './support/platform';
 import { freePort } from './support/processes';
 import { CookieJar } from './support/user-agent';
-import { loopbackRedirectUri, PlatformAdmin, type TestClient } from './support/provisioning';
+import {
+  authorizationParams,
+  loopbackRedirectUri,
+  PlatformAdmin,
+  type TestClient,
+} from './support/provisioning';
 
 /**
  * Input no field can hold (a NUL byte, a lone surrogate, a cursor or date past what the database
@@ -60,16 +65,7 @@ describeEachMode('input no field can hold', (platform) => {
   }
 
   function authorizeQuery(params: Record<string, string> = {}): string {
-    return new URLSearchParams({
-      response_type: 'code',
-      client_id: app.client_id,
-      redirect_uri: app.redirect_uri,
-      scope: 'openid',
-      state: 'st',
-      code_challenge: computeS256Challenge(randomToken()),
-      code_challenge_method: 'S256',
-      ...params,
-    }).toString();
+    return new URLSearchParams(authorizationParams(app, params)).toString();
   }
 
   beforeAll(async () => {

@@ -131,6 +131,13 @@ describeWithBackends(distributedBackends(), 'four processes', () => {
         { json: { token: 'x' }, basic: { id: 'a', secret: 'b' } },
       ],
       ['introspection without credentials', 'POST', '/introspect', { form: { token: 'x' } }],
+      [
+        'a NUL byte in client_id',
+        'POST',
+        '/token',
+        { form: { grant_type: 'client_credentials', client_id: 'a\u0000b', client_secret: 's' } },
+      ],
+      ['an unknown path', 'GET', '/token/x?marker=1', {}],
     ])('answers %s exactly as the gateway does', async (_case, method, route, options) => {
       const [direct, viaGateway] = await Promise.all([
         atTokenService(method, route, options),

@@ -50,6 +50,9 @@ export function imageNodeOptions() {
   return match[1];
 }
 
+/** The schemas whose audit_outbox tables hold events not yet delivered to the audit stream. */
+const OUTBOX_SCHEMAS = ['gateway', 'token', 'client_registry'];
+
 /** The paths the ingress routes to the token service rather than the gateway. */
 export const TOKEN_SERVICE_PATHS = ['/token', '/introspect', '/revoke', '/.well-known/jwks.json'];
 
@@ -127,10 +130,27 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
   // the key set go straight to the token service's HTTP port, every other path to the gateway.
   const tokenOrigin = `http://127.0.0.1:${healthPorts[SERVICES.indexOf('token')]}`;
   const routes = Object.fromEntries(TOKEN_SERVICE_PATHS.map((p) => [p, tokenOrigin]));
+  // One connection of the bench's own to read the audit trail's progress (see auditTrail).
+  const trail = new pg.Client({ connectionString: `${POSTGRES_URL}/${database}` });
+  await trail.connect();
+  onCleanup(() => trail.end());
   return {
     name: 'latchkey',
     issuer,
     routes,
+    /**
+     * Where the audit trail stands: events still in the services' outboxes, and events stored
+     * in the hash-chained log. The trail has caught up when nothing is pending and the stored
+     * count has stopped moving (events in the JetStream stream between the two are counted by
+     * neither).
+     */
+    auditTrail: async () => {
+      const { rows } = await trail.query(
+        `SELECT (${OUTBOX_SCHEMAS.map((s) => `(SELECT count(*) FROM "${s}"."audit_outbox")`).join(' + ')})::int AS pending,
+                (SELECT count(*) FROM "audit"."events")::int AS stored`,
+      );
+      return rows[0];
+    },
     adminClient,
     database,
     redisDb,

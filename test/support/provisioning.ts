@@ -1,3 +1,4 @@
+import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import type { Platform } from './platform';
 
 /** What provisioning needs of a platform: where it is and its admin client. */
@@ -43,6 +44,26 @@ export interface ClientOptions {
   skipConsent?: boolean;
   /** allowed_cors_origins: browser origins besides the redirect URI's (default none). */
   corsOrigins?: string[];
+}
+
+/**
+ * The parameters of a valid code-flow authorization request of this client (PKCE with a fresh
+ * verifier nobody keeps), with `overrides` on top: for tests that probe one parameter at a time.
+ */
+export function authorizationParams(
+  client: Pick<TestClient, 'client_id' | 'redirect_uri'>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    response_type: 'code',
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uri,
+    scope: 'openid',
+    state: 'st',
+    code_challenge: computeS256Challenge(randomToken()),
+    code_challenge_method: 'S256',
+    ...overrides,
+  };
 }
 
 /** A loopback redirect URI (RFC 8252 §7.3). */

@@ -2,9 +2,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AuditClientModule } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, kvReadiness, platformImports } from '@latchkey/platform';
+import {
+  busReadiness,
+  databaseReadiness,
+  EdgeInputModule,
+  kvReadiness,
+  platformImports,
+} from '@latchkey/platform';
 import { KvModule } from '@latchkey/kv';
-import { IssuerModule } from '@latchkey/oauth-http';
+import { IssuerModule, OAuthErrorFilter } from '@latchkey/oauth-http';
+import { APP_FILTER } from '@nestjs/core';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AccessTokensModule } from './access-tokens/access-tokens.module';
 import { ClockModule } from '@latchkey/core';
@@ -45,9 +52,16 @@ export class TokenModule {
         AccessTokensModule,
         TokenLifecycleModule,
         IssuerModule.forRoot(config.issuer),
+        // The token endpoints over HTTP: the same edge checks and error JSON as at the gateway.
+        EdgeInputModule.forRoot(),
         TokenHttpModule,
       ],
-      providers: [databaseReadiness(), busReadiness(), kvReadiness()],
+      providers: [
+        databaseReadiness(),
+        busReadiness(),
+        kvReadiness(),
+        { provide: APP_FILTER, useClass: OAuthErrorFilter },
+      ],
     };
   }
 }
