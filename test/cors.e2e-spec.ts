@@ -250,6 +250,47 @@ describeEachMode('CORS for browser apps', (platform) => {
     expect(res.body.error).toBe('invalid_client_metadata');
   });
 
+  it('takes allowed_cors_origins at RFC 7591 registration and RFC 7592 read and update', async () => {
+    const iat = await call(platform().issuer, 'POST', '/admin/initial-access-tokens', {
+      token: adminToken,
+      json: { max_uses: 1 },
+    });
+    expect(iat.status).toBe(201);
+    const spa = 'https://registered.example.test';
+    const registered = await call(platform().issuer, 'POST', '/register', {
+      token: iat.body.initial_access_token as string,
+      json: {
+        redirect_uris: ['https://app.registered.example.test/cb'],
+        token_endpoint_auth_method: 'none',
+        allowed_cors_origins: [spa],
+      },
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.body.allowed_cors_origins).toEqual([spa]);
+    const manage = {
+      token: registered.body.registration_access_token as string,
+    };
+    const uri = new URL(registered.body.registration_client_uri as string);
+    const read = await call(platform().issuer, 'GET', uri.pathname, manage);
+    expect(read.body.allowed_cors_origins).toEqual([spa]);
+    const preflightAnswer = await preflight(platform().tokenOrigin, '/token', spa);
+    expect(preflightAnswer.headers.get('access-control-allow-origin')).toBe(spa);
+
+    const updated = await call(platform().issuer, 'PUT', uri.pathname, {
+      ...manage,
+      json: {
+        client_id: registered.body.client_id,
+        redirect_uris: ['https://app.registered.example.test/cb'],
+        token_endpoint_auth_method: 'none',
+        allowed_cors_origins: ['https://moved.example.test'],
+      },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.allowed_cors_origins).toEqual(['https://moved.example.test']);
+    const after = await preflight(platform().tokenOrigin, '/token', spa);
+    expect(after.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('never allowed credentials in any answer above', () => {
     expect(answers.length).toBeGreaterThan(20);
     const withCredentials = answers.filter((a) =>
