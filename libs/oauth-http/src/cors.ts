@@ -66,10 +66,16 @@ export class CorsPolicy {
 
   /**
    * The CORS headers of an actual request, set before it is handled so that its errors carry
-   * them too: the origin only when the client the request is made for allows it.
+   * them too: the origin only when the client the request is made for (`clientIdOf`) allows it.
    */
-  async allowActual(req: Request, res: Response, clientId: string | undefined): Promise<void> {
+  async allowActual(
+    req: Request,
+    res: Response,
+    clientIdOf: (req: Request) => string | undefined,
+  ): Promise<void> {
     const origin = requestOrigin(req.headers.origin);
+    // Without an Origin (server-to-server calls) the client is not even looked for.
+    const clientId = origin === undefined ? undefined : clientIdOf(req);
     let allowed = false;
     if (origin !== undefined && clientId !== undefined) {
       try {
@@ -97,7 +103,7 @@ export function CorsForClient(
     async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
       const http = context.switchToHttp();
       const req = http.getRequest<Request>();
-      await this.policy.allowActual(req, http.getResponse<Response>(), clientIdOf(req));
+      await this.policy.allowActual(req, http.getResponse<Response>(), clientIdOf);
       return next.handle();
     }
   }
