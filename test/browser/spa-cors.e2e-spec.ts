@@ -1,9 +1,8 @@
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { describeWithChromium, launchChromium } from '../support/browser';
+import { listenOnLoopback, type LoopbackServer } from '../support/callback-server';
 import { startEmbeddedPlatform, type Platform } from '../support/platform';
 import { PlatformAdmin, type TestClient, type TestUser } from '../support/provisioning';
 
@@ -106,14 +105,9 @@ document.getElementById('outcome').textContent = JSON.stringify({ ok: true, disc
 </script></body></html>`;
 }
 
-interface PageServer {
-  origin: string;
-  close(): Promise<void>;
-}
-
 /** A static web server on its own loopback origin, as a browser app is deployed. */
-async function servePages(page: () => string): Promise<PageServer> {
-  const server: Server = createServer((req, res) => {
+function servePages(page: () => string): Promise<LoopbackServer> {
+  return listenOnLoopback((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     if (path === '/oauth4webapi.js') {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
@@ -128,25 +122,12 @@ async function servePages(page: () => string): Promise<PageServer> {
       res.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    origin: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((err) => (err ? reject(err) : resolve()));
-      }),
-  };
 }
 
 describeWithChromium('a single-page app in Chromium, cross-origin (embedded)', () => {
   let platform: Platform;
-  let spa: PageServer;
-  let stranger: PageServer;
+  let spa: LoopbackServer;
+  let stranger: LoopbackServer;
   let browser: Browser;
   let client: TestClient | undefined;
   let dora: TestUser;
@@ -172,44 +153,43 @@ describeWithChromium('a single-page app in Chromium, cross-origin (embedded)', (
     await platform?.stop();
   });
 
+  /** A fresh browser context at `url`, closed afterwards. */
+  async function inNewPage<T>(url: string, use: (page: Page) => Promise<T>): Promise<T> {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(15_000);
+      await page.goto(url);
+      return await use(page);
+    } finally {
+      await context.close();
+    }
+  }
+
   async function outcomeOf(page: Page): Promise<Outcome & Record<string, unknown>> {
     const shown = page.locator('#outcome').filter({ hasText: '"ok"' });
     return JSON.parse((await shown.textContent()) ?? '') as Outcome & Record<string, unknown>;
   }
 
   it('signs in with PKCE and reads userinfo from its own origin', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    try {
-      await page.goto(`${spa.origin}/`);
+    const outcome = await inNewPage(`${spa.origin}/`, async (page) => {
       await page.getByLabel('Username').fill(dora.username);
       await page.getByLabel('Password').fill(dora.password);
       await Promise.all([
         page.waitForURL((url) => url.href.startsWith(`${spa.origin}/cb?`)),
         page.getByRole('button', { name: 'Sign in' }).click(),
       ]);
-      const outcome = await outcomeOf(page);
-      expect(outcome).toEqual({ ok: true, sub: expect.any(String), name: dora.name });
-    } finally {
-      await context.close();
-    }
+      return outcomeOf(page);
+    });
+    expect(outcome).toEqual({ ok: true, sub: expect.any(String), name: dora.name });
   });
 
   it('lets a page on an origin nobody registered read discovery, but no token answer', async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    try {
-      await page.goto(`${stranger.origin}/`);
-      const outcome = await outcomeOf(page);
-      expect(outcome.discovery).toEqual({ status: 200, readable: true });
-      expect(outcome.token).toMatchObject({
-        readable: false,
-        error: expect.stringMatching(/TypeError/),
-      });
-    } finally {
-      await context.close();
-    }
+    const outcome = await inNewPage(`${stranger.origin}/`, outcomeOf);
+    expect(outcome.discovery).toEqual({ status: 200, readable: true });
+    expect(outcome.token).toMatchObject({
+      readable: false,
+      error: expect.stringMatching(/TypeError/),
+    });
   });
 });
