@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -15,7 +15,7 @@ export interface CallbackServer {
 
 export async function startCallbackServer(): Promise<CallbackServer> {
   const received: URL[] = [];
-  const server: Server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     received.push(new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`));
     res.writeHead(200, {
       'content-type': 'text/plain; charset=utf-8',
@@ -23,14 +23,25 @@ export async function startCallbackServer(): Promise<CallbackServer> {
     });
     res.end('done');
   });
+  return { redirectUri: `${server.origin}/cb`, received, close: server.close };
+}
+
+export interface LoopbackServer {
+  /** `http://127.0.0.1:<port>` */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on a free loopback port: a relying party's callback, a browser app's origin. */
+export async function listenOnLoopback(handler: RequestListener): Promise<LoopbackServer> {
+  const server: Server = createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    redirectUri: `http://127.0.0.1:${port}/cb`,
-    received,
+    origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

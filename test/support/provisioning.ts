@@ -42,6 +42,8 @@ export interface ClientOptions {
   name?: string;
   /** First-party client: no consent page (default false, so consent is exercised). */
   skipConsent?: boolean;
+  /** allowed_cors_origins: browser origins besides the redirect URI's (default none). */
+  corsOrigins?: string[];
 }
 
 /**
@@ -115,6 +117,7 @@ export class PlatformAdmin {
       token_endpoint_auth_method: kind,
       scope: FLOW_SCOPES.join(' '),
       skip_consent: options.skipConsent ?? false,
+      ...(options.corsOrigins ? { allowed_cors_origins: options.corsOrigins } : {}),
     });
     expectStatus(answer, 201, `client ${clientName}`);
     const secret = answer.body.client_secret;

@@ -10,6 +10,7 @@ import {
   type ClientChangedEvent,
   type ClientRecord,
   ClientSubjects,
+  type CorsOriginsResponse,
   type CreateClientResponse,
   type CreateInitialAccessTokenResponse,
   type ListClientsResponse,
@@ -111,6 +112,26 @@ function resourceEvent(identifier: string, change: ResourceChangedEvent['change'
       data.change === change,
   );
 }
+
+describe('clients.cors_origins', () => {
+  it("answers every enabled client's origins once: redirect URIs' and allowed_cors_origins", async () => {
+    const spa = 'https://spa.cors.example';
+    const { client } = await createClient({
+      redirect_uris: ['https://app.cors.example/cb', 'https://app.cors.example/other'],
+      allowed_cors_origins: [spa],
+    });
+    expect(client.allowed_cors_origins).toEqual([spa]);
+    const { client: off } = await createClient({
+      redirect_uris: ['https://disabled.cors.example/cb'],
+    });
+    await updateClient(off.client_id, { disabled: true });
+
+    const { origins } = await request<CorsOriginsResponse>(ClientSubjects.CorsOrigins, {});
+    expect(origins).toEqual(expect.arrayContaining(['https://app.cors.example', spa]));
+    expect(origins.filter((origin) => origin === 'https://app.cors.example')).toHaveLength(1);
+    expect(origins).not.toContain('https://disabled.cors.example');
+  });
+});
 
 describe('clients.create / clients.get / clients.list', () => {
   it('creates a confidential client with a generated id and a secret shown only once', async () => {

@@ -33,6 +33,11 @@ export interface GetClientRequest {
 }
 export type GetClientResponse = ClientRecord | null;
 
+/** `clients.cors_origins` takes no payload. */
+export interface CorsOriginsResponse {
+  origins: string[];
+}
+
 export interface CreateClientRequest {
   /** Untrusted RFC 7591 metadata, validated by the registry. */
   metadata: unknown;

@@ -33,6 +33,11 @@ export const TokenSubjects = {
 export const ClientSubjects = {
   /** Full client record (with secret hashes) for authentication and caching; null when unknown. */
   Get: 'clients.get',
+  /**
+   * Every origin some enabled client allows for CORS (its redirect URIs' origins and its
+   * allowed_cors_origins), for preflights, where no client is known yet.
+   */
+  CorsOrigins: 'clients.cors_origins',
   Create: 'clients.create',
   List: 'clients.list',
   Update: 'clients.update',

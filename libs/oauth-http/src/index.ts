@@ -3,6 +3,7 @@
  * token, introspection, revocation and key-set endpoints, how their forms are read, and how an
  * error becomes RFC 6749 §5.2 JSON (docs/architecture.md §2.7).
  */
+export * from './cors';
 export * from './edge-errors';
 export * from './endpoints';
 export * from './form-body';

@@ -1,4 +1,18 @@
-import { All, Controller, Header, HttpCode, Post, UseFilters } from '@nestjs/common';
+import {
+  All,
+  Controller,
+  Header,
+  HttpCode,
+  Options,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+  UseInterceptors,
+} from '@nestjs/common';
+import { CORS_ENDPOINTS } from '@latchkey/oauth';
+import type { Request, Response } from 'express';
+import { clientNamedByRequest, CorsForClient, CorsPolicy } from './cors';
 import type { RevokeRequest } from '@latchkey/contracts';
 import { MethodNotAllowed } from './edge-errors';
 import { RevocationEndpoint } from './endpoints';
@@ -8,18 +22,28 @@ import { FormTokenRequest } from './token-request';
 @Controller('revoke')
 @UseFilters(OAuthErrorFilter)
 export class RevocationController {
-  constructor(private readonly revocation: RevocationEndpoint) {}
+  constructor(
+    private readonly revocation: RevocationEndpoint,
+    private readonly cors: CorsPolicy,
+  ) {}
 
   /**
    * RFC 7009 §2: a form POST with the client's credentials, exactly as at /token. Success is
    * 200 with an empty body, whether or not the token was known (§2.2).
    */
   @Post()
+  @UseInterceptors(CorsForClient(clientNamedByRequest))
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async revoke(@FormTokenRequest() request: RevokeRequest): Promise<void> {
     await this.revocation.revoke(request);
+  }
+
+  /** A browser app's CORS preflight (docs/architecture.md §3). */
+  @Options()
+  preflight(@Req() req: Request, @Res() res: Response): Promise<void> {
+    return this.cors.answerPreflight(req, res, CORS_ENDPOINTS.revocation);
   }
 
   /** RFC 7009 §2.1: the client uses POST; anything else is refused as JSON, with `Allow`. */

@@ -3,9 +3,11 @@
  * request uses and the credentials it carries (RFC 6749 §2.3, RFC 7521 §4.2, RFC 7523 §2.2).
  * Checking the credentials against the client record happens elsewhere.
  */
+import { decodeJwt } from 'jose';
 import { InvalidClient, InvalidRequest } from './errors/oauth-error';
 import { isFieldText, isIdentifierText } from './input/text';
 import { RawParams, readSingleParams } from './params';
+import { isPlausibleClientId } from './policy/client-id';
 
 /** RFC 7523 §2.2: the only client_assertion_type accepted. */
 export const JWT_BEARER_CLIENT_ASSERTION_TYPE =
@@ -143,4 +145,35 @@ export function detectClientAuthentication({
 
   if (params.client_id !== undefined) return { method: 'none', clientId: params.client_id };
   throw new InvalidClient('no client authentication was provided');
+}
+
+/**
+ * The client a request claims to be: its client_id, or the assertion's `sub` when a
+ * private_key_jwt request has none (RFC 7521 §4.2). Read before anything is verified (to find the
+ * client's record and keys); nothing is trusted until the credentials are checked against it.
+ */
+export function claimedClientId(auth: ClientAuthentication): string {
+  const clientId =
+    auth.method === 'private_key_jwt' && auth.clientId === undefined
+      ? assertionSubject(auth.assertion)
+      : auth.clientId;
+  // Too long a client_id is refused before it costs a registry lookup.
+  if (!isPlausibleClientId(clientId)) {
+    throw new InvalidClient('client_id is missing or too long');
+  }
+  return clientId;
+}
+
+/** The `sub` of a client assertion, unverified (see claimedClientId). */
+export function assertionSubject(assertion: string): string {
+  let sub: unknown;
+  try {
+    sub = decodeJwt(assertion).sub;
+  } catch {
+    throw new InvalidClient('client assertion is not a JWT');
+  }
+  if (typeof sub !== 'string' || sub === '') {
+    throw new InvalidClient('client assertion has no sub');
+  }
+  return sub;
 }

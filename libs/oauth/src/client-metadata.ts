@@ -6,6 +6,7 @@
  * Descriptions name the field but never echo arbitrary input: RFC 6749 limits the charset of
  * error_description, and a client name or URI could break out of it.
  */
+import { corsOriginProblem } from './cors';
 import { InvalidClientMetadata, InvalidRedirectUri, OAuthError } from './errors/oauth-error';
 import {
   ApplicationType,
@@ -80,6 +81,11 @@ export interface ClientMetadata {
    * client_credentials tokens without a `resource` parameter, like Hydra's audience.
    */
   default_resource?: string;
+  /**
+   * Origins (`scheme://host[:port]`) of browser apps that may call the token, revocation and
+   * userinfo endpoints besides the origins of the redirect URIs (docs/architecture.md §3).
+   */
+  allowed_cors_origins?: string[];
 }
 
 export interface ValidateClientMetadataOptions {
@@ -154,6 +160,7 @@ export function validateClientMetadata(
     skip_consent: readBoolean(fields, 'skip_consent') ?? false,
     backchannel_logout_uri: readOutboundUri(fields, 'backchannel_logout_uri', outbound),
     default_resource: readDefaultResource(fields),
+    allowed_cors_origins: readCorsOrigins(fields),
   };
 
   checkCodeResponseTypeMatchesGrant(metadata);
@@ -314,6 +321,17 @@ function readDefaultResource(fields: Fields): string | undefined {
   const problem = resourceIndicatorProblem(uri);
   if (problem) throw new InvalidClientMetadata(`default_resource ${problem}`);
   return uri;
+}
+
+/** A list of origins, each as browsers send it (corsOriginProblem); absent when empty. */
+function readCorsOrigins(fields: Fields): string[] | undefined {
+  const origins = readStringList(fields, 'allowed_cors_origins');
+  if (origins === undefined) return undefined;
+  origins.forEach((origin, index) => {
+    const problem = corsOriginProblem(origin);
+    if (problem) throw new InvalidClientMetadata(`allowed_cors_origins[${index}] ${problem}`);
+  });
+  return origins.length > 0 ? origins : undefined;
 }
 
 function readClientName(fields: Fields): string | undefined {

@@ -16,3 +16,4 @@ export * from './token-hash';
 export * from './policy';
 export * from './outbound-url';
 export * from './input';
+export * from './cors';

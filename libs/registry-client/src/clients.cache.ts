@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import {
   ClientSubjects,
   type ClientRecord,
+  type CorsOriginsResponse,
   type GetClientRequest,
   type GetClientResponse,
 } from '@latchkey/contracts';
@@ -25,6 +26,12 @@ export class ClientsCache {
 
   private readonly logger = new Logger(ClientsCache.name);
   private readonly cache: LoadingCache<ClientRecord | null>;
+  /**
+   * Every origin some client allows, as one set under one key: a preflight from any origin,
+   * registered or not, is answered from memory, so a flood of made-up origins costs the registry
+   * nothing. Any client change may change the set, so every invalidation drops it.
+   */
+  private readonly origins: LoadingCache<ReadonlySet<string>>;
 
   constructor(
     private readonly bus: BusClient,
@@ -36,6 +43,12 @@ export class ClientsCache {
       maxEntries: ClientsCache.MAX_ENTRIES,
       now: () => clock.now().getTime(),
     });
+    this.origins = new LoadingCache({
+      load: () => this.fetchCorsOrigins(),
+      ttlMs: () => ClientsCache.TTL_MS,
+      maxEntries: 1,
+      now: () => clock.now().getTime(),
+    });
   }
 
   /** The client, or null when the registry does not know it. Treat the record as read-only. */
@@ -43,12 +56,24 @@ export class ClientsCache {
     return this.cache.get(clientId);
   }
 
+  /** Every origin some enabled client allows for CORS (docs/architecture.md §3). */
+  corsOrigins(): Promise<ReadonlySet<string>> {
+    return this.origins.get(CORS_ORIGINS_KEY);
+  }
+
   invalidate(clientId: string): void {
     this.cache.invalidate(clientId);
+    this.origins.invalidateAll();
   }
 
   invalidateAll(): void {
     this.cache.invalidateAll();
+    this.origins.invalidateAll();
+  }
+
+  private async fetchCorsOrigins(): Promise<ReadonlySet<string>> {
+    const answer = await this.bus.request<CorsOriginsResponse>(ClientSubjects.CorsOrigins, {});
+    return new Set(Array.isArray(answer?.origins) ? answer.origins : []);
   }
 
   private async fetch(clientId: string): Promise<ClientRecord | null> {
@@ -63,6 +88,8 @@ export class ClientsCache {
     return record;
   }
 }
+
+const CORS_ORIGINS_KEY = 'cors-origins';
 
 /** The Nest provider of a ClientsCache over the service's bus client and its clock. */
 export function clientsCacheProvider() {

@@ -3,3 +3,4 @@
  * services need to read the registry's clients, as libs/audit-client is for the audit stream.
  */
 export * from './clients.cache';
+export * from './registered-cors-origins';

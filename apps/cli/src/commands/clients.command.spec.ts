@@ -42,6 +42,8 @@ describe('latchkey clients', () => {
       '--scope',
       'openid offline_access',
       '--skip-consent',
+      '--cors-origin',
+      'https://spa.example.com',
     ];
 
     it('POSTs the RFC 7591 metadata with the Bearer token', async () => {
@@ -60,6 +62,7 @@ describe('latchkey clients', () => {
         token_endpoint_auth_method: 'client_secret_post',
         scope: 'openid offline_access',
         skip_consent: true,
+        allowed_cors_origins: ['https://spa.example.com'],
       });
     });
 

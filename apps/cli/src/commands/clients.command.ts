@@ -36,6 +36,7 @@ const FIELD_ORDER = [
   'response_types',
   'redirect_uris',
   'post_logout_redirect_uris',
+  'allowed_cors_origins',
   'scope',
   'skip_consent',
   'disabled',
@@ -52,6 +53,12 @@ const create: Command = {
       multiple: true,
       value: 'URI',
       description: 'redirect_uris entry',
+    },
+    'cors-origin': {
+      type: 'string',
+      multiple: true,
+      value: 'ORIGIN',
+      description: 'allowed_cors_origins entry (scheme://host[:port] of a browser app)',
     },
     'grant-type': {
       type: 'string',
@@ -194,6 +201,7 @@ function metadataFlags(line: CommandLine): Record<string, unknown> {
   const name = line.string('name');
   if (name !== undefined) metadata.client_name = name;
   if (line.has('redirect-uri')) metadata.redirect_uris = line.strings('redirect-uri');
+  if (line.has('cors-origin')) metadata.allowed_cors_origins = line.strings('cors-origin');
   if (line.has('grant-type')) metadata.grant_types = line.strings('grant-type');
   const authMethod = line.string('auth-method');
   if (authMethod !== undefined) metadata.token_endpoint_auth_method = authMethod;

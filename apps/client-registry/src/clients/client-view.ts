@@ -29,6 +29,7 @@ const METADATA_ORDER: ReadonlyArray<keyof ClientMetadata> = [
   'skip_consent',
   'backchannel_logout_uri',
   'default_resource',
+  'allowed_cors_origins',
 ];
 
 /** What the admin API and RFC 7591/7592 responses show: never a secret or its hash. */

@@ -3,6 +3,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ClientSubjects,
   type CreateClientRequest,
+  type CorsOriginsResponse,
   type CreateClientResponse,
   type DeleteClientRequest,
   type GetClientRequest,
@@ -24,6 +25,11 @@ export class ClientsController {
   @MessagePattern(ClientSubjects.Get)
   get(@Payload() request: GetClientRequest): Promise<GetClientResponse> {
     return this.clients.get(request);
+  }
+
+  @MessagePattern(ClientSubjects.CorsOrigins)
+  corsOrigins(): Promise<CorsOriginsResponse> {
+    return this.clients.corsOrigins();
   }
 
   @MessagePattern(ClientSubjects.Create)

@@ -26,6 +26,14 @@ export class ClientsRepository {
       .getOne();
   }
 
+  /** The metadata of every enabled client (a disabled one gets no tokens, so allows no origin). */
+  async enabledMetadata(em: EntityManager): Promise<ClientEntity['metadata'][]> {
+    const rows = await em
+      .getRepository(ClientEntity)
+      .find({ select: { clientId: true, metadata: true }, where: { disabled: false } });
+    return rows.map((row) => row.metadata);
+  }
+
   /** `limit` rows after the given sequence number, in insertion order. */
   page(em: EntityManager, afterSeq: string | undefined, limit: number): Promise<ClientEntity[]> {
     const query = em

@@ -4,6 +4,7 @@ import { AuditClient } from '@latchkey/audit-client';
 import type {
   AuditEventData,
   ClientView,
+  CorsOriginsResponse,
   CreateClientRequest,
   CreateClientResponse,
   DeleteClientRequest,
@@ -17,6 +18,7 @@ import type {
   UpdateClientResponse,
 } from '@latchkey/contracts';
 import {
+  clientCorsOrigins,
   type ClientMetadata,
   Conflict,
   InvalidClientMetadata,
@@ -87,6 +89,15 @@ export class ClientsService {
     if (!client) return null;
     const secrets = await this.clients.findLiveSecrets(this.db.manager, clientId, this.clock.now());
     return toClientRecord(client, secrets);
+  }
+
+  /** Every origin an enabled client allows (clientCorsOrigins), each once. */
+  async corsOrigins(): Promise<CorsOriginsResponse> {
+    const origins = new Set<string>();
+    for (const metadata of await this.clients.enabledMetadata(this.db.manager)) {
+      for (const origin of clientCorsOrigins(metadata)) origins.add(origin);
+    }
+    return { origins: [...origins] };
   }
 
   async create(request: CreateClientRequest): Promise<CreateClientResponse> {

@@ -96,6 +96,15 @@ class ClientOptionalFieldsDto {
 
   @ApiPropertyOptional({ format: 'uri' })
   backchannel_logout_uri?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['https://spa.example.com'],
+    description:
+      'Origins (scheme://host[:port]) of browser apps allowed to call the token, revocation ' +
+      'and userinfo endpoints, besides the origins of the redirect URIs',
+  })
+  allowed_cors_origins?: string[];
 }
 
 /** RFC 7591 §2 client metadata, as sent to create a client (every field optional). */

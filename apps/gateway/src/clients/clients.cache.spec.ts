@@ -15,10 +15,12 @@ describe('ClientsCache (gateway)', () => {
 
   beforeEach(() => {
     clock = new FixedClock(1_700_000_000_000);
-    bus = new FakeBus().on(ClientSubjects.Get, (data) => {
-      const id = (data as { client_id: string }).client_id;
-      return id === 'web-app' ? known : id === 'liar' ? webClient({ client_id: 'other' }) : null;
-    });
+    bus = new FakeBus()
+      .on(ClientSubjects.Get, (data) => {
+        const id = (data as { client_id: string }).client_id;
+        return id === 'web-app' ? known : id === 'liar' ? webClient({ client_id: 'other' }) : null;
+      })
+      .on(ClientSubjects.CorsOrigins, () => ({ origins: ['https://app.example.test'] }));
     cache = new ClientsCache(bus.asBusClient(), clock);
   });
 
@@ -67,5 +69,22 @@ describe('ClientsCache (gateway)', () => {
     await expect(cache.get('web-app')).rejects.toBeInstanceOf(TemporarilyUnavailable);
     bus.on(ClientSubjects.Get, () => known);
     expect(await cache.get('web-app')).toEqual(known);
+  });
+
+  it('keeps the CORS origins of all clients as one set, dropped by any client change', async () => {
+    const controller = new ClientCacheInvalidationController(cache);
+    const originFetches = () => bus.requestsFor(ClientSubjects.CorsOrigins).length;
+    expect([...(await cache.corsOrigins())]).toEqual(['https://app.example.test']);
+    await cache.corsOrigins();
+    expect(originFetches()).toBe(1);
+    controller.clientChanged({ client_id: 'another-app', change: 'created' });
+    await cache.corsOrigins();
+    expect(originFetches()).toBe(2);
+    controller.clientChanged(undefined);
+    await cache.corsOrigins();
+    expect(originFetches()).toBe(3);
+    clock.advance(ClientsCache.TTL_MS);
+    await cache.corsOrigins();
+    expect(originFetches()).toBe(4);
   });
 });

@@ -6,6 +6,7 @@ import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
+import { corsProviders } from '../fixtures/cors.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
 import { RevocationEndpointOverBus } from './endpoints-over-bus';
 import { RevocationController, RevocationEndpoint } from '@latchkey/oauth-http';
@@ -20,7 +21,10 @@ describe('RevocationController (POST /revoke, RFC 7009)', () => {
     app = await startHttpApp(
       {
         controllers: [RevocationController],
-        providers: [{ provide: RevocationEndpoint, useClass: RevocationEndpointOverBus }],
+        providers: [
+          { provide: RevocationEndpoint, useClass: RevocationEndpointOverBus },
+          ...corsProviders(),
+        ],
       },
       bus,
     );

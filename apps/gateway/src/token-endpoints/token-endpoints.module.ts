@@ -1,10 +1,13 @@
+import { RegisteredCorsOrigins } from '@latchkey/registry-client';
 import {
+  CorsOrigins,
   IntrospectionEndpoint,
   OAuthEndpointsModule,
   PublicKeySet,
   RevocationEndpoint,
   TokenEndpoint,
 } from '@latchkey/oauth-http';
+import { ClientsModule } from '../clients/clients.module';
 import { JwksService } from '../well-known/jwks.service';
 import { WellKnownModule } from '../well-known/well-known.module';
 import {
@@ -19,11 +22,12 @@ import {
  * bus; the key set is the gateway's cached copy.
  */
 export const TokenEndpointsModule = OAuthEndpointsModule.register({
-  imports: [WellKnownModule],
+  imports: [WellKnownModule, ClientsModule],
   providers: [
     { provide: TokenEndpoint, useClass: TokenEndpointOverBus },
     { provide: IntrospectionEndpoint, useClass: IntrospectionEndpointOverBus },
     { provide: RevocationEndpoint, useClass: RevocationEndpointOverBus },
     { provide: PublicKeySet, useExisting: JwksService },
+    { provide: CorsOrigins, useClass: RegisteredCorsOrigins },
   ],
 });

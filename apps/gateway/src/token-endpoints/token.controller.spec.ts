@@ -1,14 +1,25 @@
 import { expect } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { TokenSubjects, type TokenRequest, type TokenResponse } from '@latchkey/contracts';
+import {
+  ClientSubjects,
+  TokenSubjects,
+  type TokenRequest,
+  type TokenResponse,
+} from '@latchkey/contracts';
 import { InvalidClient, InvalidGrant, TemporarilyUnavailable } from '@latchkey/oauth';
 import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { TEST_ISSUER } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
+import { webClient } from '../fixtures/client.fixture';
+import { corsProviders } from '../fixtures/cors.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
 import { TokenEndpointOverBus } from './endpoints-over-bus';
 import { TokenController, TokenEndpoint } from '@latchkey/oauth-http';
+
+/** The origin of webClient's redirect URI, and one it lists in allowed_cors_origins. */
+const APP_ORIGIN = 'https://app.example.test';
+const SPA_ORIGIN = 'https://spa.example.test';
 
 const ISSUED: TokenResponse = {
   access_token: 'eyJ.access.token',
@@ -23,11 +34,19 @@ describe('TokenController (POST /token)', () => {
   let answer: () => unknown;
 
   beforeAll(async () => {
-    bus = new FakeBus().on(TokenSubjects.Request, () => answer());
+    bus = new FakeBus()
+      .on(TokenSubjects.Request, () => answer())
+      .on(ClientSubjects.CorsOrigins, () => ({ origins: [APP_ORIGIN, SPA_ORIGIN] }))
+      .on(ClientSubjects.Get, (data) => {
+        const id = (data as { client_id: string }).client_id;
+        if (id === 'web-app') return webClient({ allowed_cors_origins: [SPA_ORIGIN] });
+        if (id === 'other-app') return webClient({ client_id: 'other-app', redirect_uris: [] });
+        return null;
+      });
     app = await startHttpApp(
       {
         controllers: [TokenController],
-        providers: [{ provide: TokenEndpoint, useClass: TokenEndpointOverBus }],
+        providers: [{ provide: TokenEndpoint, useClass: TokenEndpointOverBus }, ...corsProviders()],
       },
       bus,
     );
@@ -191,4 +210,99 @@ describe('TokenController (POST /token)', () => {
       expect(sent()).toHaveLength(0);
     },
   );
+
+  describe('CORS (docs/architecture.md §3)', () => {
+    const preflight = (origin: string) =>
+      request(app.getHttpServer())
+        .options('/token')
+        .set('Origin', origin)
+        .set('Access-Control-Request-Method', 'POST')
+        .set('Access-Control-Request-Headers', 'content-type');
+    const tokenRequest = (origin: string, body: string) =>
+      request(app.getHttpServer()).post('/token').set('Origin', origin).type('form').send(body);
+
+    it.each([APP_ORIGIN, SPA_ORIGIN])(
+      'answers a preflight from a registered origin (%s)',
+      async (origin) => {
+        const res = await preflight(origin);
+        expect(res.status).toBe(204);
+        expect(res.headers['access-control-allow-origin']).toBe(origin);
+        expect(res.headers['access-control-allow-methods']).toBe('POST');
+        expect(res.headers['access-control-allow-headers']).toBe('authorization, content-type');
+        expect(res.headers['access-control-max-age']).toMatch(/^[1-9][0-9]*$/);
+        expect(res.headers.vary).toMatch(/\bOrigin\b/);
+        expect(res.headers).not.toHaveProperty('access-control-allow-credentials');
+        expect(sent()).toHaveLength(0);
+      },
+    );
+
+    it('gives a preflight from an origin nobody registered no permission', async () => {
+      const res = await preflight('https://evil.example');
+      expect(res.status).toBe(204);
+      expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+      expect(res.headers).not.toHaveProperty('access-control-allow-methods');
+    });
+
+    it('refuses an OPTIONS request that is not a preflight like any other method', async () => {
+      const res = await request(app.getHttpServer()).options('/token');
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe('POST');
+    });
+
+    it('lets the origin read the answer to a request of a client that allows it', async () => {
+      const res = await tokenRequest(SPA_ORIGIN, 'grant_type=authorization_code&client_id=web-app');
+      expect(res.status).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe(SPA_ORIGIN);
+      expect(res.headers['access-control-expose-headers']).toBe('WWW-Authenticate');
+      expect(res.headers.vary).toMatch(/\bOrigin\b/);
+      expect(res.headers).not.toHaveProperty('access-control-allow-credentials');
+    });
+
+    it('names the client by its Basic credentials too', async () => {
+      const res = await request(app.getHttpServer())
+        .post('/token')
+        .set('Origin', APP_ORIGIN)
+        .set('Authorization', `Basic ${Buffer.from('web-app:secret').toString('base64')}`)
+        .type('form')
+        .send('grant_type=client_credentials');
+      expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
+    });
+
+    it("carries the permission on the client's errors too", async () => {
+      answer = () => {
+        throw new InvalidGrant('the grant is not valid');
+      };
+      const res = await tokenRequest(APP_ORIGIN, 'grant_type=authorization_code&client_id=web-app');
+      expect(res.status).toBe(400);
+      expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
+    });
+
+    it.each([
+      ['a client that did not register the origin', 'client_id=other-app'],
+      ['an unknown client', 'client_id=nobody'],
+      ['no client at all', ''],
+    ])('gives no permission for %s', async (_what, client) => {
+      const res = await tokenRequest(SPA_ORIGIN, `grant_type=authorization_code&${client}`);
+      expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+      expect(res.headers.vary).toMatch(/\bOrigin\b/);
+    });
+
+    it('gives no permission to an origin the client did not register, even on errors', async () => {
+      answer = () => {
+        throw new InvalidClient();
+      };
+      const res = await tokenRequest('https://evil.example', 'grant_type=x&client_id=web-app');
+      expect(res.status).toBe(401);
+      expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+    });
+
+    it('answers as before when the registry cannot say, without permission', async () => {
+      bus.on(ClientSubjects.Get, () => {
+        throw new TemporarilyUnavailable();
+      });
+      const res = await tokenRequest(APP_ORIGIN, 'grant_type=x&client_id=fresh-client');
+      expect(res.status).toBe(200);
+      expect(res.headers).not.toHaveProperty('access-control-allow-origin');
+    });
+  });
 });

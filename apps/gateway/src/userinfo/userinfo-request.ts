@@ -1,5 +1,6 @@
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 import type { Request } from 'express';
+import { decodeJwt } from 'jose';
 import { readBearerToken } from '../auth/bearer-token';
 import { MissingBearerToken } from '@latchkey/oauth-http';
 import { isFormEncoded } from '@latchkey/oauth-http';
@@ -30,4 +31,18 @@ function readBodyToken(req: Request): string | undefined {
   const body: unknown = req.body;
   if (typeof body !== 'object' || body === null) return undefined;
   return readSingleParams(body as Record<string, unknown>, ['access_token']).access_token;
+}
+
+/**
+ * The client the request's access token was issued to (its `client_id`), for CORS. Read without
+ * verifying: a forged claim only decides which origin may read the refusal of that token, and a
+ * token that verifies carries its real client.
+ */
+export function userinfoClientId(req: Request): string | undefined {
+  try {
+    const clientId = decodeJwt(readUserinfoToken(req)).client_id;
+    return typeof clientId === 'string' ? clientId : undefined;
+  } catch {
+    return undefined;
+  }
 }

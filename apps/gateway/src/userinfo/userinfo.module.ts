@@ -1,12 +1,19 @@
 import { Module } from '@nestjs/common';
+import { CorsOrigins, CorsPolicy } from '@latchkey/oauth-http';
+import { RegisteredCorsOrigins } from '@latchkey/registry-client';
+import { ClientsModule } from '../clients/clients.module';
 import { UsersModule } from '../users/users.module';
 import { UserinfoController } from './userinfo.controller';
 import { UserinfoService } from './userinfo.service';
 
 /** `GET/POST /userinfo`. */
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, ClientsModule],
   controllers: [UserinfoController],
-  providers: [UserinfoService],
+  providers: [
+    UserinfoService,
+    CorsPolicy,
+    { provide: CorsOrigins, useClass: RegisteredCorsOrigins },
+  ],
 })
 export class UserinfoModule {}

@@ -1,9 +1,9 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { sendJsonDocument } from '@latchkey/oauth-http';
+import { allowAnyOrigin, sendJsonDocument } from '@latchkey/oauth-http';
 import type { Request, Response } from 'express';
 import { DiscoveryService } from './discovery.service';
 
-/** Authorization server metadata: the same document under both well-known names. */
+/** Authorization server metadata: the same document under both well-known names, for any origin. */
 const METADATA_HEADERS = {
   contentType: 'application/json; charset=utf-8',
   cacheControl: 'public, max-age=300',
@@ -16,12 +16,14 @@ export class WellKnownController {
   /** OpenID Connect Discovery 1.0 §4. */
   @Get('.well-known/openid-configuration')
   openidConfiguration(@Req() req: Request, @Res() res: Response): void {
+    allowAnyOrigin(res);
     sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
   }
 
   /** RFC 8414 §3: the same metadata under the OAuth well-known name. */
   @Get('.well-known/oauth-authorization-server')
   oauthAuthorizationServer(@Req() req: Request, @Res() res: Response): void {
+    allowAnyOrigin(res);
     sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
   }
 }

@@ -4,10 +4,10 @@ import { AuditClient } from '@latchkey/audit-client';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
 import {
   acceptsClientAuthMethod,
+  claimedClientId,
   type ClientAuthentication,
   detectClientAuthentication,
   InvalidClient,
-  isPlausibleClientId,
   type RawParams,
 } from '@latchkey/oauth';
 import { Clock } from '@latchkey/core';
@@ -16,7 +16,7 @@ import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { ClientKeysResolver } from './client-keys.resolver';
 import { checkClientSecret } from './client-secret.auth';
 import { authenticateNone } from './none.auth';
-import { assertionSubject, authenticatePrivateKeyJwt } from './private-key-jwt.auth';
+import { authenticatePrivateKeyJwt } from './private-key-jwt.auth';
 
 export type ClientAuthenticationMethod = ClientAuthentication['method'];
 
@@ -105,19 +105,6 @@ export class ClientAuthenticator {
         return authenticateNone(client);
     }
   }
-}
-
-/** The client the request claims to be: client_id, or the assertion's sub when it is absent. */
-function claimedClientId(auth: ClientAuthentication): string {
-  const clientId =
-    auth.method === 'private_key_jwt' && auth.clientId === undefined
-      ? assertionSubject(auth.assertion)
-      : auth.clientId;
-  // Too long a client_id is refused before it costs a registry lookup.
-  if (!isPlausibleClientId(clientId)) {
-    throw new InvalidClient('client_id is missing or too long');
-  }
-  return clientId;
 }
 
 export function checkClientKnownAndEnabled(

@@ -1,5 +1,5 @@
 import { KvUnavailableError, MemoryKvStore, type KvStore } from '@latchkey/kv';
-import { InvalidClient } from '@latchkey/oauth';
+import { assertionSubject, InvalidClient } from '@latchkey/oauth';
 import { OutboundHttp } from '@latchkey/platform';
 import { createLocalJWKSet } from 'jose';
 import {
@@ -16,7 +16,7 @@ import { expectOAuthRejection } from '@latchkey/testing';
 import { CLIENT_SECRET, clientRecord } from '../fixtures/registry.fixture';
 import type { TokenClient } from '../clients/client-record';
 import { ClientKeysResolver } from './client-keys.resolver';
-import { assertionSubject, authenticatePrivateKeyJwt } from './private-key-jwt.auth';
+import { authenticatePrivateKeyJwt } from './private-key-jwt.auth';
 
 const ISSUER = 'https://id.example.com';
 const CLIENT_ID = 'pkjwt-client';

@@ -8,7 +8,7 @@ import {
   clientAssertionReplayWindowMs,
   InvalidClient,
 } from '@latchkey/oauth';
-import { decodeJwt, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { TokenClient } from '../clients/client-record';
 
 export interface PrivateKeyJwtContext {
@@ -80,23 +80,6 @@ export async function checkClientAssertionNotReplayed(
     clientAssertionReplayWindowMs(exp, now.getTime()),
   );
   if (!first) throw new InvalidClient('client assertion jti was already used');
-}
-
-/**
- * The client an assertion claims to be, read before verification to find its keys (RFC 7521
- * §4.2 makes client_id optional with an assertion). Nothing is trusted until it verifies.
- */
-export function assertionSubject(assertion: string): string {
-  let sub: unknown;
-  try {
-    sub = decodeJwt(assertion).sub;
-  } catch {
-    throw new InvalidClient('client assertion is not a JWT');
-  }
-  if (typeof sub !== 'string' || sub === '') {
-    throw new InvalidClient('client assertion has no sub');
-  }
-  return sub;
 }
 
 /** jose's stable error codes (and the failing claim), never the token. */

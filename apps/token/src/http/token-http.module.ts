@@ -1,10 +1,13 @@
+import { RegisteredCorsOrigins } from '@latchkey/registry-client';
 import {
+  CorsOrigins,
   IntrospectionEndpoint,
   OAuthEndpointsModule,
   PublicKeySet,
   RevocationEndpoint,
   TokenEndpoint,
 } from '@latchkey/oauth-http';
+import { ClientsModule } from '../clients/clients.module';
 import { GrantsModule } from '../grants/grants.module';
 import { TokenEndpointService } from '../grants/token-endpoint.service';
 import { IntrospectionModule } from '../introspection/introspection.module';
@@ -19,11 +22,12 @@ import { RevocationService } from '../revocation/revocation.service';
  * hottest paths (docs/architecture.md §2.7). Same HTTP behaviour as at the gateway.
  */
 export const TokenHttpModule = OAuthEndpointsModule.register({
-  imports: [GrantsModule, IntrospectionModule, RevocationModule],
+  imports: [GrantsModule, IntrospectionModule, RevocationModule, ClientsModule],
   providers: [
     { provide: TokenEndpoint, useExisting: TokenEndpointService },
     { provide: IntrospectionEndpoint, useExisting: IntrospectionService },
     { provide: RevocationEndpoint, useExisting: RevocationService },
     { provide: PublicKeySet, useClass: PublishedKeySet },
+    { provide: CorsOrigins, useClass: RegisteredCorsOrigins },
   ],
 });
