@@ -30,7 +30,10 @@ export interface Platform {
   /** `http://127.0.0.1:<port>`, where the gateway listens. */
   issuer: string;
   adminClient: { id: string; secret: string };
-  /** What the processes printed (distributed mode), for failure messages. */
+  /**
+   * What the platform logged: the processes' output (distributed mode), or every line the
+   * loggers wrote (embedded mode, where they write here instead of standard output).
+   */
   output(): string;
   stop(): Promise<void>;
 }
@@ -47,20 +50,25 @@ export function startPlatform(mode: PlatformMode, extraEnv: PlatformEnv = {}): P
 
 export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-e2e-'));
+  let logged = '';
+  const logDestination = { write: (line: string) => (logged += line) };
   // The port is chosen before the gateway binds it (the issuer must name it); another process
   // may take it in between, so a taken port is retried with another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
-    const config = embeddedConfig(
-      loadConfig({
-        PORT: String(port),
-        ISSUER: issuer,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'silent',
-        ...extraEnv,
-      }),
-    );
+    const config = {
+      ...embeddedConfig(
+        loadConfig({
+          PORT: String(port),
+          ISSUER: issuer,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'silent',
+          ...extraEnv,
+        }),
+      ),
+      logDestination,
+    };
     let apps: INestApplication[];
     try {
       apps = await startEmbedded(config);
@@ -73,7 +81,7 @@ export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise
       mode: 'embedded',
       issuer,
       adminClient: config.adminClient!,
-      output: () => '',
+      output: () => logged,
       stop: async () => {
         await stopEmbedded(apps);
         rmSync(dataDir, { recursive: true, force: true });
