@@ -30,6 +30,8 @@ export interface Platform {
   /** `http://127.0.0.1:<port>`, where the gateway listens. */
   issuer: string;
   adminClient: { id: string; secret: string };
+  /** The services' NATS (distributed mode); undefined in embedded mode (the in-process bus). */
+  natsUrl?: string;
   /**
    * What the platform logged: the processes' output (distributed mode), or every line the
    * loggers wrote (embedded mode, where they write here instead of standard output).
@@ -144,7 +146,7 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     await stop();
     throw new Error(message, { cause: err });
   }
-  return { mode: 'distributed', issuer, adminClient, output, stop };
+  return { mode: 'distributed', issuer, adminClient, natsUrl: nats.url, output, stop };
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {
