@@ -24,8 +24,8 @@ export type PayloadRule =
 export const MAX_BUS_ID_LENGTH = 2048;
 /** Longest opaque string (a token, an assertion, an Authorization header, a form value). */
 export const MAX_BUS_STRING_LENGTH = 16 * 1024;
-/** Largest nested JSON member (client metadata, a merge patch, an audit event), serialized. */
-export const MAX_BUS_JSON_BYTES = 64 * 1024;
+/** Longest nested JSON member (client metadata, a merge patch, an audit event), serialized. */
+export const MAX_BUS_JSON_LENGTH = 64 * 1024;
 /** Deepest nesting of a JSON member. */
 export const MAX_BUS_JSON_DEPTH = 16;
 /** Most members of a form-parameter map, and most items of a list. */
@@ -123,8 +123,8 @@ export function json(): FieldRule {
     if (depthOf(value, 0) > MAX_BUS_JSON_DEPTH) {
       return `must be nested at most ${MAX_BUS_JSON_DEPTH} levels deep`;
     }
-    if (JSON.stringify(value).length > MAX_BUS_JSON_BYTES) {
-      return `must be at most ${MAX_BUS_JSON_BYTES} bytes of JSON`;
+    if (JSON.stringify(value).length > MAX_BUS_JSON_LENGTH) {
+      return `must be at most ${MAX_BUS_JSON_LENGTH} characters of JSON`;
     }
     return undefined;
   });

@@ -21,12 +21,6 @@ import {
   TokenSubjects,
 } from './subjects';
 
-/**
- * The one rule per subject that the bus server applies to every payload before its handler runs
- * (libs/transport `PayloadValidationInterceptor`). A subject without a rule here is refused, so
- * a new handler cannot go unchecked. Part of the wire contract, like the subjects.
- */
-
 /** token.request, token.revoke, token.introspect: the form and the credentials, as received. */
 const TOKEN_ENDPOINT_REQUEST = {
   params: formParams(),
@@ -37,6 +31,11 @@ const TOKEN_ENDPOINT_REQUEST = {
 
 const PAGE = { limit: optional(integer()), cursor: optional(text()) };
 
+/**
+ * The one rule per subject that the bus server applies to every payload before its handler runs
+ * (libs/transport `PayloadValidationInterceptor`). A subject without a rule here is refused, so
+ * a new handler cannot go unchecked. Part of the wire contract, like the subjects.
+ */
 export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   [TokenSubjects.Jwks]: NO_PAYLOAD,
   [TokenSubjects.RotateKeys]: NO_PAYLOAD,

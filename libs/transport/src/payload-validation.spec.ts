@@ -109,7 +109,7 @@ describe('PayloadValidationInterceptor', () => {
       /nested at most/,
     );
     const big = { client_id: 'a', patch: { name: 'x'.repeat(200_000) } };
-    expect((await refusal('test.change', big)).description).toMatch(/bytes of JSON/);
+    expect((await refusal('test.change', big)).description).toMatch(/characters of JSON/);
   });
 
   it('refuses every message on a subject without a rule (fail closed)', async () => {
