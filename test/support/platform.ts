@@ -36,7 +36,12 @@ export interface Platform {
    * issuer (embedded, one port for everything).
    */
   tokenOrigin: string;
-  /** What the processes printed (distributed mode), for failure messages. */
+  /** The services' NATS (distributed mode); undefined in embedded mode (the in-process bus). */
+  natsUrl?: string;
+  /**
+   * What the platform logged: the processes' output (distributed mode), or every line the
+   * loggers wrote (embedded mode, where they write here instead of standard output).
+   */
   output(): string;
   stop(): Promise<void>;
 }
@@ -53,20 +58,25 @@ export function startPlatform(mode: PlatformMode, extraEnv: PlatformEnv = {}): P
 
 export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-e2e-'));
+  let logged = '';
+  const logDestination = { write: (line: string) => (logged += line) };
   // The port is chosen before the gateway binds it (the issuer must name it); another process
   // may take it in between, so a taken port is retried with another.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;
-    const config = embeddedConfig(
-      loadConfig({
-        PORT: String(port),
-        ISSUER: issuer,
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'silent',
-        ...extraEnv,
-      }),
-    );
+    const config = {
+      ...embeddedConfig(
+        loadConfig({
+          PORT: String(port),
+          ISSUER: issuer,
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'silent',
+          ...extraEnv,
+        }),
+      ),
+      logDestination,
+    };
     let apps: INestApplication[];
     try {
       apps = await startEmbedded(config);
@@ -80,7 +90,7 @@ export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise
       issuer,
       tokenOrigin: issuer,
       adminClient: config.adminClient!,
-      output: () => '',
+      output: () => logged,
       stop: async () => {
         await stopEmbedded(apps);
         rmSync(dataDir, { recursive: true, force: true });
@@ -144,7 +154,15 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     throw new Error(message, { cause: err });
   }
   const tokenOrigin = `http://127.0.0.1:${healthPorts[0]!}`;
-  return { mode: 'distributed', issuer, tokenOrigin, adminClient, output, stop };
+  return {
+    mode: 'distributed',
+    issuer,
+    tokenOrigin,
+    adminClient,
+    natsUrl: nats.url,
+    output,
+    stop,
+  };
 }
 
 async function distinctFreePorts(count: number): Promise<number[]> {

@@ -11,6 +11,8 @@ import { parseFirstForm, textContent, type HtmlForm } from './html-form';
 /** One site's cookies (the issuer's): name → value, from Set-Cookie; Max-Age=0 deletes. */
 export class CookieJar {
   private readonly cookies = new Map<string, string>();
+  /** Every value a cookie was ever set to, deleted ones included (for the log checks). */
+  readonly valuesSeen = new Set<string>();
 
   store(headers: Headers): void {
     for (const line of headers.getSetCookie()) {
@@ -20,8 +22,12 @@ export class CookieJar {
       const name = pair.slice(0, eq).trim();
       const value = pair.slice(eq + 1).trim();
       const expired = attributes.some((a) => /^\s*max-age\s*=\s*0\s*$/i.test(a));
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
+      if (expired) {
+        this.cookies.delete(name);
+      } else {
+        this.cookies.set(name, value);
+        if (value !== '') this.valuesSeen.add(value);
+      }
     }
   }
 

@@ -21,6 +21,8 @@ export interface PlatformConfig {
   /** Embedded-mode data (PGlite files, generated admin client). */
   dataDir: string;
   logLevel: NonNullable<PlatformEnv['LOG_LEVEL']>;
+  /** Where log lines go instead of standard output (set in code, never from the environment). */
+  logDestination?: LogDestination;
   busTimeoutMs: number;
   shutdownTimeoutMs: number;
   adminClient?: { id: string; secret: string };
@@ -48,6 +50,11 @@ export interface PlatformConfig {
    * public https targets only when absent.
    */
   outbound?: OutboundPolicy;
+}
+
+/** A sink for JSON log lines (structurally pino's `DestinationStream`). */
+export interface LogDestination {
+  write(line: string): unknown;
 }
 
 /** Defaults of the plain settings, also shown in the README's configuration table. */

@@ -5,3 +5,5 @@ export * from './services';
 export * from './subjects';
 export * from './token.messages';
 export * from './kv-keys';
+export * from './payload-rules';
+export * from './payload-schemas';

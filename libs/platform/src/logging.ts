@@ -1,4 +1,5 @@
 import { Inject, Injectable, type LoggerService, type NestMiddleware } from '@nestjs/common';
+import type { LogDestination } from '@latchkey/config';
 import { RequestContext } from '@latchkey/transport';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger as Pino } from 'pino';
@@ -9,7 +10,7 @@ export interface LoggingOptions {
   service: string;
   level: string;
   /** Where lines go; standard output unless a test captures them. */
-  destination?: pino.DestinationStream;
+  destination?: LogDestination;
 }
 
 export const LOGGING_OPTIONS = Symbol('LOGGING_OPTIONS');

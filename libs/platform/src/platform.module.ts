@@ -2,7 +2,13 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
-import { HttpLoggingMiddleware, LOGGING_OPTIONS, PlatformLogger } from './logging';
+import type { LogDestination } from '@latchkey/config';
+import {
+  HttpLoggingMiddleware,
+  LOGGING_OPTIONS,
+  PlatformLogger,
+  type LoggingOptions,
+} from './logging';
 import { ensureDefaultMetrics, MetricsController } from './metrics';
 import { ReadinessRegistry } from './readiness.registry';
 
@@ -10,6 +16,8 @@ export interface PlatformOptions {
   /** Service name stamped on every log line. */
   service: string;
   logLevel: string;
+  /** Standard output unless given. */
+  logDestination?: LogDestination;
   /** Serve /healthz, /readyz and /metrics from this application's HTTP server. */
   httpEndpoints?: boolean;
 }
@@ -28,7 +36,11 @@ export class PlatformModule implements NestModule {
         ReadinessRegistry,
         {
           provide: LOGGING_OPTIONS,
-          useValue: { service: options.service, level: options.logLevel },
+          useValue: {
+            service: options.service,
+            level: options.logLevel,
+            destination: options.logDestination,
+          } satisfies LoggingOptions,
         },
         PlatformLogger,
         HttpLoggingMiddleware,

@@ -18,6 +18,7 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
     PlatformModule.forRoot({
       service: config.mode === 'embedded' ? 'latchkey' : service,
       logLevel: config.logLevel,
+      logDestination: config.logDestination,
     }),
     TransportModule.forRoot({ service, natsUrl: config.natsUrl, timeoutMs: config.busTimeoutMs }),
     PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),

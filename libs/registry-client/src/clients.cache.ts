@@ -61,6 +61,20 @@ export class ClientsCache {
     return this.origins.get(CORS_ORIGINS_KEY);
   }
 
+  /**
+   * Runs a change of this client at the registry and drops the cached copy once it is answered,
+   * failed or not (a timeout may still have changed it): the replica that answers a change never
+   * serves the old copy afterwards, whenever the `client.changed` broadcast reaches it
+   * (docs/architecture.md §2.6).
+   */
+  async changing<T>(clientId: string, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      this.invalidate(clientId);
+    }
+  }
+
   invalidate(clientId: string): void {
     this.cache.invalidate(clientId);
     this.origins.invalidateAll();

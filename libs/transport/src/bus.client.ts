@@ -75,7 +75,12 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  /** Fire and forget, but a bus that cannot take the event says so (TemporarilyUnavailable). */
+  /**
+   * Fire and forget, but a bus that cannot take the event says so (TemporarilyUnavailable). It
+   * resolves once the NATS server has routed the event (a flush: the server answers in order), so
+   * an answer the caller sends afterwards, even on another connection, reaches no subscriber
+   * before the event (docs/architecture.md §2.6).
+   */
   async emit(subject: string, data: unknown): Promise<void> {
     const startedAt = Date.now();
     try {
@@ -85,6 +90,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
       await lastValueFrom(this.client.emit(subject, this.record(data)), {
         defaultValue: undefined,
       });
+      await withDeadline(this.roundTrip(), this.timeoutMs);
     } catch (err) {
       throw this.callerError('emit', subject, err, startedAt);
     }

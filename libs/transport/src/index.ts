@@ -12,3 +12,4 @@ export * from './rpc-error.filter';
 export * from './transport-headers';
 export * from './transport.module';
 export * from './transport.options';
+export * from './payload-validation.interceptor';

@@ -11,11 +11,13 @@ import {
   type NatsOptions,
   NestMicroservice,
 } from '@nestjs/microservices';
+import { PAYLOAD_RULES, type PayloadRule } from '@latchkey/contracts';
 import { BusClient, type BusClientOptions } from './bus.client';
 import { InProcessBus } from './in-process/in-process.bus';
 import { InProcessClient } from './in-process/in-process.client';
 import { InProcessServer } from './in-process/in-process.server';
 import { createNatsClient, natsServerOptions } from './nats/nats.options';
+import { PayloadValidationInterceptor } from './payload-validation.interceptor';
 import { RequestContextInterceptor } from './request-context.interceptor';
 import { RpcErrorFilter } from './rpc-error.filter';
 import {
@@ -30,6 +32,8 @@ export interface MicroserviceTransportOptions extends TransportOptions {
   gracePeriodMs?: number;
   /** In-process only: defaults to `InProcessBus.shared`. */
   bus?: InProcessBus;
+  /** The payload rule of each subject; the wire contract's (`PAYLOAD_RULES`) unless a test's. */
+  payloadRules?: Readonly<Record<string, PayloadRule>>;
 }
 
 /** The ClientProxy BusClient wraps: ClientNats when a NATS URL is configured, in-process otherwise. */
@@ -56,12 +60,18 @@ export function microserviceOptions(
   });
 }
 
-/** What every bus server needs: errors as data (RpcErrorFilter) and the request id (interceptor). */
+/**
+ * What every bus server needs: errors as data (RpcErrorFilter), the request id, and every
+ * payload checked against its subject's rule before a handler reads it (interceptors, in order).
+ */
 export function applyBusEnhancers<
   T extends Pick<INestMicroservice, 'useGlobalFilters' | 'useGlobalInterceptors'>,
->(microservice: T): T {
+>(microservice: T, payloadRules: Readonly<Record<string, PayloadRule>> = PAYLOAD_RULES): T {
   microservice.useGlobalFilters(new RpcErrorFilter());
-  microservice.useGlobalInterceptors(new RequestContextInterceptor());
+  microservice.useGlobalInterceptors(
+    new RequestContextInterceptor(),
+    new PayloadValidationInterceptor(payloadRules),
+  );
   return microservice;
 }
 
@@ -88,7 +98,7 @@ export function connectBus(
       'connectBus: unexpected microservice implementation; wire RpcErrorFilter by hand',
     );
   }
-  applyBusEnhancers(microservice);
+  applyBusEnhancers(microservice, options.payloadRules);
   setup?.(microservice);
   microservice.registerListeners();
   microservice.setIsInitialized(true);

@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ClientsModule } from '../clients/clients.module';
 import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
@@ -11,7 +12,7 @@ import { AdminResourcesService } from './resources.service';
 
 /** The admin REST API (docs/architecture.md §4) under /admin, for access tokens with the admin scope. */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, ClientsModule],
   controllers: [
     AdminClientsController,
     AdminResourcesController,

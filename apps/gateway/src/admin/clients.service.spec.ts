@@ -1,5 +1,7 @@
 import { ClientSubjects, type ClientRecord } from '@latchkey/contracts';
-import { InvalidRequest, NotFound } from '@latchkey/oauth';
+import { FixedClock } from '@latchkey/core';
+import { InvalidRequest, NotFound, TemporarilyUnavailable } from '@latchkey/oauth';
+import { ClientsCache } from '@latchkey/registry-client';
 import { expectOAuthRejection } from '@latchkey/testing';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { AdminClientsService } from './clients.service';
@@ -25,10 +27,12 @@ const RECORD: ClientRecord = {
 describe('AdminClientsService', () => {
   let bus: FakeBus;
   let service: AdminClientsService;
+  let cache: ClientsCache;
 
   beforeEach(() => {
     bus = new FakeBus();
-    service = new AdminClientsService(bus.asBusClient());
+    cache = new ClientsCache(bus.asBusClient(), new FixedClock(1_800_000_000_000));
+    service = new AdminClientsService(bus.asBusClient(), cache);
   });
 
   it('creates: the metadata goes to the registry as sent; the answer is flat, with the secret once', async () => {
@@ -77,6 +81,35 @@ describe('AdminClientsService', () => {
   it('updates: no client_secret key when none was issued', async () => {
     bus.on(ClientSubjects.Update, () => ({ client: RECORD }));
     expect(await service.update('c1', {})).not.toHaveProperty('client_secret');
+  });
+
+  // The replica that answers a change never serves its old copy afterwards, whenever the
+  // client.changed broadcast arrives: tokens of a disabled or deleted client stop at once.
+  it.each([
+    ['updates', ClientSubjects.Update, () => service.update('c1', { disabled: true })],
+    ['deletes', ClientSubjects.Delete, () => service.delete('c1')],
+    ['rotates', ClientSubjects.RotateSecret, () => service.rotateSecret('c1', {})],
+  ] as const)(
+    '%s: drops the cached copy of the client before answering',
+    async (_, subject, run) => {
+      bus.on(ClientSubjects.Get, () => RECORD);
+      bus.on(subject, () => ({ client: RECORD, client_secret: 'new' }));
+      await cache.get('c1');
+      await run();
+      await cache.get('c1');
+      expect(bus.requestsFor(ClientSubjects.Get)).toHaveLength(2);
+    },
+  );
+
+  it('drops the cached copy also when the change failed (it may have happened)', async () => {
+    bus.on(ClientSubjects.Get, () => RECORD);
+    bus.on(ClientSubjects.Delete, () => {
+      throw new TemporarilyUnavailable();
+    });
+    await cache.get('c1');
+    await expect(service.delete('c1')).rejects.toBeInstanceOf(TemporarilyUnavailable);
+    await cache.get('c1');
+    expect(bus.requestsFor(ClientSubjects.Get)).toHaveLength(2);
   });
 
   it('rotates: forwards the grace period and answers the new secret', async () => {

@@ -17,6 +17,7 @@ import {
   type UpdateClientResponse,
 } from '@latchkey/contracts';
 import { NotFound } from '@latchkey/oauth';
+import { ClientsCache } from '@latchkey/registry-client';
 import { BusClient } from '@latchkey/transport';
 import { JsonObject, readOptionalInteger } from '../http/json-body';
 import type { PageQuery } from '../http/page-query.pipe';
@@ -25,7 +26,10 @@ import { ClientWithSecret, toClientView, withSecret } from './client-view';
 /** The admin API's client operations, answered by the client registry. */
 @Injectable()
 export class AdminClientsService {
-  constructor(private readonly bus: BusClient) {}
+  constructor(
+    private readonly bus: BusClient,
+    private readonly clients: ClientsCache,
+  ) {}
 
   async create(metadata: JsonObject): Promise<ClientWithSecret> {
     const created = await this.bus.request<CreateClientResponse>(ClientSubjects.Create, {
@@ -52,26 +56,29 @@ export class AdminClientsService {
 
   /** A client made confidential by the patch gets its first secret, shown in this answer only. */
   async update(clientId: string, patch: JsonObject): Promise<ClientWithSecret> {
-    const updated = await this.bus.request<UpdateClientResponse>(ClientSubjects.Update, {
-      client_id: clientId,
-      patch,
-    } satisfies UpdateClientRequest);
+    const updated = await this.clients.changing(clientId, () =>
+      this.bus.request<UpdateClientResponse>(ClientSubjects.Update, {
+        client_id: clientId,
+        patch,
+      } satisfies UpdateClientRequest),
+    );
     return withSecret(updated.client, updated.client_secret);
   }
 
   async delete(clientId: string): Promise<void> {
-    await this.bus.request<unknown>(ClientSubjects.Delete, {
-      client_id: clientId,
-    } satisfies DeleteClientRequest);
+    await this.clients.changing(clientId, () =>
+      this.bus.request<unknown>(ClientSubjects.Delete, {
+        client_id: clientId,
+      } satisfies DeleteClientRequest),
+    );
   }
 
   async rotateSecret(clientId: string, body: JsonObject): Promise<ClientWithSecret> {
     const request: RotateSecretRequest = { client_id: clientId };
     const grace = readOptionalInteger(body, 'grace_period_seconds', 0);
     if (grace !== undefined) request.grace_period_seconds = grace;
-    const rotated = await this.bus.request<RotateSecretResponse>(
-      ClientSubjects.RotateSecret,
-      request,
+    const rotated = await this.clients.changing(clientId, () =>
+      this.bus.request<RotateSecretResponse>(ClientSubjects.RotateSecret, request),
     );
     return withSecret(rotated.client, rotated.client_secret);
   }

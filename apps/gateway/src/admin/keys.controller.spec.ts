@@ -1,12 +1,18 @@
 import { KV_TOKEN, MemoryKvStore } from '@latchkey/kv';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type RotateKeysResponse, TokenSubjects } from '@latchkey/contracts';
+import { ClientSubjects, type RotateKeysResponse, TokenSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { oauthErrorBody } from '@latchkey/testing';
 import request from 'supertest';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
-import { jwksOf, signAccessToken, testKey, type TestKey } from '../fixtures/access-token.fixture';
+import {
+  jwksOf,
+  signAccessToken,
+  testKey,
+  tokenClientLookup,
+  type TestKey,
+} from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
 import { JwksService } from '../well-known/jwks.service';
@@ -30,6 +36,7 @@ describe('AdminKeysController (POST /admin/keys/rotate)', () => {
   beforeAll(async () => {
     key = await testKey('k1');
     bus = new FakeBus()
+      .on(ClientSubjects.Get, tokenClientLookup)
       .on(TokenSubjects.Jwks, () => jwksOf(key))
       .on(TokenSubjects.RotateKeys, () => answer());
     app = await startHttpApp(

@@ -5,6 +5,7 @@ import {
   AuditSubjects,
   type AuditVerifyResponse,
   TokenSubjects,
+  ClientSubjects,
 } from '@latchkey/contracts';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import request from 'supertest';
@@ -17,6 +18,7 @@ import {
   TEST_ISSUER,
   testKey,
   type TestKey,
+  tokenClientLookup,
 } from '../fixtures/access-token.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { startHttpApp } from '../fixtures/http-app.fixture';
@@ -62,6 +64,7 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
   beforeAll(async () => {
     key = await testKey('k1');
     bus = new FakeBus()
+      .on(ClientSubjects.Get, tokenClientLookup)
       .on(TokenSubjects.Jwks, () => jwksOf(key))
       .on(AuditSubjects.Query, (data) => answer(AuditSubjects.Query, data))
       .on(AuditSubjects.Verify, (data) => answer(AuditSubjects.Verify, data));

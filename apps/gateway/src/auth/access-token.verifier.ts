@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwksResponse, revokedJtiKey, SIGNING_ALGORITHMS } from '@latchkey/contracts';
 import { KV_TOKEN, type KvStore } from '@latchkey/kv';
-import { accessTokenVerifyOptions, InvalidToken, OAuthError, parseScope } from '@latchkey/oauth';
+import {
+  accessTokenVerifyOptions,
+  InvalidToken,
+  isActiveClient,
+  OAuthError,
+  parseScope,
+} from '@latchkey/oauth';
+import { ClientsCache } from '@latchkey/registry-client';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { ISSUER } from '@latchkey/oauth-http';
 import { JwksService } from '../well-known/jwks.service';
@@ -19,7 +26,8 @@ export interface AccessTokenClaims {
  * Verifies RFC 9068 JWT access tokens addressed to the platform itself (`aud` includes the
  * issuer: the admin API, later userinfo), locally against the cached JWKS: no bus round trip per
  * request. A token naming a key the cache does not know triggers one JWKS refresh (a key rotated
- * in since the set was cached); JwksService rate-limits those refreshes.
+ * in since the set was cached); JwksService rate-limits those refreshes. The token's client is
+ * read through the client cache, so a known client costs no bus round trip either.
  */
 @Injectable()
 export class AccessTokenVerifier {
@@ -29,6 +37,7 @@ export class AccessTokenVerifier {
     private readonly jwks: JwksService,
     @Inject(ISSUER) private readonly issuer: string,
     @Inject(KV_TOKEN) private readonly kv: KvStore,
+    private readonly clients: ClientsCache,
   ) {}
 
   async verify(token: string): Promise<AccessTokenClaims> {
@@ -48,6 +57,12 @@ export class AccessTokenVerifier {
     // unreachable store fails closed with 503).
     if ((await this.kv.get(revokedJtiKey(claims.jti))) !== null) {
       throw new InvalidToken('the access token has been revoked');
+    }
+    // A token lives no longer than its client: read from memory while the client is cached,
+    // the cache being cleared by the client's change before that change is answered
+    // (docs/architecture.md §2.6). An unreachable registry fails closed with 503.
+    if (!isActiveClient(await this.clients.get(claims.client_id))) {
+      throw new InvalidToken('the client of the access token is not active');
     }
     return claims;
   }

@@ -1,7 +1,14 @@
 import { revokedJtiKey } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import type { ExecutionContext } from '@nestjs/common';
-import { TokenSubjects, type JwksResponse } from '@latchkey/contracts';
+import {
+  ClientSubjects,
+  TokenSubjects,
+  type ClientRecord,
+  type JwksResponse,
+} from '@latchkey/contracts';
+import { FixedClock } from '@latchkey/core';
+import { ClientsCache } from '@latchkey/registry-client';
 import {
   ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS,
   InsufficientScope,
@@ -18,6 +25,7 @@ import {
   testKey,
   type TestKey,
 } from '../fixtures/access-token.fixture';
+import { webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
 import { JWKS_REFRESH_COOLDOWN_MS, JwksService } from '../well-known/jwks.service';
 import { AccessTokenVerifier } from './access-token.verifier';
@@ -31,6 +39,9 @@ describe('AdminGuard', () => {
   let published: JwksResponse;
   let guard: AdminGuard;
   let kv: MemoryKvStore;
+  let clients: ClientsCache;
+  /** What the registry answers for the admin token's client (null: deleted). */
+  let adminClient: ClientRecord | null;
 
   beforeAll(async () => {
     rsa = await testKey('rsa-1', 'RS256');
@@ -40,10 +51,16 @@ describe('AdminGuard', () => {
 
   beforeEach(() => {
     published = jwksOf(rsa, ec, ed);
-    bus = new FakeBus().on(TokenSubjects.Jwks, () => published);
+    adminClient = webClient({ client_id: 'latchkey-admin', scope: 'admin' });
+    bus = new FakeBus()
+      .on(TokenSubjects.Jwks, () => published)
+      .on(ClientSubjects.Get, (data) =>
+        (data as { client_id: string }).client_id === adminClient?.client_id ? adminClient : null,
+      );
     kv = new MemoryKvStore({ sweepIntervalMs: 0 });
+    clients = new ClientsCache(bus.asBusClient(), new FixedClock(1_700_000_000_000));
     guard = new AdminGuard(
-      new AccessTokenVerifier(new JwksService(bus.asBusClient()), TEST_ISSUER, kv),
+      new AccessTokenVerifier(new JwksService(bus.asBusClient()), TEST_ISSUER, kv, clients),
     );
   });
 
@@ -177,6 +194,28 @@ describe('AdminGuard', () => {
       await expectOAuthRejection(check(`Bearer ${token}`), InvalidToken, invalidToken(/revoked/));
     });
 
+    it('a token of a client that was disabled since, once the change cleared the cache', async () => {
+      const token = await signAccessToken({ key: rsa });
+      await expect(check(`Bearer ${token}`)).resolves.toBe(true);
+      adminClient = { ...adminClient!, disabled: true };
+      clients.invalidate('latchkey-admin');
+      await expectOAuthRejection(
+        check(`Bearer ${token}`),
+        InvalidToken,
+        invalidToken(/client of the access token is not active/),
+      );
+    });
+
+    it('a token of a client that is gone (deleted, or never known)', async () => {
+      adminClient = null;
+      const token = await signAccessToken({ key: rsa });
+      await expectOAuthRejection(
+        check(`Bearer ${token}`),
+        InvalidToken,
+        invalidToken(/client of the access token is not active/),
+      );
+    });
+
     it('another issuer', async () => {
       const token = await signAccessToken({ key: rsa, claims: { iss: 'https://evil.example' } });
       await expectOAuthRejection(check(`Bearer ${token}`), InvalidToken, invalidToken(/\biss\b/));
@@ -297,6 +336,23 @@ describe('AdminGuard', () => {
     await expectOAuthRejection(check(`Bearer ${token}`), InsufficientScope, {
       error: 'insufficient_scope',
       status: 403,
+    });
+  });
+
+  it('reads a known client from memory: no bus round trip per request', async () => {
+    const token = await signAccessToken({ key: rsa });
+    for (let i = 0; i < 3; i++) await expect(check(`Bearer ${token}`)).resolves.toBe(true);
+    expect(bus.requestsFor(ClientSubjects.Get)).toHaveLength(1);
+  });
+
+  it('fails closed with 503 when the registry cannot say whether the client is active', async () => {
+    bus.on(ClientSubjects.Get, () => {
+      throw new TemporarilyUnavailable();
+    });
+    const token = await signAccessToken({ key: rsa });
+    await expectOAuthRejection(check(`Bearer ${token}`), TemporarilyUnavailable, {
+      error: 'temporarily_unavailable',
+      status: 503,
     });
   });
 

@@ -7,6 +7,7 @@ import {
   type RegisterClientResponse,
 } from '@latchkey/contracts';
 import { InvalidToken } from '@latchkey/oauth';
+import { ClientsCache } from '@latchkey/registry-client';
 import { BusClient } from '@latchkey/transport';
 import type { JsonObject } from '../http/json-body';
 import { ISSUER } from '@latchkey/oauth-http';
@@ -21,6 +22,7 @@ export class RegistrationService {
   constructor(
     private readonly bus: BusClient,
     @Inject(ISSUER) private readonly issuer: string,
+    private readonly clients: ClientsCache,
   ) {}
 
   async register(initialAccessToken: string, metadata: JsonObject): Promise<ClientRegistration> {
@@ -53,17 +55,19 @@ export class RegistrationService {
   }
 
   async delete(clientId: string, registrationAccessToken: string): Promise<void> {
-    await this.bus.request<ManageRegistrationResponse>(ClientSubjects.ManageRegistration, {
-      client_id: clientId,
-      registration_access_token: registrationAccessToken,
-      action: 'delete',
-    } satisfies ManageRegistrationRequest);
+    await this.clients.changing(clientId, () =>
+      this.bus.request<ManageRegistrationResponse>(ClientSubjects.ManageRegistration, {
+        client_id: clientId,
+        registration_access_token: registrationAccessToken,
+        action: 'delete',
+      } satisfies ManageRegistrationRequest),
+    );
   }
 
   private async manage(request: ManageRegistrationRequest): Promise<ClientRegistration> {
-    const result = await this.bus.request<ManageRegistrationResponse>(
-      ClientSubjects.ManageRegistration,
-      request,
+    // A read changes nothing, but dropping the cached copy then costs one lookup at most.
+    const result = await this.clients.changing(request.client_id, () =>
+      this.bus.request<ManageRegistrationResponse>(ClientSubjects.ManageRegistration, request),
     );
     // RFC 7592 §2.1: an unknown client is answered like a bad token, never as "not found".
     if (!result) throw new InvalidToken('the registration access token is not valid');

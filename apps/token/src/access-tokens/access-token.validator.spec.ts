@@ -2,6 +2,9 @@ import { KvUnavailableError, MemoryKvStore } from '@latchkey/kv';
 import { ACCESS_TOKEN_CLOCK_TOLERANCE_SECONDS } from '@latchkey/oauth';
 import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { FixedClock } from '@latchkey/core';
+import type { ClientsCache } from '@latchkey/registry-client';
+import type { TokenClient } from '../clients/client-record';
+import { clientRecord } from '../fixtures/registry.fixture';
 import { fakeSigningKeys } from '../fixtures/signing-keys.fixture';
 import { generateSigningKey, type SigningKeysService } from '../keys/signing-keys.service';
 import { PresentedTokenFinder } from '../presented-tokens/presented-token.finder';
@@ -27,6 +30,9 @@ describe('AccessTokenValidator', () => {
   let kv: MemoryKvStore;
   let revoked: RevokedAccessTokens;
   let durable: Record<'transaction' | 'insert', jest.Mock>;
+  /** The registry's clients as the cache answers them (missing: deleted). */
+  let registered: Map<string, TokenClient>;
+  let clients: ClientsCache;
 
   beforeEach(async () => {
     clock.set(new Date('2025-06-01T12:00:00Z'));
@@ -57,12 +63,17 @@ describe('AccessTokenValidator', () => {
       clock,
       durable as unknown as RevokedAccessTokensRepository,
     );
+    registered = new Map([['web-app', clientRecord({ client_id: 'web-app' })]]);
+    clients = {
+      get: jest.fn(async (id: string) => registered.get(id) ?? null),
+    } as unknown as ClientsCache;
     validator = new AccessTokenValidator(
       keys,
       grants as unknown as UserGrantsService,
       clock,
       { issuer: ISSUER },
       revoked,
+      clients,
     );
   });
 
@@ -106,6 +117,30 @@ describe('AccessTokenValidator', () => {
   it("answers inactive when the grant is another user's or client's", async () => {
     const signed = await userToken({}, 'user-2');
     await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+  });
+
+  it('answers inactive once the client is disabled, or deleted, with its grant still live', async () => {
+    const signed = await userToken();
+    registered.set('web-app', clientRecord({ client_id: 'web-app', disabled: true }));
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+    registered.delete('web-app');
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+    expect(grants.findActive).not.toHaveBeenCalled();
+  });
+
+  it('answers inactive for a client token once its client is gone', async () => {
+    const signed = await signer.sign({
+      sub: 'svc-client',
+      client_id: 'svc-client',
+      aud: ISSUER,
+      scopes: [],
+      lifetimeSeconds: 600,
+    });
+    await expect(validator.validate({ token: signed.token })).resolves.toEqual({ active: false });
+    registered.set('svc-client', clientRecord());
+    await expect(validator.validate({ token: signed.token })).resolves.toMatchObject({
+      active: true,
+    });
   });
 
   it('answers inactive for a grant id of the wrong type', async () => {
@@ -180,6 +215,7 @@ describe('AccessTokenValidator', () => {
       clock,
       { issuer: ISSUER },
       revoked,
+      clients,
     );
     await expect(down.validate({ token: signed.token })).rejects.toMatchObject({
       code: 'DATABASE_UNAVAILABLE',

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SIGNING_ALGORITHMS, type ValidateAccessTokenResponse } from '@latchkey/contracts';
-import { accessTokenVerifyOptions } from '@latchkey/oauth';
+import { accessTokenVerifyOptions, isActiveClient } from '@latchkey/oauth';
+import { ClientsCache } from '@latchkey/registry-client';
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { Clock } from '@latchkey/core';
 import { SigningKeysService } from '../keys/signing-keys.service';
@@ -29,9 +30,10 @@ type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
 /**
  * `token.access_token.validate`, for the platform's own resource endpoints (userinfo): the JWT
  * must be an access token this service signed (typ at+jwt, iss, signature with a published key,
- * exp), not revoked by its `jti` (RFC 7009), and, for a user-flow token, its grant must still be
- * live, so that revoking a grant (code replay, refresh-token reuse, user disabled, revocation of
- * its refresh token) ends its access tokens at once. Any problem with the token answers
+ * exp), not revoked by its `jti` (RFC 7009), issued to a client that still exists and is enabled,
+ * and, for a user-flow token, its grant must still be live, so that revoking a grant (code replay,
+ * refresh-token reuse, user disabled, revocation of its refresh token) ends its access tokens at
+ * once. Any problem with the token answers
  * `{active: false}`; only an unreachable backend is an error (503). Introspection and revocation
  * judge access tokens with it too.
  */
@@ -45,6 +47,7 @@ export class AccessTokenValidator {
     private readonly clock: Clock,
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
     private readonly revoked: RevokedAccessTokens,
+    private readonly clients: ClientsCache,
   ) {}
 
   async validate(request: unknown): Promise<ValidateAccessTokenResponse> {
@@ -54,6 +57,9 @@ export class AccessTokenValidator {
     const claims = payload && readClaims(payload);
     if (!claims) return INACTIVE;
     if (await this.revoked.isRevoked(claims.jti)) return INACTIVE;
+    // A token lives no longer than its client (docs/architecture.md §2.6: the cache is cleared
+    // by the client's change before that change is answered).
+    if (!isActiveClient(await this.clients.get(claims.client_id))) return INACTIVE;
     if (claims.grant_id !== undefined && !(await this.grantIsLive(claims.grant_id, claims))) {
       return INACTIVE;
     }

@@ -1,5 +1,6 @@
 /** The protocol policy every service applies alike: one definition per rule (docs/architecture.md §3). */
 export * from './access-token-verification';
+export * from './active-client';
 export * from './admin-scope';
 export * from './audience';
 export * from './client-auth-method';

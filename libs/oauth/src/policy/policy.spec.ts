@@ -8,6 +8,7 @@ import {
   ADMIN_SCOPE,
   checkNoAdminScopeInUserFlow,
   intendedAudience,
+  isActiveClient,
   isPlausibleClientId,
   isPublicClient,
   MAX_CLIENT_ID_LENGTH,
@@ -45,6 +46,15 @@ describe('protocol policy', () => {
     // What the token service and the registry would otherwise hand PostgreSQL.
     expect(isPlausibleClientId('web\u0000app')).toBe(false);
     expect(isPlausibleClientId('web\uD800app')).toBe(false);
+  });
+
+  it('calls a client active only while it exists and is enabled (fail closed)', () => {
+    expect(isActiveClient({ disabled: false })).toBe(true);
+    expect(isActiveClient({ disabled: true })).toBe(false);
+    expect(isActiveClient(null)).toBe(false);
+    expect(isActiveClient(undefined)).toBe(false);
+    // A record that does not say it is enabled is not taken to be.
+    expect(isActiveClient({} as { disabled: boolean })).toBe(false);
   });
 
   it('requires PKCE of public clients (auth method none) only', () => {

@@ -31,6 +31,10 @@ import {
   TransportModule,
 } from '@latchkey/transport';
 import { subjectMatches } from './nats-subject';
+import { NO_PAYLOAD, type PayloadRule } from '@latchkey/contracts';
+
+/** These specs test the transport, not the wire contract: every test subject takes any payload. */
+const ANY_PAYLOAD: Readonly<Record<string, PayloadRule>> = new Proxy({}, { get: () => NO_PAYLOAD });
 
 const REPLICA = 'REPLICA';
 const RECORDER = 'RECORDER';
@@ -135,7 +139,7 @@ async function startReplica(
   const microservice = moduleRef.createNestMicroservice({
     strategy: new InProcessServer({ service, bus }),
   });
-  applyBusEnhancers(microservice);
+  applyBusEnhancers(microservice, ANY_PAYLOAD);
   await microservice.listen();
   return microservice;
 }
@@ -342,7 +346,7 @@ describe('TransportModule and connectBus (embedded mode)', () => {
       ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
-    connectBus(app, { service: 'token' });
+    connectBus(app, { service: 'token', payloadRules: ANY_PAYLOAD });
     await app.startAllMicroservices();
     await app.init();
     try {

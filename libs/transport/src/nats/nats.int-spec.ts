@@ -33,6 +33,10 @@ import {
   RequestContext,
   type TransportHeaders,
 } from '@latchkey/transport';
+import { NO_PAYLOAD, type PayloadRule } from '@latchkey/contracts';
+
+/** These specs test the transport, not the wire contract: every test subject takes any payload. */
+const ANY_PAYLOAD: Readonly<Record<string, PayloadRule>> = new Proxy({}, { get: () => NO_PAYLOAD });
 
 // Subjects and queue group are unique per run, so parallel runs on one NATS never meet.
 const RUN = `t${uniqueSuffix()}`;
@@ -125,7 +129,7 @@ async function startReplica(
     ...natsServerOptions({ natsUrl, name: `${RUN}-${replica}`, queue: QUEUE, gracePeriodMs: 50 }),
     logger: false,
   });
-  applyBusEnhancers(microservice);
+  applyBusEnhancers(microservice, ANY_PAYLOAD);
   await microservice.listen();
   return microservice;
 }
