@@ -38,6 +38,7 @@ const PAGE = { limit: optional(integer()), cursor: optional(text()) };
  */
 export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   [TokenSubjects.Jwks]: NO_PAYLOAD,
+  [ClientSubjects.CorsOrigins]: NO_PAYLOAD,
   [TokenSubjects.RotateKeys]: NO_PAYLOAD,
   [TokenSubjects.Request]: object(TOKEN_ENDPOINT_REQUEST),
   [TokenSubjects.Revoke]: object(TOKEN_ENDPOINT_REQUEST),
