@@ -1,14 +1,9 @@
 import { expect } from '@jest/globals';
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
+import { runCodeFlow } from './support/code-flow';
 import { callPlatform, type CallAnswer } from './support/http-call';
 import { describeEachMode } from './support/platform';
 import { freePort } from './support/processes';
-import {
-  FLOW_SCOPES,
-  loopbackRedirectUri,
-  PlatformAdmin,
-  type TestClient,
-} from './support/provisioning';
+import { loopbackRedirectUri, PlatformAdmin, type TestClient } from './support/provisioning';
 import { HeadlessUserAgent } from './support/user-agent';
 
 /**
@@ -50,29 +45,8 @@ describeEachMode(
       token({ grant_type: 'refresh_token', refresh_token: refreshToken });
 
     /** The authorization code flow through the login page, then /token. */
-    const signIn = async (): Promise<string> => {
-      const verifier = randomToken(32);
-      const url = new URL(`${platform().issuer}/authorize`);
-      url.search = new URLSearchParams({
-        response_type: 'code',
-        client_id: client.client_id,
-        redirect_uri: client.redirect_uri,
-        scope: FLOW_SCOPES.join(' '),
-        state: randomToken(16),
-        nonce: randomToken(16),
-        code_challenge: computeS256Challenge(verifier),
-        code_challenge_method: 'S256',
-      }).toString();
-      const callback = await agent.authorize(url, { redirectUri: client.redirect_uri });
-      const answer = await token({
-        grant_type: 'authorization_code',
-        code: callback.searchParams.get('code')!,
-        redirect_uri: client.redirect_uri,
-        code_verifier: verifier,
-      });
-      expect(answer.status).toBe(200);
-      return answer.body.refresh_token as string;
-    };
+    const signIn = async (): Promise<string> =>
+      (await runCodeFlow(platform().issuer, agent, client)).refresh_token!;
 
     it('answers a retry within the window with the same refresh token and fresh tokens', async () => {
       const first = await signIn();

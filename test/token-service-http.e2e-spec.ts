@@ -1,7 +1,7 @@
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { decodeJwt } from 'jose';
 import { describeWithBackends } from '@latchkey/testing';
 import { verifyAccessToken } from './support/access-token';
+import { runCodeFlow } from './support/code-flow';
 import { callPlatform, type CallAnswer, type CallOptions } from './support/http-call';
 import { distributedBackends, usePlatform } from './support/platform';
 import { freePort } from './support/processes';
@@ -40,34 +40,14 @@ describeWithBackends(distributedBackends(), 'four processes', () => {
     });
 
     /** A user's tokens, from a code redeemed at the token service. */
-    async function signIn(): Promise<Record<string, unknown>> {
-      const verifier = randomToken();
-      const query = new URLSearchParams({
-        response_type: 'code',
-        client_id: app.client_id,
-        redirect_uri: app.redirect_uri,
-        scope: 'openid profile offline_access',
-        code_challenge: computeS256Challenge(verifier),
-        code_challenge_method: 'S256',
-        state: randomToken(16),
-      });
-      const callback = await agent.authorize(`${platform().issuer}/authorize?${query.toString()}`, {
-        redirectUri: app.redirect_uri,
-      });
-      const code = callback.searchParams.get('code');
-      expect(code).toEqual(expect.any(String));
-      const token = await atTokenService('POST', '/token', {
-        basic: appCredentials(),
-        form: {
-          grant_type: 'authorization_code',
-          code: code!,
-          redirect_uri: app.redirect_uri,
-          code_verifier: verifier,
-        },
-      });
-      expect(token.status).toBe(200);
-      return token.body;
-    }
+    const signIn = () =>
+      runCodeFlow(
+        platform().issuer,
+        agent,
+        app,
+        ['openid', 'profile', 'offline_access'],
+        platform().tokenOrigin,
+      );
 
     it('serves the same key set as the gateway, with the same media type and caching', async () => {
       const [direct, viaGateway] = await Promise.all([
@@ -151,12 +131,12 @@ describeWithBackends(distributedBackends(), 'four processes', () => {
 
     it('redeems codes and rotates refresh tokens; introspection and revocation agree with the gateway', async () => {
       const tokens = await signIn();
-      const accessToken = tokens.access_token as string;
-      expect(decodeJwt(tokens.id_token as string).iss).toBe(platform().issuer);
+      const accessToken = tokens.access_token;
+      expect(decodeJwt(tokens.id_token!).iss).toBe(platform().issuer);
 
       const refreshed = await atTokenService('POST', '/token', {
         basic: appCredentials(),
-        form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token as string },
+        form: { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
       });
       expect(refreshed.status).toBe(200);
       expect(refreshed.body.refresh_token).not.toBe(tokens.refresh_token);

@@ -14,13 +14,15 @@ export interface CodeFlowResult {
 
 /**
  * The authorization code flow with PKCE through the login and consent pages, then the code
- * exchange at `/token` with the client's Basic credentials (or its client_id when public).
+ * exchange at `/token` with the client's Basic credentials (or its client_id when public), at the
+ * issuer or at `tokenOrigin` (where an ingress would route `/token`).
  */
 export async function runCodeFlow(
   issuer: string,
   agent: HeadlessUserAgent,
   client: TestClient,
   scopes: readonly string[] = FLOW_SCOPES,
+  tokenOrigin: string = issuer,
 ): Promise<CodeFlowResult> {
   const verifier = randomToken(32);
   const url = new URL(`${issuer}/authorize`);
@@ -44,7 +46,7 @@ export async function runCodeFlow(
     code_verifier: verifier,
   };
   const secret = client.client_secret;
-  const answer = await callPlatform(issuer, 'POST', '/token', {
+  const answer = await callPlatform(tokenOrigin, 'POST', '/token', {
     ...(secret !== undefined
       ? { basic: { id: client.client_id, secret } }
       : { form: { ...form, client_id: client.client_id } }),

@@ -1,18 +1,8 @@
-import {
-  All,
-  Controller,
-  Header,
-  HttpCode,
-  Options,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseInterceptors,
-} from '@nestjs/common';
+import { All, Controller, Options, Req, Res, UseFilters } from '@nestjs/common';
 import { CORS_ENDPOINTS } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
-import { clientNamedByRequest, CorsForClient, CorsPolicy } from './cors';
+import { ClientFormPost } from './client-form-post';
+import { CorsPolicy } from './cors';
 import type { RevokeRequest } from '@latchkey/contracts';
 import { MethodNotAllowed } from './edge-errors';
 import { RevocationEndpoint } from './endpoints';
@@ -31,11 +21,7 @@ export class RevocationController {
    * RFC 7009 §2: a form POST with the client's credentials, exactly as at /token. Success is
    * 200 with an empty body, whether or not the token was known (§2.2).
    */
-  @Post()
-  @UseInterceptors(CorsForClient(clientNamedByRequest))
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
+  @ClientFormPost()
   async revoke(@FormTokenRequest() request: RevokeRequest): Promise<void> {
     await this.revocation.revoke(request);
   }

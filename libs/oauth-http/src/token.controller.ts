@@ -1,18 +1,8 @@
-import {
-  All,
-  Controller,
-  Header,
-  HttpCode,
-  Options,
-  Post,
-  Req,
-  Res,
-  UseFilters,
-  UseInterceptors,
-} from '@nestjs/common';
+import { All, Controller, Options, Req, Res, UseFilters } from '@nestjs/common';
 import { CORS_ENDPOINTS } from '@latchkey/oauth';
 import type { Request, Response } from 'express';
-import { clientNamedByRequest, CorsForClient, CorsPolicy } from './cors';
+import { ClientFormPost } from './client-form-post';
+import { CorsPolicy } from './cors';
 import type { TokenRequest, TokenResponse } from '@latchkey/contracts';
 import { MethodNotAllowed } from './edge-errors';
 import { TokenEndpoint } from './endpoints';
@@ -27,12 +17,8 @@ export class TokenController {
     private readonly cors: CorsPolicy,
   ) {}
 
-  /** RFC 6749 §3.2, §5.1: tokens must never be cached, hence no-store and (HTTP/1.0) Pragma. */
-  @Post()
-  @UseInterceptors(CorsForClient(clientNamedByRequest))
-  @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
-  @Header('Pragma', 'no-cache')
+  /** RFC 6749 §3.2: the token request; its answer is never cached (§5.1). */
+  @ClientFormPost()
   token(@FormTokenRequest() request: TokenRequest): Promise<TokenResponse> {
     return this.tokens.handle(request);
   }
