@@ -216,8 +216,8 @@ ${checks.map((c) => `| ${c.target} | ${c.met ? 'met' : '**not met**'} | ${c.meas
   free port (never the machine's shared NATS), the machine's Redis on a database index of its own
   (the first empty one of 13, 14, 15, 12, 11, 10; flushed at the end) and the machine's Postgres
   with a fresh database (dropped at the end). \`NODE_ENV=production\`, \`LOG_LEVEL\` as given above
-  (\`info\` is the production default), logs written to files, and the image's \`NODE_OPTIONS\`
-  (read from \`deploy/Dockerfile\`). Requests are routed as the Kubernetes ingress routes them
+  (\`info\` is the production default), logs written to files, and the image's \`NODE_OPTIONS\` and
+  \`MALLOC_ARENA_MAX\` (read from \`deploy/Dockerfile\`). Requests are routed as the Kubernetes ingress routes them
   (\`deploy/kubernetes/ingress.yaml\`): \`/token\`, \`/introspect\`, \`/revoke\` and
   \`/.well-known/jwks.json\` straight to the token service's HTTP port, every other path to the
   gateway (docs/architecture.md §2.7). Provisioned through its admin API: the API resource, the

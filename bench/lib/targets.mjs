@@ -39,15 +39,22 @@ export const BENCH_USERS = Array.from({ length: 8 }, (_, i) => ({
   password: `bench correct horse battery staple ${i}`,
 }));
 
+/** The image's settings of the runtime itself, which the bench runs the services with too. */
+const IMAGE_RUNTIME_ENV = ['NODE_OPTIONS', 'MALLOC_ARENA_MAX'];
+
 /**
- * The V8 options the image runs every service with (its `ENV NODE_OPTIONS`), so the bench measures
- * the memory behaviour that is deployed.
+ * The runtime settings the image runs every service with (its `ENV` lines for the V8 heap and the
+ * C allocator), so the bench measures the memory behaviour that is deployed.
  */
-export function imageNodeOptions() {
+export function imageRuntimeEnv() {
   const dockerfile = readFileSync(path.join(ROOT, 'deploy', 'Dockerfile'), 'utf8');
-  const match = /^ENV NODE_OPTIONS="([^"]*)"/m.exec(dockerfile);
-  if (!match) throw new Error('deploy/Dockerfile sets no NODE_OPTIONS');
-  return match[1];
+  return Object.fromEntries(
+    IMAGE_RUNTIME_ENV.map((name) => {
+      const match = new RegExp(`^ENV ${name}="([^"]*)"`, 'm').exec(dockerfile);
+      if (!match) throw new Error(`deploy/Dockerfile sets no ${name}`);
+      return [name, match[1]];
+    }),
+  );
 }
 
 /** The schemas whose audit_outbox tables hold events not yet delivered to the audit stream. */
@@ -107,7 +114,7 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
     ADMIN_CLIENT_ID: adminClient.id,
     ADMIN_CLIENT_SECRET: adminClient.secret,
     LOG_LEVEL: logLevel,
-    NODE_OPTIONS: imageNodeOptions(),
+    ...imageRuntimeEnv(),
   };
   await waitForPort(nats, natsPort);
 

@@ -1215,9 +1215,11 @@ describe('deploy/Dockerfile', () => {
     expect(lastRunIndex).toBeLessThan(lastUserIndex);
   });
 
-  it('caps the V8 old generation for the services, after the install (which needs more)', () => {
+  it('caps the V8 old generation and the malloc arenas for the services, after the install', () => {
     const env = envOf(runtime);
     expect(env.NODE_OPTIONS?.replace(/"/g, '')).toMatch(/^--max-old-space-size=\d+$/);
+    // Two malloc arenas: native allocations on libuv's threads (argon2) are not kept per thread.
+    expect(env.MALLOC_ARENA_MAX?.replace(/"/g, '')).toMatch(/^\d+$/);
     const keywords = runtime.instructions.map((i) => i.keyword);
     const cap = runtime.instructions.findIndex(
       (i) => i.keyword === 'ENV' && i.args.includes('NODE_OPTIONS'),
