@@ -1,6 +1,8 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { argon2id, hash, needsRehash, verify } from 'argon2';
+import { ConcurrencyLimit } from '@latchkey/core';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { normalizePassword } from './password-policy';
 
 /**
@@ -19,10 +21,14 @@ export const ARGON2_PARAMETERS = {
 /**
  * Hashes and verifies user passwords (normalised first, see normalizePassword). The dummy hash
  * lets a login for an unknown username do the same work as one for a real user.
+ *
+ * At most one hash per core is in flight: each holds its 19 MiB, and more than the cores can run
+ * at once (libuv has four threads) only adds memory, not throughput. The rest wait their turn.
  */
 @Injectable()
 export class PasswordHasher implements OnModuleInit {
   private dummyHash?: Promise<string>;
+  private readonly inFlight = new ConcurrencyLimit(availableParallelism());
 
   /** Computed at start so the first unknown-user login is not the one slower request. */
   async onModuleInit(): Promise<void> {
@@ -30,11 +36,11 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return hash(normalizePassword(password), ARGON2_PARAMETERS);
+    return this.inFlight.run(() => hash(normalizePassword(password), ARGON2_PARAMETERS));
   }
 
   verify(passwordHash: string, password: string): Promise<boolean> {
-    return verify(passwordHash, normalizePassword(password));
+    return this.inFlight.run(() => verify(passwordHash, normalizePassword(password)));
   }
 
   /** Verifies against a hash no password matches, with the current parameters; always false. */
@@ -49,7 +55,7 @@ export class PasswordHasher implements OnModuleInit {
   }
 
   private dummy(): Promise<string> {
-    this.dummyHash ??= hash(randomBytes(32), ARGON2_PARAMETERS);
+    this.dummyHash ??= this.inFlight.run(() => hash(randomBytes(32), ARGON2_PARAMETERS));
     return this.dummyHash;
   }
 }
