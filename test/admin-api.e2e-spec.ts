@@ -134,13 +134,26 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       expect(header.typ).toBe('at+jwt');
     });
 
-    it('forwards form credentials: the admin client may only use its registered method', async () => {
-      // Registered for client_secret_basic: the same secret in the form is refused (RFC 7591 §2).
+    it('forwards form credentials: a secret in the body works for a client registered for Basic', async () => {
+      // RFC 6749 §2.3.1 allows either; libraries differ in their default (docs/architecture.md §3).
       const answer = await call('POST', '/token', {
         form: new URLSearchParams({
           grant_type: 'client_credentials',
           client_id: config.adminClient!.id,
           client_secret: config.adminClient!.secret,
+        }).toString(),
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.body.access_token).toEqual(expect.any(String));
+      expectNoStore(answer);
+    });
+
+    it('forwards form credentials: a wrong secret in the body is 401 invalid_client', async () => {
+      const answer = await call('POST', '/token', {
+        form: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: config.adminClient!.id,
+          client_secret: `${config.adminClient!.secret}x`,
         }).toString(),
       });
       expectError(answer, 401, 'invalid_client');
