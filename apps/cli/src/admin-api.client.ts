@@ -8,6 +8,11 @@ export interface AdminCredentials {
   client_secret: string;
   /** From discovery; looked up on first use when unknown. */
   token_endpoint?: string;
+  /**
+   * Where the admin API answers when the server runs a separate admin plane (ADMIN_PORT);
+   * the issuer otherwise. Tokens still come from the issuer's token endpoint.
+   */
+  admin_url?: string;
 }
 
 export interface AccessToken {
@@ -86,7 +91,7 @@ export class AdminApiClient {
       headers['Content-Type'] =
         method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
     }
-    return send(`${this.credentials.issuer}${path}`, {
+    return send(`${this.credentials.admin_url ?? this.credentials.issuer}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -37,6 +37,7 @@ export function openAdminApi(io: CliIo, store: CredentialsStore, output: Output)
   return new AdminApiClient(
     {
       issuer: stored.issuer,
+      admin_url: stored.admin_url,
       token_endpoint: stored.token_endpoint,
       client_id: stored.client_id,
       client_secret: stored.client_secret,
@@ -54,6 +55,7 @@ function credentialsFromEnv(
   try {
     return {
       issuer: normalizeIssuer(issuer, 'LATCHKEY_ISSUER'),
+      admin_url: adminUrlOf(env.LATCHKEY_ADMIN_URL, 'LATCHKEY_ADMIN_URL'),
       client_id: id,
       client_secret: secret,
     };
@@ -69,6 +71,11 @@ function memoryTokenCache(): TokenCache {
     read: () => token,
     write: (fresh) => (token = fresh),
   };
+}
+
+/** The admin plane's base URL, held to the same shape as an issuer; unset when not given. */
+export function adminUrlOf(url: string | undefined, source: string): string | undefined {
+  return url ? normalizeIssuer(url, source) : undefined;
 }
 
 /** The issuer as OIDC compares it: an http(s) URL without query, fragment or trailing slash. */

@@ -6,6 +6,8 @@ import { CliError } from './cli.errors';
 /** What `latchkey login` keeps: the admin client and the last access token it got. */
 export interface StoredCredentials {
   issuer: string;
+  /** The admin plane's base URL, when it is not the issuer (ADMIN_PORT). */
+  admin_url?: string;
   token_endpoint: string;
   client_id: string;
   client_secret: string;
@@ -106,7 +108,8 @@ function readCredentials(text: string, file: string): StoredCredentials {
     typeof v.issuer === 'string' &&
     typeof v.token_endpoint === 'string' &&
     typeof v.client_id === 'string' &&
-    typeof v.client_secret === 'string';
+    typeof v.client_secret === 'string' &&
+    (v.admin_url === undefined || typeof v.admin_url === 'string');
   if (!complete) throw corrupt(file);
   return v as StoredCredentials;
 }

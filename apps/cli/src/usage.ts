@@ -17,6 +17,8 @@ const ENVIRONMENT = [
   '  LATCHKEY_ISSUER, LATCHKEY_CLIENT_ID, LATCHKEY_CLIENT_SECRET',
   '      admin client for `login`; when all three are set, every command uses them instead',
   '      of the stored credentials',
+  '  LATCHKEY_ADMIN_URL   the admin plane, when the server serves it apart from the issuer',
+  '                    (ADMIN_PORT); tokens still come from the issuer',
   '  XDG_CONFIG_HOME   credentials are stored in $XDG_CONFIG_HOME/latchkey/credentials.json',
   '                    (default ~/.config/latchkey/credentials.json)',
 ];

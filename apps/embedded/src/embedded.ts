@@ -35,6 +35,7 @@ export async function startEmbedded(config: PlatformConfig): Promise<INestApplic
         module: GatewayModule.forRoot(config),
         config,
         httpPort: config.port,
+        adminPort: config.adminPort,
         host: process.env.HOST,
         configure: configureGateway,
       }),

@@ -10,5 +10,6 @@ runServiceMain({
   // Sessions and interactions must be shared by every replica; cookies signed with one key.
   require: ['nats', 'database', 'redis', 'cookieSecret'],
   httpPort: (config) => config.port,
+  adminPort: (config) => config.adminPort,
   configure: configureGateway,
 });

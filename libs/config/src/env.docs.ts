@@ -17,6 +17,11 @@ const code = (value: string | number) => `\`${value}\``;
  */
 export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDoc>> = {
   PORT: { default: code(DEFAULT_SETTINGS.port), meaning: 'gateway HTTP port' },
+  ADMIN_PORT: {
+    default: 'unset (admin paths on `PORT`)',
+    meaning:
+      "gateway admin plane: when set, `/admin/*` (admin API, OpenAPI, Swagger UI) and `/metrics` are served on this port only, never on `PORT`",
+  },
   HEALTH_PORT: {
     default: '9101 / 9102 / 9103',
     meaning:

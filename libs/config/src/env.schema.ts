@@ -79,6 +79,17 @@ export class PlatformEnv {
   PORT?: number;
 
   /**
+   * Port of the gateway's admin plane (admin API, OpenAPI, `/metrics`). When set, those paths are
+   * served there only, so the public port carries just the protocol endpoints and pages.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'ADMIN_PORT must be an integer between 1 and 65535' })
+  @Min(1, { message: 'ADMIN_PORT must be an integer between 1 and 65535' })
+  @Max(65535, { message: 'ADMIN_PORT must be an integer between 1 and 65535' })
+  ADMIN_PORT?: number;
+
+  /**
    * Port of the HTTP server of the internal services (health, metrics); the token service also
    * answers its OAuth endpoints there.
    */

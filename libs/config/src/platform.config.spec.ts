@@ -58,6 +58,8 @@ describe('loadConfig', () => {
     ['PORT', '80abc', /PORT must be an integer/],
     ['PORT', '0', /PORT must be an integer/],
     ['HEALTH_PORT', '-1', /HEALTH_PORT must be an integer/],
+    ['ADMIN_PORT', '0', /ADMIN_PORT must be an integer/],
+    ['ADMIN_PORT', '8080', /ADMIN_PORT must differ from PORT/],
     ['ISSUER', 'ftp://x', /ISSUER must be an http\(s\) URL/],
     ['ISSUER', 'https://x/?q=1', /ISSUER must be an http\(s\) URL/],
     ['ISSUER', 'https://x/#f', /ISSUER must be an http\(s\) URL/],

@@ -14,6 +14,8 @@ export interface PlatformConfig {
   mode: 'embedded' | 'distributed';
   port: number;
   healthPort: number;
+  /** The gateway's admin plane port; unset: admin paths share the public port. */
+  adminPort?: number;
   issuer: string;
   databaseUrl?: string;
   redisUrl?: string;
@@ -139,12 +141,16 @@ export function loadConfig(
   const issuer = (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, '');
   const logoProblem = brandLogoProblem(parsed.BRAND_LOGO_URL, issuer);
   if (logoProblem) problems.push(logoProblem);
+  if (parsed.ADMIN_PORT !== undefined && parsed.ADMIN_PORT === port) {
+    problems.push('ADMIN_PORT must differ from PORT (the admin plane is a separate listener)');
+  }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 
   return {
     mode: 'distributed',
     port,
     healthPort: parsed.HEALTH_PORT ?? options.defaultHealthPort ?? 0,
+    adminPort: parsed.ADMIN_PORT,
     issuer,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
@@ -201,6 +207,7 @@ function brandLogoProblem(logoUrl: string | undefined, issuer: string): string |
 class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   PORT = undefined;
   HEALTH_PORT = undefined;
+  ADMIN_PORT = undefined;
   ISSUER = undefined;
   DATABASE_URL = undefined;
   REDIS_URL = undefined;
@@ -228,6 +235,7 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
 const INTEGER_KEYS = [
   'PORT',
   'HEALTH_PORT',
+  'ADMIN_PORT',
   'BUS_TIMEOUT_MS',
   'SHUTDOWN_TIMEOUT_MS',
   'KEY_ROTATION_INTERVAL_HOURS',

@@ -8,3 +8,4 @@ export * from './service-main';
 export * from './logging';
 export * from './outbound-http';
 export * from './edge-input';
+export * from './admin-plane';

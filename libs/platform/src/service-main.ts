@@ -34,6 +34,8 @@ export interface ServiceMainOptions {
   require: RequiredSetting[];
   /** HTTP port: the edge for the gateway, health/metrics for the internal services. */
   httpPort: (config: PlatformConfig) => number;
+  /** The admin plane's port, for the service that has one (the gateway). */
+  adminPort?: (config: PlatformConfig) => number | undefined;
   defaultHealthPort?: number;
   configure?: StartServiceOptions['configure'];
 }
@@ -62,6 +64,7 @@ export function runServiceMain(options: ServiceMainOptions): void {
       module: options.module(config),
       config,
       httpPort: options.httpPort(config),
+      adminPort: options.adminPort?.(config),
       configure: options.configure,
     });
     stopOnSignals(options.service, config.shutdownTimeoutMs, () => app.close());

@@ -6,6 +6,7 @@ import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 import { json, urlencoded } from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { adminPlaneSeparation, listenAdminPlane } from './admin-plane';
 import { BusMetricsInterceptor } from './bus-metrics.interceptor';
 import { verifyFormBody, verifyJsonBody } from './edge-input';
 import { PlatformLogger } from './logging';
@@ -21,6 +22,8 @@ export interface StartServiceOptions {
   httpPort?: number;
   /** Host to bind; all interfaces by default (containers). */
   host?: string;
+  /** The admin plane's own port (the gateway's ADMIN_PORT): admin paths are served there only. */
+  adminPort?: number;
   /** Steps that need the created application before it serves (e.g. the OpenAPI document). */
   configure?: (app: INestApplication) => void | Promise<void>;
 }
@@ -38,6 +41,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
   app.useLogger(app.get(PlatformLogger));
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.config));
+  if (options.adminPort !== undefined) app.use(adminPlaneSeparation);
   // Merge patches (RFC 7396) are JSON too, and get the same checks as every other JSON body.
   // Express's parsers rather than useBodyParser, which takes no `verify` step.
   app.use(
@@ -65,6 +69,9 @@ export async function startService(options: StartServiceOptions): Promise<INestA
   await app.startAllMicroservices();
   if (options.httpPort !== undefined) {
     await app.listen(options.httpPort, options.host ?? '0.0.0.0');
+    if (options.adminPort !== undefined) {
+      await listenAdminPlane(app, options.adminPort, options.host ?? '0.0.0.0');
+    }
   } else {
     await app.init();
   }

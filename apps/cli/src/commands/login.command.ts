@@ -4,7 +4,7 @@ import {
   requestAdminToken,
   type AdminCredentials,
 } from '../admin-api.client';
-import { normalizeIssuer } from '../admin-session';
+import { adminUrlOf, normalizeIssuer } from '../admin-session';
 import { CliError, UsageError } from '../cli.errors';
 import type { Command } from '../command';
 import type { CommandLine } from '../command-line';
@@ -19,6 +19,12 @@ export const loginCommand: Command = {
   positionals: [],
   options: {
     issuer: { type: 'string', value: 'URL', description: 'issuer URL (or LATCHKEY_ISSUER)' },
+    'admin-url': {
+      type: 'string',
+      value: 'URL',
+      description:
+        "the admin plane's URL when the server runs one apart (ADMIN_PORT; or LATCHKEY_ADMIN_URL)",
+    },
     'client-id': {
       type: 'string',
       value: 'ID',
@@ -61,6 +67,7 @@ export const loginCommand: Command = {
     }
     store.save({
       issuer: credentials.issuer,
+      admin_url: credentials.admin_url,
       token_endpoint: tokenEndpoint,
       client_id: credentials.client_id,
       client_secret: credentials.client_secret,
@@ -109,6 +116,7 @@ async function readLoginCredentials(
   if (missing.length > 0) throw new UsageError(`login needs ${missing.join(', ')}`);
   return {
     issuer: normalizeIssuer(issuer as string, '--issuer'),
+    admin_url: adminUrlOf(line.string('admin-url') ?? env.LATCHKEY_ADMIN_URL, '--admin-url'),
     client_id: clientId as string,
     client_secret: clientSecret as string,
   };
