@@ -20,7 +20,7 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   ADMIN_PORT: {
     default: 'unset (admin paths on `PORT`)',
     meaning:
-      "gateway admin plane: when set, `/admin/*` (admin API, OpenAPI, Swagger UI) and `/metrics` are served on this port only, never on `PORT`",
+      'gateway admin plane: when set, `/admin/*` (admin API, OpenAPI, Swagger UI) and `/metrics` are served on this port only, never on `PORT`',
   },
   HEALTH_PORT: {
     default: '9101 / 9102 / 9103',
