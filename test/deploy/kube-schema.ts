@@ -22,6 +22,8 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { idOf, type KubeObject, ROOT } from './kube';
 
 interface Validatable {
@@ -39,10 +41,16 @@ interface SchemaEntry {
 
 // The constructors type their argument precisely; the data is checked by validate() instead.
 type AnyModel = new (data: never) => Validatable;
-const entry = (apiVersion: string, kind: string, model: AnyModel): [string, SchemaEntry] => [
+const entry = (
+  apiVersion: string,
+  kind: string,
+  model: AnyModel,
+  // The Prometheus Operator's kinds come from its CRDs' schemas, in a package of their own.
+  packageName = 'kubernetes-models',
+): [string, SchemaEntry] => [
   `${apiVersion}/${kind}`,
   {
-    module: `kubernetes-models/${apiVersion}/${kind}`,
+    module: `${packageName}/${apiVersion}/${kind}`,
     typeName: `I${kind}`,
     create: (data) => new model(data as never),
   },
@@ -61,6 +69,18 @@ export const SCHEMAS = new Map<string, SchemaEntry>([
   entry('autoscaling/v2', 'HorizontalPodAutoscaler', HorizontalPodAutoscaler),
   entry('networking.k8s.io/v1', 'Ingress', Ingress),
   entry('networking.k8s.io/v1', 'NetworkPolicy', NetworkPolicy),
+  entry(
+    'monitoring.coreos.com/v1',
+    'ServiceMonitor',
+    ServiceMonitor,
+    '@kubernetes-models/prometheus-operator',
+  ),
+  entry(
+    'monitoring.coreos.com/v1',
+    'PrometheusRule',
+    PrometheusRule,
+    '@kubernetes-models/prometheus-operator',
+  ),
 ]);
 
 /** JSON-schema problems of one object (empty when valid). */

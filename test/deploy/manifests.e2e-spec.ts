@@ -72,6 +72,11 @@ const NAMESPACE = 'latchkey';
 
 /** The port each service serves HTTP on: the public edge, or health/metrics for the others. */
 const httpPortOf = (svc: ServiceName): number => (svc === Services.Gateway ? 8080 : 9090);
+/** The gateway's admin plane (ADMIN_PORT): admin API, OpenAPI and /metrics. */
+const ADMIN_PLANE_PORT = 8081;
+/** Where Prometheus scrapes each service: the gateway's admin plane, the others' HTTP port. */
+const metricsPortOf = (svc: ServiceName): number =>
+  svc === Services.Gateway ? ADMIN_PLANE_PORT : httpPortOf(svc);
 const entryPointOf = (svc: ServiceName): string => `dist/apps/${svc}/main.js`;
 
 /** Settings a service cannot start without, beyond the backends every distributed one needs. */
@@ -165,7 +170,6 @@ describe('deploy/kubernetes', () => {
   let kustomization: Kustomization;
   let objects: KubeObject[];
   let deployments: Map<ServiceName, IDeployment>;
-  let job: IJob;
   let configMaps: IConfigMap[];
   let secretTemplate: ISecret;
   let secretTemplateObject: KubeObject;
@@ -181,9 +185,6 @@ describe('deploy/kubernetes', () => {
       if (deployments.has(svc)) throw new Error(`two Deployments run ${svc}`);
       deployments.set(svc, d);
     }
-    const jobs = ofKind<IJob>(objects, 'Job');
-    if (jobs.length !== 1) throw new Error(`expected one migration Job, found ${jobs.length}`);
-    job = jobs[0];
     const secretDocs = loadManifestFile(path.join(KUSTOMIZE_DIR, 'secret.example.yaml'));
     if (secretDocs.length !== 1) throw new Error('secret.example.yaml must hold one Secret');
     secretTemplateObject = secretDocs[0];
@@ -196,7 +197,7 @@ describe('deploy/kubernetes', () => {
     return d;
   };
   const mainContainer = (svc: ServiceName): IContainer => podSpecOf(deployment(svc)).containers[0];
-  const workloads = (): (IDeployment | IJob)[] => [...deployments.values(), job];
+  const workloads = (): IDeployment[] => [...deployments.values()];
 
   /** What a container sees in its environment; Secret values come from the example template. */
   function effectiveEnv(container: IContainer): Record<string, string> {
@@ -294,11 +295,13 @@ describe('deploy/kubernetes', () => {
       const count = (k: string) => kinds.filter((x) => x === k).length;
       expect(count('Namespace')).toBe(1);
       expect(count('Deployment')).toBe(SERVICES.length);
-      // One per service, and the token service's own HTTP Service for the routed endpoints.
-      expect(count('Service')).toBe(SERVICES.length + 1);
+      // A metrics Service per service, the gateway's edge and admin-plane Services, and the token
+      // service's own HTTP Service for the routed endpoints.
+      expect(count('Service')).toBe(SERVICES.length + 3);
       expect(count('PodDisruptionBudget')).toBe(SERVICES.length);
       expect(count('HorizontalPodAutoscaler')).toBe(SERVICES.length);
-      expect(count('Job')).toBe(1);
+      // Migrations run in each Deployment's init container, not in a Job applied by hand.
+      expect(count('Job')).toBe(0);
       expect(count('Ingress')).toBe(1);
       expect(count('NetworkPolicy')).toBeGreaterThanOrEqual(3);
       expect(count('Secret')).toBe(0);
@@ -450,7 +453,8 @@ describe('deploy/kubernetes', () => {
         expect(
           (startup.failureThreshold ?? 3) * (startup.periodSeconds ?? 10),
         ).toBeGreaterThanOrEqual(30);
-        expect(c.ports?.map((p) => p.containerPort)).toEqual([port]);
+        const ports = svc === Services.Gateway ? [port, ADMIN_PLANE_PORT] : [port];
+        expect(c.ports?.map((p) => p.containerPort)).toEqual(ports);
       }
     });
 
@@ -548,7 +552,7 @@ describe('deploy/kubernetes', () => {
           svc,
           annotations: expect.objectContaining({
             'prometheus.io/scrape': 'true',
-            'prometheus.io/port': String(httpPortOf(svc)),
+            'prometheus.io/port': String(metricsPortOf(svc)),
             'prometheus.io/path': '/metrics',
           }),
         });
@@ -667,10 +671,19 @@ describe('deploy/kubernetes', () => {
         };
         const metrics = {
           headless: true,
-          ports: [{ name: 'metrics', port: 9090, target: httpPortOf(svc) }],
+          ports: [{ name: 'metrics', port: metricsPortOf(svc), target: metricsPortOf(svc) }],
+        };
+        // The gateway's admin plane: reached inside the cluster only (no Ingress names it).
+        const adminPlane = {
+          headless: false,
+          ports: [{ name: 'admin', port: ADMIN_PLANE_PORT, target: ADMIN_PLANE_PORT }],
         };
         const expected =
-          svc === Services.Gateway ? [edge] : svc === Services.Token ? [edge, metrics] : [metrics];
+          svc === Services.Gateway
+            ? [edge, adminPlane, metrics]
+            : svc === Services.Token
+              ? [edge, metrics]
+              : [metrics];
         expect({ svc, shapes }).toEqual({ svc, shapes: expected });
       }
       for (const s of services()) {
@@ -736,59 +749,24 @@ describe('deploy/kubernetes', () => {
     });
   });
 
-  describe('migration Job', () => {
-    it('runs every service migration, stops at the first failure, and never restarts in place', () => {
-      const containers = podSpecOf(job).containers;
-      expect(containers).toHaveLength(1);
-      const c = containers[0];
-      expect(c.command).toBeUndefined();
-      const script = (c.args ?? []).join('\n');
+  describe('migrations', () => {
+    // Replicas starting together take turns on an advisory lock (libs/persistence
+    // data-source.factory.int-spec.ts proves it against Postgres), so every pod may migrate.
+    it('each Deployment migrates its own schema in an init container before the service starts', () => {
       for (const svc of SERVICES) {
-        expect(script).toContain(`node ${entryPointOf(svc)} migrate`);
+        const spec = podSpecOf(deployment(svc));
+        const inits = spec.initContainers ?? [];
+        expect({ svc, inits: inits.map((c) => c.name) }).toEqual({ svc, inits: ['migrate'] });
+        const migrate = inits[0];
+        expect(migrate.command).toBeUndefined();
+        expect(migrate.args).toEqual(['node', entryPointOf(svc), 'migrate']);
+        expect(migrate.image).toBe(mainContainer(svc).image);
+        // The same configuration as the service, and what `main.js migrate` requires.
+        expect(migrate.envFrom).toEqual(mainContainer(svc).envFrom);
+        const env = effectiveEnv(migrate);
+        expect(() => loadConfig(env, { require: ['database'] })).not.toThrow();
+        expect(env.DATABASE_URL).toBe(effectiveEnv(mainContainer(svc)).DATABASE_URL);
       }
-      if (c.args?.[0] === 'sh') expect(c.args[1]).toMatch(/^-\w*e\w*$/);
-      expect(podSpecOf(job).restartPolicy).toBe('Never');
-      expect(job.spec?.backoffLimit).toBeGreaterThanOrEqual(1);
-      expect(job.spec?.activeDeadlineSeconds).toBeGreaterThan(0);
-      const env = effectiveEnv(c);
-      expect(() => loadConfig(env, { require: ['database'] })).not.toThrow();
-    });
-
-    it('the documented pre-rollout selector applies the Job and everything it needs, and no service', () => {
-      const file = readText(path.join(KUSTOMIZE_DIR, 'migrate-job.yaml'));
-      const selector = "-l 'app.kubernetes.io/component in (config,migration)'";
-      expect(file).toContain(selector);
-      expect(readText(path.join(DEPLOY_DIR, 'README.md'))).toContain(selector);
-      const picked = objects.filter((o) =>
-        selectorMatches(
-          {
-            matchExpressions: [
-              {
-                key: 'app.kubernetes.io/component',
-                operator: 'In',
-                values: ['config', 'migration'],
-              },
-            ],
-          },
-          o.metadata.labels,
-        ),
-      );
-      const pickedIds = picked.map(idOf);
-      const jobPod = podSpecOf(job);
-      const needs = [
-        ...ofKind<INamespace>(objects, 'Namespace'),
-        ...ofKind<IServiceAccount>(objects, 'ServiceAccount').filter(
-          (a) => nameOf(a) === jobPod.serviceAccountName,
-        ),
-        ...configMaps.filter((cm) =>
-          jobPod.containers.some((c) =>
-            (c.envFrom ?? []).some((f) => f.configMapRef?.name === nameOf(cm)),
-          ),
-        ),
-        job,
-      ];
-      for (const o of needs) expect(pickedIds).toContain(idOf(o as unknown as KubeObject));
-      expect(picked.filter((o) => o.kind === 'Deployment')).toEqual([]);
     });
   });
 
@@ -930,7 +908,7 @@ describe('deploy/kubernetes', () => {
     });
 
     /** What may reach a pod, as "port from peer" strings; undefined when the pod is not isolated. */
-    function allowedIngress(w: IDeployment | IJob): Set<string> | undefined {
+    function allowedIngress(w: IDeployment): Set<string> | undefined {
       const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy').filter(
         (p) =>
           (p.spec?.policyTypes ?? ['Ingress']).includes('Ingress') &&
@@ -975,13 +953,21 @@ describe('deploy/kubernetes', () => {
       expect(defaultDeny).toHaveLength(1);
 
       const gateway = [...(allowedIngress(deployment(Services.Gateway)) ?? ['not isolated'])];
-      expect(gateway.every((a) => /^8080 from namespace [a-z0-9-]+$/.test(a))).toBe(true);
-      expect(gateway).toContain('8080 from namespace monitoring');
-      // The ingress controller's namespace: whatever else may reach the gateway.
-      const controllers = gateway
-        .map((a) => a.replace(/^8080 from namespace /, ''))
-        .filter((ns) => ns !== 'monitoring' && ns !== NAMESPACE);
+      // The admin plane: Prometheus, and the pods labelled as admin clients, nothing else.
+      const adminPlane = gateway.filter((a) => a.startsWith(`${ADMIN_PLANE_PORT} `)).sort();
+      expect(adminPlane).toEqual(
+        [
+          `${ADMIN_PLANE_PORT} from namespace monitoring`,
+          `${ADMIN_PLANE_PORT} from ${NAMESPACE} pods {"matchLabels":{"latchkey.io/admin-client":"true"}}`,
+        ].sort(),
+      );
+      // The public port: the ingress controller's namespace, whatever it is, and nothing else.
+      const edge = gateway.filter((a) => !adminPlane.includes(a));
+      expect(edge.every((a) => /^8080 from namespace [a-z0-9-]+$/.test(a))).toBe(true);
+      const controllers = edge.map((a) => a.replace(/^8080 from namespace /, ''));
       expect(controllers.length).toBeGreaterThan(0);
+      expect(controllers).not.toContain('monitoring');
+      expect(controllers).not.toContain(NAMESPACE);
 
       // The container port the token endpoints are routed to, from the controller as the
       // gateway's is, and from monitoring.
@@ -999,7 +985,82 @@ describe('deploy/kubernetes', () => {
           allowed: ['9090 from namespace monitoring'],
         });
       }
-      expect([...(allowedIngress(job) ?? ['not isolated'])]).toEqual([]);
+    });
+
+    /** Where a pod may connect, as "port to peer" strings; undefined when it is not isolated. */
+    function allowedEgress(w: IDeployment): Set<string> | undefined {
+      const policies = ofKind<INetworkPolicy>(objects, 'NetworkPolicy').filter(
+        (p) =>
+          (p.spec?.policyTypes ?? []).includes('Egress') &&
+          selectorMatches(p.spec?.podSelector, podLabelsOf(w)),
+      );
+      if (policies.length === 0) return undefined;
+      const allowed = new Set<string>();
+      for (const rule of policies.flatMap((p) => p.spec?.egress ?? [])) {
+        const ports = rule.ports?.length
+          ? rule.ports.map((p) => `${p.protocol ?? 'TCP'}/${p.port ?? '*'}`)
+          : ['*'];
+        const peers = rule.to?.length
+          ? rule.to.map((peer) =>
+              peer.ipBlock
+                ? `ip ${peer.ipBlock.cidr}`
+                : `${peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] ?? NAMESPACE} ${JSON.stringify(peer.podSelector?.matchLabels ?? {})}`,
+            )
+          : ['*'];
+        for (const port of ports) for (const peer of peers) allowed.add(`${port} to ${peer}`);
+      }
+      return allowed;
+    }
+
+    it('egress is denied by default: DNS, the three backends, and HTTPS where a service calls out', () => {
+      const defaultDeny = ofKind<INetworkPolicy>(objects, 'NetworkPolicy').filter(
+        (p) =>
+          Object.keys(p.spec?.podSelector ?? {}).length === 0 &&
+          (p.spec?.policyTypes ?? []).includes('Egress') &&
+          (p.spec?.egress ?? []).length === 0,
+      );
+      expect(defaultDeny).toHaveLength(1);
+      const dns = ['UDP/53', 'TCP/53'].map((p) => `${p} to kube-system {"k8s-app":"kube-dns"}`);
+      const backends = ['TCP/5432', 'TCP/6379', 'TCP/4222'].map((p) => `${p} to *`);
+      for (const svc of SERVICES) {
+        const callsOut = svc !== Services.Audit;
+        const expected = [...dns, ...backends, ...(callsOut ? ['TCP/443 to *'] : [])].sort();
+        const allowed = allowedEgress(deployment(svc));
+        expect({ svc, allowed: allowed && [...allowed].sort() }).toEqual({
+          svc,
+          allowed: expected,
+        });
+      }
+    });
+
+    it('the admin plane is never on the public Ingress', () => {
+      const gatewayEnv = effectiveEnv(mainContainer(Services.Gateway));
+      expect(Number(gatewayEnv.ADMIN_PORT)).toBe(ADMIN_PLANE_PORT);
+      expect(resolveContainerPort(mainContainer(Services.Gateway), 'admin')).toBe(ADMIN_PLANE_PORT);
+      const adminServices = new Set(
+        ofKind<IService>(objects, 'Service')
+          .filter((s) =>
+            (s.spec?.ports ?? []).some(
+              (p) =>
+                resolveContainerPort(mainContainer(Services.Gateway), p.targetPort ?? p.port) ===
+                ADMIN_PLANE_PORT,
+            ),
+          )
+          .map(nameOf),
+      );
+      expect(adminServices.size).toBeGreaterThan(0);
+      for (const p of ingressPaths()) {
+        expect({ path: p.path, service: p.backend.service?.name }).toEqual({
+          path: p.path,
+          service: expect.not.stringMatching(new RegExp(`^(${[...adminServices].join('|')})$`)),
+        });
+      }
+      for (const route of ['/admin', '/admin/users', '/admin/openapi.json', '/metrics']) {
+        expect({ route, port: routedTo(route).containerPort }).toEqual({
+          route,
+          port: httpPortOf(Services.Gateway),
+        });
+      }
     });
   });
 });
@@ -1079,12 +1140,13 @@ describe('deploy/compose.yaml', () => {
     }
   });
 
-  it('only the gateway is published, on port 8080', () => {
+  it('only the gateway is published: port 8080, and its admin plane 8081 on loopback', () => {
     for (const [name, s] of Object.entries(compose.services)) {
       const ports = publishedPorts(s);
       if (name === Services.Gateway) {
         expect(ports.map((p) => ({ published: p.published, target: p.target }))).toEqual([
           { published: 8080, target: 8080 },
+          { published: 8081, target: 8081 },
         ]);
       } else {
         expect({ name, ports }).toEqual({ name, ports: [] });

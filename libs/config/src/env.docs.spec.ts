@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   CONFIG_TABLE_BEGIN,
+  CONFIG_TABLE_DOCUMENTS,
   CONFIG_TABLE_END,
   PLATFORM_ENV_DOCS,
   renderConfigTable,
@@ -9,13 +10,16 @@ import {
 } from './env.docs';
 import { loadConfig } from './platform.config';
 
-const README = path.resolve(__dirname, '..', '..', '..', 'README.md');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 describe("README.md's configuration table", () => {
-  it('is the one the environment schema generates (run `npm run docs:config` after changing it)', () => {
-    const readme = readFileSync(README, 'utf8');
-    expect(withConfigTable(readme)).toBe(readme);
-  });
+  it.each(CONFIG_TABLE_DOCUMENTS)(
+    '%s has the one the environment schema generates (run `npm run docs:config` after changing it)',
+    (document) => {
+      const text = readFileSync(path.join(ROOT, document), 'utf8');
+      expect(withConfigTable(text)).toBe(text);
+    },
+  );
 
   it('has one row per variable of the schema', () => {
     const table = renderConfigTable();

@@ -151,12 +151,15 @@ export function renderConfigTable(
   );
 }
 
-/** README.md with the table between the config markers replaced by the generated one. */
+/** The documents that carry the generated table: the README, and the operations guide. */
+export const CONFIG_TABLE_DOCUMENTS = ['README.md', 'docs/operations.md'];
+
+/** A document with the table between the config markers replaced by the generated one. */
 export function withConfigTable(readme: string, table = renderConfigTable()): string {
   const begin = readme.indexOf(CONFIG_TABLE_BEGIN);
   const end = readme.indexOf(CONFIG_TABLE_END);
   if (begin < 0 || end < begin) {
-    throw new Error(`README.md needs ${CONFIG_TABLE_BEGIN} ... ${CONFIG_TABLE_END} markers`);
+    throw new Error(`the document needs ${CONFIG_TABLE_BEGIN} ... ${CONFIG_TABLE_END} markers`);
   }
   return `${readme.slice(0, begin + CONFIG_TABLE_BEGIN.length)}\n\n${table}\n\n${readme.slice(end)}`;
 }
