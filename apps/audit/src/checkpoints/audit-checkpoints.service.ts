@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { signCheckpoint, verifyCheckpoint } from '@latchkey/audit-chain';
 import type {
@@ -7,7 +7,9 @@ import type {
   AuditVerifyResponse,
 } from '@latchkey/contracts';
 import { encodeSeqCursor } from '@latchkey/core';
+import { auditChainVerifyFailures } from '@latchkey/platform';
 import type { DataSource } from 'typeorm';
+import { AuditChain } from '../chain/audit-chain.service';
 import { AuditEventsRepository } from '../chain/audit-events.repository';
 import { CheckpointKeys } from './checkpoint-keys.service';
 import { CHECKPOINTS_CONFIG, type CheckpointsConfig } from './checkpoints.config';
@@ -33,28 +35,47 @@ export interface CheckpointCheckInput {
  */
 @Injectable()
 export class AuditCheckpoints {
+  private readonly logger = new Logger(AuditCheckpoints.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly events: AuditEventsRepository,
+    private readonly chain: AuditChain,
     private readonly checkpoints: CheckpointsRepository,
     private readonly keys: CheckpointKeys,
     @Inject(CHECKPOINTS_CONFIG) private readonly config: CheckpointsConfig,
   ) {}
 
   /**
-   * Signs the current head unless it is already checkpointed (or there is no key or no row);
-   * answers the new checkpoint.
+   * Signs the chain head when it moved past the newest checkpoint (nothing without a key or a
+   * row); answers the new checkpoint. Only what proves itself is signed: the row of the newest
+   * checkpoint must still have its hash and every row after it must recompute and link, else
+   * nothing is signed (a signature over forged rows would vouch for them) and the failure is
+   * counted like any failed verification.
    */
   async take(now: Date = new Date()): Promise<AuditCheckpoint | undefined> {
     const key = this.keys.signingKey();
     if (!key) return undefined;
     const em = this.dataSource.manager;
-    const head = await this.events.head(em);
-    if (!head || head.seq === (await this.checkpoints.latestSeq(em))) return undefined;
+    const latest = await this.checkpoints.latest(em);
+    const verdict = await this.chain.verify({
+      fromSeq: latest ? String(latest.seq + 1) : '1',
+    });
+    const anchored =
+      !latest ||
+      (await this.events.hashesAt(em, [String(latest.seq)])).get(String(latest.seq)) ===
+        latest.hash;
+    if (!verdict.valid || !anchored) {
+      const reason = !anchored ? 'checkpoint_mismatch' : (verdict.reason ?? 'unknown');
+      auditChainVerifyFailures().inc({ reason });
+      this.logger.error(`audit chain does not verify (${reason}): no checkpoint signed`);
+      return undefined;
+    }
+    if (verdict.last_seq === undefined || verdict.last_hash === undefined) return undefined;
     const checkpoint = await signCheckpoint(key, {
       iss: this.config.issuer,
-      seq: Number(head.seq),
-      hash: head.hash,
+      seq: verdict.last_seq,
+      hash: verdict.last_hash,
       time: now.toISOString(),
     });
     await this.checkpoints.insert(em, checkpoint);

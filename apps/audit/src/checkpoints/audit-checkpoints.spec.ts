@@ -166,6 +166,16 @@ describe('signed checkpoints and tamper detection (PGlite)', () => {
     ]);
   });
 
+  it('signs no checkpoint over a chain that no longer proves itself, and counts it', async () => {
+    await withTriggersDisabled(audit.dataSource, `DELETE FROM "audit"."events" WHERE "seq" > 4`);
+    await audit.ingest.ingest(auditEvent('token.issued', { n: 7 }));
+    const before = await verifyFailures('checkpoint_mismatch');
+    await expect(audit.checkpoints.take()).resolves.toBeUndefined();
+    expect(await verifyFailures('checkpoint_mismatch')).toBe(before + 1);
+    const { items } = await audit.app.get(CheckpointsController).list({});
+    expect(items.map((c) => c.seq)).toEqual([4, 6]);
+  });
+
   it('detects a chain rewritten with recomputed hashes behind a checkpoint', async () => {
     // The forger edits row 2 and recomputes every hash after it: the links hold, the checkpoints do not.
     const rows = await storedRows(audit.dataSource);

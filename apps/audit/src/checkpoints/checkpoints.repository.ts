@@ -24,6 +24,13 @@ export class CheckpointsRepository {
     );
   }
 
+  async latest(em: EntityManager): Promise<AuditCheckpoint | undefined> {
+    const rows: RawCheckpoint[] = await em.query(
+      `SELECT ${COLUMNS} FROM "audit"."checkpoints" ORDER BY "seq" DESC LIMIT 1`,
+    );
+    return rows[0] ? toCheckpoint(rows[0]) : undefined;
+  }
+
   async latestSeq(em: EntityManager): Promise<string | undefined> {
     const rows: { seq: string | null }[] = await em.query(
       `SELECT max("seq")::text AS "seq" FROM "audit"."checkpoints"`,

@@ -53,6 +53,6 @@ export class AdminAuditService {
   }
 
   keys(): Promise<AuditKeysResponse> {
-    return this.bus.request<AuditKeysResponse>(AuditSubjects.Keys, undefined);
+    return this.bus.request<AuditKeysResponse>(AuditSubjects.Keys, {});
   }
 }
