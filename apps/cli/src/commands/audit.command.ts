@@ -1,21 +1,15 @@
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type EventSignatureCheck,
-  exportCheckpointLine,
-  exportEventLine,
-  exportHeader,
-  type ExportVerifyReport,
-  verifyAuditExport,
-} from '@latchkey/audit-chain';
+// Types only: the audit commands load these modules when they run, so the other commands do not
+// pay for jose and the SSE parser at start.
+import type { EventSignatureCheck, ExportVerifyReport } from '@latchkey/audit-chain';
 import type {
   AuditChainRecord,
   AuditCheckpoint,
   AuditKeysResponse,
   StoredAuditEvent,
 } from '@latchkey/contracts';
-import { createParser } from 'eventsource-parser';
 import type { AdminApiClient } from '../admin-api.client';
 import { ApiError, CliError, UsageError } from '../cli.errors';
 import type { Command, CommandContext, CommandGroup } from '../command';
@@ -92,6 +86,8 @@ const exportCommand: Command = {
     'checkpoints, then every stored event oldest first with seq, prev_hash and hash.',
   ],
   async run(context, line) {
+    const { exportCheckpointLine, exportEventLine, exportHeader } =
+      await import('@latchkey/audit-chain');
     const api = await context.api();
     const file = line.string('file');
     const out = file === undefined ? undefined : fs.createWriteStream(file, { flags: 'wx' });
@@ -140,6 +136,7 @@ const verify: Command = {
     'consistent, not that the installation signed it. Exits 1 when anything does not verify.',
   ],
   async run(context, line) {
+    const { verifyAuditExport } = await import('@latchkey/audit-chain');
     const file = line.positionals[0] as string;
     const trustedKeys = readKeysFile(line.string('keys'));
     const input = openFile(file);
@@ -170,6 +167,7 @@ const tail: Command = {
   },
   notes: ['JSON output is one event per line (JSON Lines).'],
   async run(context, line) {
+    const { createParser } = await import('eventsource-parser');
     const api = await context.api();
     const filters = filtersOf(line);
     const count = line.integer('count', 1);
