@@ -1,12 +1,11 @@
 import type { AuditChainRecord, StoredAuditEvent } from '@latchkey/contracts';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 
 /** How long a client waits before reconnecting after the stream ends (the SSE `retry` field). */
 export const AUDIT_STREAM_RETRY_HINT_MS = 2000;
 
 export interface AuditStreamWriting {
   response: Response;
-  request: Request;
   /** The events to write; the generator must end once `signal` aborts. */
   follow(signal: AbortSignal): AsyncIterable<AuditChainRecord>;
   /** Aborted when the gateway shuts down. */
@@ -23,10 +22,11 @@ export interface AuditStreamWriting {
  * access token expires, or the gateway shuts down.
  */
 export async function writeAuditStream(writing: AuditStreamWriting): Promise<void> {
-  const { response, request, heartbeatSeconds } = writing;
+  const { response, heartbeatSeconds } = writing;
   const ended = new AbortController();
   const end = () => ended.abort();
-  request.on('close', end);
+  // The response's 'close' is the connection going away (or the response ending).
+  response.on('close', end);
   writing.signal.addEventListener('abort', end, { once: true });
   // A token that expires ends the stream: the client reconnects with a fresh one.
   const expiry = setTimeout(end, Math.max(0, writing.expiresAt - Date.now()));
@@ -47,7 +47,7 @@ export async function writeAuditStream(writing: AuditStreamWriting): Promise<voi
   } finally {
     clearTimeout(expiry);
     clearInterval(heartbeat);
-    request.off('close', end);
+    response.off('close', end);
     writing.signal.removeEventListener('abort', end);
     response.end();
   }

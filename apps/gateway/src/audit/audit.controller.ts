@@ -173,7 +173,6 @@ export class AdminAuditController {
       const start = await this.audit.streamStart(query, afterSeq);
       await writeAuditStream({
         response,
-        request,
         follow: (signal) => this.streams.follow({ ...query, afterSeq: start }, signal),
         signal: lease.signal,
         heartbeatSeconds: this.streams.config.heartbeatSeconds,
