@@ -23,7 +23,7 @@ const swc = [
 const esmPackages = ['jose', 'openid-client', 'oauth4webapi', '@nestjs'];
 
 const aliases = {
-  '^@latchkey/(core|contracts|oauth|oauth-http|config|persistence|kv|transport|audit-client|registry-client|testing|platform)$':
+  '^@latchkey/(core|contracts|oauth|oauth-http|config|persistence|kv|transport|audit-client|audit-chain|registry-client|testing|platform)$':
     '<rootDir>/libs/$1/src',
 };
 

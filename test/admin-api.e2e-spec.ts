@@ -675,6 +675,10 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       expect(doc.servers).toEqual([{ url: ISSUER }]);
       expect(Object.keys(doc.paths).sort()).toEqual([
         '/admin/audit',
+        '/admin/audit/checkpoints',
+        '/admin/audit/export',
+        '/admin/audit/keys',
+        '/admin/audit/stream',
         '/admin/audit/verify',
         '/admin/clients',
         '/admin/clients/{client_id}',

@@ -69,6 +69,14 @@ const WELL_FORMED: Record<string, Record<string, unknown>> = {
   [AuditSubjects.Ingest]: { id: 'e', type: 'token.issued', data: {} },
   [AuditSubjects.Query]: { type: 'token.issued', limit: 1 },
   [AuditSubjects.Verify]: { from_seq: 1, to_seq: 2 },
+  [AuditSubjects.Export]: {
+    after_seq: 1,
+    type: 'token.issued',
+    subject: 's',
+    client_id: 'c',
+    limit: 1,
+  },
+  [AuditSubjects.Checkpoints]: { limit: 1, cursor: 'c' },
 };
 
 /**

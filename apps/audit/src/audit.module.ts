@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import type { PlatformConfig } from '@latchkey/config';
+import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
 import { ChainModule } from './chain/chain.module';
+import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { type AuditConsumerOptions, ConsumerModule } from './consumer/consumer.module';
 import { QueryModule } from './query/query.module';
 
@@ -13,7 +14,8 @@ export type AuditServiceOptions = Omit<AuditConsumerOptions, 'natsUrl'>;
 
 /**
  * The audit log (append-only, hash-chained): consumes the AUDIT stream (distributed) or
- * `audit.ingest` (embedded), answers `audit.query` and `audit.verify`.
+ * `audit.ingest` (embedded), answers `audit.query`, `audit.verify` and `audit.export`, and signs
+ * checkpoints of the chain head.
  */
 @Module({})
 export class AuditModule {
@@ -24,6 +26,10 @@ export class AuditModule {
         ...platformImports(Services.Audit, config),
         PersistenceModule.forService(AUDIT_PERSISTENCE),
         ChainModule,
+        CheckpointsModule.forRoot({
+          issuer: config.issuer,
+          ...(config.audit ?? { ...DEFAULT_AUDIT_SETTINGS, previousCheckpointKeys: [] }),
+        }),
         ConsumerModule.forRoot({ ...options, natsUrl: config.natsUrl }),
         QueryModule,
       ],

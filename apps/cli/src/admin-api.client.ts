@@ -71,6 +71,35 @@ export class AdminApiClient {
     return this.call('DELETE', path) as Promise<T>;
   }
 
+  /**
+   * A long-lived GET (Server-Sent Events): the response with its body unread once the status is
+   * 2xx; an error status throws like any call. No overall timeout: `signal` ends it.
+   */
+  async stream(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<Response> {
+    const url = `${this.credentials.issuer}${withQuery(path, query)}`;
+    const open = (token: string) =>
+      fetch(url, {
+        headers: { Accept: 'text/event-stream', Authorization: `Bearer ${token}`, ...headers },
+        redirect: 'error',
+        signal,
+      }).catch((err: unknown) => {
+        throw new CliError(`cannot reach ${new URL(url).origin}: ${networkReason(err)}`);
+      });
+    const cached = this.cachedToken();
+    let response = await open(cached ?? (await this.renewToken()));
+    if (response.status === 401 && cached) {
+      await response.body?.cancel();
+      response = await open(await this.renewToken());
+    }
+    if (!response.ok) await readJsonResponse(response, `GET ${path}`);
+    return response;
+  }
+
   private async call(method: Method, path: string, body?: unknown): Promise<unknown> {
     const cached = this.cachedToken();
     let token = cached ?? (await this.renewToken());

@@ -3,6 +3,7 @@ import type { CliIo } from './cli-io';
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli.errors';
 import { isGroup, type Command, type TopLevelEntry } from './command';
 import { parseCommandLine } from './command-line';
+import { auditGroup } from './commands/audit.command';
 import { clientsGroup } from './commands/clients.command';
 import { initialAccessTokenGroup } from './commands/initial-access-token.command';
 import { keysGroup } from './commands/keys.command';
@@ -29,6 +30,7 @@ export const COMMANDS: TopLevelEntry[] = [
   keysGroup,
   usersGroup,
   grantsGroup,
+  auditGroup,
 ];
 
 /**

@@ -2,7 +2,7 @@ import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { AuditClientModule } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
-import type { PlatformConfig } from '@latchkey/config';
+import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
 import {
   busReadiness,
@@ -51,7 +51,12 @@ export class GatewayModule {
           schema: GATEWAY_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
         }),
-        AuditQueryModule,
+        AuditQueryModule.forRoot({
+          maxConnections:
+            config.audit?.streamMaxConnections ?? DEFAULT_AUDIT_SETTINGS.streamMaxConnections,
+          heartbeatSeconds:
+            config.audit?.streamHeartbeatSeconds ?? DEFAULT_AUDIT_SETTINGS.streamHeartbeatSeconds,
+        }),
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),
         IssuerModule.forRoot(config.issuer),
         ClockModule,

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { PlatformConfig } from './platform.config';
+import { DEFAULT_AUDIT_SETTINGS, type Ed25519Jwk, type PlatformConfig } from './platform.config';
 
 /**
  * Embedded mode needs no configuration: secrets an operator would set in production are
@@ -25,7 +25,21 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
       randomBytes(32).toString('base64url'),
     ),
   ];
-  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey, cookieSecrets };
+  const audit = config.audit ?? { ...DEFAULT_AUDIT_SETTINGS, previousCheckpointKeys: [] };
+  const checkpointKey =
+    audit.checkpointKey ??
+    readOrCreateJson<Ed25519Jwk>(path.join(config.dataDir, 'audit-checkpoint-key.json'), () => {
+      const { privateKey } = generateKeyPairSync('ed25519');
+      return privateKey.export({ format: 'jwk' }) as Ed25519Jwk;
+    });
+  return {
+    ...config,
+    mode: 'embedded',
+    adminClient,
+    keyEncryptionKey,
+    cookieSecrets,
+    audit: { ...audit, checkpointKey },
+  };
 }
 
 function readOrCreateJson<T>(file: string, create: () => T): T {

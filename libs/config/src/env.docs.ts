@@ -1,5 +1,10 @@
 import { LOG_LEVELS, type PlatformEnv } from './env.schema';
-import { DEFAULT_BRAND, DEFAULT_KEY_ROTATION, DEFAULT_SETTINGS } from './platform.config';
+import {
+  DEFAULT_AUDIT_SETTINGS,
+  DEFAULT_BRAND,
+  DEFAULT_KEY_ROTATION,
+  DEFAULT_SETTINGS,
+} from './platform.config';
 
 export interface EnvVariableDoc {
   /** What an unset variable means, as markdown. */
@@ -123,6 +128,30 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   OUTBOUND_ALLOWED_CIDRS: {
     default: 'none',
     meaning: 'non-public ranges the server may call, e.g. `127.0.0.0/8` for a local relying party',
+  },
+  AUDIT_CHECKPOINT_KEY: {
+    default:
+      'generated in `$DATA_DIR/audit-checkpoint-key.json` (embedded); none (distributed: no checkpoints)',
+    meaning:
+      "the audit service's Ed25519 private key (a JWK) that signs checkpoints of the chain head; its public half is at `/admin/audit/keys`",
+  },
+  AUDIT_CHECKPOINT_PREVIOUS_KEYS: {
+    default: 'none',
+    meaning:
+      'public JWKs (JSON array or JWKS) of replaced checkpoint keys, still published so older checkpoints verify',
+  },
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: {
+    default: code(DEFAULT_AUDIT_SETTINGS.checkpointIntervalSeconds),
+    meaning:
+      'how often the audit service signs a checkpoint of a chain head that moved; `0` turns it off',
+  },
+  AUDIT_STREAM_MAX_CONNECTIONS: {
+    default: code(DEFAULT_AUDIT_SETTINGS.streamMaxConnections),
+    meaning: 'live audit tails (`/admin/audit/stream`) one gateway serves at once; more get 429',
+  },
+  AUDIT_STREAM_HEARTBEAT_SECONDS: {
+    default: code(DEFAULT_AUDIT_SETTINGS.streamHeartbeatSeconds),
+    meaning: 'seconds between heartbeat comments on a quiet live tail',
   },
 };
 

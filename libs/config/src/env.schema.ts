@@ -306,4 +306,106 @@ export class PlatformEnv {
       'OUTBOUND_ALLOWED_CIDRS must be comma-separated CIDRs of network addresses, e.g. 127.0.0.0/8,fd00::/8',
   })
   OUTBOUND_ALLOWED_CIDRS?: string;
+
+  /**
+   * The audit service's Ed25519 private key for signed checkpoints of the chain head, as a JWK
+   * (`{"kty":"OKP","crv":"Ed25519","d":"...","x":"..."}`); generated into DATA_DIR in embedded
+   * mode. Without it a distributed audit service takes no checkpoints (docs/audit.md).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    { name: 'isEd25519PrivateJwk', validator: { validate: (v: unknown) => isEd25519Jwk(v, true) } },
+    {
+      message:
+        'AUDIT_CHECKPOINT_KEY must be an Ed25519 private key as a JWK (kty OKP, crv Ed25519, d, x)',
+    },
+  )
+  AUDIT_CHECKPOINT_KEY?: string;
+
+  /**
+   * Public keys (a JSON array of JWKs, or a JWKS) of checkpoint keys AUDIT_CHECKPOINT_KEY replaced:
+   * still published, so checkpoints they signed keep verifying.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @ValidateBy(
+    {
+      name: 'isEd25519PublicJwkList',
+      validator: { validate: (v: unknown) => readJwkList(v) !== undefined },
+    },
+    {
+      message:
+        'AUDIT_CHECKPOINT_PREVIOUS_KEYS must be a JSON array (or JWKS) of Ed25519 public JWKs',
+    },
+  )
+  AUDIT_CHECKPOINT_PREVIOUS_KEYS?: string;
+
+  /** How often the audit service signs a checkpoint of a chain head that moved, in seconds; 0: never. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be an integer between 0 and 86400' })
+  @Min(0, { message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be an integer between 0 and 86400' })
+  @Max(86400, {
+    message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be an integer between 0 and 86400',
+  })
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS?: number;
+
+  /** Live tails (`GET /admin/audit/stream`) one gateway serves at once; more are refused. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'AUDIT_STREAM_MAX_CONNECTIONS must be an integer between 1 and 1000' })
+  @Min(1, { message: 'AUDIT_STREAM_MAX_CONNECTIONS must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'AUDIT_STREAM_MAX_CONNECTIONS must be an integer between 1 and 1000' })
+  AUDIT_STREAM_MAX_CONNECTIONS?: number;
+
+  /** Seconds between heartbeats on a quiet live tail (keeps proxies from closing it). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'AUDIT_STREAM_HEARTBEAT_SECONDS must be an integer between 1 and 300' })
+  @Min(1, { message: 'AUDIT_STREAM_HEARTBEAT_SECONDS must be an integer between 1 and 300' })
+  @Max(300, { message: 'AUDIT_STREAM_HEARTBEAT_SECONDS must be an integer between 1 and 300' })
+  AUDIT_STREAM_HEARTBEAT_SECONDS?: number;
+}
+
+const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;
+
+/** An Ed25519 JWK (RFC 8037) given as JSON text or an object; `withPrivate` requires `d`. */
+export function isEd25519Jwk(value: unknown, withPrivate: boolean): boolean {
+  let jwk: unknown = value;
+  if (typeof value === 'string') {
+    try {
+      jwk = JSON.parse(value);
+    } catch {
+      return false;
+    }
+  }
+  const key = jwk as Record<string, unknown> | null;
+  return (
+    typeof key === 'object' &&
+    key !== null &&
+    key.kty === 'OKP' &&
+    key.crv === 'Ed25519' &&
+    typeof key.x === 'string' &&
+    BASE64URL_32_BYTES.test(key.x) &&
+    (withPrivate
+      ? typeof key.d === 'string' && BASE64URL_32_BYTES.test(key.d)
+      : key.d === undefined)
+  );
+}
+
+/** A JSON array of Ed25519 public JWKs, or a JWKS; undefined when it is not one. */
+export function readJwkList(value: unknown): Record<string, string>[] | undefined {
+  if (typeof value !== 'string') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const list = Array.isArray(parsed) ? parsed : (parsed as { keys?: unknown } | null)?.keys;
+  if (!Array.isArray(list) || list.length > 16) return undefined;
+  return list.every((key) => isEd25519Jwk(key, false))
+    ? (list as Record<string, string>[])
+    : undefined;
 }

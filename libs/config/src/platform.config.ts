@@ -2,7 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { OutboundPolicy } from '@latchkey/oauth';
 import * as path from 'node:path';
-import { PlatformEnv, splitSecretList } from './env.schema';
+import { PlatformEnv, readJwkList, splitSecretList } from './env.schema';
 import { parseTrustedProxies } from './trusted-proxies';
 
 export type Backend = 'database' | 'redis' | 'nats';
@@ -52,7 +52,29 @@ export interface PlatformConfig {
    * public https targets only when absent.
    */
   outbound?: OutboundPolicy;
+  /** Signed checkpoints and the live tail of the audit log (AUDIT_* variables). */
+  audit?: AuditSettings;
 }
+
+/** An Ed25519 JWK (RFC 8037) as configured. */
+export type Ed25519Jwk = Record<string, string>;
+
+export interface AuditSettings {
+  /** Signs checkpoints (AUDIT_CHECKPOINT_KEY); generated in embedded mode. None: no checkpoints. */
+  checkpointKey?: Ed25519Jwk;
+  /** Public keys of replaced checkpoint keys, still published (AUDIT_CHECKPOINT_PREVIOUS_KEYS). */
+  previousCheckpointKeys: Ed25519Jwk[];
+  /** 0: never. */
+  checkpointIntervalSeconds: number;
+  streamMaxConnections: number;
+  streamHeartbeatSeconds: number;
+}
+
+export const DEFAULT_AUDIT_SETTINGS = Object.freeze({
+  checkpointIntervalSeconds: 300,
+  streamMaxConnections: 16,
+  streamHeartbeatSeconds: 15,
+});
 
 /** A sink for JSON log lines (structurally pino's `DestinationStream`). */
 export interface LogDestination {
@@ -179,6 +201,19 @@ export function loadConfig(
     },
     refreshTokenReuseWindowSeconds:
       parsed.REFRESH_TOKEN_REUSE_WINDOW_SECONDS ?? DEFAULT_SETTINGS.refreshTokenReuseWindowSeconds,
+    audit: {
+      checkpointKey: parsed.AUDIT_CHECKPOINT_KEY
+        ? (JSON.parse(parsed.AUDIT_CHECKPOINT_KEY) as Ed25519Jwk)
+        : undefined,
+      previousCheckpointKeys: readJwkList(parsed.AUDIT_CHECKPOINT_PREVIOUS_KEYS) ?? [],
+      checkpointIntervalSeconds:
+        parsed.AUDIT_CHECKPOINT_INTERVAL_SECONDS ??
+        DEFAULT_AUDIT_SETTINGS.checkpointIntervalSeconds,
+      streamMaxConnections:
+        parsed.AUDIT_STREAM_MAX_CONNECTIONS ?? DEFAULT_AUDIT_SETTINGS.streamMaxConnections,
+      streamHeartbeatSeconds:
+        parsed.AUDIT_STREAM_HEARTBEAT_SECONDS ?? DEFAULT_AUDIT_SETTINGS.streamHeartbeatSeconds,
+    },
     outbound: {
       allowPrivate: parsed.OUTBOUND_ALLOW_PRIVATE === 'true',
       allowedCidrs: (parsed.OUTBOUND_ALLOWED_CIDRS ?? '')
@@ -230,6 +265,11 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   TRUSTED_PROXIES = undefined;
   PREVIOUS_KEY_ENCRYPTION_KEYS = undefined;
   REFRESH_TOKEN_REUSE_WINDOW_SECONDS = undefined;
+  AUDIT_CHECKPOINT_KEY = undefined;
+  AUDIT_CHECKPOINT_PREVIOUS_KEYS = undefined;
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS = undefined;
+  AUDIT_STREAM_MAX_CONNECTIONS = undefined;
+  AUDIT_STREAM_HEARTBEAT_SECONDS = undefined;
 }
 
 const INTEGER_KEYS = [
@@ -241,6 +281,9 @@ const INTEGER_KEYS = [
   'KEY_ROTATION_INTERVAL_HOURS',
   'KEY_PUBLISH_AHEAD_SECONDS',
   'REFRESH_TOKEN_REUSE_WINDOW_SECONDS',
+  'AUDIT_CHECKPOINT_INTERVAL_SECONDS',
+  'AUDIT_STREAM_MAX_CONNECTIONS',
+  'AUDIT_STREAM_HEARTBEAT_SECONDS',
 ] as const;
 
 /** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */

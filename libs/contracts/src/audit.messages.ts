@@ -177,12 +177,99 @@ export interface AuditVerifyResponse {
   /** Rows checked, up to and including the first invalid one. */
   checked: number;
   first_invalid_seq?: number;
-  /** Why the first invalid row failed. */
-  reason?: 'hash_mismatch' | 'broken_link' | 'id_mismatch';
+  /** Why the first invalid row (or checkpoint) failed. */
+  reason?: AuditChainProblem;
+  /** Signed checkpoints compared with the chain (docs/audit.md). */
+  checkpoints_checked?: number;
+  /** The checkpoint that failed, when one did (its seq). */
+  checkpoint_seq?: number;
   /**
    * The last row checked. Truncating the newest rows leaves a valid chain; keeping the head
    * somewhere else (a ticket, another system) and comparing later detects that too.
    */
   last_seq?: number;
   last_hash?: string;
+}
+
+/**
+ * Why a chain does not prove itself: a row that does not recompute (`hash_mismatch`), does not
+ * link to the row before (`broken_link`, also a deleted or reordered row), whose id column is not
+ * its event's (`id_mismatch`), or a signed checkpoint that does not match the stored row at its
+ * seq (`checkpoint_mismatch`), names a row that is gone (`checkpoint_beyond_head`: the chain was
+ * truncated), or is not signed by a published key (`checkpoint_signature`).
+ */
+export type AuditChainProblem =
+  | 'hash_mismatch'
+  | 'broken_link'
+  | 'id_mismatch'
+  | 'checkpoint_mismatch'
+  | 'checkpoint_beyond_head'
+  | 'checkpoint_signature';
+
+/** One row of the chain: the event exactly as stored and hashed, and its links. */
+export interface AuditChainRecord {
+  seq: number;
+  /** The hash of the row before (64 zeros for the first). */
+  prev_hash: string;
+  /** sha256(prev_hash ‖ canonical JSON of the event), hex. */
+  hash: string;
+  event: AuditEvent;
+}
+
+export const AUDIT_EXPORT_DEFAULT_LIMIT = 500;
+export const AUDIT_EXPORT_MAX_LIMIT = 1000;
+
+/**
+ * `audit.export`: stored rows oldest first, after `after_seq` (or the cursor), optionally only
+ * those of a type, subject or client: the export and the live tail read the chain this way.
+ */
+export interface AuditExportRequest {
+  after_seq?: number;
+  cursor?: string;
+  type?: string;
+  subject?: string;
+  client_id?: string;
+  /** 1..1000, default 500. */
+  limit?: number;
+}
+export interface AuditExportResponse {
+  items: AuditChainRecord[];
+  next_cursor: string | null;
+}
+
+/** A signed checkpoint of the chain head (docs/audit.md): the JWS signs seq, hash, time and iss. */
+export interface AuditCheckpoint {
+  seq: number;
+  hash: string;
+  /** RFC 3339, when it was taken. */
+  time: string;
+  /** The signing key, in the audit service's JWKS (`audit.keys`). */
+  kid: string;
+  /** Compact JWS (EdDSA, typ `latchkey-audit-checkpoint`). */
+  jws: string;
+}
+
+/** `audit.checkpoints`: oldest first, a page at a time. */
+export interface AuditCheckpointsRequest {
+  cursor?: string;
+  /** 1..1000, default 500. */
+  limit?: number;
+}
+export interface AuditCheckpointsResponse {
+  items: AuditCheckpoint[];
+  next_cursor: string | null;
+}
+
+/** A public Ed25519 key of the audit service (RFC 8037). */
+export interface AuditCheckpointJwk {
+  kty: 'OKP';
+  crv: 'Ed25519';
+  x: string;
+  kid: string;
+  alg: 'EdDSA';
+  use: 'sig';
+}
+/** `audit.keys`: the JWKS that verifies checkpoints (the current key and retired ones). */
+export interface AuditKeysResponse {
+  keys: AuditCheckpointJwk[];
 }

@@ -110,6 +110,15 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
     from_seq: optional(integer()),
     to_seq: optional(integer()),
   }),
+  [AuditSubjects.Export]: object({
+    after_seq: optional(integer()),
+    type: optional(text()),
+    subject: optional(text()),
+    client_id: optional(text()),
+    ...PAGE,
+  }),
+  [AuditSubjects.Checkpoints]: object(PAGE),
+  [AuditSubjects.Keys]: NO_PAYLOAD,
 
   // Events: an event that breaks its rule reaches its handler as no event at all (undefined).
   [BroadcastEvents.ClientChanged]: object({

@@ -71,6 +71,12 @@ export const AuditSubjects = {
   Query: 'audit.query',
   /** Recompute the hash chain (whole or a range) and report the first row that breaks it. */
   Verify: 'audit.verify',
+  /** Stored rows oldest first with their chain fields (export and live tail). */
+  Export: 'audit.export',
+  /** Signed checkpoints of the chain head, oldest first. */
+  Checkpoints: 'audit.checkpoints',
+  /** The JWKS of the checkpoint keys. */
+  Keys: 'audit.keys',
 } as const;
 
 /** Broadcast events: every replica of every interested service receives them (no queue group). */

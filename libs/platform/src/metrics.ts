@@ -40,6 +40,18 @@ export const busMessagesHandled = () =>
       }),
   );
 
+/** Online verification (`audit.verify`) found the chain broken: someone changed the log. */
+export const auditChainVerifyFailures = () =>
+  singleton(
+    'latchkey_audit_chain_verify_failures_total',
+    () =>
+      new Counter({
+        name: 'latchkey_audit_chain_verify_failures_total',
+        help: 'Audit chain verifications that found a broken row or checkpoint, by reason',
+        labelNames: ['reason'],
+      }),
+  );
+
 @Controller()
 export class MetricsController {
   @Get('metrics')

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuditEvent, AuditVerifyResponse } from '@latchkey/contracts';
 import type { DataSource } from 'typeorm';
 import { type AuditEventRow, AuditEventsRepository } from './audit-events.repository';
-import { AUDIT_GENESIS_HASH, chainHash } from './chain-hash';
+import { AUDIT_GENESIS_HASH, chainHash } from '@latchkey/audit-chain';
 
 export interface AppendResult {
   /** False when the event id was already in the chain (a redelivery): nothing was written. */

@@ -8,7 +8,7 @@ import {
   storedRows,
   withTriggersDisabled,
 } from '../fixtures/audit-app.fixture';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@latchkey/audit-chain';
 
 jest.setTimeout(60_000);
 
@@ -165,6 +165,7 @@ describe('verifying the chain (PGlite)', () => {
     ).resolves.toEqual({
       valid: true,
       checked: 3,
+      checkpoints_checked: 0,
       last_seq: Number(rows[3].seq),
       last_hash: rows[3].hash,
     });

@@ -31,6 +31,14 @@ export interface AuditEventFilter {
   beforeSeq?: string;
 }
 
+/** Filters of the export and the live tail, already checked: rows after `afterSeq`, oldest first. */
+export interface AuditChainFilter {
+  afterSeq: string;
+  type?: string;
+  subject?: string;
+  clientId?: string;
+}
+
 interface RawRow {
   seq: string | number | bigint;
   id: string;
@@ -84,6 +92,23 @@ export class AuditEventsRepository {
     return rows[0]?.hash;
   }
 
+  /** The newest row's seq and hash: what a checkpoint signs. */
+  async head(em: EntityManager): Promise<{ seq: string; hash: string } | undefined> {
+    const rows: { seq: string; hash: string }[] = await em.query(
+      `SELECT "seq"::text AS "seq", "hash" FROM "audit"."events" ORDER BY "seq" DESC LIMIT 1`,
+    );
+    return rows[0];
+  }
+
+  /** The hash stored at each of these seqs (absent: no such row). */
+  async hashesAt(em: EntityManager, seqs: string[]): Promise<Map<string, string>> {
+    const rows: { seq: string; hash: string }[] = await em.query(
+      `SELECT "seq"::text AS "seq", "hash" FROM "audit"."events" WHERE "seq" = ANY($1::bigint[])`,
+      [seqs],
+    );
+    return new Map(rows.map((row) => [row.seq, row.hash]));
+  }
+
   async maxSeq(em: EntityManager): Promise<string | undefined> {
     const rows: { seq: string | null }[] = await em.query(
       `SELECT max("seq") AS "seq" FROM "audit"."events"`,
@@ -126,6 +151,35 @@ export class AuditEventsRepository {
         WHERE "seq" > $1::bigint AND "seq" <= $2::bigint
         ORDER BY "seq" LIMIT $3`,
       [afterSeq, toSeq, limit],
+    );
+    return rows.map(toRow);
+  }
+
+  /**
+   * Oldest first, `limit` rows after `afterSeq` matching every given filter (export, live tail).
+   * Appends commit in seq order (one at a time under the chain lock), so a reader that goes on
+   * from the last seq it saw never skips a row committed later.
+   */
+  async after(
+    em: EntityManager,
+    filter: AuditChainFilter,
+    limit: number,
+  ): Promise<AuditEventRow[]> {
+    const params: unknown[] = [filter.afterSeq];
+    const conditions = [`"seq" > $1::bigint`];
+    const where = (column: string, value: string | undefined) => {
+      if (value === undefined) return;
+      params.push(value);
+      conditions.push(`"${column}" = $${params.length}`);
+    };
+    where('type', filter.type);
+    where('subject', filter.subject);
+    where('client_id', filter.clientId);
+    params.push(limit);
+    const rows: RawRow[] = await em.query(
+      `SELECT ${COLUMNS} FROM "audit"."events" WHERE ${conditions.join(' AND ')}
+        ORDER BY "seq" LIMIT $${params.length}`,
+      params,
     );
     return rows.map(toRow);
   }

@@ -1,6 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
+  type AuditExportRequest,
+  type AuditExportResponse,
   type AuditQueryRequest,
   type AuditQueryResponse,
   AuditSubjects,
@@ -9,7 +11,7 @@ import {
 } from '@latchkey/contracts';
 import { AuditQueryService } from './audit-query.service';
 
-/** `audit.query` and `audit.verify`, asked by the gateway's admin API. */
+/** `audit.query`, `audit.verify` and `audit.export`, asked by the gateway's admin API. */
 @Controller()
 export class AuditQueryController {
   constructor(private readonly audit: AuditQueryService) {}
@@ -22,5 +24,10 @@ export class AuditQueryController {
   @MessagePattern(AuditSubjects.Verify)
   verify(@Payload() request: AuditVerifyRequest): Promise<AuditVerifyResponse> {
     return this.audit.verify(request);
+  }
+
+  @MessagePattern(AuditSubjects.Export)
+  export(@Payload() request: AuditExportRequest): Promise<AuditExportResponse> {
+    return this.audit.export(request);
   }
 }

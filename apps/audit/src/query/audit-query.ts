@@ -1,12 +1,14 @@
 import {
   AUDIT_EVENT_TYPE_FORMAT,
+  AUDIT_EXPORT_DEFAULT_LIMIT,
+  AUDIT_EXPORT_MAX_LIMIT,
   AUDIT_QUERY_DEFAULT_LIMIT,
   AUDIT_QUERY_MAX_LIMIT,
 } from '@latchkey/contracts';
 import { decodeSeqCursor, readPageLimit } from '@latchkey/core';
 import { InvalidRequest, isPositiveBigintText, isStorableInstant } from '@latchkey/oauth';
 import type { VerifyRange } from '../chain/audit-chain.service';
-import type { AuditEventFilter } from '../chain/audit-events.repository';
+import type { AuditChainFilter, AuditEventFilter } from '../chain/audit-events.repository';
 
 export interface AuditQuery {
   filter: AuditEventFilter;
@@ -36,6 +38,38 @@ export function readAuditQuery(request: unknown): AuditQuery {
     limit: readPageLimit(input.limit, {
       default: AUDIT_QUERY_DEFAULT_LIMIT,
       max: AUDIT_QUERY_MAX_LIMIT,
+    }),
+  };
+}
+
+export interface AuditExport {
+  filter: AuditChainFilter;
+  limit: number;
+}
+
+/**
+ * `audit.export`: where to start (`after_seq`, or the cursor of the previous page; from the first
+ * row by default) and the optional type, subject and client filters of the live tail.
+ */
+export function readAuditExport(request: unknown): AuditExport {
+  const input = isObject(request) ? request : {};
+  if (input.after_seq != null && input.cursor != null) {
+    throw new InvalidRequest('give after_seq or cursor, not both');
+  }
+  let afterSeq = '0';
+  if (input.cursor != null) afterSeq = decodeSeqCursor(input.cursor, 'after');
+  else if (input.after_seq != null && input.after_seq !== 0) {
+    afterSeq = readSeq(input.after_seq, 'after_seq');
+  }
+  const filter: AuditChainFilter = { afterSeq };
+  if (input.type != null) filter.type = readType(input.type);
+  if (input.subject != null) filter.subject = readFilterString(input.subject, 'subject');
+  if (input.client_id != null) filter.clientId = readFilterString(input.client_id, 'client_id');
+  return {
+    filter,
+    limit: readPageLimit(input.limit, {
+      default: AUDIT_EXPORT_DEFAULT_LIMIT,
+      max: AUDIT_EXPORT_MAX_LIMIT,
     }),
   };
 }

@@ -1,5 +1,10 @@
 import { Injectable, PipeTransform } from '@nestjs/common';
-import type { AuditQueryRequest, AuditVerifyRequest } from '@latchkey/contracts';
+import type {
+  AuditCheckpointsRequest,
+  AuditExportRequest,
+  AuditQueryRequest,
+  AuditVerifyRequest,
+} from '@latchkey/contracts';
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 
 const QUERY_PARAMS = [
@@ -44,6 +49,52 @@ export class AuditVerifyQueryPipe implements PipeTransform<unknown, AuditVerifyR
     if (to_seq !== undefined) request.to_seq = readPositiveInteger(to_seq, 'to_seq');
     return request;
   }
+}
+
+/** `GET /admin/audit/export?limit=&cursor=` and `GET /admin/audit/checkpoints?limit=&cursor=`. */
+@Injectable()
+export class AuditPageQueryPipe implements PipeTransform<
+  unknown,
+  AuditExportRequest & AuditCheckpointsRequest
+> {
+  transform(query: unknown): AuditExportRequest & AuditCheckpointsRequest {
+    const { limit, cursor } = readSingleParams(query as Record<string, unknown> | undefined, [
+      'limit',
+      'cursor',
+    ]);
+    const request: AuditExportRequest & AuditCheckpointsRequest = {};
+    if (cursor !== undefined) request.cursor = cursor;
+    if (limit !== undefined) request.limit = readPositiveInteger(limit, 'limit');
+    return request;
+  }
+}
+
+/** The filters of `GET /admin/audit/stream?type=&subject=&client_id=`. */
+export interface AuditStreamQuery {
+  type?: string;
+  subject?: string;
+  client_id?: string;
+}
+
+@Injectable()
+export class AuditStreamQueryPipe implements PipeTransform<unknown, AuditStreamQuery> {
+  transform(query: unknown): AuditStreamQuery {
+    return readSingleParams(query as Record<string, unknown> | undefined, [
+      'type',
+      'subject',
+      'client_id',
+    ]);
+  }
+}
+
+/**
+ * `Last-Event-ID` (HTML Living Standard, server-sent events): the seq of the last event the
+ * client received; absent or empty, the tail starts at the newest event.
+ */
+export function readLastEventId(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  if (value.trim() === '0') return 0;
+  return readPositiveInteger(value.trim(), 'Last-Event-ID');
 }
 
 function readPositiveInteger(value: string, name: string): number {

@@ -25,6 +25,7 @@ import { startHttpApp } from '../fixtures/http-app.fixture';
 import { JwksService } from '../well-known/jwks.service';
 import { AdminAuditController } from './audit.controller';
 import { AdminAuditService } from './audit.service';
+import { AUDIT_STREAM_CONFIG, AuditStreamService } from './audit-stream.service';
 
 const PAGE: AuditQueryResponse = {
   items: [
@@ -67,11 +68,22 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
       .on(ClientSubjects.Get, tokenClientLookup)
       .on(TokenSubjects.Jwks, () => jwksOf(key))
       .on(AuditSubjects.Query, (data) => answer(AuditSubjects.Query, data))
-      .on(AuditSubjects.Verify, (data) => answer(AuditSubjects.Verify, data));
+      .on(AuditSubjects.Verify, (data) => answer(AuditSubjects.Verify, data))
+      .on(AuditSubjects.Export, (data) => answer(AuditSubjects.Export, data))
+      .on(AuditSubjects.Checkpoints, (data) => answer(AuditSubjects.Checkpoints, data))
+      .on(AuditSubjects.Keys, (data) => answer(AuditSubjects.Keys, data));
     app = await startHttpApp(
       {
         controllers: [AdminAuditController],
-        providers: [AdminAuditService, AdminGuard, AccessTokenVerifier, JwksService, denylist()],
+        providers: [
+          AdminAuditService,
+          AuditStreamService,
+          { provide: AUDIT_STREAM_CONFIG, useValue: { maxConnections: 2, heartbeatSeconds: 15 } },
+          AdminGuard,
+          AccessTokenVerifier,
+          JwksService,
+          denylist(),
+        ],
       },
       bus,
     );
@@ -89,6 +101,9 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
   const auditRequests = () => [
     ...bus.requestsFor(AuditSubjects.Query),
     ...bus.requestsFor(AuditSubjects.Verify),
+    ...bus.requestsFor(AuditSubjects.Export),
+    ...bus.requestsFor(AuditSubjects.Checkpoints),
+    ...bus.requestsFor(AuditSubjects.Keys),
   ];
 
   describe('GET /admin/audit', () => {
@@ -198,18 +213,54 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
     });
   });
 
+  describe('GET /admin/audit/export, /checkpoints and /keys', () => {
+    const PAGE_OF = { items: [{ seq: 1 }], next_cursor: 'more' };
+    const JWKS = { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'x', kid: 'k', alg: 'EdDSA' }] };
+
+    it.each([
+      ['/admin/audit/export', AuditSubjects.Export],
+      ['/admin/audit/checkpoints', AuditSubjects.Checkpoints],
+    ])('%s passes limit and cursor and answers the page, not cached', async (path, subject) => {
+      answer = () => PAGE_OF;
+      const res = await http()
+        .get(`${path}?limit=1000&cursor=abc&type=ignored`)
+        .set('Authorization', admin);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(PAGE_OF);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(bus.requestsFor(subject)).toEqual([{ limit: 1000, cursor: 'abc' }]);
+    });
+
+    it('answers a bad limit with 400 before asking', async () => {
+      const res = await http().get('/admin/audit/export?limit=-1').set('Authorization', admin);
+      expect(res.status).toBe(400);
+      expect(bus.requestsFor(AuditSubjects.Export)).toEqual([]);
+    });
+
+    it('/admin/audit/keys answers the checkpoint JWKS', async () => {
+      answer = () => JWKS;
+      const res = await http().get('/admin/audit/keys').set('Authorization', admin);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(JWKS);
+    });
+  });
+
   describe('the admin token', () => {
-    it.each(['/admin/audit', '/admin/audit/verify'])(
-      'is required at %s: 401 invalid_token with a Bearer challenge',
-      async (path) => {
-        const res = await http().get(path);
-        expect(res.status).toBe(401);
-        expect(oauthErrorBody(res).error).toBe('invalid_token');
-        expect(res.headers['www-authenticate']).toBe(`Bearer realm="${TEST_ISSUER}"`);
-        expect(res.headers['cache-control']).toBe('no-store');
-        expect(auditRequests()).toEqual([]);
-      },
-    );
+    it.each([
+      '/admin/audit',
+      '/admin/audit/verify',
+      '/admin/audit/export',
+      '/admin/audit/checkpoints',
+      '/admin/audit/keys',
+      '/admin/audit/stream',
+    ])('is required at %s: 401 invalid_token with a Bearer challenge', async (path) => {
+      const res = await http().get(path);
+      expect(res.status).toBe(401);
+      expect(oauthErrorBody(res).error).toBe('invalid_token');
+      expect(res.headers['www-authenticate']).toBe(`Bearer realm="${TEST_ISSUER}"`);
+      expect(res.headers['cache-control']).toBe('no-store');
+      expect(auditRequests()).toEqual([]);
+    });
 
     it.each(['/admin/audit', '/admin/audit/verify'])(
       'must carry the admin scope at %s: 403 insufficient_scope',

@@ -1,5 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  type AuditChainProblem,
+  type AuditChainRecord,
+  type AuditCheckpoint,
+  type AuditCheckpointJwk,
+  type AuditEvent,
   AUDIT_EVENT_TYPES,
   type AuditEventData,
   type AuditEventType,
@@ -8,6 +13,15 @@ import {
 } from '@latchkey/contracts';
 
 /* OpenAPI descriptions of the audit log endpoints; the audit service validates the input. */
+
+const AUDIT_CHAIN_PROBLEMS: AuditChainProblem[] = [
+  'hash_mismatch',
+  'broken_link',
+  'id_mismatch',
+  'checkpoint_mismatch',
+  'checkpoint_beyond_head',
+  'checkpoint_signature',
+];
 
 /** A stored audit event: a CloudEvents 1.0 JSON event with its place in the hash chain. */
 export class AuditEventDto implements StoredAuditEvent {
@@ -78,8 +92,14 @@ export class AuditVerifyDto implements AuditVerifyResponse {
   @ApiPropertyOptional({ description: 'The first row that breaks the chain' })
   first_invalid_seq?: number;
 
-  @ApiPropertyOptional({ enum: ['hash_mismatch', 'broken_link', 'id_mismatch'] })
-  reason?: 'hash_mismatch' | 'broken_link' | 'id_mismatch';
+  @ApiPropertyOptional({ enum: AUDIT_CHAIN_PROBLEMS })
+  reason?: AuditChainProblem;
+
+  @ApiPropertyOptional({ description: 'Signed checkpoints compared with the chain' })
+  checkpoints_checked?: number;
+
+  @ApiPropertyOptional({ description: 'The seq of the checkpoint that failed' })
+  checkpoint_seq?: number;
 
   @ApiPropertyOptional({
     description: 'The last valid row checked: keep it elsewhere to detect a later truncation',
@@ -88,4 +108,83 @@ export class AuditVerifyDto implements AuditVerifyResponse {
 
   @ApiPropertyOptional()
   last_hash?: string;
+}
+
+/** One row of the chain as exported: the event exactly as hashed, and its links. */
+export class AuditChainRecordDto implements AuditChainRecord {
+  @ApiProperty({ description: 'Position in the chain' })
+  seq: number;
+
+  @ApiProperty({ description: 'The hash of the row before (64 zeros for the first)' })
+  prev_hash: string;
+
+  @ApiProperty({ description: 'sha256(prev_hash ‖ canonical JSON of the event), hex' })
+  hash: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The CloudEvents 1.0 event as stored',
+  })
+  event: AuditEvent;
+}
+
+export class AuditExportPageDto {
+  @ApiProperty({ type: [AuditChainRecordDto], description: 'Oldest first' })
+  items: AuditChainRecordDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}
+
+export class AuditCheckpointDto implements AuditCheckpoint {
+  @ApiProperty({ description: 'The chain head it signs' })
+  seq: number;
+
+  @ApiProperty({ description: 'The hash of the row at seq' })
+  hash: string;
+
+  @ApiProperty({ format: 'date-time' })
+  time: string;
+
+  @ApiProperty({ description: 'The signing key in GET /admin/audit/keys' })
+  kid: string;
+
+  @ApiProperty({
+    description: 'Compact JWS (EdDSA, typ latchkey-audit-checkpoint) over {iss, seq, hash, time}',
+  })
+  jws: string;
+}
+
+export class AuditCheckpointPageDto {
+  @ApiProperty({ type: [AuditCheckpointDto], description: 'Oldest first' })
+  items: AuditCheckpointDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}
+
+export class AuditCheckpointJwkDto implements AuditCheckpointJwk {
+  @ApiProperty({ enum: ['OKP'] })
+  kty: 'OKP';
+
+  @ApiProperty({ enum: ['Ed25519'] })
+  crv: 'Ed25519';
+
+  @ApiProperty({ description: 'The public key, base64url' })
+  x: string;
+
+  @ApiProperty({ description: 'RFC 7638 thumbprint' })
+  kid: string;
+
+  @ApiProperty({ enum: ['EdDSA'] })
+  alg: 'EdDSA';
+
+  @ApiProperty({ enum: ['sig'] })
+  use: 'sig';
+}
+
+export class AuditKeysDto {
+  @ApiProperty({ type: [AuditCheckpointJwkDto] })
+  keys: AuditCheckpointJwkDto[];
 }

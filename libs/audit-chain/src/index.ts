@@ -1,0 +1,5 @@
+export * from './canonical-json';
+export * from './chain-hash';
+export * from './checkpoint';
+export * from './export-format';
+export * from './export-verifier';
