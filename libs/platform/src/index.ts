@@ -8,3 +8,5 @@ export * from './service-main';
 export * from './logging';
 export * from './outbound-http';
 export * from './edge-input';
+export * from './platform-service';
+export * from './backend-metrics';
