@@ -158,8 +158,13 @@ describeEachMode('metrics after a flow', (platform, mode) => {
         const own = find('latchkey_db_pool_connections', { service, state: 'total' });
         expect(own.map((sample) => sample.origin)).toHaveLength(1);
         expect(own[0].value).toBeGreaterThan(0);
+      }
+      for (const service of ['token', 'client-registry']) {
         expect(find('latchkey_bus_messages_total', { service }).length).toBeGreaterThan(0);
       }
+      // The audit service takes events from JetStream, and shows its consumer.
+      const auditOrigin = find('latchkey_db_pool_connections', { service: 'audit' })[0].origin;
+      expect(find('latchkey_audit_consumer_pending').map((s) => s.origin)).toEqual([auditOrigin]);
       for (const service of ['gateway', 'token', 'client-registry']) {
         expect(find('latchkey_outbox_backlog', { service })).toHaveLength(1);
       }
