@@ -197,18 +197,17 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
       subjectPrefix: PREFIX,
       consumerName: CONSUMER,
       replicas: 1,
-      retention: 'interest',
+      retention: 'limits',
       maxAgeMs: 7 * DAY_MS,
       duplicateWindowMs: 120_000,
       ackWaitMs: 30_000,
     };
     await expect(ensureAuditStream(jsm, settings)).resolves.toBe('updated');
     expect((await jsm.streams.info(STREAM)).config).toMatchObject({
-      retention: 'interest',
       max_age: 7 * 24 * 3600 * 1e9,
     });
     // Back to what the suite's audit service runs with.
-    const original = { ...settings, retention: 'limits' as const, maxAgeMs: 30 * DAY_MS };
+    const original = { ...settings, maxAgeMs: 30 * DAY_MS };
     await expect(ensureAuditStream(jsm, original)).resolves.toBe('updated');
     await expect(ensureAuditStream(jsm, original)).resolves.toBe('existing');
   });

@@ -3,6 +3,7 @@ import { oauthErrorOf } from '@latchkey/oauth-http';
 import type { NextFunction, Request, Response } from 'express';
 import { httpRequestDuration, oauthErrorLabel, oauthErrors } from './metrics';
 import { PLATFORM_SERVICE } from './platform-service';
+import { routeTemplate } from './route-template';
 
 /**
  * Times every HTTP request and counts the OAuth errors it answered, labelled by route template
@@ -27,10 +28,4 @@ export class HttpMetricsMiddleware implements NestMiddleware {
     });
     next();
   }
-}
-
-/** The route the request matched, as registered (`/admin/clients/:id`), or `unmatched`. */
-export function routeTemplate(req: Pick<Request, 'baseUrl' | 'route'>): string {
-  const route = (req.route as { path?: string } | undefined)?.path;
-  return route === undefined ? 'unmatched' : `${req.baseUrl}${route}`;
 }

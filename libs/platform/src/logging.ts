@@ -1,6 +1,7 @@
 import { Inject, Injectable, type LoggerService, type NestMiddleware } from '@nestjs/common';
 import type { LogDestination } from '@latchkey/config';
 import { oauthErrorOf } from '@latchkey/oauth-http';
+import { routeTemplate } from './route-template';
 import { RequestContext } from '@latchkey/transport';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger as Pino } from 'pino';
@@ -28,7 +29,10 @@ const CREDENTIAL_HEADERS = [
   'x-api-key',
   'x-amz-security-token',
 ];
-const REDACT = CREDENTIAL_HEADERS.map((name) => `headers["${name}"]`);
+const REDACT = CREDENTIAL_HEADERS.flatMap((name) => [
+  `headers["${name}"]`,
+  `req.headers["${name}"]`,
+]);
 
 /** Probes and scrapes are not worth a line each. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -140,7 +144,7 @@ export class HttpLoggingMiddleware implements NestMiddleware {
     const line: Record<string, unknown> = {
       reqId: express.id,
       method: req.method,
-      route: routeOf(express),
+      route: routeTemplate(express),
       path: pathOf(req),
       status: res.statusCode,
       durationMs: Math.round(elapsedMs * 10) / 10,
@@ -161,12 +165,6 @@ type RoutedRequest = IncomingMessage & {
   route?: { path?: string };
   body?: unknown;
 };
-
-/** The route template the request matched (`/admin/clients/:id`), as the metrics label it. */
-function routeOf(req: RoutedRequest): string {
-  const route = req.route?.path;
-  return route === undefined ? 'unmatched' : `${req.baseUrl ?? ''}${route}`;
-}
 
 function pathOf(req: IncomingMessage): string {
   const url = (req as RoutedRequest).originalUrl ?? req.url ?? '';

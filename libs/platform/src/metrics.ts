@@ -1,4 +1,5 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { GRANT_TYPES, OAUTH_ERROR_CODES } from '@latchkey/oauth';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
@@ -116,46 +117,15 @@ export function observeBusRequest(subject: string, outcome: string, seconds: num
   busRequestDuration().observe({ subject, outcome }, seconds);
 }
 
-/** The error codes an OAuth error may carry (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 8707; RFC 7591). */
-const OAUTH_ERROR_CODES = new Set([
-  'invalid_request',
-  'invalid_client',
-  'invalid_grant',
-  'unauthorized_client',
-  'unsupported_grant_type',
-  'invalid_scope',
-  'access_denied',
-  'unsupported_response_type',
-  'server_error',
-  'temporarily_unavailable',
-  'invalid_token',
-  'insufficient_scope',
-  'invalid_target',
-  'login_required',
-  'consent_required',
-  'interaction_required',
-  'account_selection_required',
-  'invalid_request_uri',
-  'invalid_request_object',
-  'request_not_supported',
-  'request_uri_not_supported',
-  'registration_not_supported',
-  'invalid_redirect_uri',
-  'invalid_client_metadata',
-  'unsupported_token_type',
-]);
-
 /** The label of an error code: itself when the RFCs define it, `other` otherwise. */
 export function oauthErrorLabel(error: string): string {
   return OAUTH_ERROR_CODES.has(error) ? error : 'other';
 }
 
-const GRANT_TYPES = new Set(['authorization_code', 'refresh_token', 'client_credentials']);
-
 /** The label of a `grant_type` parameter: a supported grant type, else `other` (or `none`). */
 export function grantTypeLabel(grantType: unknown): string {
   if (typeof grantType !== 'string' || grantType === '') return 'none';
-  return GRANT_TYPES.has(grantType) ? grantType : 'other';
+  return (GRANT_TYPES as readonly string[]).includes(grantType) ? grantType : 'other';
 }
 
 export const oauthErrors = () =>
