@@ -7,6 +7,7 @@ import {
   startTestNats,
   TEST_BACKENDS,
   type BackendName,
+  type TestNats,
 } from '@latchkey/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +39,11 @@ export interface Platform {
   tokenOrigin: string;
   /** The services' NATS (distributed mode); undefined in embedded mode (the in-process bus). */
   natsUrl?: string;
+  /**
+   * Where each service answers `/metrics`: the gateway and each internal service's
+   * HEALTH_PORT (distributed), the issuer alone (embedded: one process, one registry).
+   */
+  metricsOrigins: string[];
   /**
    * What the platform logged: the processes' output (distributed mode), or every line the
    * loggers wrote (embedded mode, where they write here instead of standard output).
@@ -89,6 +95,7 @@ export async function startEmbeddedPlatform(extraEnv: PlatformEnv = {}): Promise
       mode: 'embedded',
       issuer,
       tokenOrigin: issuer,
+      metricsOrigins: [issuer],
       adminClient: config.adminClient!,
       output: () => logged,
       stop: async () => {
@@ -104,8 +111,17 @@ export function distributedBackends(): BackendName[] {
   return haveNatsServer() ? ['postgres', 'redis'] : ['postgres', 'redis', 'nats'];
 }
 
-export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
-  const nats = await startTestNats({ jetstream: true });
+export interface DistributedOptions {
+  /** A nats-server shared with other platforms (then not stopped with this one). */
+  nats?: TestNats;
+}
+
+export async function startDistributedPlatform(
+  extraEnv: PlatformEnv = {},
+  options: DistributedOptions = {},
+): Promise<Platform> {
+  const nats = options.nats ?? (await startTestNats({ jetstream: true }));
+  const ownNats = options.nats === undefined;
   const db = await createTestDatabase('latchkey_e2e_flow');
   const [port, ...healthPorts] = await distinctFreePorts(4);
   const issuer = `http://127.0.0.1:${port}`;
@@ -128,8 +144,10 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
 
   const stop = async () => {
     await Promise.all(running.map((p) => stopGracefully(p)));
-    await nats.stop();
-    rmSync(`/tmp/latchkey-test-nats-${nats.port}`, { recursive: true, force: true });
+    if (ownNats) {
+      await nats.stop();
+      rmSync(`/tmp/latchkey-test-nats-${nats.port}`, { recursive: true, force: true });
+    }
     await db.drop();
   };
 
@@ -158,6 +176,7 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     mode: 'distributed',
     issuer,
     tokenOrigin,
+    metricsOrigins: [issuer, ...healthPorts.map((healthPort) => `http://127.0.0.1:${healthPort}`)],
     adminClient,
     natsUrl: nats.url,
     output,

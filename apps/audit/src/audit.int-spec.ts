@@ -47,6 +47,7 @@ const run = uniqueSuffix();
 const STREAM = `AUDIT_TEST_${run}`.toUpperCase();
 const PREFIX = `audit_test_${run}.`;
 const CONSUMER = 'audit-store';
+const DAY_MS = 24 * 3600 * 1000;
 
 describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Postgres', () => {
   let nats: TestNats;
@@ -175,15 +176,40 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
       streamName: STREAM,
       subjectPrefix: PREFIX,
       consumerName: CONSUMER,
-      maxAgeMs: 1000,
-      duplicateWindowMs: 1000,
-      ackWaitMs: 1000,
+      replicas: 1,
+      retention: 'limits',
+      maxAgeMs: 30 * DAY_MS,
+      duplicateWindowMs: 120_000,
+      ackWaitMs: 30_000,
     };
-    // Three replicas starting at once: no error, and the existing stream keeps its limits.
-    await Promise.all([1, 2, 3].map(() => ensureAuditStream(jsm, settings)));
+    // Three replicas starting at once: no error, and nothing to change.
+    await expect(
+      Promise.all([1, 2, 3].map(() => ensureAuditStream(jsm, settings))),
+    ).resolves.toEqual(['existing', 'existing', 'existing']);
     await Promise.all([1, 2, 3].map(() => ensureAuditConsumer(jsm, settings)));
     expect((await jsm.streams.info(STREAM)).config.max_age).toBe(30 * 24 * 3600 * 1e9);
     expect((await jsm.consumers.list(STREAM).next()).map((c) => c.name)).toEqual([CONSUMER]);
+  });
+
+  it('brings an existing stream to a changed configuration (AUDIT_STREAM_*) at the next start', async () => {
+    const settings: AuditStreamSettings = {
+      streamName: STREAM,
+      subjectPrefix: PREFIX,
+      consumerName: CONSUMER,
+      replicas: 1,
+      retention: 'limits',
+      maxAgeMs: 7 * DAY_MS,
+      duplicateWindowMs: 120_000,
+      ackWaitMs: 30_000,
+    };
+    await expect(ensureAuditStream(jsm, settings)).resolves.toBe('updated');
+    expect((await jsm.streams.info(STREAM)).config).toMatchObject({
+      max_age: 7 * 24 * 3600 * 1e9,
+    });
+    // Back to what the suite's audit service runs with.
+    const original = { ...settings, maxAgeMs: 30 * DAY_MS };
+    await expect(ensureAuditStream(jsm, original)).resolves.toBe('updated');
+    await expect(ensureAuditStream(jsm, original)).resolves.toBe('existing');
   });
 
   it('publishes through the relay; the consumer stores every event in order and the chain verifies', async () => {

@@ -1,13 +1,20 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
-import { Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
+import { installationAuditPrefix, Services } from '@latchkey/contracts';
+import {
+  busReadiness,
+  databaseMetrics,
+  databaseReadiness,
+  platformImports,
+} from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
 import { ChainModule } from './chain/chain.module';
 import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { type AuditConsumerOptions, ConsumerModule } from './consumer/consumer.module';
 import { QueryModule } from './query/query.module';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Stream settings other than the NATS URL (tests run against a stream of their own). */
 export type AuditServiceOptions = Omit<AuditConsumerOptions, 'natsUrl'>;
@@ -30,10 +37,18 @@ export class AuditModule {
           issuer: config.issuer,
           ...(config.audit ?? { ...DEFAULT_AUDIT_SETTINGS, previousCheckpointKeys: [] }),
         }),
-        ConsumerModule.forRoot({ ...options, natsUrl: config.natsUrl }),
+        ConsumerModule.forRoot({
+          streamName: config.auditStream.name,
+          subjectPrefix: installationAuditPrefix(config.natsSubjectPrefix),
+          replicas: config.auditStream.replicas,
+          retention: config.auditStream.retention,
+          maxAgeMs: config.auditStream.maxAgeDays * DAY_MS,
+          ...options,
+          natsUrl: config.natsUrl,
+        }),
         QueryModule,
       ],
-      providers: [databaseReadiness(), busReadiness()],
+      providers: [databaseReadiness(), busReadiness(), databaseMetrics()],
     };
   }
 }

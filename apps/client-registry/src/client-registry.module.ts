@@ -1,8 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
-import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
+import {
+  busReadiness,
+  databaseMetrics,
+  databaseReadiness,
+  platformImports,
+} from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
 import { ClientsModule } from './clients/clients.module';
@@ -22,7 +27,7 @@ export class ClientRegistryModule {
         AuditClientModule.forService({
           service: Services.ClientRegistry,
           schema: CLIENT_REGISTRY_PERSISTENCE.schema,
-          natsUrl: config.natsUrl,
+          ...auditDelivery(config),
         }),
         RegistryCoreModule.forRoot({
           adminClient: config.adminClient,
@@ -33,7 +38,7 @@ export class ClientRegistryModule {
         RegistrationModule,
         ResourcesModule,
       ],
-      providers: [databaseReadiness(), busReadiness()],
+      providers: [databaseReadiness(), busReadiness(), databaseMetrics()],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
@@ -9,6 +9,8 @@ import {
   databaseReadiness,
   EdgeInputModule,
   kvReadiness,
+  databaseMetrics,
+  kvMetrics,
   platformImports,
 } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
@@ -49,7 +51,7 @@ export class GatewayModule {
         AuditClientModule.forService({
           service: Services.Gateway,
           schema: GATEWAY_PERSISTENCE.schema,
-          natsUrl: config.natsUrl,
+          ...auditDelivery(config),
         }),
         AuditQueryModule.forRoot({
           maxConnections:
@@ -77,6 +79,8 @@ export class GatewayModule {
         databaseReadiness(),
         busReadiness(),
         kvReadiness(),
+        databaseMetrics(),
+        kvMetrics(),
         {
           provide: APP_FILTER,
           inject: [PageRenderer],

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import {
@@ -7,6 +7,8 @@ import {
   databaseReadiness,
   EdgeInputModule,
   kvReadiness,
+  databaseMetrics,
+  kvMetrics,
   platformImports,
 } from '@latchkey/platform';
 import { KvModule } from '@latchkey/kv';
@@ -40,7 +42,7 @@ export class TokenModule {
         AuditClientModule.forService({
           service: Services.Token,
           schema: TOKEN_PERSISTENCE.schema,
-          natsUrl: config.natsUrl,
+          ...auditDelivery(config),
         }),
         TokenConfigModule.forRoot(config),
         ClockModule,
@@ -60,6 +62,8 @@ export class TokenModule {
         databaseReadiness(),
         busReadiness(),
         kvReadiness(),
+        databaseMetrics(),
+        kvMetrics(),
         { provide: APP_FILTER, useClass: OAuthErrorFilter },
       ],
     };

@@ -7,7 +7,9 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX } from '@latchkey/contracts';
+import type { PlatformConfig } from '@latchkey/config';
+import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX, installationAuditPrefix } from '@latchkey/contracts';
+import { outboxBacklog, outboxOldestAge, readTogetherOnScrape } from '@latchkey/platform';
 import { BusClient } from '@latchkey/transport';
 import type { DataSource } from 'typeorm';
 import { AuditClient } from './audit.client';
@@ -39,22 +41,53 @@ export interface AuditClientOptions {
   now?: () => Date;
 }
 
+/**
+ * Where an installation's events go, from its configuration: its NATS, its stream
+ * (AUDIT_STREAM_NAME) and its subjects (`[<NATS_SUBJECT_PREFIX>.]audit.<type>`).
+ */
+export function auditDelivery(
+  config: Pick<PlatformConfig, 'natsUrl' | 'natsSubjectPrefix' | 'auditStream'>,
+): Pick<AuditClientOptions, 'natsUrl' | 'streamName' | 'subjectPrefix'> {
+  return {
+    natsUrl: config.natsUrl,
+    streamName: config.auditStream.name,
+    subjectPrefix: installationAuditPrefix(config.natsSubjectPrefix),
+  };
+}
+
 const AUDIT_CLIENT_OPTIONS = 'LATCHKEY_AUDIT_CLIENT_OPTIONS';
 const DEFAULT_PUBLISH_TIMEOUT_MS = 5000;
 
-/** Starts the relay once the application is up and flushes it before the database closes. */
+/**
+ * Starts the relay once the application is up and flushes it before the database closes; while
+ * it runs, each scrape reads the outbox backlog (`latchkey_outbox_backlog`,
+ * `latchkey_outbox_oldest_age_seconds`): a relay that cannot deliver shows as a growing age.
+ */
 @Injectable()
 class RelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private stopReading?: () => void;
+
   constructor(
     private readonly relay: OutboxRelay,
+    private readonly outbox: AuditOutboxRepository,
+    @Inject(getDataSourceToken()) private readonly dataSource: DataSource,
     @Inject(AUDIT_CLIENT_OPTIONS) private readonly options: AuditClientOptions,
   ) {}
 
   onApplicationBootstrap(): void {
     if (this.options.relay?.autoStart !== false) this.relay.start();
+    const labels = { service: this.options.service };
+    const backlog = outboxBacklog();
+    const oldestAge = outboxOldestAge();
+    this.stopReading = readTogetherOnScrape([backlog, oldestAge], async () => {
+      const { count, oldestAgeSeconds } = await this.outbox.backlog(this.dataSource.manager);
+      backlog.set(labels, count);
+      oldestAge.set(labels, oldestAgeSeconds);
+    });
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopReading?.();
     await this.relay.stop();
   }
 }

@@ -1,6 +1,7 @@
 import { LOG_LEVELS, type PlatformEnv } from './env.schema';
 import {
   DEFAULT_AUDIT_SETTINGS,
+  DEFAULT_AUDIT_STREAM,
   DEFAULT_BRAND,
   DEFAULT_KEY_ROTATION,
   DEFAULT_SETTINGS,
@@ -80,6 +81,34 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   LOG_LEVEL: {
     default: code(DEFAULT_SETTINGS.logLevel),
     meaning: LOG_LEVELS.map(code).join(', '),
+  },
+  LOG_HTTP_HEADERS: {
+    default: code('false'),
+    meaning:
+      'request log lines also carry the request headers (credentials, cookies and query strings redacted)',
+  },
+  NATS_SUBJECT_PREFIX: {
+    default: 'none',
+    meaning:
+      'prepended with a dot to every NATS subject (bus and audit events), to share a NATS server between installations (docs/nats.md)',
+  },
+  AUDIT_STREAM_NAME: {
+    default: code(DEFAULT_AUDIT_STREAM.name),
+    meaning:
+      'the JetStream stream of audit events, created or updated by the audit service at start',
+  },
+  AUDIT_STREAM_REPLICAS: {
+    default: code(DEFAULT_AUDIT_STREAM.replicas),
+    meaning: 'copies of the audit stream in a NATS cluster: `1`, `3` or `5`',
+  },
+  AUDIT_STREAM_RETENTION: {
+    default: code(DEFAULT_AUDIT_STREAM.retention),
+    meaning:
+      '`limits` (events leave the stream by age only) or `interest` (also once every consumer acknowledged them)',
+  },
+  AUDIT_STREAM_MAX_AGE_DAYS: {
+    default: code(DEFAULT_AUDIT_STREAM.maxAgeDays),
+    meaning: 'how long the audit stream keeps an event, in days',
   },
   BUS_TIMEOUT_MS: {
     default: code(DEFAULT_SETTINGS.busTimeoutMs),

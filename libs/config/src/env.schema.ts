@@ -135,6 +135,59 @@ export class PlatformEnv {
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL?: (typeof LOG_LEVELS)[number];
 
+  /**
+   * Log lines of HTTP requests carry the request headers too (credentials, cookies and the
+   * query strings of a Referer redacted). Default false: method, route, status, duration, ids.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'LOG_HTTP_HEADERS must be true or false' })
+  LOG_HTTP_HEADERS?: 'true' | 'false';
+
+  /**
+   * Prepended (with a dot) to every NATS subject this installation uses, bus requests, broadcast
+   * events and audit events alike, so several installations can share one NATS server without
+   * answering each other (docs/nats.md). Unset: the subjects of docs/architecture.md §1.1.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}(\.[A-Za-z0-9_-]{1,64}){0,3}$/, {
+    message:
+      'NATS_SUBJECT_PREFIX must be 1-4 dot-separated tokens of letters, digits, _ and - (no wildcards)',
+  })
+  NATS_SUBJECT_PREFIX?: string;
+
+  /** Name of the JetStream stream of audit events (default AUDIT); one per installation. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, {
+    message: 'AUDIT_STREAM_NAME must be 1-64 letters, digits, _ or -',
+  })
+  AUDIT_STREAM_NAME?: string;
+
+  /** Copies of the audit stream in a NATS cluster (1, 3 or 5; default 1). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn([1, 3, 5], { message: 'AUDIT_STREAM_REPLICAS must be 1, 3 or 5' })
+  AUDIT_STREAM_REPLICAS?: number;
+
+  /**
+   * What removes events from the audit stream: `limits` (only their age; every consumer may read
+   * them, the default) or `interest` (also once every consumer has acknowledged them).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['limits', 'interest'], { message: 'AUDIT_STREAM_RETENTION must be limits or interest' })
+  AUDIT_STREAM_RETENTION?: 'limits' | 'interest';
+
+  /** How long the audit stream keeps an event, in days (default 30; stored events stay in Postgres). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'AUDIT_STREAM_MAX_AGE_DAYS must be an integer between 1 and 3650' })
+  @Min(1, { message: 'AUDIT_STREAM_MAX_AGE_DAYS must be an integer between 1 and 3650' })
+  @Max(3650, { message: 'AUDIT_STREAM_MAX_AGE_DAYS must be an integer between 1 and 3650' })
+  AUDIT_STREAM_MAX_AGE_DAYS?: number;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsInt({ message: 'BUS_TIMEOUT_MS must be an integer between 100 and 60000' })

@@ -5,6 +5,42 @@ import { embeddedConfig } from './embedded-secrets';
 import { ConfigError, DEFAULT_BRAND, loadConfig } from './platform.config';
 
 describe('loadConfig', () => {
+  it('reads the NATS isolation, audit stream and request-log settings', () => {
+    expect(loadConfig({})).toMatchObject({
+      logHttpHeaders: false,
+      natsSubjectPrefix: undefined,
+      auditStream: { name: 'AUDIT', replicas: 1, retention: 'limits', maxAgeDays: 30 },
+    });
+    expect(
+      loadConfig({
+        LOG_HTTP_HEADERS: 'true',
+        NATS_SUBJECT_PREFIX: 'acme.prod',
+        AUDIT_STREAM_NAME: 'AUDIT_ACME',
+        AUDIT_STREAM_REPLICAS: '3',
+        AUDIT_STREAM_RETENTION: 'interest',
+        AUDIT_STREAM_MAX_AGE_DAYS: '90',
+      }),
+    ).toMatchObject({
+      logHttpHeaders: true,
+      natsSubjectPrefix: 'acme.prod',
+      auditStream: { name: 'AUDIT_ACME', replicas: 3, retention: 'interest', maxAgeDays: 90 },
+    });
+  });
+
+  it.each([
+    ['NATS_SUBJECT_PREFIX', 'acme.>'],
+    ['NATS_SUBJECT_PREFIX', 'acme.*'],
+    ['NATS_SUBJECT_PREFIX', 'acme.'],
+    ['NATS_SUBJECT_PREFIX', 'two words'],
+    ['AUDIT_STREAM_NAME', 'AUDIT.ACME'],
+    ['AUDIT_STREAM_REPLICAS', '2'],
+    ['AUDIT_STREAM_RETENTION', 'workqueue'],
+    ['AUDIT_STREAM_MAX_AGE_DAYS', '0'],
+    ['LOG_HTTP_HEADERS', 'yes'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(name);
+  });
+
   it('applies the embedded defaults when nothing is set', () => {
     const config = loadConfig({});
     expect(config.port).toBe(8080);

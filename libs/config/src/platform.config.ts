@@ -23,6 +23,12 @@ export interface PlatformConfig {
   /** Embedded-mode data (PGlite files, generated admin client). */
   dataDir: string;
   logLevel: NonNullable<PlatformEnv['LOG_LEVEL']>;
+  /** Request log lines carry the (redacted) request headers (LOG_HTTP_HEADERS). */
+  logHttpHeaders: boolean;
+  /** Prepended to every NATS subject of this installation (NATS_SUBJECT_PREFIX); none when unset. */
+  natsSubjectPrefix?: string;
+  /** The JetStream stream of audit events (AUDIT_STREAM_*), created or updated at start. */
+  auditStream: AuditStreamConfig;
   /** Where log lines go instead of standard output (set in code, never from the environment). */
   logDestination?: LogDestination;
   busTimeoutMs: number;
@@ -89,6 +95,20 @@ export const DEFAULT_SETTINGS = Object.freeze({
   busTimeoutMs: 5000,
   shutdownTimeoutMs: 10000,
   refreshTokenReuseWindowSeconds: 10,
+});
+
+export interface AuditStreamConfig {
+  name: string;
+  replicas: number;
+  retention: 'limits' | 'interest';
+  maxAgeDays: number;
+}
+
+export const DEFAULT_AUDIT_STREAM: Readonly<AuditStreamConfig> = Object.freeze({
+  name: 'AUDIT',
+  replicas: 1,
+  retention: 'limits',
+  maxAgeDays: 30,
 });
 
 export interface KeyRotationConfig {
@@ -179,6 +199,14 @@ export function loadConfig(
     natsUrl: parsed.NATS_URL,
     dataDir: path.resolve(parsed.DATA_DIR ?? DEFAULT_SETTINGS.dataDir),
     logLevel: parsed.LOG_LEVEL ?? DEFAULT_SETTINGS.logLevel,
+    logHttpHeaders: parsed.LOG_HTTP_HEADERS === 'true',
+    natsSubjectPrefix: parsed.NATS_SUBJECT_PREFIX,
+    auditStream: {
+      name: parsed.AUDIT_STREAM_NAME ?? DEFAULT_AUDIT_STREAM.name,
+      replicas: parsed.AUDIT_STREAM_REPLICAS ?? DEFAULT_AUDIT_STREAM.replicas,
+      retention: parsed.AUDIT_STREAM_RETENTION ?? DEFAULT_AUDIT_STREAM.retention,
+      maxAgeDays: parsed.AUDIT_STREAM_MAX_AGE_DAYS ?? DEFAULT_AUDIT_STREAM.maxAgeDays,
+    },
     busTimeoutMs: parsed.BUS_TIMEOUT_MS ?? DEFAULT_SETTINGS.busTimeoutMs,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SETTINGS.shutdownTimeoutMs,
     adminClient:
@@ -270,6 +298,12 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   AUDIT_CHECKPOINT_INTERVAL_SECONDS = undefined;
   AUDIT_STREAM_MAX_CONNECTIONS = undefined;
   AUDIT_STREAM_HEARTBEAT_SECONDS = undefined;
+  LOG_HTTP_HEADERS = undefined;
+  NATS_SUBJECT_PREFIX = undefined;
+  AUDIT_STREAM_NAME = undefined;
+  AUDIT_STREAM_REPLICAS = undefined;
+  AUDIT_STREAM_RETENTION = undefined;
+  AUDIT_STREAM_MAX_AGE_DAYS = undefined;
 }
 
 const INTEGER_KEYS = [
@@ -284,6 +318,8 @@ const INTEGER_KEYS = [
   'AUDIT_CHECKPOINT_INTERVAL_SECONDS',
   'AUDIT_STREAM_MAX_CONNECTIONS',
   'AUDIT_STREAM_HEARTBEAT_SECONDS',
+  'AUDIT_STREAM_REPLICAS',
+  'AUDIT_STREAM_MAX_AGE_DAYS',
 ] as const;
 
 /** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */

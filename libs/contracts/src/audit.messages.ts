@@ -3,6 +3,7 @@
  * Event types, the stream and its subjects are part of the contract that security teams consume;
  * never rename one without a migration plan.
  */
+import { installationSubject } from './subjects';
 
 /** Every audit event type, `<noun>.<verb>`: exactly one dot (the stream's subject filter relies on it). */
 export const AUDIT_EVENT_TYPES = [
@@ -111,6 +112,11 @@ export const AUDIT_STREAM = 'AUDIT';
 export const AUDIT_CONSUMER = 'audit-store';
 /** Events are published on `audit.<type>`, e.g. `audit.token.issued`. */
 export const AUDIT_SUBJECT_PREFIX = 'audit.';
+
+/** The audit event subjects' prefix of an installation: `audit.`, or `<NATS_SUBJECT_PREFIX>.audit.`. */
+export function installationAuditPrefix(installationPrefix: string | undefined): string {
+  return installationSubject(installationPrefix, AUDIT_SUBJECT_PREFIX);
+}
 
 export function auditSubject(type: string, prefix: string = AUDIT_SUBJECT_PREFIX): string {
   return `${prefix}${type}`;

@@ -86,3 +86,12 @@ export const BroadcastEvents = {
   /** An API resource changed: drop cached copies. */
   ResourceChanged: 'resource.changed',
 } as const;
+
+/**
+ * The subject an installation uses on the wire: the contract's subject above behind its
+ * NATS_SUBJECT_PREFIX (`acme.token.request`), or the contract's subject itself when it has none.
+ * Several installations share one NATS server without answering each other (docs/nats.md).
+ */
+export function installationSubject(prefix: string | undefined, subject: string): string {
+  return prefix ? `${prefix}.${subject}` : subject;
+}

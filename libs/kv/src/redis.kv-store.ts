@@ -125,6 +125,7 @@ export class RedisKvStore implements KvStore {
   private readonly prefix: string;
   private readonly readyWaitMs: number;
   private readonly logger: KvLogger;
+  private readonly failureListeners: Array<() => void> = [];
   private lastError: string | undefined;
   private down = false;
   private closed = false;
@@ -157,6 +158,7 @@ export class RedisKvStore implements KvStore {
 
     // Without an 'error' listener ioredis prints every failed reconnect; log transitions only.
     this.client.on('error', (err: Error) => {
+      this.failed();
       this.lastError = err.message;
       this.markDown(`Redis unavailable: ${err.message}`);
     });
@@ -172,6 +174,11 @@ export class RedisKvStore implements KvStore {
   /** ioredis connection status (`ready` when usable). */
   get status(): string {
     return this.client.status;
+  }
+
+  /** Calls `listener` on every connection error and every command that failed (metrics). */
+  onFailure(listener: () => void): void {
+    this.failureListeners.push(listener);
   }
 
   get(key: string): Promise<string | null> {
@@ -288,8 +295,13 @@ export class RedisKvStore implements KvStore {
     try {
       return await command();
     } catch (err) {
+      this.failed();
       throw this.mapError(err);
     }
+  }
+
+  private failed(): void {
+    for (const listener of this.failureListeners) listener();
   }
 
   /** Sends only on a ready connection; waits briefly for an attempt already in progress. */

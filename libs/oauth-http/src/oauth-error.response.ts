@@ -67,6 +67,7 @@ export function edgeErrorOf(exception: unknown, logger: Logger): OAuthError {
  * `insufficient_scope`, RFC 6750 §3), `Allow` for 405 and `Retry-After` for 429 and 503.
  */
 export function sendOAuthError(res: Response, error: OAuthError, issuer: string): void {
+  markOAuthError(res, error);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Pragma', 'no-cache');
   const challenge = challengeFor(error, issuer);
@@ -118,4 +119,18 @@ function quoted(value: string): string {
 
 function describe(value: unknown): string {
   return value instanceof Error ? `${value.name}: ${value.message}` : String(value);
+}
+
+/**
+ * Notes on the response which OAuth error it carries (JSON, error page or error redirect), for
+ * the request's metrics and log line (libs/platform), which see the response but not the error.
+ */
+export function markOAuthError(res: Response, error: OAuthError): void {
+  res.locals.oauthError = error.error;
+}
+
+/** The OAuth error a response was marked with, if any. */
+export function oauthErrorOf(res: { locals?: Record<string, unknown> }): string | undefined {
+  const error = res.locals?.oauthError;
+  return typeof error === 'string' ? error : undefined;
 }

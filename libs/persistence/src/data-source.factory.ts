@@ -34,7 +34,10 @@ export function createDataSourceOptions(options: DatabaseOptions): PostgresDataS
     // `gen_random_uuid()` is built in since Postgres 13, and 'pgcrypto' makes TypeORM name it.
     installExtensions: false,
     uuidExtension: 'pgcrypto',
-    logger: new TypeOrmLoggerAdapter(options.logger ?? consoleLogger(`persistence:${schema}`)),
+    logger: new TypeOrmLoggerAdapter(
+      options.logger ?? consoleLogger(`persistence:${schema}`),
+      options.onQueryError,
+    ),
   } as const;
 
   if (databaseUrl) {

@@ -37,7 +37,10 @@ const isConstraintViolation = (error: unknown) =>
  * they can carry token hashes, e-mail addresses and other personal data.
  */
 export class TypeOrmLoggerAdapter implements TypeOrmLogger {
-  constructor(private readonly logger: PersistenceLogger) {}
+  constructor(
+    private readonly logger: PersistenceLogger,
+    private readonly onQueryError?: () => void,
+  ) {}
 
   logQuery(): void {
     // Per-query logging is too chatty for any environment we run; enable a real TypeORM logger locally.
@@ -46,8 +49,12 @@ export class TypeOrmLoggerAdapter implements TypeOrmLogger {
   logQueryError(error: string | Error, query: string): void {
     const code = typeof error === 'object' ? (error as { code?: string }).code : undefined;
     const message = `query failed${code ? ` [${code}]` : ''}: ${typeof error === 'string' ? error : error.message} -- ${oneLine(query)}`;
-    if (isConstraintViolation(error)) this.logger.debug?.(message);
-    else this.logger.warn(message);
+    if (isConstraintViolation(error)) {
+      this.logger.debug?.(message);
+    } else {
+      this.onQueryError?.();
+      this.logger.warn(message);
+    }
   }
 
   logQuerySlow(time: number, query: string): void {

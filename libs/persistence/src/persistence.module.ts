@@ -1,5 +1,17 @@
-import { Logger, Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
-import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+import {
+  Logger,
+  Module,
+  type DynamicModule,
+  type InjectionToken,
+  type ModuleMetadata,
+} from '@nestjs/common';
+import {
+  getDataSourceToken,
+  getEntityManagerToken,
+  getRepositoryToken,
+  TypeOrmModule,
+  type TypeOrmModuleOptions,
+} from '@nestjs/typeorm';
 import { DataSource, EntitySchema } from 'typeorm';
 import { isDatabaseUnavailable } from './database.errors';
 import { createDataSourceOptions, initializeDataSource } from './data-source.factory';
@@ -61,7 +73,13 @@ export class PersistenceModule {
   }
 
   static forService(options: PersistenceForServiceOptions): DynamicModule {
-    const { schema, entities, migrations, name } = options;
+    const { schema, entities, migrations } = options;
+    // @nestjs/typeorm keeps one process-wide list of DataSource names and warns about a second
+    // `default` one, though each Nest application has its own container. Embedded mode runs four
+    // applications in one process, so each DataSource is named after its schema, and the usual
+    // tokens (`DataSource`, `@InjectRepository(Entity)`) point to it within the application.
+    const name = options.name ?? `latchkey-${schema}`;
+    const aliases = options.name === undefined ? defaultTokenAliases(name, entities) : [];
     const nestLogger = new Logger(`Persistence:${schema}`);
     // The configured logger (if any) wins for migration lines too; set when the options resolve.
     let logger: PersistenceLogger = nestLogger;
@@ -89,9 +107,27 @@ export class PersistenceModule {
         }),
         TypeOrmModule.forFeature(entityClasses(entities), name),
       ],
-      exports: [TypeOrmModule],
+      providers: aliases,
+      exports: [TypeOrmModule, ...aliases.map((alias) => alias.provide)],
+      // As TypeORM's own default DataSource is: injectable anywhere in the application.
+      global: aliases.length > 0,
     };
   }
+}
+
+/** The default DataSource, EntityManager and repository tokens, as aliases of the named ones. */
+function defaultTokenAliases(
+  name: string,
+  entities: ServicePersistenceOptions['entities'],
+): Array<{ provide: InjectionToken; useExisting: InjectionToken }> {
+  return [
+    { provide: getDataSourceToken(), useExisting: getDataSourceToken(name) },
+    { provide: getEntityManagerToken(), useExisting: getEntityManagerToken(name) },
+    ...entityClasses(entities).map((entity) => ({
+      provide: getRepositoryToken(entity),
+      useExisting: getRepositoryToken(entity, name),
+    })),
+  ];
 }
 
 /** forFeature takes classes and schemas only; glob strings are for the DataSource alone. */

@@ -16,6 +16,8 @@ export interface DatabaseConnectionOptions {
   connectTimeoutMs?: number;
   /** Where migration and query-error lines go (a Nest `Logger` fits). */
   logger?: PersistenceLogger;
+  /** Told of every query that failed other than on a constraint (metrics). */
+  onQueryError?: () => void;
 }
 
 /** What each service adds: its schema and the entities and migrations that live in it. */

@@ -9,3 +9,5 @@ export * from './logging';
 export * from './outbound-http';
 export * from './edge-input';
 export * from './admin-plane';
+export * from './platform-service';
+export * from './backend-metrics';

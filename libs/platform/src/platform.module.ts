@@ -10,12 +10,17 @@ import {
   type LoggingOptions,
 } from './logging';
 import { ensureDefaultMetrics, MetricsController } from './metrics';
+import { PLATFORM_SERVICE } from './platform-service';
 import { ReadinessRegistry } from './readiness.registry';
 
 export interface PlatformOptions {
-  /** Service name stamped on every log line. */
+  /** The service: the `service` label of its metrics, and of its log lines unless `logService`. */
   service: string;
+  /** Name on log lines when not the service's (embedded mode: one process, `latchkey`). */
+  logService?: string;
   logLevel: string;
+  /** Request log lines carry the request headers (redacted); default false. */
+  logHttpHeaders?: boolean;
   /** Standard output unless given. */
   logDestination?: LogDestination;
   /** Serve /healthz, /readyz and /metrics from this application's HTTP server. */
@@ -34,18 +39,21 @@ export class PlatformModule implements NestModule {
       controllers: options.httpEndpoints === false ? [] : [HealthController, MetricsController],
       providers: [
         ReadinessRegistry,
+        { provide: PLATFORM_SERVICE, useValue: options.service },
         {
           provide: LOGGING_OPTIONS,
           useValue: {
-            service: options.service,
+            service: options.logService ?? options.service,
             level: options.logLevel,
             destination: options.logDestination,
+            httpHeaders: options.logHttpHeaders,
           } satisfies LoggingOptions,
         },
         PlatformLogger,
         HttpLoggingMiddleware,
+        HttpMetricsMiddleware,
       ],
-      exports: [ReadinessRegistry, PlatformLogger],
+      exports: [ReadinessRegistry, PlatformLogger, PLATFORM_SERVICE],
     };
   }
 

@@ -7,21 +7,39 @@ import {
   type ServicePersistenceOptions,
 } from '@latchkey/persistence';
 import { TransportModule } from '@latchkey/transport';
+import { dbErrors, observeBusRequest } from './metrics';
 import { OutboundHttpModule } from './outbound-http';
 import { PlatformModule } from './platform.module';
-import { exitOnStartupFailure, startService, type StartServiceOptions } from './service-runner';
+import {
+  exitOnStartupFailure,
+  processLine,
+  startService,
+  type StartServiceOptions,
+} from './service-runner';
 
 /** What every service module imports: logs/metrics/health, the bus, and where its database is. */
 export function platformImports(service: ServiceName, config: PlatformConfig): DynamicModule[] {
   return [
     // One process-wide root logger in embedded mode: label it by the platform, not a service.
     PlatformModule.forRoot({
-      service: config.mode === 'embedded' ? 'latchkey' : service,
+      service,
+      logService: config.mode === 'embedded' ? 'latchkey' : service,
       logLevel: config.logLevel,
+      logHttpHeaders: config.logHttpHeaders,
       logDestination: config.logDestination,
     }),
-    TransportModule.forRoot({ service, natsUrl: config.natsUrl, timeoutMs: config.busTimeoutMs }),
-    PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
+    TransportModule.forRoot({
+      service,
+      natsUrl: config.natsUrl,
+      timeoutMs: config.busTimeoutMs,
+      subjectPrefix: config.natsSubjectPrefix,
+      observeRequest: observeBusRequest,
+    }),
+    PersistenceModule.forRoot({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      onQueryError: () => dbErrors().inc({ service }),
+    }),
     OutboundHttpModule.forRoot(config.outbound),
   ];
 }
@@ -83,14 +101,14 @@ export function stopOnSignals(name: string, graceMs: number, close: () => Promis
     stopping = true;
     new NestLogger(name).log(`${signal}: draining and stopping`);
     const force = setTimeout(() => {
-      console.error(`[${name}] did not stop within ${graceMs} ms; exiting`);
+      processLine(name, 'error', `did not stop within ${graceMs} ms; exiting`);
       process.exit(1);
     }, graceMs);
     force.unref();
     close().then(
       () => process.exit(0),
       (err: unknown) => {
-        console.error(`[${name}] error while stopping: ${String(err)}`);
+        processLine(name, 'error', 'error while stopping', err);
         process.exit(1);
       },
     );

@@ -1,10 +1,11 @@
-import { DynamicModule, INestApplication, Logger as NestLogger } from '@nestjs/common';
+import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { PlatformConfig } from '@latchkey/config';
+import { ConfigError, type PlatformConfig } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 import { json, urlencoded } from 'express';
+import pino from 'pino';
 import type { NextFunction, Request, Response } from 'express';
 import { adminPlaneSeparation, listenAdminPlane } from './admin-plane';
 import { BusMetricsInterceptor } from './bus-metrics.interceptor';
@@ -34,7 +35,15 @@ export interface StartServiceOptions {
  */
 export async function startService(options: StartServiceOptions): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(options.module, {
-    bufferLogs: true,
+    // JSON from the first line: what Nest logs while it builds the module (a provider that
+    // fails, a database it retries) goes through the platform's logger, not Nest's coloured text.
+    logger: new PlatformLogger({
+      service: options.config.mode === 'embedded' ? 'latchkey' : options.service,
+      level: options.config.logLevel,
+      destination: options.config.logDestination,
+    }),
+    // A module that fails to build rejects here (exitOnStartupFailure), rather than exiting.
+    abortOnError: false,
     bodyParser: false,
     forceCloseConnections: true,
   });
@@ -61,6 +70,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
       service: options.service,
       natsUrl: options.config.natsUrl,
       timeoutMs: options.config.busTimeoutMs,
+      subjectPrefix: options.config.natsSubjectPrefix,
     },
     (microservice) =>
       microservice.useGlobalInterceptors(new BusMetricsInterceptor(options.service)),
@@ -129,10 +139,28 @@ export function bodyParserErrors(
     });
 }
 
-/** Exits with a readable message when a service cannot start (bad config, backend down). */
+/**
+ * Exits when a service cannot start (bad config, backend down), with one JSON line like every
+ * other: a log pipeline parses it, and the message names the cause (the bad variable).
+ */
 export function exitOnStartupFailure(service: string, err: unknown): never {
-  const message = err instanceof Error ? err.message : String(err);
-  new NestLogger(service).error(`failed to start: ${message}`);
-  console.error(`[${service}] failed to start: ${message}`);
+  processLine(service, 'fatal', `failed to start: ${describeFailure(err)}`, err);
   process.exit(1);
+}
+
+/** A JSON line on standard output from outside any application (start, stop), written at once. */
+export function processLine(
+  service: string,
+  level: 'fatal' | 'error' | 'info',
+  message: string,
+  err?: unknown,
+): void {
+  const logger = pino({ base: { service } }, pino.destination({ dest: 1, sync: true }));
+  // A configuration error's message is the whole story; anything else keeps its stack.
+  const detail = err instanceof Error && !(err instanceof ConfigError) ? { err } : {};
+  logger[level](detail, message);
+}
+
+function describeFailure(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
+import { performance } from 'node:perf_hooks';
 import { lastValueFrom, type Observable, type Subscription, timeout, TimeoutError } from 'rxjs';
 import { REQUEST_ID_HEADER, RequestContext } from './request-context';
 import { createHeaders } from './transport-headers';
@@ -24,7 +25,21 @@ export type BusClientProxy = Pick<ClientProxy, 'connect' | 'close' | 'send' | 'e
 export interface BusClientOptions {
   /** Default deadline of `request` and `emit`, in ms. */
   timeoutMs?: number;
+  /** Told of every finished request (metrics); never throws into the caller. */
+  observe?: BusRequestObserver;
 }
+
+/**
+ * How a request ended, seen from the caller: `ok`, `error` (the service answered an OAuth error)
+ * or `unavailable` (a timeout, nobody listening, the bus down: a 503).
+ */
+export type BusRequestOutcome = 'ok' | 'error' | 'unavailable';
+
+export type BusRequestObserver = (
+  subject: string,
+  outcome: BusRequestOutcome,
+  seconds: number,
+) => void;
 
 export interface BusRequestOptions {
   timeoutMs?: number;
@@ -40,6 +55,7 @@ export interface BusRequestOptions {
 export class BusClient implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(BusClient.name);
   private readonly timeoutMs: number;
+  private readonly observe?: BusRequestObserver;
   private readonly statusSubscription: Subscription;
   private status: string | undefined;
   private closed = false;
@@ -49,6 +65,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     @Optional() @Inject(BUS_CLIENT_OPTIONS) options: BusClientOptions = {},
   ) {
     this.timeoutMs = options?.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS;
+    this.observe = options?.observe;
     this.statusSubscription = client.status.subscribe((status) => (this.status = status));
   }
 
@@ -67,11 +84,17 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
   async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const startedAt = Date.now();
+    const started = performance.now();
     try {
       const response$ = this.client.send<TRes>(subject, this.record(data)).pipe(timeout(timeoutMs));
-      return (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
+      const response = (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
+      this.observe?.(subject, 'ok', (performance.now() - started) / 1000);
+      return response;
     } catch (err) {
-      throw this.callerError('request', subject, err, startedAt);
+      const error = this.callerError('request', subject, err, startedAt);
+      const outcome = error instanceof TemporarilyUnavailable ? 'unavailable' : 'error';
+      this.observe?.(subject, outcome, (performance.now() - started) / 1000);
+      throw error;
     }
   }
 

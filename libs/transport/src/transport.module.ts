@@ -8,7 +8,6 @@ import {
   type ClientNats,
   type CustomStrategy,
   type MicroserviceOptions,
-  type NatsOptions,
   NestMicroservice,
 } from '@nestjs/microservices';
 import { PAYLOAD_RULES, type PayloadRule } from '@latchkey/contracts';
@@ -41,14 +40,16 @@ export function createBusClientProxy(
   options: TransportOptions & { bus?: InProcessBus },
 ): ClientNats | InProcessClient {
   return options.natsUrl
-    ? createNatsClient({ natsUrl: options.natsUrl, name: `${options.service}-client` })
+    ? createNatsClient({
+        natsUrl: options.natsUrl,
+        name: `${options.service}-client`,
+        subjectPrefix: options.subjectPrefix,
+      })
     : new InProcessClient({ bus: options.bus });
 }
 
 /** Server side for `app.connectMicroservice(...)` / `NestFactory.createMicroservice(...)`. */
-export function microserviceOptions(
-  options: MicroserviceTransportOptions,
-): NatsOptions | CustomStrategy {
+export function microserviceOptions(options: MicroserviceTransportOptions): CustomStrategy {
   if (!options.natsUrl) {
     return { strategy: new InProcessServer({ service: options.service, bus: options.bus }) };
   }
@@ -56,6 +57,7 @@ export function microserviceOptions(
     natsUrl: options.natsUrl,
     name: options.service,
     queue: options.service,
+    subjectPrefix: options.subjectPrefix,
     gracePeriodMs: options.gracePeriodMs ?? options.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS,
   });
 }
@@ -113,7 +115,10 @@ export function connectBus(
 @Module({})
 export class TransportModule {
   static forRoot(options: TransportOptions): DynamicModule {
-    const clientOptions: BusClientOptions = { timeoutMs: options.timeoutMs };
+    const clientOptions: BusClientOptions = {
+      timeoutMs: options.timeoutMs,
+      observe: options.observeRequest,
+    };
     return {
       module: TransportModule,
       global: true,

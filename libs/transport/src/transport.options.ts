@@ -1,4 +1,5 @@
 import type { ServiceName } from '@latchkey/contracts';
+import type { BusRequestObserver } from './bus.client';
 
 /** Default deadline of a bus request; long enough for a cold Postgres query, short enough for HTTP. */
 export const DEFAULT_BUS_TIMEOUT_MS = 5000;
@@ -10,6 +11,10 @@ export interface TransportOptions {
   natsUrl?: string;
   /** Default deadline of `BusClient.request`, in ms (default 5000). */
   timeoutMs?: number;
+  /** NATS only: the installation's NATS_SUBJECT_PREFIX, prepended to every subject on the wire. */
+  subjectPrefix?: string;
+  /** Told of every finished `BusClient.request` (metrics). */
+  observeRequest?: BusRequestObserver;
 }
 
 /** DI token of the ClientProxy (ClientNats or InProcessClient) that BusClient wraps. */

@@ -10,7 +10,7 @@ import { type ConsumerMessages, jetstream, jetstreamManager, type JsMsg } from '
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { InvalidRequest } from '@latchkey/oauth';
-import { ReadinessRegistry } from '@latchkey/platform';
+import { auditConsumerPending, auditRedeliveries, ReadinessRegistry } from '@latchkey/platform';
 import { natsConnectionOptions } from '@latchkey/transport';
 import { AuditIngest } from './audit-ingest.service';
 import { type AuditStreamSettings, ensureAuditConsumer, ensureAuditStream } from './audit-stream';
@@ -52,6 +52,8 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
   private storeFailing = false;
   private wakeSleep?: () => void;
   private readonly readyWaiters: Array<() => void> = [];
+  private readonly pending = auditConsumerPending();
+  private readonly redeliveries = auditRedeliveries();
 
   constructor(
     private readonly ingest: AuditIngest,
@@ -106,6 +108,11 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
     const jsm = await jetstreamManager(nc);
     const stream = await ensureAuditStream(jsm, this.settings);
     const consumer = await ensureAuditConsumer(jsm, this.settings);
+    const { num_pending } = await jsm.consumers.info(
+      this.settings.streamName,
+      this.settings.consumerName,
+    );
+    this.pending.set(num_pending);
     if (stream === 'created' || consumer === 'created') {
       this.logger.log(
         `audit stream ${this.settings.streamName} ${stream}, consumer ${this.settings.consumerName} ${consumer}`,
@@ -152,6 +159,9 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
   }
 
   private async handle(batch: JsMsg[]): Promise<void> {
+    // Lag as the server counted it when it sent the newest message of the batch.
+    this.pending.set(batch[batch.length - 1].info.pending);
+    for (const message of batch) if (message.redelivered) this.redeliveries.inc();
     const stored: JsMsg[] = [];
     const payloads: unknown[] = [];
     for (const message of batch) {

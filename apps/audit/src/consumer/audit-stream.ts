@@ -14,6 +14,10 @@ export interface AuditStreamSettings {
   streamName: string;
   subjectPrefix: string;
   consumerName: string;
+  /** Copies of the stream in a NATS cluster. */
+  replicas: number;
+  /** `limits`: events leave by age only; `interest`: also once every consumer acknowledged them. */
+  retention: 'limits' | 'interest';
   /** How long the stream keeps events (they are in Postgres once consumed). */
   maxAgeMs: number;
   /** Same `Nats-Msg-Id` within this window: JetStream keeps the first copy only. */
@@ -26,37 +30,49 @@ export interface AuditStreamSettings {
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
 
-export type EnsureOutcome = 'created' | 'existing';
+export type EnsureOutcome = 'created' | 'existing' | 'updated';
 
 /**
- * Creates the audit stream unless it exists. Several replicas may start at once: whoever loses
- * the race finds the stream there. An existing stream is left as it is, so limits an operator
- * tuned (max age, replicas) survive restarts.
+ * Creates the audit stream, or brings an existing one to the configured subjects, replicas,
+ * retention and max age (AUDIT_STREAM_*): the configuration is the one place they are set.
+ * Several replicas may start at once: whoever loses the race finds the stream there.
  */
 export async function ensureAuditStream(
   jsm: JetStreamManager,
   settings: AuditStreamSettings,
 ): Promise<EnsureOutcome> {
-  if (await exists(() => jsm.streams.info(settings.streamName), STREAM_NOT_FOUND)) {
-    return 'existing';
-  }
-  try {
-    await jsm.streams.add({
-      name: settings.streamName,
-      subjects: auditStreamSubjects(settings.subjectPrefix),
-      storage: StorageType.File,
-      retention: RetentionPolicy.Limits,
-      discard: DiscardPolicy.Old,
-      max_age: nanos(settings.maxAgeMs),
-      duplicate_window: nanos(settings.duplicateWindowMs),
-    });
-    return 'created';
-  } catch (err) {
-    if (await exists(() => jsm.streams.info(settings.streamName), STREAM_NOT_FOUND)) {
-      return 'existing';
+  const wanted = {
+    subjects: auditStreamSubjects(settings.subjectPrefix),
+    num_replicas: settings.replicas,
+    retention:
+      settings.retention === 'interest' ? RetentionPolicy.Interest : RetentionPolicy.Limits,
+    max_age: nanos(settings.maxAgeMs),
+    duplicate_window: nanos(settings.duplicateWindowMs),
+  };
+  const info = () => jsm.streams.info(settings.streamName);
+  if (!(await exists(info, STREAM_NOT_FOUND))) {
+    try {
+      await jsm.streams.add({
+        name: settings.streamName,
+        storage: StorageType.File,
+        discard: DiscardPolicy.Old,
+        ...wanted,
+      });
+      return 'created';
+    } catch (err) {
+      if (!(await exists(info, STREAM_NOT_FOUND))) throw err;
     }
-    throw err;
   }
+  const { config } = await info();
+  const differs =
+    config.subjects?.join(' ') !== wanted.subjects.join(' ') ||
+    config.num_replicas !== wanted.num_replicas ||
+    config.retention !== wanted.retention ||
+    config.max_age !== wanted.max_age ||
+    config.duplicate_window !== wanted.duplicate_window;
+  if (!differs) return 'existing';
+  await jsm.streams.update(settings.streamName, wanted);
+  return 'updated';
 }
 
 /**

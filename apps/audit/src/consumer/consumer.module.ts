@@ -18,6 +18,10 @@ export interface AuditConsumerOptions {
   subjectPrefix?: string;
   /** Defaults to `audit-store`. */
   consumerName?: string;
+  /** Copies in a NATS cluster (default 1). */
+  replicas?: number;
+  /** Default `limits`. */
+  retention?: 'limits' | 'interest';
   maxAgeMs?: number;
   duplicateWindowMs?: number;
   ackWaitMs?: number;
@@ -38,6 +42,8 @@ export class ConsumerModule {
         streamName: options.streamName ?? AUDIT_STREAM,
         subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
         consumerName: options.consumerName ?? AUDIT_CONSUMER,
+        replicas: options.replicas ?? 1,
+        retention: options.retention ?? 'limits',
         maxAgeMs: options.maxAgeMs ?? 30 * DAY_MS,
         duplicateWindowMs: options.duplicateWindowMs ?? 2 * 60_000,
         ackWaitMs: options.ackWaitMs ?? 30_000,

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { OAuthError } from '@latchkey/oauth';
-import { edgeErrorOf, errorHeaders, sendOAuthError } from '@latchkey/oauth-http';
+import { edgeErrorOf, errorHeaders, markOAuthError, sendOAuthError } from '@latchkey/oauth-http';
 import type { Request, Response } from 'express';
 import { errorPage } from '../pages/error.page';
 import { wantsHtmlErrors } from '../pages/html-errors';
@@ -31,6 +31,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     const res = http.getResponse<Response>();
     if (exception instanceof ErrorRedirect) {
       if (res.headersSent) return;
+      markOAuthError(res, exception.error);
       res.setHeader('Cache-Control', 'no-store');
       res.setHeader('Pragma', 'no-cache');
       res.setHeader('Referrer-Policy', 'no-referrer');
@@ -41,6 +42,7 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (res.headersSent) return;
     const req = http.getRequest<Request | undefined>();
     if (this.pages && wantsHtmlErrors(req)) {
+      markOAuthError(res, error);
       this.pages.send(res, errorPage(pageModelOf(error, req)));
       return;
     }

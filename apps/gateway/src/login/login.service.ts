@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import { sha256Base64Url } from '@latchkey/oauth';
+import { logins } from '@latchkey/platform';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
 import type { Interaction } from '../interaction/interaction';
@@ -39,6 +40,7 @@ const MAX_FIELD_LENGTH = 1024;
 @Injectable()
 export class LoginService {
   private readonly logger = new Logger(LoginService.name);
+  private readonly attempts = logins();
 
   constructor(
     private readonly users: UsersService,
@@ -69,6 +71,7 @@ export class LoginService {
     }
     const refusal = await this.limiter.reserve(username, browser.ip);
     if (refusal) {
+      this.attempts.inc({ method: 'password', outcome: 'rate_limited' });
       await this.recordFailure(browser, interaction, username, {
         reason: 'rate_limited',
         limit: refusal.limit,
@@ -83,6 +86,7 @@ export class LoginService {
         ? null
         : await this.users.verifyCredentials(username, password);
     if (!user) {
+      this.attempts.inc({ method: 'password', outcome: 'failed' });
       await this.recordFailure(browser, interaction, username, { reason: 'invalid_credentials' });
       return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
     }
@@ -95,6 +99,7 @@ export class LoginService {
       ip: browser.ip,
       user_agent: browser.userAgent,
     };
+    this.attempts.inc({ method: 'password', outcome: 'succeeded' });
     this.logger.log({ event: 'login.succeeded', ...success, msg: 'login succeeded' });
     await this.audit.record('login.succeeded', { subject: user.id, data: success });
     return { user: userOf(current) };

@@ -2,11 +2,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { TokenRequest, TokenResponse } from '@latchkey/contracts';
 import {
   InvalidRequest,
+  OAuthError,
   readSingleParams,
   UnauthorizedClient,
   UnsupportedGrantType,
   type RawParams,
 } from '@latchkey/oauth';
+import {
+  grantTypeLabel,
+  oauthErrorLabel,
+  tokenRequestsRefused,
+  tokensIssued,
+} from '@latchkey/platform';
 import { ClientAuthenticator } from '../client-auth/client-authenticator.service';
 import type { TokenClient } from '../clients/client-record';
 import { GRANT_HANDLERS, type GrantHandler } from './grant-handler';
@@ -19,6 +26,8 @@ import { GRANT_HANDLERS, type GrantHandler } from './grant-handler';
 @Injectable()
 export class TokenEndpointService {
   private readonly grants: ReadonlyMap<string, GrantHandler>;
+  private readonly issued = tokensIssued();
+  private readonly refused = tokenRequestsRefused();
 
   constructor(
     private readonly clientAuthenticator: ClientAuthenticator,
@@ -27,7 +36,27 @@ export class TokenEndpointService {
     this.grants = new Map(grants.map((grant) => [grant.grantType, grant]));
   }
 
+  /**
+   * Every token request, whichever way it came (the gateway over the bus, or this service's own
+   * HTTP port), is counted here once: issued by grant type, or refused by grant type and error.
+   */
   async handle(request: TokenRequest): Promise<TokenResponse> {
+    const grantType = grantTypeLabel(
+      (request?.params as Record<string, unknown> | undefined)?.grant_type,
+    );
+    try {
+      const response = await this.respond(request);
+      this.issued.inc({ grant_type: grantType });
+      return response;
+    } catch (err) {
+      if (err instanceof OAuthError) {
+        this.refused.inc({ grant_type: grantType, error: oauthErrorLabel(err.error) });
+      }
+      throw err;
+    }
+  }
+
+  private async respond(request: TokenRequest): Promise<TokenResponse> {
     const params = readParams(request);
     const grantType = readGrantType(params);
     const authenticated = await this.clientAuthenticator.authenticate({

@@ -3,6 +3,7 @@ import { KeyEncryption } from './key-encryption';
 import { KeyRotationScheduler } from './key-rotation.scheduler';
 import { KeyRotationService } from './key-rotation.service';
 import { KeysController } from './keys.controller';
+import { SigningKeyMetrics } from './signing-key.metrics';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
 
@@ -26,6 +27,7 @@ export class KeysModule {
         SigningKeysService,
         KeyRotationService,
         KeyRotationScheduler,
+        SigningKeyMetrics,
       ],
       exports: [KeyEncryption, SigningKeysService, KeyRotationService],
     };

@@ -72,6 +72,16 @@ export class AuditOutboxRepository {
     return rows.map(toOutboxRow).sort((a, b) => compareSeq(a.seq, b.seq));
   }
 
+  /** How many events wait for delivery, and how old the oldest is (seconds, 0 when none). */
+  async backlog(manager: EntityManager): Promise<{ count: number; oldestAgeSeconds: number }> {
+    const [row] = (await manager.query(
+      `SELECT count(*) AS "count",
+              COALESCE(EXTRACT(EPOCH FROM now() - min("created_at")), 0) AS "age"
+         FROM ${this.table}`,
+    )) as Array<{ count: string | number; age: string | number }>;
+    return { count: Number(row?.count ?? 0), oldestAgeSeconds: Number(row?.age ?? 0) };
+  }
+
   /** Delivered: the rows go (only now, after the target acknowledged them). */
   async deleteMany(manager: EntityManager, ids: string[]): Promise<void> {
     if (ids.length === 0) return;

@@ -168,6 +168,41 @@ export class Conflict extends OAuthError {
   }
 }
 
+/**
+ * Every error code an answer of this platform may carry: the registered OAuth codes (RFC 6749
+ * §4.1.2.1 and §5.2, RFC 6750 §3.1, RFC 7009, RFC 7591, RFC 8707, OpenID Connect Core §3.1.2.6)
+ * and the admin API's `not_found` and `conflict`. Metrics label anything else `other`.
+ */
+export const OAUTH_ERROR_CODES: ReadonlySet<string> = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'unsupported_response_type',
+  'unsupported_token_type',
+  'invalid_scope',
+  'access_denied',
+  'server_error',
+  'temporarily_unavailable',
+  'invalid_token',
+  'insufficient_scope',
+  'invalid_target',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'account_selection_required',
+  'request_not_supported',
+  'request_uri_not_supported',
+  'registration_not_supported',
+  'invalid_request_uri',
+  'invalid_request_object',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  'not_found',
+  'conflict',
+]);
+
 type OAuthErrorCtor = new (description?: string) => OAuthError;
 
 const ERRORS_BY_CODE: Record<string, OAuthErrorCtor> = {

@@ -43,6 +43,7 @@ export class PglitePool extends EventEmitter {
   private readonly aborter = new AbortController();
   private readonly leases = new Set<PgliteClient>();
   private ending: Promise<void> | undefined;
+  private waiting = 0;
 
   constructor(private readonly config: PglitePoolConfig) {
     super();
@@ -51,6 +52,20 @@ export class PglitePool extends EventEmitter {
 
   get ended(): boolean {
     return this.ending !== undefined;
+  }
+
+  /** pg-pool's counts (metrics): one shared session, idle when nobody holds a lease of it. */
+  get totalCount(): number {
+    return 1;
+  }
+
+  get idleCount(): number {
+    return this.leases.size === 0 ? 1 : 0;
+  }
+
+  /** Leases waiting for the session. */
+  get waitingCount(): number {
+    return this.waiting;
   }
 
   connect(): Promise<PgliteClient>;
@@ -92,10 +107,13 @@ export class PglitePool extends EventEmitter {
   private async lease(): Promise<PgliteClient> {
     if (this.ended) throw new Error('Cannot use a pool after calling end on the pool');
     const db = await this.handle.instance();
-    const unlock = await this.handle.lock.acquire({
-      timeoutMs: this.config.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
-      signal: this.aborter.signal,
-    });
+    this.waiting += 1;
+    const unlock = await this.handle.lock
+      .acquire({
+        timeoutMs: this.config.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
+        signal: this.aborter.signal,
+      })
+      .finally(() => (this.waiting -= 1));
     try {
       const { searchPath } = this.config;
       if (searchPath && this.handle.searchPath !== searchPath) {

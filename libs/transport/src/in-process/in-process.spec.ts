@@ -7,6 +7,7 @@ import {
   type NatsContext,
   Payload,
   RpcException,
+  ServerNats,
 } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import {
@@ -366,7 +367,8 @@ describe('TransportModule and connectBus (embedded mode)', () => {
 
   it('builds NATS options with the service as queue group, or the in-process strategy', () => {
     const nats = microserviceOptions({ service: 'audit', natsUrl: 'nats://a:4222,nats://b:4222' });
-    expect(nats).toMatchObject({
+    expect(nats.strategy).toBeInstanceOf(ServerNats);
+    expect(nats.strategy as unknown as { options: unknown }).toMatchObject({
       options: {
         servers: ['nats://a:4222', 'nats://b:4222'],
         queue: 'audit',

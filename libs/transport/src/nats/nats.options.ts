@@ -1,10 +1,13 @@
-import { ClientNats, type NatsOptions, Transport } from '@nestjs/microservices';
+import { ClientNats, type CustomStrategy, type MsPattern, ServerNats } from '@nestjs/microservices';
+import { installationSubject } from '@latchkey/contracts';
 
 export interface NatsConnectionSettings {
   /** NATS server URL(s), comma-separated. */
   natsUrl: string;
   /** Connection name shown by the NATS server's monitoring. */
   name: string;
+  /** The installation's NATS_SUBJECT_PREFIX: every subject on the wire carries it. */
+  subjectPrefix?: string;
 }
 
 export interface NatsServerSettings extends NatsConnectionSettings {
@@ -40,18 +43,58 @@ export function natsConnectionOptions({ natsUrl, name }: NatsConnectionSettings)
  * `gracefulShutdown` unsubscribes first, so NATS routes new messages to the other replicas, then
  * waits `gracePeriod` for in-flight handlers before closing the connection.
  */
-export function natsServerOptions(settings: NatsServerSettings): NatsOptions {
-  return {
-    transport: Transport.NATS,
-    options: {
-      ...natsConnectionOptions(settings),
-      queue: settings.queue,
-      gracefulShutdown: true,
-      gracePeriod: settings.gracePeriodMs ?? 5000,
-    },
+export function natsServerOptions(settings: NatsServerSettings): CustomStrategy {
+  const options = {
+    ...natsConnectionOptions(settings),
+    queue: settings.queue,
+    gracefulShutdown: true,
+    gracePeriod: settings.gracePeriodMs ?? 5000,
   };
+  return { strategy: new InstallationServerNats(options, settings.subjectPrefix) };
 }
 
 export function createNatsClient(settings: NatsConnectionSettings): ClientNats {
-  return new ClientNats(natsConnectionOptions(settings));
+  return new InstallationClientNats(natsConnectionOptions(settings), settings.subjectPrefix);
+}
+
+type NatsConnectionOptions = ConstructorParameters<typeof ClientNats>[0];
+interface Subscriber {
+  subscribe(subject: string, options: unknown): unknown;
+}
+
+/**
+ * Nest's NATS server, subscribed to the installation's subjects: handlers are still registered
+ * and looked up by the contract's subjects (`@MessagePattern(TokenSubjects.Request)`), only the
+ * subscriptions on the wire carry the prefix.
+ */
+class InstallationServerNats extends ServerNats {
+  constructor(
+    options: NatsConnectionOptions,
+    private readonly subjectPrefix: string | undefined,
+  ) {
+    super(options);
+  }
+
+  override bindEvents(client: Subscriber): void {
+    const prefix = this.subjectPrefix;
+    if (!prefix) return super.bindEvents(client);
+    super.bindEvents({
+      subscribe: (subject: string, options: unknown) =>
+        client.subscribe(installationSubject(prefix, subject), options),
+    });
+  }
+}
+
+/** Nest's NATS client, sending requests and events on the installation's subjects. */
+class InstallationClientNats extends ClientNats {
+  constructor(
+    options: NatsConnectionOptions,
+    private readonly subjectPrefix: string | undefined,
+  ) {
+    super(options);
+  }
+
+  protected override normalizePattern(pattern: MsPattern): string {
+    return installationSubject(this.subjectPrefix, super.normalizePattern(pattern));
+  }
 }
