@@ -69,6 +69,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
         }),
         AuditClientModule.forService({
           service: Services.Token,
+          issuer: 'https://id.example.test',
           schema: 'token',
           natsUrl: nats.url,
           streamName: STREAM,

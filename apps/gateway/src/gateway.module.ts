@@ -48,6 +48,7 @@ export class GatewayModule {
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.Gateway,
+          issuer: config.issuer,
           schema: GATEWAY_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
         }),

@@ -39,6 +39,7 @@ export class TokenModule {
         PersistenceModule.forService(TOKEN_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.Token,
+          issuer: config.issuer,
           schema: TOKEN_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
         }),

@@ -1,4 +1,6 @@
 export * from './audit.messages';
+export * from './audit-event.catalogue';
+export * from './audit-event.schemas';
 export * from './clients.messages';
 export * from './resources.messages';
 export * from './services';

@@ -10,13 +10,21 @@ export class RecordingAuditClient extends AuditClient {
   readonly events: AuditEvent[] = [];
   fail?: Error;
 
-  constructor(private readonly source = 'test') {
+  constructor(
+    private readonly service = 'test',
+    private readonly issuer = 'https://id.example.test',
+  ) {
     super();
   }
 
   async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
     if (this.fail) throw this.fail;
-    const { event } = buildAuditEvent({ source: this.source, type, ...input });
+    const { event } = buildAuditEvent({
+      issuer: this.issuer,
+      service: this.service,
+      type,
+      ...input,
+    });
     this.events.push(event);
     return event;
   }

@@ -142,7 +142,7 @@ describe('BackchannelLogoutSender (durable queue)', () => {
   });
 
   const queueEmpty = async () => (await repository.count()) === 0;
-  const failedEvents = () => audit.ofType('logout.backchannel_failed');
+  const failedEvents = () => audit.ofType('backchannel_logout.failed');
 
   it('POSTs the token as a form to the registered URI, and forgets it once delivered', async () => {
     const sender = replica();

@@ -233,7 +233,7 @@ describe('ClientAuthenticator', () => {
     expect(String(debug.mock.calls[0]?.[0])).toMatch(/already used/);
   });
 
-  it('records each failure as client.authentication_failed, with the reason but no credential', async () => {
+  it('records each failure as client_authentication.failed, with the reason but no credential', async () => {
     await generic(
       authenticator.authenticate({
         authorization: basicAuthorization('basic', 'wrong-secret'),
@@ -248,7 +248,7 @@ describe('ClientAuthenticator', () => {
     await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
     expect(audit.events.map((event) => [event.type, event.subject, event.data])).toEqual([
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         'basic',
         {
           client_id: 'basic',
@@ -259,12 +259,12 @@ describe('ClientAuthenticator', () => {
         },
       ],
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         undefined,
         { method: 'none', reason: 'client_id is missing or too long' },
       ],
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         'pkjwt',
         {
           client_id: 'pkjwt',

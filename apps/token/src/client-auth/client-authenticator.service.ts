@@ -74,7 +74,7 @@ export class ClientAuthenticator {
       this.logger.debug(
         `client authentication failed (${auth.method}, client ${describeClientId(clientId)}): ${err.description}`,
       );
-      await this.audit.record('client.authentication_failed', {
+      await this.audit.record('client_authentication.failed', {
         subject: clientId,
         data: {
           client_id: clientId,
