@@ -77,7 +77,12 @@ describe('buildAuditEvent', () => {
 
   it("takes the request's address and user agent unless the data names its own", () => {
     const context = { ip: '198.51.100.1', userAgent: 'curl/8' };
-    const fromContext = buildAuditEvent({ ...INSTALLATION, type: 'token.issued', data: {}, context });
+    const fromContext = buildAuditEvent({
+      ...INSTALLATION,
+      type: 'token.issued',
+      data: {},
+      context,
+    });
     expect(fromContext.event.data).toMatchObject({ ip: '198.51.100.1', user_agent: 'curl/8' });
     const own = buildAuditEvent({
       ...INSTALLATION,

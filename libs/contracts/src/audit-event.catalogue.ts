@@ -277,7 +277,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     required: ['client_id', 'sub', 'grant', 'scope'],
     subject: 'the grant id',
     example: {
-      actor: { type: 'client', id: 'web-app' },
+      actor: EXAMPLE_USER,
       client_id: 'web-app',
       sub: EXAMPLE_SUB,
       session: 'p2V9q5t0xk8',
@@ -296,7 +296,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     required: ['client_id', 'jti'],
     subject: 'the user (`sub`), or the client for client_credentials',
     example: {
-      actor: { type: 'client', id: 'web-app' },
+      actor: EXAMPLE_USER,
       client_id: 'web-app',
       sub: EXAMPLE_SUB,
       grant: '0b6f4c1e-7d7e-4f5c-8a53-5a2f3b1c9d21',
@@ -316,7 +316,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     required: ['client_id', 'sub', 'grant', 'jti'],
     subject: 'the user (`sub`)',
     example: {
-      actor: { type: 'client', id: 'web-app' },
+      actor: EXAMPLE_USER,
       client_id: 'web-app',
       sub: EXAMPLE_SUB,
       grant: '0b6f4c1e-7d7e-4f5c-8a53-5a2f3b1c9d21',
@@ -368,7 +368,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     required: ['client_id', 'sub', 'grant'],
     subject: 'the user (`sub`)',
     example: {
-      actor: { type: 'client', id: 'web-app' },
+      actor: EXAMPLE_USER,
       client_id: 'web-app',
       sub: EXAMPLE_SUB,
       grant: '0b6f4c1e-7d7e-4f5c-8a53-5a2f3b1c9d21',
@@ -384,7 +384,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     required: ['client_id', 'sub', 'grant'],
     subject: 'the user (`sub`)',
     example: {
-      actor: { type: 'client', id: 'web-app' },
+      actor: EXAMPLE_USER,
       client_id: 'web-app',
       sub: EXAMPLE_SUB,
       grant: '0b6f4c1e-7d7e-4f5c-8a53-5a2f3b1c9d21',
@@ -633,8 +633,7 @@ export const AUDIT_EVENT_CATALOGUE = {
   'backchannel_logout.failed': {
     version: 1,
     emitter: 'gateway',
-    description:
-      'A back-channel logout token could not be delivered to a client and was given up.',
+    description: 'A back-channel logout token could not be delivered to a client and was given up.',
     fields: {
       attempts: count('How many deliveries were tried.'),
       reason: text('The last failure.'),

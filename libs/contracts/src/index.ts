@@ -9,3 +9,4 @@ export * from './token.messages';
 export * from './kv-keys';
 export * from './payload-rules';
 export * from './payload-schemas';
+export * from './audit-event.docs';

@@ -1,3 +1,4 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
 import { AuditClient, buildAuditEvent, type AuditRecordInput } from '@latchkey/audit-client';
 
@@ -39,5 +40,18 @@ export class RecordingAuditClient extends AuditClient {
 
   ofType(type: AuditEventType): AuditEvent[] {
     return this.events.filter((event) => event.type === type);
+  }
+}
+
+/** Provides a RecordingAuditClient as the AuditClient, for modules under test without an outbox. */
+@Global()
+@Module({})
+export class RecordingAuditModule {
+  static with(client: RecordingAuditClient = new RecordingAuditClient()): DynamicModule {
+    return {
+      module: RecordingAuditModule,
+      providers: [{ provide: AuditClient, useValue: client }],
+      exports: [AuditClient],
+    };
   }
 }

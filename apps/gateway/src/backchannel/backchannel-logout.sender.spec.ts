@@ -192,7 +192,7 @@ describe('BackchannelLogoutSender (durable queue)', () => {
     expect(target.received).toHaveLength(3);
     expect(failedEvents()).toHaveLength(1);
     expect(failedEvents()[0]).toMatchObject({
-      source: 'gateway',
+      source: 'https://id.example.test/gateway',
       subject: 'web-app',
       data: { client_id: 'web-app', attempts: 3, reason: 'HTTP 500' },
     });

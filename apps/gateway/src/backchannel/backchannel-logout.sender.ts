@@ -1,5 +1,5 @@
 import { AuditClient } from '@latchkey/audit-client';
-import type { EndSessionResponse } from '@latchkey/contracts';
+import { Services, type EndSessionResponse } from '@latchkey/contracts';
 import { OutboundHttp } from '@latchkey/platform';
 import { ClientsCache } from '@latchkey/registry-client';
 import {
@@ -193,6 +193,7 @@ export class BackchannelLogoutSender implements OnApplicationBootstrap, OnModule
     const dropped = await this.deliveries.abandon(id, this.owner, (em) =>
       this.audit.recordInTransaction(em, 'backchannel_logout.failed', {
         subject: client_id,
+        actor: { type: 'service', id: Services.Gateway },
         data: { client_id, attempts, reason },
       }),
     );
