@@ -4,12 +4,12 @@ import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { randomBytes } from 'node:crypto';
 import { parseFirstForm } from './support/html-form';
 import { callPlatform, type CallOptions } from './support/http-call';
-import { usePlatform } from './support/platform';
+import { describeEachMode } from './support/platform';
 import { CookieJar } from './support/user-agent';
 
 /**
  * The audit trail a security team reads (docs/audit-events.md), over real HTTP against the whole
- * platform: admin changes, a sign-in with a double consent submit, a refused consent, the code
+ * platform, in both run modes (distributed: the caller and actor cross NATS in headers): admin changes, a sign-in with a double consent submit, a refused consent, the code
  * and token lifecycle, failed client authentication at every endpoint, logout and a disabled
  * user. Every expected type is stored, matches its schema, names its actor, the installation
  * (`source` `<issuer>/<service>`, `issuer`) and, when an HTTP request caused it, the caller's
@@ -77,8 +77,7 @@ class Browser {
   }
 }
 
-describe('audit events: complete and attributable (embedded mode)', () => {
-  const platform = usePlatform('embedded');
+describeEachMode('audit events: complete and attributable', (platform) => {
   let issuer: string;
   let adminToken: string;
   const user = { username: `audit-${short()}`, password: 'correct horse battery staple 42' };

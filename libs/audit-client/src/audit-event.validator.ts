@@ -12,11 +12,18 @@ export type AuditSchemaVerdict =
   | { kind: 'unknown' }
   | { kind: 'invalid'; problems: string[] };
 
-const ajv = new Ajv2020({ allErrors: true, strict: true });
-const validators = new Map<string, ValidateFunction>();
-for (const type of Object.keys(AUDIT_EVENT_CATALOGUE) as AuditEventType[]) {
-  const schema = auditEventSchema(type);
-  validators.set(schema.$id, ajv.compile(schema));
+let compiled: Map<string, ValidateFunction> | undefined;
+
+/** Every schema of the catalogue, compiled on first use (not at import: most importers never check). */
+function validators(): Map<string, ValidateFunction> {
+  if (compiled) return compiled;
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+  compiled = new Map();
+  for (const type of Object.keys(AUDIT_EVENT_CATALOGUE) as AuditEventType[]) {
+    const schema = auditEventSchema(type);
+    compiled.set(schema.$id, ajv.compile(schema));
+  }
+  return compiled;
 }
 
 /**
@@ -29,7 +36,7 @@ export function checkAuditEventSchema(event: unknown): AuditSchemaVerdict {
   if (typeof dataschema !== 'string' || !parseAuditDataSchemaUri(dataschema)) {
     return { kind: 'unknown' };
   }
-  const validate = validators.get(dataschema);
+  const validate = validators().get(dataschema);
   if (!validate) return { kind: 'unknown' };
   if (validate(event)) return { kind: 'valid' };
   return { kind: 'invalid', problems: (validate.errors ?? []).map(describeProblem) };
