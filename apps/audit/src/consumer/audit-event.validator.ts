@@ -71,7 +71,9 @@ function checkSize(value: Record<string, unknown>): void {
 function checkSchema(value: Record<string, unknown>): void {
   const verdict = checkAuditEventSchema(value);
   if (verdict.kind !== 'invalid') return;
-  throw invalid(`the event does not match its dataschema: ${verdict.problems.slice(0, 3).join('; ')}`);
+  throw invalid(
+    `the event does not match its dataschema: ${verdict.problems.slice(0, 3).join('; ')}`,
+  );
 }
 
 function checkString(value: unknown, name: string, format: RegExp): void {

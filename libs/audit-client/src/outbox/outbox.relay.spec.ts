@@ -161,7 +161,11 @@ describe('the audit outbox and its relay', () => {
     const event = await emitter.audit.record('client_authentication.failed', {
       data: { client_id: 'app', client_secret: 'hunter2', detail: { assertion: 'eyJhbGciOi' } },
     });
-    expect(event.data).toEqual({ client_id: 'app', detail: {}, actor: { type: 'client', id: 'app' } });
+    expect(event.data).toEqual({
+      client_id: 'app',
+      detail: {},
+      actor: { type: 'client', id: 'app' },
+    });
     await until(() => target.delivered.length === 1, 'the event is delivered');
     expect(JSON.stringify(target.delivered)).not.toMatch(/hunter2|eyJhbGciOi/);
     const logged = warn.mock.calls.flat().join(' ');
