@@ -445,7 +445,7 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       }
       expect([...found.keys()].sort()).toEqual([...wanted].sort());
       const issued = found.get('token.issued')!;
-      expect(issued).toMatchObject({ source: 'token', subject: userId });
+      expect(issued).toMatchObject({ source: `${ISSUER}/token`, issuer: ISSUER, subject: userId });
       expect((issued.data as Record<string, unknown>).client_id).toBe(clientId);
       const serialized = JSON.stringify([...found.values()]);
       expect(serialized).not.toMatch(/"(access_token|refresh_token|id_token|code|password)"/);

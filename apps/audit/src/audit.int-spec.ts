@@ -70,6 +70,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
         }),
         AuditClientModule.forService({
           service: Services.Token,
+          issuer: 'https://id.example.test',
           schema: 'token',
           natsUrl: nats.url,
           streamName: STREAM,

@@ -53,6 +53,7 @@ async function startEmitter(dataDir: string, autoStart = true): Promise<Emitter>
       }),
       AuditClientModule.forService({
         service: Services.Token,
+        issuer: 'https://id.example.test',
         schema: 'token',
         relay: { autoStart, pollIntervalMs: 100, initialBackoffMs: 20, maxBackoffMs: 200 },
       }),

@@ -26,6 +26,7 @@ export class ClientRegistryModule {
         PersistenceModule.forService(CLIENT_REGISTRY_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.ClientRegistry,
+          issuer: config.issuer,
           schema: CLIENT_REGISTRY_PERSISTENCE.schema,
           ...auditDelivery(config),
         }),

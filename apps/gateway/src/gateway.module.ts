@@ -50,6 +50,7 @@ export class GatewayModule {
         PersistenceModule.forService(GATEWAY_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.Gateway,
+          issuer: config.issuer,
           schema: GATEWAY_PERSISTENCE.schema,
           ...auditDelivery(config),
         }),

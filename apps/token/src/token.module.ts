@@ -41,6 +41,7 @@ export class TokenModule {
         PersistenceModule.forService(TOKEN_PERSISTENCE),
         AuditClientModule.forService({
           service: Services.Token,
+          issuer: config.issuer,
           schema: TOKEN_PERSISTENCE.schema,
           ...auditDelivery(config),
         }),

@@ -21,8 +21,10 @@ import { BusAuditPublisher } from './publishers/bus.publisher';
 import { JetStreamAuditPublisher } from './publishers/jetstream.publisher';
 
 export interface AuditClientOptions {
-  /** The emitting service: the events' `source`. */
+  /** The emitting service; the events' `source` is `<issuer>/<service>`. */
   service: string;
+  /** The installation's issuer URL, in every event (docs/audit-events.md). */
+  issuer: string;
   /** The service's own schema, where `audit_outbox` lives (see `auditOutboxMigration`). */
   schema: string;
   /** Distributed mode: publish to JetStream here. Unset: embedded, to the audit service in-process. */
@@ -137,7 +139,13 @@ export class AuditClientModule {
           provide: AuditClient,
           inject: [getDataSourceToken(), OutboxRelay],
           useFactory: (dataSource: DataSource, relay: OutboxRelay) =>
-            new OutboxAuditClient(options.service, dataSource, outbox, relay, options.now),
+            new OutboxAuditClient(
+              { issuer: options.issuer, service: options.service },
+              dataSource,
+              outbox,
+              relay,
+              options.now,
+            ),
         },
         RelayLifecycle,
       ],

@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import {
+  AUDIT_EVENT_TYPE_FORMAT,
   AUDIT_EVENT_TYPES,
   AuditSubjects,
   auditStreamSubjects,
@@ -10,12 +11,14 @@ import { isDeniedAuditKey, sanitizeAuditData, sanitizeAuditString } from './audi
 import { buildAuditEvent, MAX_AUDIT_EVENT_BYTES } from './audit-event.builder';
 import { RecordingAuditClient } from '@latchkey/testing';
 
+const INSTALLATION = { issuer: 'https://id.example.com', service: 'token' };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 describe('buildAuditEvent', () => {
   it('builds a CloudEvents 1.0 JSON event with a fresh uuid and the time', () => {
     const { event, removed } = buildAuditEvent({
-      source: 'token',
+      issuer: 'https://id.example.com/',
+      service: 'token',
       type: 'token.issued',
       subject: 'client-1',
       data: { client_id: 'client-1', scope: 'orders:read', ip: '203.0.113.9' },
@@ -25,16 +28,23 @@ describe('buildAuditEvent', () => {
     expect(event).toEqual({
       specversion: '1.0',
       id: expect.stringMatching(UUID),
-      source: 'token',
+      source: 'https://id.example.com/token',
       type: 'token.issued',
       time: '2030-01-02T03:04:05.678Z',
       subject: 'client-1',
       datacontenttype: 'application/json',
-      data: { client_id: 'client-1', scope: 'orders:read', ip: '203.0.113.9' },
+      dataschema: 'urn:latchkey:audit-event:token.issued:v1',
+      issuer: 'https://id.example.com/',
+      data: {
+        actor: { type: 'client', id: 'client-1' },
+        client_id: 'client-1',
+        scope: 'orders:read',
+        ip: '203.0.113.9',
+      },
       requestid: 'req-1',
     });
     expect(removed).toEqual([]);
-    const again = buildAuditEvent({ source: 'token', type: 'token.issued', data: {} });
+    const again = buildAuditEvent({ ...INSTALLATION, type: 'token.issued', data: {} });
     expect(again.event.id).not.toBe(event.id);
     expect(again.event).not.toHaveProperty('subject');
     expect(again.event).not.toHaveProperty('requestid');
@@ -42,13 +52,45 @@ describe('buildAuditEvent', () => {
 
   it('refuses a type that is not in the contract', () => {
     expect(() =>
-      buildAuditEvent({ source: 'token', type: 'token.minted' as AuditEventType, data: {} }),
+      buildAuditEvent({ ...INSTALLATION, type: 'token.minted' as AuditEventType, data: {} }),
     ).toThrow(new TypeError('unknown audit event type "token.minted"'));
   });
 
-  it('knows every type of docs/architecture.md §6, each <noun>.<verb> so the stream filter audit.*.* takes it', () => {
-    expect(AUDIT_EVENT_TYPES).toHaveLength(21);
-    for (const type of AUDIT_EVENT_TYPES) expect(type.split('.')).toHaveLength(2);
+  it('knows every type of the catalogue, each <noun>.<verb> so the stream filter audit.*.* takes it', () => {
+    expect(AUDIT_EVENT_TYPES.length).toBeGreaterThanOrEqual(31);
+    for (const type of AUDIT_EVENT_TYPES) expect(type).toMatch(AUDIT_EVENT_TYPE_FORMAT);
+  });
+
+  it("names the actor: the explicit one, the request's, the user, the client, else the service", () => {
+    const actorOf = (input: Partial<Parameters<typeof buildAuditEvent>[0]>) =>
+      buildAuditEvent({ ...INSTALLATION, type: 'token.issued', data: {}, ...input }).event.data
+        .actor;
+    const admin = { type: 'admin', id: 'ops' } as const;
+    expect(actorOf({ data: { sub: 'u', client_id: 'c' } })).toEqual({ type: 'user', id: 'u' });
+    expect(actorOf({ data: { client_id: 'c' } })).toEqual({ type: 'client', id: 'c' });
+    expect(actorOf({})).toEqual({ type: 'service', id: 'token' });
+    expect(actorOf({ data: { sub: 'u' }, context: { actor: admin } })).toEqual(admin);
+    expect(
+      actorOf({ data: { sub: 'u' }, actor: { type: 'anonymous' }, context: { actor: admin } }),
+    ).toEqual({ type: 'anonymous' });
+  });
+
+  it("takes the request's address and user agent unless the data names its own", () => {
+    const context = { ip: '198.51.100.1', userAgent: 'curl/8' };
+    const fromContext = buildAuditEvent({
+      ...INSTALLATION,
+      type: 'token.issued',
+      data: {},
+      context,
+    });
+    expect(fromContext.event.data).toMatchObject({ ip: '198.51.100.1', user_agent: 'curl/8' });
+    const own = buildAuditEvent({
+      ...INSTALLATION,
+      type: 'token.issued',
+      data: { ip: '203.0.113.5' },
+      context,
+    });
+    expect(own.event.data).toMatchObject({ ip: '203.0.113.5', user_agent: 'curl/8' });
   });
 
   it('keeps the audit service request subjects out of the stream: audit.*.* takes three tokens', () => {
@@ -65,7 +107,7 @@ describe('buildAuditEvent', () => {
       note: 'x'.repeat(1000),
       list: Array.from({ length: 20 }, () => 'y'.repeat(1000)),
     };
-    expect(() => buildAuditEvent({ source: 'gateway', type: 'login.failed', data })).toThrow(
+    expect(() => buildAuditEvent({ ...INSTALLATION, type: 'login.failed', data })).toThrow(
       RangeError,
     );
     expect(MAX_AUDIT_EVENT_BYTES).toBe(16 * 1024);
@@ -175,7 +217,7 @@ describe('RecordingAuditClient', () => {
       data: { client_id: 'app', client_secret: 'shown-once' },
     });
     expect(audit.ofType('client.created')).toEqual([event]);
-    expect(event.source).toBe('client-registry');
-    expect(event.data).toEqual({ client_id: 'app' });
+    expect(event.source).toBe('https://id.example.test/client-registry');
+    expect(event.data).toEqual({ actor: { type: 'client', id: 'app' }, client_id: 'app' });
   });
 });

@@ -6,3 +6,4 @@ export * from './outbox/audit-outbox.migration';
 export * from './outbox/audit-outbox.repository';
 export * from './outbox/outbox.relay';
 export * from './publishers/audit-publisher';
+export * from './audit-event.validator';

@@ -4,33 +4,12 @@
  * never rename one without a migration plan.
  */
 import { installationSubject } from './subjects';
+import { AUDIT_EVENT_CATALOGUE, type AuditActorType } from './audit-event.catalogue';
 
-/** Every audit event type, `<noun>.<verb>`: exactly one dot (the stream's subject filter relies on it). */
-export const AUDIT_EVENT_TYPES = [
-  'login.succeeded',
-  'login.failed',
-  'consent.granted',
-  'consent.denied',
-  'code.issued',
-  'token.issued',
-  'token.refreshed',
-  'token.revoked',
-  'token.refresh_reuse_detected',
-  'token.code_reuse_detected',
-  'client.authentication_failed',
-  'client.created',
-  'client.updated',
-  'client.deleted',
-  'client.secret_rotated',
-  'user.created',
-  'user.updated',
-  'user.disabled',
-  'session.ended',
-  'logout.backchannel_failed',
-  'key.rotated',
-] as const;
+/** Every audit event type, `<noun>.<verb>` (the catalogue is their one home). */
+export const AUDIT_EVENT_TYPES = Object.keys(AUDIT_EVENT_CATALOGUE) as AuditEventType[];
 
-export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export type AuditEventType = keyof typeof AUDIT_EVENT_CATALOGUE;
 
 /** The shape of a type; the audit service stores well-formed types it does not know yet (rolling updates). */
 export const AUDIT_EVENT_TYPE_FORMAT = /^[a-z][a-z_]{0,39}\.[a-z][a-z_]{0,59}$/;
@@ -48,6 +27,8 @@ export type JsonValue =
  * code or token; see {@link AUDIT_DENIED_DATA_KEYS}.
  */
 export interface AuditActors {
+  /** Who caused the event (every stored event has one; the audit client fills it in). */
+  actor?: AuditActor;
   client_id?: string;
   /** The end-user. */
   sub?: string;
@@ -59,6 +40,12 @@ export interface AuditActors {
   user_agent?: string;
 }
 
+/** Who acted: `id` is a `sub`, a client id or a service name (none for anonymous). */
+export type AuditActor = {
+  type: AuditActorType;
+  id?: string;
+};
+
 /** Event data: the actors plus event-specific facts (scope, reason, changed fields...). */
 export type AuditEventData = AuditActors & { [key: string]: JsonValue | undefined };
 
@@ -67,7 +54,7 @@ export interface AuditEvent {
   specversion: '1.0';
   /** UUID; also the JetStream `Nats-Msg-Id`, so duplicates within the window are dropped. */
   id: string;
-  /** The emitting service (`token`, `gateway`, `client-registry`...). */
+  /** The emitting installation and service, a URI: `<issuer>/<service>`. */
   source: string;
   type: AuditEventType;
   /** ISO 8601 with time zone, when it happened. */
@@ -75,6 +62,10 @@ export interface AuditEvent {
   /** What the event is about: a client id, a user id, a grant id... */
   subject?: string;
   datacontenttype: 'application/json';
+  /** The versioned schema of the event (`auditDataSchemaUri`). */
+  dataschema?: string;
+  /** CloudEvents extension: the installation's OpenID issuer. */
+  issuer?: string;
   data: AuditEventData;
   /** CloudEvents extension: the request id of the log lines this event belongs to. */
   requestid?: string;

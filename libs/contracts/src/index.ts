@@ -1,4 +1,6 @@
 export * from './audit.messages';
+export * from './audit-event.catalogue';
+export * from './audit-event.schemas';
 export * from './clients.messages';
 export * from './resources.messages';
 export * from './services';
@@ -7,3 +9,4 @@ export * from './token.messages';
 export * from './kv-keys';
 export * from './payload-rules';
 export * from './payload-schemas';
+export * from './audit-event.docs';

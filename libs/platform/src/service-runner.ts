@@ -101,7 +101,8 @@ export function trustProxySetting(
 
 /**
  * One id per HTTP request (the caller's when well-formed), echoed in the response, bound to
- * every log line and carried across the bus to every service the request touches.
+ * every log line and carried across the bus to every service the request touches, with the
+ * caller's address (`req.ip`, after TRUSTED_PROXIES) and user agent for audit events.
  */
 function requestContext(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -110,7 +111,8 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
     : RequestContext.newRequestId();
   (req as Request & { id?: string }).id = requestId;
   res.setHeader(REQUEST_ID_HEADER, requestId);
-  RequestContext.run({ requestId }, next);
+  const caller = RequestContext.readCaller(req.ip, req.headers['user-agent']);
+  RequestContext.run({ requestId, caller }, next);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import type { AuditEvent, AuditEventType } from '@latchkey/contracts';
 import { AuditClient, buildAuditEvent, type AuditRecordInput } from '@latchkey/audit-client';
 
@@ -10,13 +11,21 @@ export class RecordingAuditClient extends AuditClient {
   readonly events: AuditEvent[] = [];
   fail?: Error;
 
-  constructor(private readonly source = 'test') {
+  constructor(
+    private readonly service = 'test',
+    private readonly issuer = 'https://id.example.test',
+  ) {
     super();
   }
 
   async record(type: AuditEventType, input: AuditRecordInput): Promise<AuditEvent> {
     if (this.fail) throw this.fail;
-    const { event } = buildAuditEvent({ source: this.source, type, ...input });
+    const { event } = buildAuditEvent({
+      issuer: this.issuer,
+      service: this.service,
+      type,
+      ...input,
+    });
     this.events.push(event);
     return event;
   }
@@ -31,5 +40,18 @@ export class RecordingAuditClient extends AuditClient {
 
   ofType(type: AuditEventType): AuditEvent[] {
     return this.events.filter((event) => event.type === type);
+  }
+}
+
+/** Provides a RecordingAuditClient as the AuditClient, for modules under test without an outbox. */
+@Global()
+@Module({})
+export class RecordingAuditModule {
+  static with(client: RecordingAuditClient = new RecordingAuditClient()): DynamicModule {
+    return {
+      module: RecordingAuditModule,
+      providers: [{ provide: AuditClient, useValue: client }],
+      exports: [AuditClient],
+    };
   }
 }

@@ -10,7 +10,13 @@ import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import { performance } from 'node:perf_hooks';
 import { lastValueFrom, type Observable, type Subscription, timeout, TimeoutError } from 'rxjs';
-import { REQUEST_ID_HEADER, RequestContext } from './request-context';
+import {
+  ACTOR_HEADER,
+  CALLER_IP_HEADER,
+  CALLER_USER_AGENT_HEADER,
+  REQUEST_ID_HEADER,
+  RequestContext,
+} from './request-context';
 import { createHeaders } from './transport-headers';
 import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
 
@@ -149,9 +155,19 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     if (typeof flush === 'function') await flush.call(connection);
   }
 
-  /** Wraps the payload with the headers every message carries (the request id, when there is one). */
+  /**
+   * Wraps the payload with the headers every message carries: the request id, the HTTP caller and
+   * the actor, when there are some (the audit events of the receiving service name them).
+   */
   private record(data: unknown) {
-    const headers = createHeaders({ [REQUEST_ID_HEADER]: RequestContext.requestId() });
+    const context = RequestContext.current();
+    const actor = context?.actor;
+    const headers = createHeaders({
+      [REQUEST_ID_HEADER]: context?.requestId,
+      [CALLER_IP_HEADER]: context?.caller?.ip,
+      [CALLER_USER_AGENT_HEADER]: context?.caller?.userAgent,
+      [ACTOR_HEADER]: actor && RequestContext.formatActor(actor),
+    });
     return new NatsRecordBuilder(data).setHeaders(headers).build();
   }
 

@@ -1,21 +1,45 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { AUDIT_ACTOR_TYPES, type AuditActor } from '@latchkey/contracts';
 
 /** Transport header that carries the request id from the gateway to every service a request touches. */
 export const REQUEST_ID_HEADER = 'x-request-id';
+/** Transport headers that carry who made the request, for audit events (docs/architecture.md §6). */
+export const CALLER_IP_HEADER = 'x-latchkey-caller-ip';
+export const CALLER_USER_AGENT_HEADER = 'x-latchkey-caller-user-agent';
+export const ACTOR_HEADER = 'x-latchkey-actor';
+
+/** The HTTP caller of the request, as the edge saw it. */
+export interface RequestCaller {
+  ip?: string;
+  userAgent?: string;
+}
 
 export interface RequestContextData {
   readonly requestId: string;
+  readonly caller?: RequestCaller;
+  /**
+   * Who the request acts for, once known (the admin API's bearer sets it). Mutable on purpose:
+   * the guard that learns it runs inside the context the edge opened.
+   */
+  actor?: AuditActor;
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
 
 // Ids arrive from the wire and end up in every log line: accept only short, plain tokens.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// An address as Express reports it (IPv4, IPv6, IPv4-mapped IPv6).
+const SAFE_IP = /^[0-9A-Fa-f:.]{2,64}$/;
+const MAX_USER_AGENT = 1024;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const SAFE_ACTOR_ID = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * The request the current code runs for, carried through async calls by AsyncLocalStorage so that
- * loggers and the bus client find it without threading it through every signature.
+ * loggers, the bus client and the audit client find it without threading it through every
+ * signature.
  */
 export class RequestContext {
   private constructor() {}
@@ -32,11 +56,50 @@ export class RequestContext {
     return storage.getStore()?.requestId;
   }
 
+  static caller(): RequestCaller | undefined {
+    return storage.getStore()?.caller;
+  }
+
+  static actor(): AuditActor | undefined {
+    return storage.getStore()?.actor;
+  }
+
+  /** Names who the current request acts for; outside a request it is a no-op. */
+  static setActor(actor: AuditActor): void {
+    const store = storage.getStore();
+    if (store) store.actor = actor;
+  }
+
   static newRequestId(): string {
     return randomUUID();
   }
 
   static isValidRequestId(value: unknown): value is string {
     return typeof value === 'string' && SAFE_REQUEST_ID.test(value);
+  }
+
+  /** The caller from untrusted text (HTTP or bus headers): malformed parts are left out. */
+  static readCaller(ip: unknown, userAgent: unknown): RequestCaller | undefined {
+    const caller: RequestCaller = {};
+    if (typeof ip === 'string' && SAFE_IP.test(ip)) caller.ip = ip;
+    if (typeof userAgent === 'string' && userAgent !== '' && !CONTROL.test(userAgent)) {
+      caller.userAgent = userAgent.slice(0, MAX_USER_AGENT);
+    }
+    return caller.ip === undefined && caller.userAgent === undefined ? undefined : caller;
+  }
+
+  /** `type:id` (or `anonymous`) as the actor header carries it. */
+  static formatActor(actor: AuditActor): string {
+    return actor.id === undefined ? actor.type : `${actor.type}:${actor.id}`;
+  }
+
+  static parseActor(value: unknown): AuditActor | undefined {
+    if (typeof value !== 'string') return undefined;
+    const colon = value.indexOf(':');
+    const type = colon < 0 ? value : value.slice(0, colon);
+    if (!(AUDIT_ACTOR_TYPES as readonly string[]).includes(type)) return undefined;
+    if (colon < 0) return { type: type as AuditActor['type'] };
+    const id = value.slice(colon + 1);
+    return SAFE_ACTOR_ID.test(id) ? { type: type as AuditActor['type'], id } : undefined;
   }
 }

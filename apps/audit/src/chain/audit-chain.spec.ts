@@ -67,7 +67,7 @@ describe('the audit chain (PGlite)', () => {
     });
 
     it('removes credential keys an emitter let through, and keeps the rest', async () => {
-      const event = auditEvent('client.authentication_failed', {
+      const event = auditEvent('client_authentication.failed', {
         client_id: 'app-2',
         client_secret: 'leaked',
       });

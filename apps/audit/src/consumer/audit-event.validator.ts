@@ -1,5 +1,5 @@
 import { AUDIT_EVENT_TYPE_FORMAT, type AuditEvent } from '@latchkey/contracts';
-import { sanitizeAuditData } from '@latchkey/audit-client';
+import { checkAuditEventSchema, sanitizeAuditData } from '@latchkey/audit-client';
 import { InvalidRequest } from '@latchkey/oauth';
 import { canonicalJson } from '@latchkey/audit-chain';
 
@@ -17,6 +17,7 @@ const CORE_ATTRIBUTES = new Set([
   'time',
   'subject',
   'datacontenttype',
+  'dataschema',
   'data',
 ]);
 /** NUL or an unpaired surrogate, as JSON.stringify escapes them: Postgres jsonb refuses both. */
@@ -29,9 +30,10 @@ export interface ValidatedAuditEvent {
 }
 
 /**
- * Checks that a message is a CloudEvents 1.0 JSON audit event this service can store and prove.
- * A well-formed type it does not know is kept (a newer emitter during a rolling update); a
- * malformed event is refused with invalid_request and never retried.
+ * Checks that a message is a CloudEvents 1.0 JSON audit event this service can store and prove,
+ * and that it matches the JSON Schema its `dataschema` names (libs/contracts catalogue). A
+ * well-formed type or schema version it does not know is kept (a newer emitter during a rolling
+ * update); a malformed event is refused with invalid_request and never retried.
  */
 export function parseAuditEvent(value: unknown): ValidatedAuditEvent {
   if (!isPlainObject(value)) throw invalid('an audit event must be a JSON object');
@@ -45,8 +47,10 @@ export function parseAuditEvent(value: unknown): ValidatedAuditEvent {
   if (value.datacontenttype !== 'application/json') {
     throw invalid('datacontenttype must be application/json');
   }
+  if (value.dataschema !== undefined) checkBoundedString(value.dataschema, 'dataschema', 200);
   if (!isPlainObject(value.data)) throw invalid('data must be a JSON object');
   checkExtensions(value);
+  checkSchema(value);
   const { data, removed } = sanitizeKeysOnly(value.data);
   return { event: { ...(value as unknown as AuditEvent), data }, removed };
 }
@@ -62,6 +66,14 @@ function checkSize(value: Record<string, unknown>): void {
     throw invalid(`the event is larger than ${MAX_INCOMING_EVENT_BYTES} bytes`);
   }
   if (UNSTORABLE_ESCAPE.test(text)) throw invalid('the event holds a NUL or an unpaired surrogate');
+}
+
+function checkSchema(value: Record<string, unknown>): void {
+  const verdict = checkAuditEventSchema(value);
+  if (verdict.kind !== 'invalid') return;
+  throw invalid(
+    `the event does not match its dataschema: ${verdict.problems.slice(0, 3).join('; ')}`,
+  );
 }
 
 function checkString(value: unknown, name: string, format: RegExp): void {

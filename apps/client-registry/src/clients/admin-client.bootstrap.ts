@@ -1,3 +1,4 @@
+import { Services } from '@latchkey/contracts';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import {
@@ -87,6 +88,7 @@ export class AdminClientBootstrap implements OnApplicationBootstrap {
       if (result !== 'unchanged') {
         await this.audit.recordInTransaction(em, `client.${result}`, {
           subject: admin.id,
+          actor: { type: 'service', id: Services.ClientRegistry },
           data: { client_id: admin.id, via: 'configuration', secret_replaced: !known },
         });
       }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import type {
   CreateInitialAccessTokenRequest,
   CreateInitialAccessTokenResponse,
@@ -47,6 +48,7 @@ export class RegistrationService {
     private readonly clients: ClientsService,
     private readonly clock: Clock,
     private readonly changes: ChangePublisher,
+    private readonly audit: AuditClient,
   ) {}
 
   async createInitialAccessToken(
@@ -86,7 +88,14 @@ export class RegistrationService {
    * One use of the initial access token and the new client commit together: a registration that
    * fails (bad metadata) does not use the token up.
    */
-  async register(request: RegisterClientRequest): Promise<RegisterClientResponse> {
+  /** RFC 7591 registration; a bad initial access token is a failed client authentication. */
+  register(request: RegisterClientRequest): Promise<RegisterClientResponse> {
+    return this.auditingFailure('initial_access_token', undefined, () =>
+      this.registerWith(request),
+    );
+  }
+
+  private async registerWith(request: RegisterClientRequest): Promise<RegisterClientResponse> {
     const input = fieldsOf(request);
     const token = input.initial_access_token;
     if (typeof token !== 'string' || token === '') throw invalidInitialAccessToken();
@@ -122,7 +131,46 @@ export class RegistrationService {
    * update replaces the metadata (§2.2) and keeps the same registration access token (§3 allows
    * either; the client then needs no new one).
    */
-  async manage(request: ManageRegistrationRequest): Promise<ManageRegistrationResponse> {
+  /** RFC 7592 management; a bad registration access token is a failed client authentication. */
+  manage(request: ManageRegistrationRequest): Promise<ManageRegistrationResponse> {
+    const clientId = fieldsOf(request).client_id;
+    return this.auditingFailure(
+      'registration_access_token',
+      typeof clientId === 'string' ? clientId : undefined,
+      () => this.manageWith(request),
+    );
+  }
+
+  /**
+   * Runs `work`; when it refuses the presented token (invalid_token), records
+   * `client_authentication.failed` (its transaction has rolled back) and refuses as before.
+   */
+  private async auditingFailure<T>(
+    method: 'initial_access_token' | 'registration_access_token',
+    clientId: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err instanceof InvalidToken)) throw err;
+      await this.audit.record('client_authentication.failed', {
+        subject: clientId,
+        actor: clientId === undefined ? { type: 'anonymous' } : { type: 'client', id: clientId },
+        data: {
+          client_id: clientId,
+          endpoint: 'registration',
+          method,
+          reason: err.description ?? 'invalid_token',
+        },
+      });
+      throw err;
+    }
+  }
+
+  private async manageWith(
+    request: ManageRegistrationRequest,
+  ): Promise<ManageRegistrationResponse> {
     const input = fieldsOf(request);
     const { client_id: clientId, registration_access_token: token } = input;
     if (typeof clientId !== 'string' || typeof token !== 'string') {

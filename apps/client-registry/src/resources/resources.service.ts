@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isDeepStrictEqual } from 'node:util';
+import { AuditClient } from '@latchkey/audit-client';
 import type {
   AllResourcesResponse,
   CreateResourceRequest,
@@ -23,6 +25,10 @@ import { ResourcesRepository } from './resources.repository';
 const DEFAULT_RESOURCE_FKEY = 'clients_default_resource_fkey';
 const MAX_IDENTIFIER_LENGTH = 2000;
 
+/**
+ * API resources (RFC 8707). Each change is audited in its own transaction (`resource.created`,
+ * `resource.updated`, `resource.deleted`; docs/audit-events.md).
+ */
 @Injectable()
 export class ResourcesService {
   constructor(
@@ -31,6 +37,7 @@ export class ResourcesService {
     private readonly clock: Clock,
     private readonly changes: ChangePublisher,
     @Inject(REGISTRY_SETTINGS) private readonly settings: RegistrySettings,
+    private readonly audit: AuditClient,
   ) {}
 
   async create(request: CreateResourceRequest): Promise<ResourceView> {
@@ -42,7 +49,14 @@ export class ResourcesService {
       createdAt: now,
       updatedAt: now,
     };
-    const inserted = await this.db.run((em) => this.resources.insertIfAbsent(em, resource));
+    const inserted = await this.db.run(async (em) => {
+      if (!(await this.resources.insertIfAbsent(em, resource))) return false;
+      await this.audit.recordInTransaction(em, 'resource.created', {
+        subject: resource.identifier,
+        data: { resource: resource.identifier, name: resource.name, scopes: [...resource.scopes] },
+      });
+      return true;
+    });
     if (!inserted) throw new Conflict('a resource with this identifier already exists');
     await this.changes.resourceChanged({ identifier: input.identifier, change: 'created' });
     return toResourceView(resource);
@@ -74,6 +88,14 @@ export class ResourcesService {
       const input = validateResourcePatch(toInput(current), request.patch);
       const changes = { ...toColumns(input), updatedAt: now };
       await this.resources.update(em, identifier, changes);
+      await this.audit.recordInTransaction(em, 'resource.updated', {
+        subject: identifier,
+        data: {
+          resource: identifier,
+          changed: changedResourceFields(toInput(current), input),
+          scopes: [...input.scopes],
+        },
+      });
       return { ...current, ...changes };
     });
     await this.changes.resourceChanged({ identifier, change: 'updated' });
@@ -83,7 +105,14 @@ export class ResourcesService {
   async delete(request: DeleteResourceRequest): Promise<null> {
     const identifier = readIdentifier(request);
     const deleted = await this.db
-      .run((em) => this.resources.delete(em, identifier))
+      .run(async (em) => {
+        if (!(await this.resources.delete(em, identifier))) return false;
+        await this.audit.recordInTransaction(em, 'resource.deleted', {
+          subject: identifier,
+          data: { resource: identifier },
+        });
+        return true;
+      })
       .catch((err: unknown) => {
         if (violatedConstraint(err) !== DEFAULT_RESOURCE_FKEY) throw err;
         throw new Conflict('the resource is the default_resource of at least one client');
@@ -110,6 +139,12 @@ function readIdentifier(request: unknown): string {
   // Text PostgreSQL cannot compare (a NUL) names no resource (docs/architecture.md §3, Errors).
   if (!isIdentifierText(identifier)) throw new NotFound('no such resource');
   return identifier;
+}
+
+/** The members an update changed (names only). */
+function changedResourceFields(before: ResourceInput, after: ResourceInput): string[] {
+  const fields = ['name', 'scopes', 'access_token_lifetime'] as const;
+  return fields.filter((field) => !isDeepStrictEqual(before[field], after[field]));
 }
 
 function toColumns(input: ResourceInput) {

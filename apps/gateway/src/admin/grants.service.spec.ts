@@ -1,3 +1,4 @@
+import { RecordingAuditClient } from '@latchkey/testing';
 import { expect } from '@jest/globals';
 import { TokenSubjects, type GrantView } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
@@ -49,12 +50,19 @@ class FakeConsents {
     return this.rows.has(`${sub} ${clientId}`);
   }
 
-  async withdraw(sub: string, clientId: string): Promise<boolean> {
-    return this.rows.delete(`${sub} ${clientId}`);
+  async withdraw(
+    sub: string,
+    clientId: string,
+    andThen: (em: never) => Promise<unknown>,
+  ): Promise<boolean> {
+    if (!this.rows.delete(`${sub} ${clientId}`)) return false;
+    await andThen(undefined as never);
+    return true;
   }
 }
 
 describe('AdminGrantsService', () => {
+  let audit: RecordingAuditClient;
   let clock: FixedClock;
   let kv: MemoryKvStore;
   let bus: FakeBus;
@@ -85,7 +93,8 @@ describe('AdminGrantsService', () => {
           },
         ],
       }));
-    sessions = new SessionService(new SessionsRepository(kv), clock);
+    audit = new RecordingAuditClient('gateway');
+    sessions = new SessionService(new SessionsRepository(kv), clock, audit);
     consents = new FakeConsents();
     sent = [];
     const sender = { send: (d: unknown[]) => sent.push(d) } as unknown as BackchannelLogoutSender;
@@ -98,6 +107,7 @@ describe('AdminGrantsService', () => {
       sessions,
       new SessionLogout(sessions, bus.asBusClient(), sender),
       consents as unknown as ConsentsRepository,
+      audit,
     );
   });
 

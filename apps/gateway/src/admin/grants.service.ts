@@ -1,3 +1,4 @@
+import { AuditClient } from '@latchkey/audit-client';
 import { Injectable } from '@nestjs/common';
 import {
   TokenSubjects,
@@ -35,6 +36,7 @@ export class AdminGrantsService {
     private readonly sessions: SessionService,
     private readonly sessionLogout: SessionLogout,
     private readonly consents: ConsentsRepository,
+    private readonly audit: AuditClient,
   ) {}
 
   async listGrants(sub: string): Promise<ListUserGrantsResponse> {
@@ -93,7 +95,12 @@ export class AdminGrantsService {
         sub,
       } satisfies RevokeGrantRequest);
     }
-    await this.consents.withdraw(sub, clientId);
+    await this.consents.withdraw(sub, clientId, (em) =>
+      this.audit.recordInTransaction(em, 'consent.revoked', {
+        subject: sub,
+        data: { client_id: clientId, sub },
+      }),
+    );
   }
 
   private async grantsOf(sub: string): Promise<GrantView[]> {

@@ -16,7 +16,7 @@ import {
   TemporarilyUnavailable,
 } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
-import { expectOAuthRejection } from '@latchkey/testing';
+import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { MissingBearerToken } from '@latchkey/oauth-http';
 import {
   jwksOf,
@@ -38,6 +38,7 @@ describe('AdminGuard', () => {
   let bus: FakeBus;
   let published: JwksResponse;
   let guard: AdminGuard;
+  let audit: RecordingAuditClient;
   let kv: MemoryKvStore;
   let clients: ClientsCache;
   /** What the registry answers for the admin token's client (null: deleted). */
@@ -59,8 +60,10 @@ describe('AdminGuard', () => {
       );
     kv = new MemoryKvStore({ sweepIntervalMs: 0 });
     clients = new ClientsCache(bus.asBusClient(), new FixedClock(1_700_000_000_000));
+    audit = new RecordingAuditClient('gateway');
     guard = new AdminGuard(
       new AccessTokenVerifier(new JwksService(bus.asBusClient()), TEST_ISSUER, kv, clients),
+      audit,
     );
   });
 

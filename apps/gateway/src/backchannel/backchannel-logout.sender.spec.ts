@@ -142,7 +142,7 @@ describe('BackchannelLogoutSender (durable queue)', () => {
   });
 
   const queueEmpty = async () => (await repository.count()) === 0;
-  const failedEvents = () => audit.ofType('logout.backchannel_failed');
+  const failedEvents = () => audit.ofType('backchannel_logout.failed');
 
   it('POSTs the token as a form to the registered URI, and forgets it once delivered', async () => {
     const sender = replica();
@@ -192,7 +192,7 @@ describe('BackchannelLogoutSender (durable queue)', () => {
     expect(target.received).toHaveLength(3);
     expect(failedEvents()).toHaveLength(1);
     expect(failedEvents()[0]).toMatchObject({
-      source: 'gateway',
+      source: 'https://id.example.test/gateway',
       subject: 'web-app',
       data: { client_id: 'web-app', attempts: 3, reason: 'HTTP 500' },
     });

@@ -1,5 +1,5 @@
 import { AuditClient } from '@latchkey/audit-client';
-import type { EndSessionResponse } from '@latchkey/contracts';
+import { Services, type EndSessionResponse } from '@latchkey/contracts';
 import { OutboundHttp } from '@latchkey/platform';
 import { ClientsCache } from '@latchkey/registry-client';
 import {
@@ -38,7 +38,7 @@ type Outcome = { kind: 'delivered' } | { kind: 'retry' | 'failed'; reason: strin
  * Deliveries wait in the gateway's database, not in memory: a restart or a crash loses none, and
  * any replica delivers them. A replica claims due deliveries with a lease, so two replicas never
  * post the same one; when the last attempt fails, the delivery is dropped with the audit event
- * `logout.backchannel_failed` (docs/architecture.md §6). Every POST goes through the outbound
+ * `backchannel_logout.failed` (docs/architecture.md §6). Every POST goes through the outbound
  * policy (OutboundHttp): no private target unless the operator allows it.
  */
 @Injectable()
@@ -191,8 +191,9 @@ export class BackchannelLogoutSender implements OnApplicationBootstrap, OnModule
   private async giveUp(delivery: PendingDelivery, reason: string): Promise<void> {
     const { id, client_id, attempts } = delivery;
     const dropped = await this.deliveries.abandon(id, this.owner, (em) =>
-      this.audit.recordInTransaction(em, 'logout.backchannel_failed', {
+      this.audit.recordInTransaction(em, 'backchannel_logout.failed', {
         subject: client_id,
+        actor: { type: 'service', id: Services.Gateway },
         data: { client_id, attempts, reason },
       }),
     );

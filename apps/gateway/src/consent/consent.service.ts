@@ -5,7 +5,6 @@ import { InvalidRequest } from '@latchkey/oauth';
 import { consentNeeded, type AuthenticatedUser } from '../authorize/authorization-decision';
 import type { AuthorizationRequest } from '../authorize/authorization-request';
 import { Clock } from '@latchkey/core';
-import type { BrowserRequest } from '../http/browser-request';
 import type { Interaction } from '../interaction/interaction';
 import { ISSUER } from '@latchkey/oauth-http';
 import { consentPage } from '../pages/consent.page';
@@ -56,28 +55,33 @@ export class ConsentService {
     });
   }
 
-  /** The audit trail of an answer (docs/architecture.md §6). */
-  async recordDecision(
-    browser: BrowserRequest,
-    interaction: Interaction,
-    decision: ConsentDecision,
-  ): Promise<void> {
-    await this.audit.record(decision === 'allow' ? 'consent.granted' : 'consent.denied', {
-      subject: interaction.user?.sub,
-      data: {
-        client_id: interaction.request.client_id,
-        sub: interaction.user?.sub,
-        scope: interaction.request.scopes.join(' '),
-        ip: browser.ip,
-        user_agent: browser.userAgent,
-      },
+  /**
+   * A refusal's audit event (docs/audit-events.md), recorded once the interaction is claimed:
+   * a second submit of the same form is refused before it gets here.
+   */
+  async recordDenied(interaction: Interaction, user: AuthenticatedUser): Promise<void> {
+    await this.audit.record('consent.denied', {
+      subject: user.sub,
+      data: decisionData(interaction.request, user),
     });
   }
 
-  /** Remembers what the user allowed, so the next request for these scopes is not asked again. */
+  /**
+   * Remembers what the user allowed, so the next request for these scopes is not asked again;
+   * `consent.granted` commits with it, so the log never shows a consent that did not take effect.
+   */
   async remember(user: AuthenticatedUser, request: AuthorizationRequest): Promise<void> {
-    await this.consents.grant(user.sub, request.client_id, request.scopes, this.clock.now());
+    await this.consents.grant(user.sub, request.client_id, request.scopes, this.clock.now(), (em) =>
+      this.audit.recordInTransaction(em, 'consent.granted', {
+        subject: user.sub,
+        data: decisionData(request, user),
+      }),
+    );
   }
+}
+
+function decisionData(request: AuthorizationRequest, user: AuthenticatedUser) {
+  return { client_id: request.client_id, sub: user.sub, scope: request.scopes.join(' ') };
 }
 
 /** docs/architecture.md §4: the form's buttons send decision=allow or decision=deny, nothing else. */

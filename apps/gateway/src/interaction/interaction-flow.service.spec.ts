@@ -44,9 +44,16 @@ class FakeConsents {
     return new Set(this.rows.get(`${sub}|${clientId}`) ?? []);
   }
 
-  async grant(sub: string, clientId: string, scopes: readonly string[]): Promise<void> {
+  async grant(
+    sub: string,
+    clientId: string,
+    scopes: readonly string[],
+    _at: Date,
+    andThen: (em: never) => Promise<unknown>,
+  ): Promise<void> {
     const key = `${sub}|${clientId}`;
     this.rows.set(key, new Set([...(this.rows.get(key) ?? []), ...scopes]));
+    await andThen(undefined as never);
   }
 }
 
@@ -105,7 +112,11 @@ describe('InteractionFlow', () => {
         return user && !user.disabled ? user : null;
       },
     } as unknown as UsersService;
-    sessions = new SessionService(new SessionsRepository(kv), clock);
+    sessions = new SessionService(
+      new SessionsRepository(kv),
+      clock,
+      new RecordingAuditClient('gateway'),
+    );
     interactions = new InteractionsRepository(kv);
     audit = new RecordingAuditClient('gateway');
     const busClient = bus.asBusClient();

@@ -139,11 +139,12 @@ export class InteractionFlow {
     const loaded = await this.interactions.load(browser.cookies, fields.interaction);
     this.interactions.checkForm(browser, loaded.interaction, fields.csrf);
     const decision = checkDecision(fields.decision);
-    await this.consent.recordDecision(browser, loaded.interaction, decision);
     const user = await this.consentingUser(browser, loaded.interaction);
+    // Claimed before anything is recorded: a double submit gets one decision, one event.
     const interaction = await this.interactions.claim(loaded);
     const { request } = interaction;
     if (decision === 'deny') {
+      await this.consent.recordDenied(interaction, user);
       const denied = new AccessDenied('the user denied the request');
       throw new ErrorRedirect(errorRedirect(request, denied, this.issuer), denied);
     }
@@ -217,7 +218,7 @@ export class InteractionFlow {
     const current = await this.sessions.current(browser.cookies);
     if (!current) return undefined;
     if (await this.users.findActiveById(current.session.sub)) return current;
-    await this.sessions.end(current);
+    await this.sessions.end(current, 'user_disabled');
     return undefined;
   }
 

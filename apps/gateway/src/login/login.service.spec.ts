@@ -75,7 +75,7 @@ describe('LoginService.signIn', () => {
     expect(limiter.recordSuccess).toHaveBeenCalledWith('alice', '10.0.0.1');
     const [event] = audit.ofType('login.succeeded');
     expect(event).toMatchObject({
-      source: 'gateway',
+      source: 'https://id.example.test/gateway',
       subject: 'user-1',
       data: {
         client_id: 'web-app',

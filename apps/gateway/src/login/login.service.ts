@@ -121,7 +121,7 @@ export class LoginService {
       ...why,
     };
     this.logger.warn({ event: 'login.failed', ...failure, msg: 'login failed' });
-    await this.audit.record('login.failed', { data: failure });
+    await this.audit.record('login.failed', { actor: { type: 'anonymous' }, data: failure });
   }
 
   private retry(interaction: Interaction, username: string | undefined, error: string) {

@@ -1,3 +1,4 @@
+import { RecordingAuditClient } from '@latchkey/testing';
 import { ClientsCache } from '@latchkey/registry-client';
 import { ClientSubjects, TokenSubjects, type EndSessionResponse } from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
@@ -57,7 +58,11 @@ describe('LogoutService (RP-Initiated Logout)', () => {
         (data as { client_id: string }).client_id === client.client_id ? client : null,
       )
       .on(TokenSubjects.EndSession, () => ({ logout_tokens: LOGOUT_TOKENS }));
-    sessions = new SessionService(new SessionsRepository(kv), clock);
+    sessions = new SessionService(
+      new SessionsRepository(kv),
+      clock,
+      new RecordingAuditClient('gateway'),
+    );
     sent = [];
     const sender = { send: (d: unknown[]) => sent.push(d) } as unknown as BackchannelLogoutSender;
     const users = {

@@ -32,7 +32,7 @@ export class SessionLogout {
 
   /** The browser's own session (logout): ended, its cookie cleared. */
   async endBrowserSession(cookies: CookiePort, current: CurrentSession): Promise<void> {
-    await this.sessions.end(current);
+    await this.sessions.end(current, 'logout');
     this.sessions.clearCookie(cookies);
     this.logger.log({ event: 'session.ended', sub: current.session.sub, sid: current.session.sid });
     try {

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AuditClient } from '@latchkey/audit-client';
 import { randomToken, sha256Base64Url } from '@latchkey/oauth';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import { Clock } from '@latchkey/core';
@@ -12,6 +13,10 @@ import {
   type SsoSession,
 } from './sso-session';
 
+/** Why sessions end, as `session.ended` names it (docs/audit-events.md). */
+export type SessionEndReason =
+  'logout' | 'replaced' | 'expired' | 'user_disabled' | 'user_deleted' | 'admin';
+
 /** The session of the request, with the store key it lives under. */
 export interface CurrentSession {
   key: string;
@@ -23,7 +28,9 @@ export interface CurrentSession {
  * under its hash. A sign-in always starts a new session with a new id (no fixation), replacing
  * the browser's previous one; sessions end at their absolute lifetime, after the idle timeout,
  * on logout, or when their user is disabled or deleted. The browser's cookies come in through a
- * CookiePort; the flows that use sessions decide when.
+ * CookiePort; the flows that use sessions decide when. Starts and ends are audited
+ * (`session.started`, `session.ended`) once the store has them; a session that times out unused
+ * leaves the store by itself, unseen, and is audited only if a browser brings it back.
  */
 @Injectable()
 export class SessionService {
@@ -32,6 +39,7 @@ export class SessionService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly clock: Clock,
+    private readonly audit: AuditClient,
   ) {}
 
   /** The browser's active session, its activity recorded; undefined when there is none. */
@@ -41,7 +49,12 @@ export class SessionService {
     const key = sha256Base64Url(secret);
     const session = await this.sessions.find(key);
     const now = this.clock.now().getTime();
-    if (!session || !isSessionActive(session, now)) return undefined;
+    if (!session) return undefined;
+    if (!isSessionActive(session, now)) {
+      await this.sessions.delete(key, session.sub);
+      await this.recordEnded(session.sub, 'expired', { session: session.sid });
+      return undefined;
+    }
     if (shouldTouch(session, now)) {
       const touched = { ...session, last_active: now };
       await this.sessions.save(key, touched, sessionTtlMs(touched, now));
@@ -65,6 +78,10 @@ export class SessionService {
       last_active: now,
     };
     await this.sessions.create(key, session, sessionTtlMs(session, now));
+    await this.audit.record('session.started', {
+      subject: session.sub,
+      data: { sub: session.sub, session: session.sid, amr: session.amr },
+    });
     cookies.set('session', secret, { maxAgeSeconds: SESSION_ABSOLUTE_LIFETIME_MS / 1000 });
     return { key, session };
   }
@@ -77,11 +94,13 @@ export class SessionService {
     const session = await this.sessions.find(key);
     await this.sessions.delete(key, session?.sub);
     cookies.clear('session');
+    if (session) await this.recordEnded(session.sub, 'replaced', { session: session.sid });
   }
 
-  /** Ends one session by its key (its user turned out to be disabled). */
-  async end(current: CurrentSession): Promise<void> {
+  /** Ends one session by its key (logout, or its user turned out to be disabled). */
+  async end(current: CurrentSession, reason: SessionEndReason): Promise<void> {
     await this.sessions.delete(current.key, current.session.sub);
+    await this.recordEnded(current.session.sub, reason, { session: current.session.sid });
   }
 
   /** Clears the browser's session cookie (its session was ended by key). */
@@ -113,13 +132,23 @@ export class SessionService {
       sessions: taken.length,
       msg: 'ended user sessions',
     });
+    await this.recordEnded(sub, 'admin', { sessions: taken.length });
     return taken;
   }
 
   /** Ends every session of a user (disabled or deleted), on every replica's browsers alike. */
-  async endAllFor(sub: string): Promise<void> {
+  async endAllFor(sub: string, reason: 'user_disabled' | 'user_deleted'): Promise<void> {
     const ended = await this.sessions.deleteAllOf(sub);
     this.logger.log({ event: 'session.ended', sub, sessions: ended, msg: 'ended user sessions' });
+    await this.recordEnded(sub, reason, { sessions: ended });
+  }
+
+  private async recordEnded(
+    sub: string,
+    reason: SessionEndReason,
+    which: { session: string } | { sessions: number },
+  ): Promise<void> {
+    await this.audit.record('session.ended', { subject: sub, data: { sub, reason, ...which } });
   }
 }
 

@@ -1,3 +1,4 @@
+import { RecordingAuditClient } from '@latchkey/testing';
 import { MemoryKvStore } from '@latchkey/kv';
 import { FixedClock } from '@latchkey/core';
 import { TestBrowser } from '../fixtures/browser.fixture';
@@ -48,7 +49,11 @@ describe('SessionService', () => {
   beforeEach(() => {
     clock = new FixedClock(T0);
     kv = new MemoryKvStore({ now: () => clock.now().getTime(), sweepIntervalMs: 0 });
-    service = new SessionService(new SessionsRepository(kv), clock);
+    service = new SessionService(
+      new SessionsRepository(kv),
+      clock,
+      new RecordingAuditClient('gateway'),
+    );
     events = new UserEvents();
     new UserSessionsListener(events, service).onModuleInit();
   });

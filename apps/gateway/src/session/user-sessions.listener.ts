@@ -13,7 +13,9 @@ export class UserSessionsListener implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.events.onAccessEnded(({ sub }) => this.sessions.endAllFor(sub));
+    this.unsubscribe = this.events.onAccessEnded(({ sub, reason }) =>
+      this.sessions.endAllFor(sub, reason === 'disabled' ? 'user_disabled' : 'user_deleted'),
+    );
   }
 
   onModuleDestroy(): void {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { AuditClient } from '@latchkey/audit-client';
 import { toPage } from '@latchkey/core';
 import { Conflict, NotFound } from '@latchkey/oauth';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { PasswordHasher } from './password.hasher';
 import { toUserView, type UserPage, type UserView } from './user';
 import { UserAccessService } from './user-access.service';
-import { userChanges } from './user-changes';
+import { changedUserFields, userChanges } from './user-changes';
 import type { CreateUserDto, UpdateUserDto } from './user.dto';
 import { toUser } from './user.entity';
 import type { UserListQuery } from './user-list.query';
@@ -23,6 +24,9 @@ const noSuchUser = () => new NotFound('no such user');
  * then their grants and sessions are ended. If that fails (token service unreachable: 503) the
  * user stays disabled, the safe state, and the request can be repeated until it succeeds; rolling
  * the flag back instead would re-open logins for a user an admin wanted out.
+ *
+ * Each change is audited in its own transaction (`user.created`, `user.updated`, `user.disabled`,
+ * `user.deleted`; docs/audit-events.md): the event exists if and only if the change commits.
  */
 @Injectable()
 export class UserAdminService {
@@ -31,6 +35,7 @@ export class UserAdminService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly access: UserAccessService,
+    private readonly audit: AuditClient,
   ) {}
 
   async create(input: CreateUserDto): Promise<UserView> {
@@ -50,9 +55,13 @@ export class UserAdminService {
       createdAt: now,
       updatedAt: now,
     };
-    if (!(await this.users.insertIfUsernameFree(this.dataSource.manager, user))) {
-      throw usernameTaken();
-    }
+    await this.dataSource.transaction(async (em) => {
+      if (!(await this.users.insertIfUsernameFree(em, user))) throw usernameTaken();
+      await this.audit.recordInTransaction(em, 'user.created', {
+        subject: user.id,
+        data: { sub: user.id, username },
+      });
+    });
     return toUserView(toUser(user));
   }
 
@@ -87,6 +96,13 @@ export class UserAdminService {
       const changes = userChanges(current, patch, passwordHash, new Date());
       if (!changes) return current;
       if (!(await this.users.update(em, id, changes))) throw usernameTaken();
+      const about = { subject: id, data: { sub: id } };
+      await this.audit.recordInTransaction(em, 'user.updated', {
+        ...about,
+        data: { sub: id, changed: changedUserFields(changes) },
+      });
+      if (changes.disabled === true)
+        await this.audit.recordInTransaction(em, 'user.disabled', about);
       return Object.assign(current, changes);
     });
     if (patch.disabled === true) await this.access.endAccess(id, 'disabled');
@@ -100,6 +116,10 @@ export class UserAdminService {
   async delete(id: string): Promise<void> {
     if (!(await this.users.disable(this.dataSource.manager, id, new Date()))) throw noSuchUser();
     await this.access.endAccess(id, 'deleted');
-    await this.users.delete(this.dataSource.manager, id);
+    await this.dataSource.transaction(async (em) => {
+      // A repeated DELETE that finds the user gone has nothing left to record.
+      if (!(await this.users.delete(em, id))) return;
+      await this.audit.recordInTransaction(em, 'user.deleted', { subject: id, data: { sub: id } });
+    });
   }
 }

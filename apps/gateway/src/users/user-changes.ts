@@ -48,3 +48,19 @@ function setIfChanged<K extends keyof UserChanges>(
 ): void {
   if (next !== undefined && next !== current) changes[key] = next;
 }
+
+/** The API names of the members a change touched, for `user.updated` (names only, no values). */
+export function changedUserFields(changes: UserChanges): string[] {
+  const names: Record<string, string | undefined> = {
+    username: 'username',
+    passwordHash: 'password',
+    email: 'email',
+    emailVerified: 'email_verified',
+    name: 'name',
+    givenName: 'given_name',
+    familyName: 'family_name',
+    disabled: 'disabled',
+  };
+  const changed = Object.keys(changes).flatMap((key) => names[key] ?? []);
+  return [...new Set(changed)].sort();
+}

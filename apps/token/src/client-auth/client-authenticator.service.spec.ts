@@ -95,6 +95,7 @@ describe('ClientAuthenticator', () => {
 
   it('authenticates client_secret_basic', async () => {
     const result = await authenticator.authenticate({
+      endpoint: 'token',
       authorization: basicAuthorization('basic', CLIENT_SECRET),
       params: { grant_type: 'client_credentials' },
     });
@@ -104,6 +105,7 @@ describe('ClientAuthenticator', () => {
 
   it('authenticates client_secret_post', async () => {
     const result = await authenticator.authenticate({
+      endpoint: 'token',
       params: { client_id: 'post', client_secret: CLIENT_SECRET },
     });
     expect(result).toMatchObject({ method: 'client_secret_post', client: { client_id: 'post' } });
@@ -111,23 +113,29 @@ describe('ClientAuthenticator', () => {
 
   it('authenticates private_key_jwt, with or without client_id', async () => {
     const withId = await authenticator.authenticate({
+      endpoint: 'token',
       params: assertionParams(await assertionFor('pkjwt'), { client_id: 'pkjwt' }),
     });
     expect(withId.method).toBe('private_key_jwt');
     const withoutId = await authenticator.authenticate({
+      endpoint: 'token',
       params: assertionParams(await assertionFor('pkjwt')),
     });
     expect(withoutId.client.client_id).toBe('pkjwt');
   });
 
   it('authenticates a public client with none', async () => {
-    const result = await authenticator.authenticate({ params: { client_id: 'public' } });
+    const result = await authenticator.authenticate({
+      endpoint: 'token',
+      params: { client_id: 'public' },
+    });
     expect(result.method).toBe('none');
   });
 
   it('refuses two authentication methods with invalid_request', async () => {
     await expectOAuthRejection(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('basic', CLIENT_SECRET),
         params: { client_id: 'basic', client_secret: CLIENT_SECRET },
       }),
@@ -140,7 +148,10 @@ describe('ClientAuthenticator', () => {
 
   it('refuses a request without any client authentication with invalid_client', async () => {
     await expectOAuthRejection(
-      authenticator.authenticate({ params: { grant_type: 'client_credentials' } }),
+      authenticator.authenticate({
+        endpoint: 'token',
+        params: { grant_type: 'client_credentials' },
+      }),
       InvalidClient,
       'invalid_client',
       /no client authentication/,
@@ -149,7 +160,10 @@ describe('ClientAuthenticator', () => {
 
   it('refuses a repeated client_id with invalid_request', async () => {
     await expectOAuthRejection(
-      authenticator.authenticate({ params: { client_id: ['post', 'post'], client_secret: 'x' } }),
+      authenticator.authenticate({
+        endpoint: 'token',
+        params: { client_id: ['post', 'post'], client_secret: 'x' },
+      }),
       InvalidRequest,
       'invalid_request',
       /must not be repeated/,
@@ -159,12 +173,14 @@ describe('ClientAuthenticator', () => {
   it('gives the same generic invalid_client for an unknown client and a wrong secret', async () => {
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('nobody', CLIENT_SECRET),
         params: {},
       }),
     );
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('basic', 'wrong'),
         params: {},
       }),
@@ -179,6 +195,7 @@ describe('ClientAuthenticator', () => {
   it('refuses a disabled client', async () => {
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('disabled', CLIENT_SECRET),
         params: {},
       }),
@@ -188,10 +205,12 @@ describe('ClientAuthenticator', () => {
 
   it('takes a secret either way RFC 6749 §2.3.1 allows, whichever the client registered', async () => {
     const inBody = await authenticator.authenticate({
+      endpoint: 'token',
       params: { client_id: 'basic', client_secret: CLIENT_SECRET },
     });
     expect(inBody).toMatchObject({ method: 'client_secret_post', client: { client_id: 'basic' } });
     const inHeader = await authenticator.authenticate({
+      endpoint: 'token',
       authorization: basicAuthorization('post', CLIENT_SECRET),
       params: {},
     });
@@ -205,22 +224,30 @@ describe('ClientAuthenticator', () => {
     // A key-bound client is never downgraded to a secret.
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('pkjwt', CLIENT_SECRET),
         params: {},
       }),
     );
     expect(String(debug.mock.calls[0]?.[0])).toMatch(/registered for private_key_jwt/);
     // A confidential client presenting only its id.
-    await generic(authenticator.authenticate({ params: { client_id: 'basic' } }));
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: { client_id: 'basic' } }),
+    );
     // A public client presenting a secret.
     await generic(
-      authenticator.authenticate({ authorization: basicAuthorization('public', 'x'), params: {} }),
+      authenticator.authenticate({
+        endpoint: 'token',
+        authorization: basicAuthorization('public', 'x'),
+        params: {},
+      }),
     );
   });
 
   it('refuses a private_key_jwt assertion for another client than client_id', async () => {
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         params: assertionParams(await assertionFor('pkjwt'), { client_id: 'basic' }),
       }),
     );
@@ -228,30 +255,39 @@ describe('ClientAuthenticator', () => {
 
   it('refuses a replayed assertion with the generic invalid_client', async () => {
     const assertion = await assertionFor('pkjwt');
-    await authenticator.authenticate({ params: assertionParams(assertion) });
-    await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
+    await authenticator.authenticate({ endpoint: 'token', params: assertionParams(assertion) });
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: assertionParams(assertion) }),
+    );
     expect(String(debug.mock.calls[0]?.[0])).toMatch(/already used/);
   });
 
-  it('records each failure as client.authentication_failed, with the reason but no credential', async () => {
+  it('records each failure as client_authentication.failed, with the reason but no credential', async () => {
     await generic(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('basic', 'wrong-secret'),
         params: {},
         ip: '203.0.113.9',
         user_agent: 'curl/8',
       }),
     );
-    await generic(authenticator.authenticate({ params: { client_id: 'x'.repeat(300) } }));
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: { client_id: 'x'.repeat(300) } }),
+    );
     const assertion = await assertionFor('pkjwt');
-    await authenticator.authenticate({ params: assertionParams(assertion) });
-    await generic(authenticator.authenticate({ params: assertionParams(assertion) }));
+    await authenticator.authenticate({ endpoint: 'token', params: assertionParams(assertion) });
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: assertionParams(assertion) }),
+    );
     expect(audit.events.map((event) => [event.type, event.subject, event.data])).toEqual([
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         'basic',
         {
+          actor: { type: 'client', id: 'basic' },
           client_id: 'basic',
+          endpoint: 'token',
           method: 'client_secret_basic',
           reason: 'client secret does not match',
           ip: '203.0.113.9',
@@ -259,15 +295,22 @@ describe('ClientAuthenticator', () => {
         },
       ],
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         undefined,
-        { method: 'none', reason: 'client_id is missing or too long' },
+        {
+          actor: { type: 'anonymous' },
+          endpoint: 'token',
+          method: 'none',
+          reason: 'client_id is missing or too long',
+        },
       ],
       [
-        'client.authentication_failed',
+        'client_authentication.failed',
         'pkjwt',
         {
+          actor: { type: 'client', id: 'pkjwt' },
           client_id: 'pkjwt',
+          endpoint: 'token',
           method: 'private_key_jwt',
           reason: 'client assertion jti was already used',
         },
@@ -279,10 +322,14 @@ describe('ClientAuthenticator', () => {
 
   it('records nothing for a success or a malformed request', async () => {
     await authenticator.authenticate({
+      endpoint: 'token',
       params: { client_id: 'post', client_secret: CLIENT_SECRET },
     });
     await authenticator
-      .authenticate({ params: { client_id: ['post', 'post'], client_secret: 'x' } })
+      .authenticate({
+        endpoint: 'token',
+        params: { client_id: ['post', 'post'], client_secret: 'x' },
+      })
       .catch(() => undefined);
     expect(audit.events).toEqual([]);
   });
@@ -291,6 +338,7 @@ describe('ClientAuthenticator', () => {
     audit.fail = new TemporarilyUnavailable();
     await expectOAuthRejection(
       authenticator.authenticate({
+        endpoint: 'token',
         authorization: basicAuthorization('basic', 'wrong'),
         params: {},
       }),
@@ -303,9 +351,13 @@ describe('ClientAuthenticator', () => {
   // client-rules.spec.ts).
   it('refuses a client_id beyond MAX_CLIENT_ID_LENGTH before looking it up', async () => {
     const longest = 'x'.repeat(MAX_CLIENT_ID_LENGTH);
-    await generic(authenticator.authenticate({ params: { client_id: `${longest}x` } }));
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: { client_id: `${longest}x` } }),
+    );
     expect(lookups).toEqual([]);
-    await generic(authenticator.authenticate({ params: { client_id: longest } }));
+    await generic(
+      authenticator.authenticate({ endpoint: 'token', params: { client_id: longest } }),
+    );
     expect(lookups).toEqual([longest]);
   });
 });

@@ -30,7 +30,8 @@ export interface ClientAuthenticationInput {
   authorization?: string;
   /** The request's form parameters. */
   params: RawParams | undefined;
-  /** For the audit event of a failure. */
+  /** For the audit event of a failure: where, and from whom. */
+  endpoint: 'token' | 'introspection' | 'revocation';
   ip?: string;
   user_agent?: string;
 }
@@ -74,10 +75,13 @@ export class ClientAuthenticator {
       this.logger.debug(
         `client authentication failed (${auth.method}, client ${describeClientId(clientId)}): ${err.description}`,
       );
-      await this.audit.record('client.authentication_failed', {
+      await this.audit.record('client_authentication.failed', {
         subject: clientId,
+        // Claimed, not proven: a client id names who tried, an absent one nobody.
+        actor: clientId === undefined ? { type: 'anonymous' } : { type: 'client', id: clientId },
         data: {
           client_id: clientId,
+          endpoint: input.endpoint,
           method: auth.method,
           reason: err.description,
           ip: input.ip,

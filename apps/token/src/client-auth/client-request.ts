@@ -14,12 +14,14 @@ export function readRequestParams(request: TokenRequest | undefined): RawParams 
   return params as RawParams;
 }
 
-/** What the client authenticator needs from such a request (the same rules as /token). */
+/** What the client authenticator needs from a client-authenticated request (token, revocation, introspection). */
 export function authenticationInputOf(
   request: TokenRequest,
   params: RawParams,
+  endpoint: ClientAuthenticationInput['endpoint'],
 ): ClientAuthenticationInput {
   return {
+    endpoint,
     authorization: typeof request.authorization === 'string' ? request.authorization : undefined,
     params,
     ip: typeof request.ip === 'string' ? request.ip : undefined,

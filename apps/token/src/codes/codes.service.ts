@@ -53,6 +53,19 @@ export class CodesService {
     if (!(await this.store.save(sha256Base64Url(code), binding, AUTHORIZATION_CODE_TTL_SECONDS))) {
       throw new ServerError();
     }
+    // Fail closed: no code leaves without its audit record (never the code itself).
+    await this.audit.record('code.issued', {
+      subject: request.sub,
+      data: {
+        client_id: request.client_id,
+        sub: request.sub,
+        session: request.sid,
+        scope: request.scope,
+        redirect_uri: request.redirect_uri,
+        pkce: request.code_challenge !== undefined,
+        resource: request.resource,
+      },
+    });
     return { code, expires_in: AUTHORIZATION_CODE_TTL_SECONDS };
   }
 

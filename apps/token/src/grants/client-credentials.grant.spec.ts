@@ -100,10 +100,11 @@ describe('client_credentials', () => {
       const { jti } = await claimsOf(response.access_token, ORDERS);
       expect(audit.events).toEqual([
         expect.objectContaining({
-          source: 'token',
+          source: 'https://id.example.test/token',
           type: 'token.issued',
           subject: 'svc-client',
           data: {
+            actor: { type: 'client', id: 'svc-client' },
             client_id: 'svc-client',
             grant_type: 'client_credentials',
             scope: 'orders:read',

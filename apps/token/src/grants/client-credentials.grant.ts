@@ -60,18 +60,25 @@ export class ClientCredentialsGrant implements GrantHandler {
     };
     if (scopes.length > 0) response.scope = scopes.join(' ');
     // Recorded before the token leaves: no token without its audit record (fail closed).
-    await this.audit.record('token.issued', {
-      subject: client.client_id,
-      data: {
-        client_id: client.client_id,
-        grant_type: this.grantType,
-        scope: response.scope,
-        aud: audience.aud,
-        jti: signed.jti,
-        ip: request.ip,
-        user_agent: request.user_agent,
-      },
-    });
+    const issued = {
+      client_id: client.client_id,
+      grant_type: this.grantType,
+      scope: response.scope,
+      aud: audience.aud,
+      jti: signed.jti,
+      ip: request.ip,
+      user_agent: request.user_agent,
+    };
+    await this.audit.record('token.issued', { subject: client.client_id, data: issued });
+    if (scopes.includes(ADMIN_SCOPE)) {
+      // The start of an admin API session, for a security team to find without reading scopes.
+      const { client_id, scope, jti, ip, user_agent } = issued;
+      await this.audit.record('admin_login.succeeded', {
+        subject: client_id,
+        actor: { type: 'admin', id: client_id },
+        data: { client_id, scope, jti, ip, user_agent },
+      });
+    }
     return response;
   }
 }

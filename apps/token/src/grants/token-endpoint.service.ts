@@ -1,3 +1,4 @@
+import { authenticationInputOf } from '../client-auth/client-request';
 import { Inject, Injectable } from '@nestjs/common';
 import type { TokenRequest, TokenResponse } from '@latchkey/contracts';
 import {
@@ -59,10 +60,9 @@ export class TokenEndpointService {
   private async respond(request: TokenRequest): Promise<TokenResponse> {
     const params = readParams(request);
     const grantType = readGrantType(params);
-    const authenticated = await this.clientAuthenticator.authenticate({
-      authorization: typeof request.authorization === 'string' ? request.authorization : undefined,
-      params,
-    });
+    const authenticated = await this.clientAuthenticator.authenticate(
+      authenticationInputOf(request, params, 'token'),
+    );
     const grant = this.grants.get(grantType);
     if (!grant) throw new UnsupportedGrantType('grant_type is not supported');
     checkClientRegisteredForGrant(authenticated.client, grantType);

@@ -45,7 +45,7 @@ export class IntrospectionService {
     const params = readRequestParams(request);
     const presented = readPresentedTokenParams(params);
     const { client } = await this.clientAuthenticator.authenticate(
-      authenticationInputOf(request, params),
+      authenticationInputOf(request, params, 'introspection'),
     );
     checkClientMayIntrospect(client);
     const response = await this.describe(presented, client);

@@ -41,7 +41,7 @@ export class RevocationService {
     const params = readRequestParams(request);
     const presented = readPresentedTokenParams(params);
     const { client } = await this.clientAuthenticator.authenticate(
-      authenticationInputOf(request, params),
+      authenticationInputOf(request, params, 'revocation'),
     );
     const found = await this.tokens.find(presented);
     if (found && isIssuedTo(found, client)) {
@@ -57,6 +57,7 @@ export class RevocationService {
     await this.revokedAccessTokens.revoke(claims.jti, claims.exp, (em) =>
       this.audit.recordInTransaction(em, 'token.revoked', {
         subject: claims.jti,
+        actor: { type: 'client', id: claims.client_id },
         data: {
           client_id: claims.client_id,
           sub: claims.sub,

@@ -134,6 +134,9 @@ export class GrantManagementService {
     if (!(await this.repo.revokeGrant(em, grant.id, reason, now))) return false;
     await this.audit.recordInTransaction(em, 'token.revoked', {
       subject: grant.id,
+      // RFC 7009: the client revoked its own token; otherwise the request's actor (an
+      // administrator) or the user.
+      actor: reason === 'client_revoked' ? { type: 'client', id: grant.clientId } : undefined,
       data: {
         client_id: grant.clientId,
         sub: grant.sub,

@@ -132,8 +132,33 @@ export class UserGrantsService {
           revokedAt: null,
         });
       }
+      await this.recordCreated(em, entity, refresh !== undefined);
     });
     return { grant: entity, refreshToken: refresh?.minted.token };
+  }
+
+  /** The code's redemption and the grant it started, committed with the grant. */
+  private async recordCreated(em: EntityManager, grant: GrantEntity, refresh: boolean) {
+    const about = {
+      client_id: grant.clientId,
+      sub: grant.sub,
+      session: grant.sid ?? undefined,
+      grant: grant.id,
+    };
+    await this.audit.recordInTransaction(em, 'code.redeemed', {
+      subject: grant.id,
+      actor: { type: 'client', id: grant.clientId },
+      data: about,
+    });
+    await this.audit.recordInTransaction(em, 'grant.created', {
+      subject: grant.id,
+      data: {
+        ...about,
+        scope: grant.scope,
+        resource: grant.resource ?? undefined,
+        refresh_token_issued: refresh,
+      },
+    });
   }
 
   /**

@@ -26,7 +26,7 @@ export class OutboxAuditClient extends AuditClient {
   );
 
   constructor(
-    private readonly source: string,
+    private readonly installation: { issuer: string; service: string },
     private readonly dataSource: DataSource,
     private readonly outbox: AuditOutboxRepository,
     private readonly relay: OutboxRelay,
@@ -64,13 +64,16 @@ export class OutboxAuditClient extends AuditClient {
   }
 
   private build(type: AuditEventType, input: AuditRecordInput): AuditEvent {
+    const caller = RequestContext.caller();
     const { event, removed } = buildAuditEvent({
-      source: this.source,
+      ...this.installation,
       type,
       subject: input.subject,
       data: input.data,
+      actor: input.actor,
       time: this.now(),
       requestId: RequestContext.requestId(),
+      context: { actor: RequestContext.actor(), ip: caller?.ip, userAgent: caller?.userAgent },
     });
     if (removed.length > 0) {
       // Key paths only: the values are what must not be written anywhere.

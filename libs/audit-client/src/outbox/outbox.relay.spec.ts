@@ -79,6 +79,7 @@ async function startEmitter(
       }),
       AuditClientModule.forService({
         service: 'token',
+        issuer: 'https://id.example.test',
         schema: SCHEMA,
         relay: { ...FAST, ...options.relay, autoStart: options.autoStart },
       }),
@@ -131,7 +132,11 @@ describe('the audit outbox and its relay', () => {
     const event = await emitter.audit.record('token.issued', issued(1));
     await until(() => target.delivered.length === 1, 'the event is delivered');
     expect(target.delivered[0]).toEqual(event);
-    expect(event).toMatchObject({ source: 'token', type: 'token.issued', subject: 'app-1' });
+    expect(event).toMatchObject({
+      source: 'https://id.example.test/token',
+      type: 'token.issued',
+      subject: 'app-1',
+    });
     await until(async () => (await emitter.pending()) === 0, 'the row is deleted');
   });
 
@@ -153,10 +158,14 @@ describe('the audit outbox and its relay', () => {
   it('strips credentials from the data and logs their paths, never their values', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     emitter = await startEmitter(target);
-    const event = await emitter.audit.record('client.authentication_failed', {
+    const event = await emitter.audit.record('client_authentication.failed', {
       data: { client_id: 'app', client_secret: 'hunter2', detail: { assertion: 'eyJhbGciOi' } },
     });
-    expect(event.data).toEqual({ client_id: 'app', detail: {} });
+    expect(event.data).toEqual({
+      client_id: 'app',
+      detail: {},
+      actor: { type: 'client', id: 'app' },
+    });
     await until(() => target.delivered.length === 1, 'the event is delivered');
     expect(JSON.stringify(target.delivered)).not.toMatch(/hunter2|eyJhbGciOi/);
     const logged = warn.mock.calls.flat().join(' ');
@@ -209,7 +218,12 @@ describe('the audit outbox and its relay', () => {
   it('retries an event the target refused later, without holding up the others', async () => {
     // The retry is due 20 ms later: a short poll picks it up.
     emitter = await startEmitter(target, { relay: { pollIntervalMs: 20 } });
-    const refused = buildAuditEvent({ source: 'token', type: 'token.issued', data: {} }).event;
+    const refused = buildAuditEvent({
+      issuer: 'https://id.example.test',
+      service: 'token',
+      type: 'token.issued',
+      data: {},
+    }).event;
     target.refused.add(refused.id);
     await emitter.outbox.insert(emitter.dataSource.manager, refused);
     const next = await emitter.audit.record('token.issued', issued(2));
