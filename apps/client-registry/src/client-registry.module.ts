@@ -5,6 +5,7 @@ import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
+import { ClaimScopesModule } from './claim-scopes/claim-scopes.module';
 import { ClientsModule } from './clients/clients.module';
 import { RegistrationModule } from './registration/registration.module';
 import { ResourcesModule } from './resources/resources.module';
@@ -32,6 +33,7 @@ export class ClientRegistryModule {
         ClientsModule,
         RegistrationModule,
         ResourcesModule,
+        ClaimScopesModule,
       ],
       providers: [databaseReadiness(), busReadiness()],
     };

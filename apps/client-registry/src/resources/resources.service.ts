@@ -116,6 +116,7 @@ function toColumns(input: ResourceInput) {
   return {
     name: input.name,
     scopes: input.scopes,
+    roles: input.roles,
     accessTokenLifetime: input.access_token_lifetime,
   };
 }
@@ -125,6 +126,7 @@ function toInput(resource: NewResource): ResourceInput {
     identifier: resource.identifier,
     name: resource.name,
     scopes: resource.scopes,
+    roles: resource.roles,
     access_token_lifetime: resource.accessTokenLifetime,
   };
 }
@@ -134,6 +136,7 @@ function toResourceView(resource: NewResource): ResourceView {
     identifier: resource.identifier,
     name: resource.name,
     scopes: [...resource.scopes],
+    roles: [...resource.roles],
     access_token_lifetime: resource.accessTokenLifetime,
     created_at: resource.createdAt.toISOString(),
     updated_at: resource.updatedAt.toISOString(),
