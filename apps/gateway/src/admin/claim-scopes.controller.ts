@@ -9,13 +9,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { ClaimScopeView, ListClaimScopesResponse } from '@latchkey/contracts';
 import { OAuthErrorDto } from '../errors/oauth-error.dto';
 import { JsonObject, JsonObjectBody } from '../http/json-body';
-import { PageQuery, PageQueryPipe } from '../http/page-query.pipe';
+import { ApiPage, PageQuery, PageQueryPipe } from '../http/page-query.pipe';
 import { AdminApi } from './admin-api.decorator';
 import {
   ClaimScopeDto,
@@ -54,13 +53,7 @@ export class AdminClaimScopesController {
 
   @Get()
   @ApiOperation({ summary: 'List claim scopes, a page at a time' })
-  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'Page size' })
-  @ApiQuery({ name: 'cursor', required: false, type: String, description: 'next_cursor' })
-  @ApiOkResponse({ type: ClaimScopePageDto })
-  @ApiBadRequestResponse({
-    type: OAuthErrorDto,
-    description: 'invalid_request: bad limit or cursor',
-  })
+  @ApiPage(ClaimScopePageDto)
   list(@Query(PageQueryPipe) page: PageQuery): Promise<ListClaimScopesResponse> {
     return this.scopes.list(page);
   }
