@@ -676,6 +676,8 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
       expect(Object.keys(doc.paths).sort()).toEqual([
         '/admin/audit',
         '/admin/audit/verify',
+        '/admin/claim-scopes',
+        '/admin/claim-scopes/{name}',
         '/admin/clients',
         '/admin/clients/{client_id}',
         '/admin/clients/{client_id}/secret',
