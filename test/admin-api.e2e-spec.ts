@@ -680,6 +680,8 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
         '/admin/audit/keys',
         '/admin/audit/stream',
         '/admin/audit/verify',
+        '/admin/claim-scopes',
+        '/admin/claim-scopes/{name}',
         '/admin/clients',
         '/admin/clients/{client_id}',
         '/admin/clients/{client_id}/secret',

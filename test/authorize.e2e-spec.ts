@@ -627,7 +627,15 @@ describe('authorization code flow: /authorize, login, consent, userinfo (embedde
       expect(body).toMatchObject({
         authorization_endpoint: `${ISSUER}/authorize`,
         userinfo_endpoint: `${ISSUER}/userinfo`,
-        scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+        scopes_supported: [
+          'openid',
+          'profile',
+          'email',
+          'address',
+          'phone',
+          'offline_access',
+          'groups',
+        ],
         code_challenge_methods_supported: ['S256'],
       });
     });

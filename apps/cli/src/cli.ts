@@ -9,6 +9,7 @@ import { initialAccessTokenGroup } from './commands/initial-access-token.command
 import { keysGroup } from './commands/keys.command';
 import { loginCommand, logoutCommand } from './commands/login.command';
 import { resourcesGroup } from './commands/resources.command';
+import { groupsGroup, rolesGroup } from './commands/user-accounts.command';
 import { grantsGroup, usersGroup } from './commands/users.command';
 import { credentialsPath, CredentialsStore } from './credentials.store';
 import { chooseOutputFormat, clean, Output } from './output';
@@ -29,6 +30,8 @@ export const COMMANDS: TopLevelEntry[] = [
   initialAccessTokenGroup,
   keysGroup,
   usersGroup,
+  rolesGroup,
+  groupsGroup,
   grantsGroup,
   auditGroup,
 ];

@@ -99,13 +99,13 @@ function firstSentence(message: string): string {
  * `--set key=value` of a merge patch. The value is JSON when it parses as JSON (true, 3600,
  * null, ["a"]), otherwise the literal string, so `--set client_name=Billing` needs no quotes.
  */
-export function parseAssignments(assignments: string[]): Record<string, unknown> {
+export function parseAssignments(assignments: string[], flag = 'set'): Record<string, unknown> {
   const patch: Record<string, unknown> = {};
   for (const assignment of assignments) {
     const eq = assignment.indexOf('=');
     const key = eq < 0 ? '' : assignment.slice(0, eq).trim();
     if (key === '') {
-      throw new UsageError(`--set takes key=value, not '${assignment}'`);
+      throw new UsageError(`--${flag} takes key=value, not '${assignment}'`);
     }
     patch[key] = parseValue(assignment.slice(eq + 1));
   }

@@ -10,6 +10,7 @@ import {
 } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
+import { ClaimScopesModule } from './claim-scopes/claim-scopes.module';
 import { ClientsModule } from './clients/clients.module';
 import { RegistrationModule } from './registration/registration.module';
 import { ResourcesModule } from './resources/resources.module';
@@ -38,6 +39,7 @@ export class ClientRegistryModule {
         ClientsModule,
         RegistrationModule,
         ResourcesModule,
+        ClaimScopesModule,
       ],
       providers: [databaseReadiness(), busReadiness(), databaseMetrics()],
     };

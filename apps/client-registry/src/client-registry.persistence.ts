@@ -5,15 +5,24 @@ import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
+import { RolesAndClaimScopes1734200000200 } from './migrations/1734200000200-roles-and-claim-scopes';
+import { ClaimScopeEntity } from './claim-scopes/claim-scope.entity';
 import { ResourceEntity } from './resources/resource.entity';
 
 /** The registry's tables live in the `client_registry` schema; only these migrations touch it. */
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
-  entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity, ResourceEntity],
+  entities: [
+    ClientEntity,
+    ClientSecretEntity,
+    InitialAccessTokenEntity,
+    ResourceEntity,
+    ClaimScopeEntity,
+  ],
   migrations: [
     ClientRegistry1732200000200,
     auditOutboxMigration('client_registry'),
     InitialAccessTokenPolicy1733100000100,
+    RolesAndClaimScopes1734200000200,
   ],
 };

@@ -9,6 +9,8 @@ import {
   BroadcastEvents,
   type ClientChangedEvent,
   type ClientRecord,
+  ClaimScopeSubjects,
+  type ClaimScopeView,
   ClientSubjects,
   type CorsOriginsResponse,
   type CreateClientResponse,
@@ -679,6 +681,68 @@ describe('client.changed events', () => {
   });
 });
 
+describe('claim scopes (docs/architecture.md §7)', () => {
+  const createScope = (scope: unknown) =>
+    request<ClaimScopeView>(ClaimScopeSubjects.Create, { scope });
+
+  it('creates, reads, merges claims on update, lists and deletes a claim scope', async () => {
+    const created = await createScope({
+      name: 'user_profile',
+      description: 'Department',
+      claims: { department: 'department', level: 'level' },
+    });
+    expect(created).toEqual({
+      name: 'user_profile',
+      description: 'Department',
+      claims: { department: 'department', level: 'level' },
+      public: false,
+      created_at: clock.now().toISOString(),
+      updated_at: clock.now().toISOString(),
+    });
+    const updated = await request<ClaimScopeView>(ClaimScopeSubjects.Update, {
+      name: 'user_profile',
+      patch: { claims: { level: null, employee_number: 'employee_id' }, public: true },
+    });
+    expect(updated).toMatchObject({
+      claims: { department: 'department', employee_number: 'employee_id' },
+      public: true,
+    });
+    expect(await request(ClaimScopeSubjects.All, {})).toContainEqual(updated);
+    expect(await request(ClaimScopeSubjects.Delete, { name: 'user_profile' })).toBeNull();
+    await expectOAuthRejection(
+      request(ClaimScopeSubjects.Get, { name: 'user_profile' }),
+      NotFound,
+      'not_found',
+      /^claim scope not found$/,
+    );
+  });
+
+  it("refuses a taken name, an API resource's scope, and a reserved claim", async () => {
+    await createScope({ name: 'extra', claims: { a: 'a' } });
+    await expectOAuthRejection(
+      createScope({ name: 'extra', claims: { a: 'a' } }),
+      Conflict,
+      'conflict',
+      /^a claim scope with this name already exists$/,
+    );
+    await request(ResourceSubjects.Create, {
+      resource: { identifier: 'https://claims.example.com', name: 'C', scopes: ['c:read'] },
+    });
+    await expectOAuthRejection(
+      createScope({ name: 'c:read', claims: { a: 'a' } }),
+      Conflict,
+      'conflict',
+      /^an API resource defines a scope of this name$/,
+    );
+    await expectOAuthRejection(
+      createScope({ name: 'forge', claims: { email_verified: 'verified' } }),
+      InvalidRequest,
+      'invalid_request',
+      /^claims\.email_verified is a protocol or standard claim$/,
+    );
+  });
+});
+
 describe('resources', () => {
   const API = 'https://orders.example.com';
   const createResource = (resource: unknown) =>
@@ -689,11 +753,13 @@ describe('resources', () => {
       identifier: API,
       name: 'Orders',
       scopes: ['orders:read'],
+      roles: ['clerk'],
     });
     expect(created).toEqual({
       identifier: API,
       name: 'Orders',
       scopes: ['orders:read'],
+      roles: ['clerk'],
       access_token_lifetime: 3600,
       created_at: clock.now().toISOString(),
       updated_at: clock.now().toISOString(),

@@ -17,6 +17,7 @@ import { PersistenceModule } from '@latchkey/persistence';
 import { AdminModule } from './admin/admin.module';
 import { AdminGrantsModule } from './admin/grants.module';
 import { AuditQueryModule } from './audit/audit-query.module';
+import { ClaimsModule } from './claims/claims.module';
 import { ClockModule } from '@latchkey/core';
 import { HttpExceptionFilter } from './errors/http-exception.filter';
 import { GATEWAY_PERSISTENCE } from './gateway.persistence';
@@ -71,6 +72,7 @@ export class GatewayModule {
         InteractionModule,
         LogoutModule,
         UserinfoModule,
+        ClaimsModule,
         AdminModule,
         AdminGrantsModule,
         RegistrationModule,

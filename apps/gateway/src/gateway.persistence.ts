@@ -4,6 +4,7 @@ import { ConsentEntity } from './consent/consent.entity';
 import { Users1732200000300 } from './migrations/1732200000300-users';
 import { Consents1732200000400 } from './migrations/1732200000400-consents';
 import { BackchannelDeliveries1733100000000 } from './migrations/1733100000000-backchannel-deliveries';
+import { UserAuthorizationData1734200000100 } from './migrations/1734200000100-user-authorization-data';
 import { UserEntity } from './users/user.entity';
 
 /**
@@ -18,5 +19,6 @@ export const GATEWAY_PERSISTENCE: ServicePersistenceOptions = {
     Consents1732200000400,
     auditOutboxMigration('gateway'),
     BackchannelDeliveries1733100000000,
+    UserAuthorizationData1734200000100,
   ],
 };

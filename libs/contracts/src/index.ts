@@ -3,6 +3,8 @@ export * from './audit-event.catalogue';
 export * from './audit-event.schemas';
 export * from './clients.messages';
 export * from './resources.messages';
+export * from './claim-scopes.messages';
+export * from './users.messages';
 export * from './services';
 export * from './subjects';
 export * from './token.messages';

@@ -1,17 +1,21 @@
 import {
   AuditSubjects,
   BroadcastEvents,
+  ClaimScopeSubjects,
   ClientSubjects,
   PAYLOAD_RULES,
   payloadProblem,
   ResourceSubjects,
   TokenSubjects,
+  UserSubjects,
 } from './index';
 
 const SUBJECTS = [
   ...Object.values(TokenSubjects),
   ...Object.values(ClientSubjects),
   ...Object.values(ResourceSubjects),
+  ...Object.values(ClaimScopeSubjects),
+  ...Object.values(UserSubjects),
   ...Object.values(AuditSubjects),
   ...Object.values(BroadcastEvents),
 ];

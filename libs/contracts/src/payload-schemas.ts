@@ -16,9 +16,11 @@ import {
 import {
   AuditSubjects,
   BroadcastEvents,
+  ClaimScopeSubjects,
   ClientSubjects,
   ResourceSubjects,
   TokenSubjects,
+  UserSubjects,
 } from './subjects';
 
 /** token.request, token.revoke, token.introspect: the form and the credentials, as received. */
@@ -57,6 +59,7 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
     amr: optional(list(text(256))),
     acr: optional(text()),
     resource: optional(text()),
+    claims: optional(text()),
   }),
   [TokenSubjects.ValidateAccessToken]: READ_BY_HANDLER,
   [TokenSubjects.RevokeUserGrants]: object({ sub: id() }),
@@ -96,6 +99,21 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   [ResourceSubjects.Delete]: object({ identifier: id() }),
   [ResourceSubjects.All]: NO_PAYLOAD,
 
+  [ClaimScopeSubjects.Create]: object({ scope: json() }),
+  [ClaimScopeSubjects.Get]: object({ name: id() }),
+  [ClaimScopeSubjects.List]: object(PAGE),
+  [ClaimScopeSubjects.Update]: object({ name: id(), patch: json() }),
+  [ClaimScopeSubjects.Delete]: object({ name: id() }),
+  [ClaimScopeSubjects.All]: NO_PAYLOAD,
+
+  [UserSubjects.TokenClaims]: object({
+    sub: id(),
+    client_id: id(),
+    scope: text(),
+    scope_claims_in_id_token: boolean(),
+    claims_request: optional(text()),
+  }),
+
   [AuditSubjects.Ingest]: object({ id: id(), type: id(), data: optional(json()) }),
   [AuditSubjects.Query]: object({
     type: optional(text()),
@@ -127,6 +145,10 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   }),
   [BroadcastEvents.ResourceChanged]: object({
     identifier: id(),
+    change: oneOf(['created', 'updated', 'deleted']),
+  }),
+  [BroadcastEvents.ClaimScopeChanged]: object({
+    name: id(),
     change: oneOf(['created', 'updated', 'deleted']),
   }),
 };

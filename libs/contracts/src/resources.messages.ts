@@ -5,6 +5,11 @@ export interface ResourceView {
   name: string;
   /** Scopes this resource defines (space-delimited tokens, each listed once). */
   scopes: string[];
+  /**
+   * Roles this resource defines (docs/architecture.md §7): users are given them per resource, and
+   * a token for this audience carries the user's ones in `roles`.
+   */
+  roles: string[];
   /** Access-token lifetime in seconds for tokens whose audience is this resource. */
   access_token_lifetime: number;
   created_at: string;

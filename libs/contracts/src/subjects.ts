@@ -61,6 +61,30 @@ export const ResourceSubjects = {
 } as const;
 
 /**
+ * Scopes that release claims (docs/architecture.md §7): each maps its claims to user attributes.
+ * Answered by the client registry, like API resources.
+ */
+export const ClaimScopeSubjects = {
+  Create: 'claim_scopes.create',
+  Get: 'claim_scopes.get',
+  List: 'claim_scopes.list',
+  Update: 'claim_scopes.update',
+  Delete: 'claim_scopes.delete',
+  /** Every claim scope at once (few, small), for the gateway's claim cache. */
+  All: 'claim_scopes.all',
+} as const;
+
+/** Answered by the gateway, which owns users. */
+export const UserSubjects = {
+  /**
+   * The claims of a user for a token being issued: roles, groups and the ID Token's claims. Asked
+   * by the token service at every code exchange and refresh, so tokens follow the user's current
+   * data; a user who is gone or disabled gets no token.
+   */
+  TokenClaims: 'users.token_claims',
+} as const;
+
+/**
  * The audit service's request subjects: two tokens, so that the AUDIT stream's `audit.*.*` filter
  * (the event subjects, `audit.<noun>.<verb>`) never captures them.
  */
@@ -85,6 +109,8 @@ export const BroadcastEvents = {
   ClientChanged: 'client.changed',
   /** An API resource changed: drop cached copies. */
   ResourceChanged: 'resource.changed',
+  /** A claim scope changed: drop cached claim mappings. */
+  ClaimScopeChanged: 'claim_scope.changed',
 } as const;
 
 /**

@@ -59,6 +59,8 @@ export interface IssueCodeRequest {
   acr?: string;
   /** RFC 8707 resource requested at the authorization endpoint, if any. */
   resource?: string;
+  /** The `claims` request parameter (OIDC Core §5.5), normalized JSON; kept with the grant. */
+  claims?: string;
 }
 export interface IssueCodeResponse {
   code: string;
@@ -82,6 +84,8 @@ export type ValidateAccessTokenResponse =
       jti: string;
       /** The grant the token was issued from (absent for client_credentials). */
       grant_id?: string;
+      /** The grant's `claims` request parameter (OIDC Core §5.5), for userinfo. */
+      claims_request?: string;
     };
 
 export interface RevokeUserGrantsRequest {

@@ -86,6 +86,12 @@ export interface ClientMetadata {
    * userinfo endpoints besides the origins of the redirect URIs (docs/architecture.md §3).
    */
   allowed_cors_origins?: string[];
+  /**
+   * The ID Token carries the claims its scopes release, as userinfo does (docs/architecture.md
+   * §7); without it, only those the `claims` request parameter asks for in the ID Token. Absent
+   * means false.
+   */
+  id_token_claims?: boolean;
 }
 
 export interface ValidateClientMetadataOptions {
@@ -161,6 +167,7 @@ export function validateClientMetadata(
     backchannel_logout_uri: readOutboundUri(fields, 'backchannel_logout_uri', outbound),
     default_resource: readDefaultResource(fields),
     allowed_cors_origins: readCorsOrigins(fields),
+    id_token_claims: readBoolean(fields, 'id_token_claims') === true ? true : undefined,
   };
 
   checkCodeResponseTypeMatchesGrant(metadata);

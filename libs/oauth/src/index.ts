@@ -17,3 +17,4 @@ export * from './policy';
 export * from './outbound-url';
 export * from './input';
 export * from './cors';
+export * from './claims';

@@ -4,6 +4,7 @@ import type { Command, CommandContext, CommandGroup } from '../command';
 import type { CommandLine } from '../command-line';
 import type { Column } from '../output';
 import { segment, YES_OPTION } from './command-helpers';
+import { userAccountCommands } from './user-accounts.command';
 
 /** An SSO session as GET /admin/users/:id/sessions lists it. */
 interface SessionItem {
@@ -86,8 +87,8 @@ const endSessions: Command = {
 
 export const usersGroup: CommandGroup = {
   name: 'users',
-  summary: "a user's grants and SSO sessions",
-  commands: [grants, revokeGrants, sessions, endSessions],
+  summary: 'manage users, their grants and SSO sessions',
+  commands: [...userAccountCommands, grants, revokeGrants, sessions, endSessions],
 };
 
 const revoke: Command = {

@@ -30,6 +30,7 @@ const METADATA_ORDER: ReadonlyArray<keyof ClientMetadata> = [
   'backchannel_logout_uri',
   'default_resource',
   'allowed_cors_origins',
+  'id_token_claims',
 ];
 
 /** What the admin API and RFC 7591/7592 responses show: never a secret or its hash. */

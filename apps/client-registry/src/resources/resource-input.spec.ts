@@ -15,6 +15,7 @@ describe('validateResource', () => {
       identifier: API,
       name: 'Orders API',
       scopes: [],
+      roles: [],
       access_token_lifetime: 3600,
     });
   });
@@ -26,6 +27,7 @@ describe('validateResource', () => {
           identifier: 'http://127.0.0.1:8081/api',
           name: 'Local',
           scopes: ['orders:read', 'orders:write'],
+          roles: ['clerk', 'orders:admin'],
           access_token_lifetime: 60,
           owner: 'someone',
         },
@@ -35,8 +37,19 @@ describe('validateResource', () => {
       identifier: 'http://127.0.0.1:8081/api',
       name: 'Local',
       scopes: ['orders:read', 'orders:write'],
+      roles: ['clerk', 'orders:admin'],
       access_token_lifetime: 60,
     });
+  });
+
+  it.each([
+    [{ roles: 'clerk' }, /roles must be an array of role names$/],
+    [{ roles: ['has space'] }, /roles\[0\] must be 1 to 128 characters/],
+    [{ roles: ['a', 'a'] }, /roles\[1\] repeats an earlier role$/],
+  ])('refuses bad roles %j', (roles, message) => {
+    expect(() => validateResource({ identifier: API, name: 'Orders', ...roles }, ISSUER)).toThrow(
+      message,
+    );
   });
 
   it.each([
@@ -96,6 +109,7 @@ describe('validateResourcePatch', () => {
     identifier: API,
     name: 'Orders',
     scopes: ['orders:read'],
+    roles: [],
     access_token_lifetime: 600,
   };
 

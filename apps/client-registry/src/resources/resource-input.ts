@@ -4,6 +4,7 @@
  */
 import {
   ADMIN_SCOPE,
+  BUILT_IN_CLAIM_SCOPES,
   InvalidRequest,
   isValidScopeToken,
   LIFETIME_BOUNDS,
@@ -12,19 +13,26 @@ import {
 } from '@latchkey/oauth';
 
 /**
- * Scopes a resource may not define: the OIDC scopes belong to the OpenID provider itself (they
- * shape id_tokens and userinfo), and `admin` is the admin API's, granted only to admin clients.
+ * Scopes a resource may not define: the OIDC scopes and `groups` belong to the OpenID provider
+ * itself (they shape id_tokens and userinfo), and `admin` is the admin API's, granted only to admin clients.
  */
-export const RESERVED_SCOPES: ReadonlySet<string> = new Set([...OIDC_SCOPES, ADMIN_SCOPE]);
+export const RESERVED_SCOPES: ReadonlySet<string> = new Set([
+  ...OIDC_SCOPES,
+  ...BUILT_IN_CLAIM_SCOPES,
+  ADMIN_SCOPE,
+]);
 
 export const DEFAULT_ACCESS_TOKEN_LIFETIME = 3600;
 export const MAX_RESOURCE_NAME_LENGTH = 200;
 export const MAX_RESOURCE_SCOPES = 200;
+export const MAX_RESOURCE_ROLES = 100;
+export const MAX_ROLE_LENGTH = 128;
 
 export interface ResourceInput {
   identifier: string;
   name: string;
   scopes: string[];
+  roles: string[];
   access_token_lifetime: number;
 }
 
@@ -61,6 +69,7 @@ function readResource(fields: Fields, issuer: string | undefined): ResourceInput
     identifier: readIdentifier(fields, issuer),
     name: readName(fields),
     scopes: readScopes(fields),
+    roles: readRoles(fields),
     access_token_lifetime: readLifetime(fields),
   };
 }
@@ -112,6 +121,27 @@ function readScopes(fields: Fields): string[] {
     }
     if (seen.has(scope)) throw new InvalidRequest(`scopes[${index}] repeats an earlier scope`);
     seen.add(scope);
+  });
+  return [...seen];
+}
+
+/** Role names share the scope-token characters, so they read the same in any token. */
+function readRoles(fields: Fields): string[] {
+  const roles = field(fields, 'roles');
+  if (roles === undefined) return [];
+  if (!Array.isArray(roles)) throw new InvalidRequest('roles must be an array of role names');
+  if (roles.length > MAX_RESOURCE_ROLES) {
+    throw new InvalidRequest(`roles must have at most ${MAX_RESOURCE_ROLES} entries`);
+  }
+  const seen = new Set<string>();
+  roles.forEach((role: unknown, index: number) => {
+    if (!isValidScopeToken(role) || role.length > MAX_ROLE_LENGTH) {
+      throw new InvalidRequest(
+        `roles[${index}] must be 1 to ${MAX_ROLE_LENGTH} characters (printable ASCII except space, double quote and backslash)`,
+      );
+    }
+    if (seen.has(role)) throw new InvalidRequest(`roles[${index}] repeats an earlier role`);
+    seen.add(role);
   });
   return [...seen];
 }

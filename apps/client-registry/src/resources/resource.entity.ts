@@ -16,6 +16,10 @@ export class ResourceEntity {
   @Column('jsonb')
   scopes: string[];
 
+  /** Roles users can be given for this resource (docs/architecture.md §7). */
+  @Column('jsonb')
+  roles: string[];
+
   @Column('integer', { name: 'access_token_lifetime' })
   accessTokenLifetime: number;
 

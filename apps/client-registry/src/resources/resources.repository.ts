@@ -36,15 +36,16 @@ export class ResourcesRepository {
   /** Inserts unless the identifier is taken (then false). */
   async insertIfAbsent(em: EntityManager, resource: NewResource): Promise<boolean> {
     const rows: unknown = await em.query(
-      `INSERT INTO "resources" ("identifier", "name", "scopes", "access_token_lifetime",
+      `INSERT INTO "resources" ("identifier", "name", "scopes", "roles", "access_token_lifetime",
                                 "created_at", "updated_at")
-       VALUES ($1, $2, $3, $4, $5, $6)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT ("identifier") DO NOTHING
        RETURNING "identifier"`,
       [
         resource.identifier,
         resource.name,
         JSON.stringify(resource.scopes),
+        JSON.stringify(resource.roles),
         resource.accessTokenLifetime,
         resource.createdAt,
         resource.updatedAt,
@@ -56,7 +57,10 @@ export class ResourcesRepository {
   async update(
     em: EntityManager,
     identifier: string,
-    changes: Pick<ResourceEntity, 'name' | 'scopes' | 'accessTokenLifetime' | 'updatedAt'>,
+    changes: Pick<
+      ResourceEntity,
+      'name' | 'scopes' | 'roles' | 'accessTokenLifetime' | 'updatedAt'
+    >,
   ): Promise<void> {
     await em.getRepository(ResourceEntity).update({ identifier }, changes);
   }

@@ -151,6 +151,7 @@ function toColumns(input: ResourceInput) {
   return {
     name: input.name,
     scopes: input.scopes,
+    roles: input.roles,
     accessTokenLifetime: input.access_token_lifetime,
   };
 }
@@ -160,6 +161,7 @@ function toInput(resource: NewResource): ResourceInput {
     identifier: resource.identifier,
     name: resource.name,
     scopes: resource.scopes,
+    roles: resource.roles,
     access_token_lifetime: resource.accessTokenLifetime,
   };
 }
@@ -169,6 +171,7 @@ function toResourceView(resource: NewResource): ResourceView {
     identifier: resource.identifier,
     name: resource.name,
     scopes: [...resource.scopes],
+    roles: [...resource.roles],
     access_token_lifetime: resource.accessTokenLifetime,
     created_at: resource.createdAt.toISOString(),
     updated_at: resource.updatedAt.toISOString(),

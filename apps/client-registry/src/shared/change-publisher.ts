@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   BroadcastEvents,
+  type ClaimScopeChangedEvent,
   type ClientChangedEvent,
   type ResourceChangedEvent,
 } from '@latchkey/contracts';
@@ -28,7 +29,14 @@ export class ChangePublisher {
     return this.publish(BroadcastEvents.ResourceChanged, event);
   }
 
-  private async publish(subject: string, event: ClientChangedEvent | ResourceChangedEvent) {
+  claimScopeChanged(event: ClaimScopeChangedEvent): Promise<void> {
+    return this.publish(BroadcastEvents.ClaimScopeChanged, event);
+  }
+
+  private async publish(
+    subject: string,
+    event: ClientChangedEvent | ResourceChangedEvent | ClaimScopeChangedEvent,
+  ) {
     try {
       await this.bus.emit(subject, event);
     } catch (err) {

@@ -1,6 +1,9 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { ClaimScopesModule } from '../claims/claim-scopes.module';
 import { ClientsModule } from '../clients/clients.module';
+import { AdminClaimScopesController } from './claim-scopes.controller';
+import { AdminClaimScopesService } from './claim-scopes.service';
 import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
@@ -12,14 +15,20 @@ import { AdminResourcesService } from './resources.service';
 
 /** The admin REST API (docs/architecture.md §4) under /admin, for access tokens with the admin scope. */
 @Module({
-  imports: [AuthModule, ClientsModule],
+  imports: [AuthModule, ClientsModule, ClaimScopesModule],
   controllers: [
     AdminClientsController,
     AdminResourcesController,
+    AdminClaimScopesController,
     AdminInitialAccessTokensController,
     AdminKeysController,
   ],
-  providers: [AdminClientsService, AdminResourcesService, AdminKeysService],
+  providers: [
+    AdminClientsService,
+    AdminResourcesService,
+    AdminClaimScopesService,
+    AdminKeysService,
+  ],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

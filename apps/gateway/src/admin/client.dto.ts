@@ -105,6 +105,14 @@ class ClientOptionalFieldsDto {
       'and userinfo endpoints, besides the origins of the redirect URIs',
   })
   allowed_cors_origins?: string[];
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description:
+      'The ID Token carries the claims its scopes release (profile, email, claim scopes...), as ' +
+      'userinfo does; otherwise only those the claims request parameter asks for in it',
+  })
+  id_token_claims?: boolean;
 }
 
 /** RFC 7591 §2 client metadata, as sent to create a client (every field optional). */

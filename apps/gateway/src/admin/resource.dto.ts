@@ -20,6 +20,14 @@ export class ResourceDto implements ResourceView {
   @ApiProperty({ type: [String], example: ['invoices:read', 'invoices:write'] })
   scopes: string[];
 
+  @ApiProperty({
+    type: [String],
+    example: ['billing-admin'],
+    description:
+      'Roles users can be given for this resource: a token for it carries the roles the user has for it in `roles`',
+  })
+  roles: string[];
+
   @ApiProperty({ description: 'Lifetime of access tokens for this audience, in seconds' })
   access_token_lifetime: number;
 
@@ -31,10 +39,18 @@ export class ResourceDto implements ResourceView {
 }
 
 export class CreateResourceDto extends OmitType(ResourceDto, [
+  'roles',
   'access_token_lifetime',
   'created_at',
   'updated_at',
 ] as const) {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['billing-admin'],
+    description: 'Roles it defines',
+  })
+  roles?: string[];
+
   @ApiPropertyOptional({ description: 'Seconds; the platform default when absent' })
   access_token_lifetime?: number;
 }

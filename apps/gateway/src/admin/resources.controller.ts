@@ -9,13 +9,12 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { ListResourcesResponse, ResourceView } from '@latchkey/contracts';
 import { OAuthErrorDto } from '../errors/oauth-error.dto';
 import { JsonObject, JsonObjectBody } from '../http/json-body';
-import { PageQuery, PageQueryPipe } from '../http/page-query.pipe';
+import { ApiPage, PageQuery, PageQueryPipe } from '../http/page-query.pipe';
 import { AdminApi } from './admin-api.decorator';
 import { CreateResourceDto, ResourceDto, ResourcePageDto, ResourcePatchDto } from './resource.dto';
 import { AdminResourcesService } from './resources.service';
@@ -49,18 +48,7 @@ export class AdminResourcesController {
 
   @Get()
   @ApiOperation({ summary: 'List API resources, a page at a time' })
-  @ApiQuery({ name: 'limit', required: false, type: Number, description: 'Page size' })
-  @ApiQuery({
-    name: 'cursor',
-    required: false,
-    type: String,
-    description: 'next_cursor of the previous page',
-  })
-  @ApiOkResponse({ type: ResourcePageDto })
-  @ApiBadRequestResponse({
-    type: OAuthErrorDto,
-    description: 'invalid_request: bad limit or cursor',
-  })
+  @ApiPage(ResourcePageDto)
   list(@Query(PageQueryPipe) page: PageQuery): Promise<ListResourcesResponse> {
     return this.resources.list(page);
   }

@@ -1,7 +1,13 @@
 import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
-import { readResourceIndicator, readSingleParams, type RawParams } from '@latchkey/oauth';
+import {
+  formatClaimsRequest,
+  parseClaimsRequest,
+  readResourceIndicator,
+  readSingleParams,
+  type RawParams,
+} from '@latchkey/oauth';
 import { ISSUER } from '@latchkey/oauth-http';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
 import { toClient } from './authorization-response';
@@ -26,8 +32,8 @@ import {
 import { IdTokenHintVerifier } from './id-token-hint.verifier';
 
 /**
- * Parameters read after the redirect URI is proven. ui_locales, claims_locales, display,
- * acr_values and claims are accepted and ignored (OIDC Core §3.1.2.1 lets an OP do so); any other
+ * Parameters read after the redirect URI is proven. ui_locales, claims_locales, display and
+ * acr_values are accepted and ignored (OIDC Core §3.1.2.1 lets an OP do so); any other
  * unknown parameter is ignored too (RFC 6749 §3.1).
  */
 const REQUEST_PARAMS = [
@@ -44,7 +50,13 @@ const REQUEST_PARAMS = [
   'id_token_hint',
   'request',
   'request_uri',
+  'claims',
 ] as const;
+
+/** OIDC Core §5.5: a malformed `claims` is invalid_request, redirected like any later error. */
+function readClaimsParameter(claims: string | undefined): string | undefined {
+  return claims === undefined ? undefined : formatClaimsRequest(parseClaimsRequest(claims));
+}
 
 export interface ReadAuthorizationRequest {
   client: ClientRecord;
@@ -104,6 +116,7 @@ export class AuthorizationRequestReader {
       max_age: checkMaxAge(params.max_age),
       login_hint: checkLoginHint(params.login_hint),
       resource: readResourceIndicator(raw),
+      claims: readClaimsParameter(params.claims),
       id_token_hint_sub:
         params.id_token_hint === undefined
           ? undefined

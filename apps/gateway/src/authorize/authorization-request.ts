@@ -26,6 +26,8 @@ export interface AuthorizationRequest {
   id_token_hint_sub?: string;
   /** RFC 8707 resource indicator. */
   resource?: string;
+  /** The `claims` parameter (OIDC Core §5.5), normalized JSON (docs/architecture.md §7). */
+  claims?: string;
 }
 
 /** Where an authorization error may be delivered once client and redirect_uri are proven. */

@@ -57,5 +57,6 @@ export function issueCodeRequestOf(
   }
   if (request.nonce !== undefined) message.nonce = request.nonce;
   if (request.resource !== undefined) message.resource = request.resource;
+  if (request.claims !== undefined) message.claims = request.claims;
   return message;
 }

@@ -1,4 +1,6 @@
-import { Injectable, PipeTransform } from '@nestjs/common';
+import { applyDecorators, Injectable, PipeTransform, type Type } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiQuery } from '@nestjs/swagger';
+import { OAuthErrorDto } from '../errors/oauth-error.dto';
 import { InvalidRequest, readSingleParams } from '@latchkey/oauth';
 
 /** One page of a list: at most `limit` items after the opaque `cursor` of the previous page. */
@@ -30,4 +32,22 @@ function readLimit(limit: string): number {
     throw new InvalidRequest('limit must be a positive integer');
   }
   return Number(limit);
+}
+
+/** The OpenAPI description of an admin list: `limit`, `cursor`, the page, a bad query's 400. */
+export function ApiPage(page: Type<unknown>): MethodDecorator {
+  return applyDecorators(
+    ApiQuery({ name: 'limit', required: false, type: Number, description: 'Page size' }),
+    ApiQuery({
+      name: 'cursor',
+      required: false,
+      type: String,
+      description: 'next_cursor of the previous page',
+    }),
+    ApiOkResponse({ type: page }),
+    ApiBadRequestResponse({
+      type: OAuthErrorDto,
+      description: 'invalid_request: bad limit or cursor',
+    }),
+  );
 }

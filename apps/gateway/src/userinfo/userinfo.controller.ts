@@ -13,7 +13,7 @@ import {
 import type { Request, Response } from 'express';
 import { CORS_ENDPOINTS } from '@latchkey/oauth';
 import { CorsForClient, CorsPolicy, MethodNotAllowed } from '@latchkey/oauth-http';
-import type { StandardClaims } from '../users/user-claims';
+import type { UserinfoClaims } from '../users/user-claims';
 import { readUserinfoToken, userinfoClientId } from './userinfo-request';
 import { UserinfoService } from './userinfo.service';
 
@@ -32,7 +32,7 @@ export class UserinfoController {
   @Get()
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  get(@Req() req: Request): Promise<StandardClaims> {
+  get(@Req() req: Request): Promise<UserinfoClaims> {
     return this.userinfo.claims(readUserinfoToken(req));
   }
 
@@ -40,7 +40,7 @@ export class UserinfoController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  post(@Req() req: Request): Promise<StandardClaims> {
+  post(@Req() req: Request): Promise<UserinfoClaims> {
     return this.userinfo.claims(readUserinfoToken(req));
   }
 

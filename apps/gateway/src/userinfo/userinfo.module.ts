@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CorsOrigins, CorsPolicy } from '@latchkey/oauth-http';
 import { RegisteredCorsOrigins } from '@latchkey/registry-client';
+import { ClaimsModule } from '../claims/claims.module';
 import { ClientsModule } from '../clients/clients.module';
 import { UsersModule } from '../users/users.module';
 import { UserinfoController } from './userinfo.controller';
@@ -8,7 +9,7 @@ import { UserinfoService } from './userinfo.service';
 
 /** `GET/POST /userinfo`. */
 @Module({
-  imports: [UsersModule, ClientsModule],
+  imports: [UsersModule, ClientsModule, ClaimsModule],
   controllers: [UserinfoController],
   providers: [
     UserinfoService,

@@ -4,16 +4,25 @@ import {
   type ValidateAccessTokenRequest,
   type ValidateAccessTokenResponse,
 } from '@latchkey/contracts';
-import { InsufficientScope, InvalidToken, OPENID_SCOPE, parseScope } from '@latchkey/oauth';
+import {
+  InsufficientScope,
+  InvalidToken,
+  OPENID_SCOPE,
+  parseScope,
+  selectClaims,
+} from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
 import { ISSUER } from '@latchkey/oauth-http';
-import type { StandardClaims } from '../users/user-claims';
+import { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import { readStoredClaimsRequest } from '../claims/token-claims.service';
+import { grantedClaims, type UserinfoClaims } from '../users/user-claims';
 import { UsersService } from '../users/users.service';
 
 type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
 
 /**
- * OIDC Core §5.3: the claims of the token's user that its scopes release. The token service
+ * OIDC Core §5.3: the claims of the token's user that its scopes release (§5.4, and the claim
+ * scopes of docs/architecture.md §7). The token service
  * vouches for the token (signature, expiry, grant not revoked); the user must still be active.
  */
 @Injectable()
@@ -21,10 +30,11 @@ export class UserinfoService {
   constructor(
     private readonly bus: BusClient,
     private readonly users: UsersService,
+    private readonly claimScopes: ClaimScopesCache,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
-  async claims(token: string): Promise<StandardClaims> {
+  async claims(token: string): Promise<UserinfoClaims> {
     const request: ValidateAccessTokenRequest = { token };
     const validated = await this.bus.request<ValidateAccessTokenResponse>(
       TokenSubjects.ValidateAccessToken,
@@ -35,7 +45,13 @@ export class UserinfoService {
     const scopes = checkOpenIdScope(active);
     const user = await this.users.findActiveById(active.sub);
     if (!user) throw new InvalidToken('the access token is not active');
-    return this.users.claimsFor(user, scopes);
+    const granted = grantedClaims(user, scopes, await this.claimScopes.all());
+    // Every granted claim (§5.4); a `claims` request only adds value constraints here (§5.5).
+    const claimsRequest = readStoredClaimsRequest(active.claims_request);
+    return {
+      ...selectClaims(granted, 'userinfo', { allGranted: true, request: claimsRequest }),
+      sub: user.id,
+    };
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '../claims/claim-scopes.cache';
 import { TokenSubjects, type ValidateAccessTokenResponse } from '@latchkey/contracts';
 import { InsufficientScope, InvalidRequest, InvalidToken } from '@latchkey/oauth';
 import type { Request } from 'express';
@@ -72,6 +73,10 @@ describe('UserinfoService', () => {
     givenName: null,
     familyName: null,
     disabled: false,
+    groups: [],
+    roles: [],
+    resourceRoles: {},
+    attributes: {},
     createdAt: new Date('2024-01-01T00:00:00Z'),
     updatedAt: new Date('2024-01-02T00:00:00Z'),
   };
@@ -97,7 +102,8 @@ describe('UserinfoService', () => {
       findActiveById: async (sub: string) => (active && active.id === sub ? active : null),
       claimsFor,
     } as unknown as UsersService;
-    service = new UserinfoService(bus.asBusClient(), users, ISSUER);
+    const claimScopes = { all: async () => new Map() } as unknown as ClaimScopesCache;
+    service = new UserinfoService(bus.asBusClient(), users, claimScopes, ISSUER);
   });
 
   it("answers the claims the token's scopes release", async () => {

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AuditClient } from '@latchkey/audit-client';
 import { toPage } from '@latchkey/core';
+import { AuditClient } from '@latchkey/audit-client';
 import { Conflict, NotFound } from '@latchkey/oauth';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { PasswordHasher } from './password.hasher';
 import { toUserView, type UserPage, type UserView } from './user';
 import { UserAccessService } from './user-access.service';
@@ -13,10 +14,13 @@ import type { CreateUserDto, UpdateUserDto } from './user.dto';
 import { toUser } from './user.entity';
 import type { UserListQuery } from './user-list.query';
 import { canonicalUsername, usernameKey } from './username';
-import { UsersRepository, type NewUser } from './users.repository';
+import { UsersRepository, type NewUser, type UserChanges } from './users.repository';
+import { ResourceRolesCheck } from './resource-roles.check';
 
 const usernameTaken = () => new Conflict('username is taken');
 const noSuchUser = () => new NotFound('no such user');
+/** Columns that change with another one and say nothing of their own. */
+const DERIVED_COLUMNS: ReadonlySet<string> = new Set(['usernameNormalized', 'updatedAt']);
 
 /**
  * The admin API's user management (docs/architecture.md §4). Disabling or deleting a user ends their access in
@@ -35,10 +39,12 @@ export class UserAdminService {
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
     private readonly access: UserAccessService,
+    private readonly resourceRoles: ResourceRolesCheck,
     private readonly audit: AuditClient,
   ) {}
 
   async create(input: CreateUserDto): Promise<UserView> {
+    if (input.resource_roles) await this.resourceRoles.check(input.resource_roles);
     const now = new Date();
     const username = canonicalUsername(input.username);
     const user: NewUser = {
@@ -52,6 +58,10 @@ export class UserAdminService {
       givenName: input.given_name ?? null,
       familyName: input.family_name ?? null,
       disabled: false,
+      groups: input.groups ?? [],
+      roles: input.roles ?? [],
+      resourceRoles: input.resource_roles ?? {},
+      attributes: input.attributes ?? {},
       createdAt: now,
       updatedAt: now,
     };
@@ -88,6 +98,7 @@ export class UserAdminService {
    */
   async update(id: string, patch: UpdateUserDto): Promise<UserView> {
     // Hashing takes tens of milliseconds: not while holding the row lock.
+    if (patch.resource_roles) await this.resourceRoles.check(patch.resource_roles);
     const passwordHash =
       patch.password === undefined ? undefined : await this.hasher.hash(patch.password);
     const updated = await this.dataSource.transaction(async (em) => {

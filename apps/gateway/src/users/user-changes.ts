@@ -1,3 +1,4 @@
+import type { AttributeValue, UserAttributes } from './user';
 import type { UpdateUserDto } from './user.dto';
 import type { UserEntity } from './user.entity';
 import { canonicalUsername, usernameKey } from './username';
@@ -35,9 +36,53 @@ export function userChanges(
   setIfChanged(changes, 'givenName', current.givenName, patch.given_name);
   setIfChanged(changes, 'familyName', current.familyName, patch.family_name);
   setIfChanged(changes, 'disabled', current.disabled, patch.disabled);
+  if (patch.groups !== undefined && !sameJson(patch.groups, current.groups)) {
+    changes.groups = patch.groups;
+  }
+  if (patch.roles !== undefined && !sameJson(patch.roles, current.roles)) {
+    changes.roles = patch.roles;
+  }
+  if (
+    patch.resource_roles !== undefined &&
+    !sameJson(patch.resource_roles, current.resourceRoles)
+  ) {
+    changes.resourceRoles = patch.resource_roles;
+  }
+  if (patch.attributes !== undefined) {
+    const attributes = mergeAttributes(current.attributes, patch.attributes);
+    if (!sameJson(attributes, current.attributes)) changes.attributes = attributes;
+  }
   if (Object.keys(changes).length === 0) return undefined;
   changes.updatedAt = now;
   return changes;
+}
+
+/** RFC 7396 on the attributes object: a null member removes that attribute. */
+export function mergeAttributes(
+  current: UserAttributes,
+  patch: Record<string, AttributeValue | null>,
+): UserAttributes {
+  const merged: UserAttributes = { ...current };
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) delete merged[name];
+    else merged[name] = value;
+  }
+  return merged;
+}
+
+/** Equal as JSON with sorted keys (jsonb does not keep key order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
+}
+
+function sorted(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sorted);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+  );
 }
 
 function setIfChanged<K extends keyof UserChanges>(

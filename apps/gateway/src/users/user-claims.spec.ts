@@ -14,6 +14,10 @@ function user(overrides: Partial<User> = {}): User {
     givenName: 'Alice',
     familyName: 'Liddell',
     disabled: false,
+    groups: [],
+    roles: [],
+    resourceRoles: {},
+    attributes: {},
     createdAt: new Date('2030-01-01T00:00:00.000Z'),
     updatedAt: UPDATED_AT,
     ...overrides,
@@ -91,5 +95,52 @@ describe('claimsFor (OIDC Core §5.4)', () => {
     >;
     expect(claims.disabled).toBeUndefined();
     expect(claims.created_at).toBeUndefined();
+  });
+});
+
+describe('claimsFor: attributes, groups and claim scopes (docs/architecture.md §7)', () => {
+  const at = '2030-01-01T00:00:00.000Z';
+  const claimScopes = new Map([
+    [
+      'user_profile',
+      {
+        name: 'user_profile',
+        description: null,
+        claims: { department: 'department', employee_number: 'employee_id' },
+        public: true,
+        created_at: at,
+        updated_at: at,
+      },
+    ],
+  ]);
+  const erin = user({
+    groups: ['engineering'],
+    attributes: {
+      department: 'Finance',
+      nickname: 'Al',
+      phone_number: '+44 20 7946 0000',
+      address: '1 Main St, Springfield',
+    },
+  });
+
+  it('releases the other standard claims from the attribute of the same name', () => {
+    expect(claimsFor(erin, scopes('profile', 'phone', 'address'))).toMatchObject({
+      nickname: 'Al',
+      phone_number: '+44 20 7946 0000',
+      address: { formatted: '1 Main St, Springfield' },
+    });
+  });
+
+  it("releases a claim scope's mapped claims, leaving out those the user has no value for", () => {
+    expect(claimsFor(erin, scopes('user_profile'), claimScopes)).toEqual({
+      sub: erin.id,
+      department: 'Finance',
+    });
+    expect(claimsFor(erin, scopes('unknown_scope'), claimScopes)).toEqual({ sub: erin.id });
+  });
+
+  it('releases groups only with the groups scope', () => {
+    expect(claimsFor(erin, scopes('groups'))).toEqual({ sub: erin.id, groups: ['engineering'] });
+    expect(claimsFor(erin, scopes('profile'))).not.toHaveProperty('groups');
   });
 });

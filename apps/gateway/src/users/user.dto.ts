@@ -1,8 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './password-policy';
-import type { UserPage, UserView } from './user';
+import type { ResourceRoles, UserAttributes, UserPage, UserView } from './user';
 import {
+  ATTRIBUTE_TEXT_MAX_LENGTH,
   EMAIL_MAX_LENGTH,
+  IsAttributes,
+  IsNameList,
+  IsResourceRoles,
+  MAX_ATTRIBUTES,
+  MAX_NAMES,
+  NAME_MAX_LENGTH,
   IsEmailAddress,
   IsFlag,
   IsPassword,
@@ -36,6 +43,46 @@ const PASSWORD_DOC = {
 };
 const EMAIL_DOC = { format: 'email', maxLength: EMAIL_MAX_LENGTH, nullable: true };
 const TEXT_DOC = { minLength: 1, maxLength: PROFILE_TEXT_MAX_LENGTH, nullable: true };
+const NAMES_ITEMS = { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH } as const;
+const GROUPS_DOC = {
+  type: 'array',
+  items: NAMES_ITEMS,
+  maxItems: MAX_NAMES,
+  example: ['engineering'],
+  description: 'Group names: the `groups` claim, released by the `groups` scope',
+} as const;
+const ROLES_DOC = {
+  type: 'array',
+  items: NAMES_ITEMS,
+  maxItems: MAX_NAMES,
+  example: ['auditor'],
+  description: 'Global roles: in the `roles` claim of every access token of the user',
+} as const;
+const RESOURCE_ROLES_DOC = {
+  type: 'object',
+  additionalProperties: { type: 'array', items: NAMES_ITEMS, maxItems: MAX_NAMES },
+  example: { 'https://api.example.com': ['billing-admin'] },
+  description:
+    'Roles per API resource identifier, each defined by that resource: in the `roles` claim of ' +
+    'access tokens for that audience only',
+} as const;
+const ATTRIBUTE_VALUE_SCHEMA = {
+  oneOf: [
+    { type: 'string', maxLength: ATTRIBUTE_TEXT_MAX_LENGTH },
+    { type: 'number' },
+    { type: 'boolean' },
+    { type: 'array', items: { type: 'string', maxLength: ATTRIBUTE_TEXT_MAX_LENGTH } },
+  ],
+};
+const ATTRIBUTES_DOC = {
+  type: 'object',
+  maxProperties: MAX_ATTRIBUTES,
+  additionalProperties: ATTRIBUTE_VALUE_SCHEMA,
+  example: { department: 'Finance', nickname: 'Al' },
+  description:
+    'Custom attributes, released as claims through the claim mappings of scopes, and as the ' +
+    'standard claims of the same name (nickname, picture, locale, phone_number, address...)',
+} as const;
 
 export class CreateUserDto {
   @ApiProperty(USERNAME_DOC)
@@ -73,6 +120,26 @@ export class CreateUserDto {
   @UnlessAbsentOrNull()
   @IsProfileText()
   family_name?: string | null;
+
+  @ApiPropertyOptional(GROUPS_DOC)
+  @UnlessAbsent()
+  @IsNameList()
+  groups?: string[];
+
+  @ApiPropertyOptional(ROLES_DOC)
+  @UnlessAbsent()
+  @IsNameList()
+  roles?: string[];
+
+  @ApiPropertyOptional(RESOURCE_ROLES_DOC)
+  @UnlessAbsent()
+  @IsResourceRoles()
+  resource_roles?: ResourceRoles;
+
+  @ApiPropertyOptional(ATTRIBUTES_DOC)
+  @UnlessAbsent()
+  @IsAttributes({ patch: false })
+  attributes?: UserAttributes;
 }
 
 /**
@@ -123,6 +190,36 @@ export class UpdateUserDto {
   @UnlessAbsent()
   @IsFlag()
   disabled?: boolean;
+
+  @ApiPropertyOptional({
+    ...GROUPS_DOC,
+    description: `${GROUPS_DOC.description}; replaces the list`,
+  })
+  @UnlessAbsent()
+  @IsNameList()
+  groups?: string[];
+
+  @ApiPropertyOptional({ ...ROLES_DOC, description: `${ROLES_DOC.description}; replaces the list` })
+  @UnlessAbsent()
+  @IsNameList()
+  roles?: string[];
+
+  @ApiPropertyOptional({
+    ...RESOURCE_ROLES_DOC,
+    description: `${RESOURCE_ROLES_DOC.description}; replaces the whole map`,
+  })
+  @UnlessAbsent()
+  @IsResourceRoles()
+  resource_roles?: ResourceRoles;
+
+  @ApiPropertyOptional({
+    ...ATTRIBUTES_DOC,
+    additionalProperties: { ...ATTRIBUTE_VALUE_SCHEMA, nullable: true },
+    description: 'Merged into the attributes (RFC 7396): a null value removes that attribute',
+  })
+  @UnlessAbsent()
+  @IsAttributes({ patch: true })
+  attributes?: Record<string, UserAttributes[string] | null>;
 }
 
 /** A user as the admin API shows it: never the password or its hash. */
@@ -150,6 +247,18 @@ export class UserDto implements UserView {
 
   @ApiProperty()
   disabled: boolean;
+
+  @ApiProperty(GROUPS_DOC)
+  groups: string[];
+
+  @ApiProperty(ROLES_DOC)
+  roles: string[];
+
+  @ApiProperty(RESOURCE_ROLES_DOC)
+  resource_roles: ResourceRoles;
+
+  @ApiProperty(ATTRIBUTES_DOC)
+  attributes: UserAttributes;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;

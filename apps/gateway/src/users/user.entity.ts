@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { User } from './user';
+import type { ResourceRoles, User, UserAttributes } from './user';
 
 @Entity({ name: 'users' })
 export class UserEntity {
@@ -41,6 +41,22 @@ export class UserEntity {
   @Column('boolean')
   disabled: boolean;
 
+  /** Group names (the `groups` claim), docs/architecture.md §7. */
+  @Column('jsonb')
+  groups: string[];
+
+  /** Global roles: in every access token of the user. */
+  @Column('jsonb')
+  roles: string[];
+
+  /** Roles per API resource identifier: in access tokens for that audience only. */
+  @Column('jsonb', { name: 'resource_roles' })
+  resourceRoles: ResourceRoles;
+
+  /** Custom attributes, released as claims through the registry's claim mappings. */
+  @Column('jsonb')
+  attributes: UserAttributes;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 
@@ -59,6 +75,10 @@ export function toUser(entity: Omit<UserEntity, 'seq'>): User {
     givenName: entity.givenName,
     familyName: entity.familyName,
     disabled: entity.disabled,
+    groups: entity.groups,
+    roles: entity.roles,
+    resourceRoles: entity.resourceRoles,
+    attributes: entity.attributes,
     createdAt: entity.createdAt,
     updatedAt: entity.updatedAt,
   };

@@ -13,6 +13,11 @@ export interface User {
   familyName: string | null;
   /** A disabled user cannot log in; their grants and sessions were ended when it was set. */
   disabled: boolean;
+  groups: string[];
+  /** Global roles. */
+  roles: string[];
+  resourceRoles: ResourceRoles;
+  attributes: UserAttributes;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -27,9 +32,20 @@ export interface UserView {
   given_name: string | null;
   family_name: string | null;
   disabled: boolean;
+  groups: string[];
+  roles: string[];
+  resource_roles: ResourceRoles;
+  attributes: UserAttributes;
   created_at: string;
   updated_at: string;
 }
+
+/** Role names per API resource identifier (RFC 8707), each defined by that resource. */
+export type ResourceRoles = Record<string, string[]>;
+
+/** A custom attribute's value: what a claim can carry without nesting. */
+export type AttributeValue = string | number | boolean | string[];
+export type UserAttributes = Record<string, AttributeValue>;
 
 export type UserPage = Page<UserView>;
 
@@ -43,6 +59,10 @@ export function toUserView(user: User): UserView {
     given_name: user.givenName,
     family_name: user.familyName,
     disabled: user.disabled,
+    groups: user.groups,
+    roles: user.roles,
+    resource_roles: user.resourceRoles,
+    attributes: user.attributes,
     created_at: user.createdAt.toISOString(),
     updated_at: user.updatedAt.toISOString(),
   };

@@ -28,14 +28,18 @@ const argon2 = jest.requireActual<typeof import('argon2')>('argon2');
 jest.setTimeout(60_000);
 
 const USER_FIELDS = [
+  'attributes',
   'created_at',
   'disabled',
   'email',
   'email_verified',
   'family_name',
   'given_name',
+  'groups',
   'id',
   'name',
+  'resource_roles',
+  'roles',
   'updated_at',
   'username',
 ];

@@ -3,6 +3,7 @@ import { AuthModule } from '../auth/auth.module';
 import { PasswordHasher } from './password.hasher';
 import { UserAccessService } from './user-access.service';
 import { UserAdminService } from './user-admin.service';
+import { ResourceRolesCheck } from './resource-roles.check';
 import { UserEvents } from './user-events';
 import { AdminUsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
@@ -23,6 +24,7 @@ import { UsersService } from './users.service';
     UserAdminService,
     UserAccessService,
     UserEvents,
+    ResourceRolesCheck,
   ],
   exports: [UsersService, UserEvents],
 })

@@ -17,6 +17,10 @@ export type UserChanges = Partial<
     | 'givenName'
     | 'familyName'
     | 'disabled'
+    | 'groups'
+    | 'roles'
+    | 'resourceRoles'
+    | 'attributes'
     | 'updatedAt'
   >
 >;
@@ -74,8 +78,9 @@ export class UsersRepository {
     const rows: unknown = await em.query(
       `INSERT INTO "users" ("id", "username", "username_normalized", "password_hash", "email",
                             "email_verified", "name", "given_name", "family_name", "disabled",
+                            "groups", "roles", "resource_roles", "attributes",
                             "created_at", "updated_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
        ON CONFLICT ("username_normalized") DO NOTHING
        RETURNING "id"`,
       [
@@ -89,6 +94,10 @@ export class UsersRepository {
         user.givenName,
         user.familyName,
         user.disabled,
+        JSON.stringify(user.groups),
+        JSON.stringify(user.roles),
+        JSON.stringify(user.resourceRoles),
+        JSON.stringify(user.attributes),
         user.createdAt,
         user.updatedAt,
       ],

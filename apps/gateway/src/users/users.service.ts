@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PasswordHasher } from './password.hasher';
 import type { User } from './user';
-import { claimsFor, type StandardClaims } from './user-claims';
+import type { ClaimScopeView } from '@latchkey/contracts';
+import { claimsFor, type UserinfoClaims } from './user-claims';
 import { toUser, type UserEntity } from './user.entity';
 import { usernameKey } from './username';
 import { UsersRepository } from './users.repository';
@@ -56,9 +57,13 @@ export class UsersService {
     return user && !user.disabled ? user : null;
   }
 
-  /** OIDC Core §5.4 claims released by `scopes` (see claimsFor). */
-  claimsFor(user: User, scopes: ReadonlySet<string>): StandardClaims {
-    return claimsFor(user, scopes);
+  /** `sub` and the claims `scopes` release (OIDC Core §5.4, claim scopes; see claimsFor). */
+  claimsFor(
+    user: User,
+    scopes: ReadonlySet<string>,
+    claimScopes?: ReadonlyMap<string, ClaimScopeView>,
+  ): UserinfoClaims {
+    return claimsFor(user, scopes, claimScopes);
   }
 
   /**

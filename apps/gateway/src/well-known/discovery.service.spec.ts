@@ -1,7 +1,47 @@
+import type { ClaimScopeView } from '@latchkey/contracts';
+import type { ClaimScopesCache } from '../claims/claim-scopes.cache';
 import { DiscoveryService } from './discovery.service';
 
+function claimScope(
+  name: string,
+  isPublic: boolean,
+  claims: Record<string, string>,
+): ClaimScopeView {
+  const at = '2030-01-01T00:00:00.000Z';
+  return { name, description: null, claims, public: isPublic, created_at: at, updated_at: at };
+}
+
+function discovery(scopes: ClaimScopeView[] = []): DiscoveryService {
+  const cache = { all: async () => new Map(scopes.map((s) => [s.name, s])) };
+  return new DiscoveryService('https://id.example.test', cache as unknown as ClaimScopesCache);
+}
+
 describe('DiscoveryService', () => {
-  const document = new DiscoveryService('https://id.example.test').document();
+  let document: Readonly<Record<string, unknown>>;
+
+  beforeAll(async () => {
+    document = await discovery().document();
+  });
+
+  it('lists the public claim scopes and their claims, never the others (§7)', async () => {
+    const listed = await discovery([
+      claimScope('user_profile', true, { department: 'department' }),
+      claimScope('internal', false, { cost_center: 'cost_center' }),
+    ]).document();
+    expect(listed.scopes_supported).toEqual([
+      'openid',
+      'profile',
+      'email',
+      'address',
+      'phone',
+      'offline_access',
+      'groups',
+      'user_profile',
+    ]);
+    expect(listed.claims_supported).toEqual(expect.arrayContaining(['department', 'groups']));
+    expect(listed.claims_supported).not.toContain('cost_center');
+    expect(listed.claims_parameter_supported).toBe(true);
+  });
 
   it('lists the token endpoint, how clients authenticate there, and the grants it serves', () => {
     expect(document).toMatchObject({
@@ -23,7 +63,6 @@ describe('DiscoveryService', () => {
     expect(document).toMatchObject({
       authorization_endpoint: 'https://id.example.test/authorize',
       userinfo_endpoint: 'https://id.example.test/userinfo',
-      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
       response_types_supported: ['code'],
       response_modes_supported: ['query'],
       code_challenge_methods_supported: ['S256'],

@@ -1,6 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SIGNING_ALGORITHMS } from '@latchkey/contracts';
-import { TOKEN_ENDPOINT_AUTH_METHODS } from '@latchkey/oauth';
+import {
+  GROUPS_CLAIM,
+  GROUPS_SCOPE,
+  STANDARD_SCOPE_CLAIMS,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+} from '@latchkey/oauth';
+import { ClaimScopesCache } from '../claims/claim-scopes.cache';
 import { PROMPT_VALUES } from '../authorize/authorization-request';
 import { ISSUER } from '@latchkey/oauth-http';
 
@@ -18,10 +24,24 @@ const INTROSPECTION_AUTH_METHODS = TOKEN_ENDPOINT_AUTH_METHODS.filter(
 /** Grant types the token service answers. */
 const GRANT_TYPES_SERVED = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
-/** OIDC scopes users can consent to; API scopes are the operator's and not advertised. */
-const SCOPES_SUPPORTED = ['openid', 'profile', 'email', 'offline_access'] as const;
+/**
+ * Scopes users can consent to: OIDC's, `groups`, then the claim scopes an operator marked
+ * public (docs/architecture.md §7). API scopes are the operator's and not advertised.
+ */
+const SCOPES_SUPPORTED = [
+  'openid',
+  'profile',
+  'email',
+  'address',
+  'phone',
+  'offline_access',
+  GROUPS_SCOPE,
+] as const;
 
-/** Claims of id_tokens and userinfo (OIDC Core §2, §5.1). */
+/**
+ * Claims of ID Tokens and userinfo (OIDC Core §2, §5.1), `groups`, then the claims of the public
+ * claim scopes.
+ */
 const CLAIMS_SUPPORTED = [
   'sub',
   'iss',
@@ -32,13 +52,8 @@ const CLAIMS_SUPPORTED = [
   'nonce',
   'sid',
   'amr',
-  'name',
-  'given_name',
-  'family_name',
-  'preferred_username',
-  'updated_at',
-  'email',
-  'email_verified',
+  ...Object.values(STANDARD_SCOPE_CLAIMS).flat(),
+  GROUPS_CLAIM,
 ] as const;
 
 /**
@@ -47,15 +62,29 @@ const CLAIMS_SUPPORTED = [
  */
 @Injectable()
 export class DiscoveryService {
-  /** Built once: the metadata depends only on the issuer. */
+  /** Built once: besides the public claim scopes, the metadata depends only on the issuer. */
   private readonly metadata: Readonly<Record<string, unknown>>;
 
-  constructor(@Inject(ISSUER) issuer: string) {
+  constructor(
+    @Inject(ISSUER) issuer: string,
+    private readonly claimScopes: ClaimScopesCache,
+  ) {
     this.metadata = Object.freeze(buildMetadata(issuer));
   }
 
-  document(): Readonly<Record<string, unknown>> {
-    return this.metadata;
+  async document(): Promise<Readonly<Record<string, unknown>>> {
+    const published = [...(await this.claimScopes.all()).values()].filter((scope) => scope.public);
+    if (published.length === 0) return this.metadata;
+    return {
+      ...this.metadata,
+      scopes_supported: [...SCOPES_SUPPORTED, ...published.map((scope) => scope.name)],
+      claims_supported: [
+        ...new Set([
+          ...CLAIMS_SUPPORTED,
+          ...published.flatMap((scope) => Object.keys(scope.claims)),
+        ]),
+      ],
+    };
   }
 }
 
@@ -82,7 +111,8 @@ function buildMetadata(issuer: string): Record<string, unknown> {
     prompt_values_supported: [...PROMPT_VALUES],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
-    claims_parameter_supported: false,
+    // OIDC Core §5.5, within the granted scopes (docs/architecture.md §7).
+    claims_parameter_supported: true,
     // RFC 8414 §2 / RFC 7009: revocation, with the token endpoint's client authentication.
     revocation_endpoint: `${issuer}/revoke`,
     revocation_endpoint_auth_methods_supported: [...REVOCATION_AUTH_METHODS],

@@ -15,15 +15,17 @@ export class WellKnownController {
 
   /** OpenID Connect Discovery 1.0 §4. */
   @Get('.well-known/openid-configuration')
-  openidConfiguration(@Req() req: Request, @Res() res: Response): void {
+  async openidConfiguration(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const document = await this.discovery.document();
     allowAnyOrigin(res);
-    sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
+    sendJsonDocument(req, res, document, METADATA_HEADERS);
   }
 
   /** RFC 8414 §3: the same metadata under the OAuth well-known name. */
   @Get('.well-known/oauth-authorization-server')
-  oauthAuthorizationServer(@Req() req: Request, @Res() res: Response): void {
+  async oauthAuthorizationServer(@Req() req: Request, @Res() res: Response): Promise<void> {
+    const document = await this.discovery.document();
     allowAnyOrigin(res);
-    sendJsonDocument(req, res, this.discovery.document(), METADATA_HEADERS);
+    sendJsonDocument(req, res, document, METADATA_HEADERS);
   }
 }

@@ -6,6 +6,7 @@ import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } f
 import { Clock } from '@latchkey/core';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
+import type { GrantEntity } from '../user-grants/grant.entity';
 import { UserGrantsService } from '../user-grants/user-grants.service';
 import { RevokedAccessTokens } from './revoked-access-tokens';
 
@@ -60,9 +61,11 @@ export class AccessTokenValidator {
     // A token lives no longer than its client (docs/architecture.md §2.6: the cache is cleared
     // by the client's change before that change is answered).
     if (!isActiveClient(await this.clients.get(claims.client_id))) return INACTIVE;
-    if (claims.grant_id !== undefined && !(await this.grantIsLive(claims.grant_id, claims))) {
-      return INACTIVE;
-    }
+    if (claims.grant_id === undefined) return claims;
+    const grant = await this.liveGrant(claims.grant_id, claims);
+    if (!grant) return INACTIVE;
+    // Userinfo honours the `claims` request of the authorization (OIDC Core §5.5).
+    if (grant.claimsRequest) claims.claims_request = grant.claimsRequest;
     return claims;
   }
 
@@ -113,10 +116,12 @@ export class AccessTokenValidator {
     return getKey;
   }
 
-  /** The grant exists, is not revoked, and is the one of this user and client. */
-  private async grantIsLive(grantId: string, claims: ActiveToken): Promise<boolean> {
+  /** The grant, if it exists, is not revoked, and is the one of this user and client. */
+  private async liveGrant(grantId: string, claims: ActiveToken): Promise<GrantEntity | null> {
     const grant = await this.grants.findActive(grantId);
-    return grant !== null && grant.sub === claims.sub && grant.clientId === claims.client_id;
+    return grant !== null && grant.sub === claims.sub && grant.clientId === claims.client_id
+      ? grant
+      : null;
   }
 }
 

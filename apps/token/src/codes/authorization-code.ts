@@ -12,6 +12,8 @@ import {
   parseScope,
   requiresPkce,
   UnauthorizedClient,
+  formatClaimsRequest,
+  parseClaimsRequest,
 } from '@latchkey/oauth';
 import { checkClientKnownAndEnabled } from '../client-auth/client-authenticator.service';
 import type { TokenClient } from '../clients/client-record';
@@ -27,6 +29,8 @@ export interface CodeBinding extends IssueCodeRequest {
 
 /** Ours are 43 characters; a much longer value is not looked up. */
 const MAX_CODE_LENGTH = 256;
+const MAX_CLAIMS_REQUEST_LENGTH = 4096;
+
 /** Generous: OIDC sets no limit on nonce, and the gateway has already accepted it. */
 const MAX_NONCE_LENGTH = 4096;
 const MAX_AMR_VALUES = 16;
@@ -79,6 +83,12 @@ export function readIssueCodeRequest(raw: unknown): IssueCodeRequest {
   if (resource !== undefined) {
     checkResourceIndicator(resource);
     request.resource = resource;
+  }
+  const claims = optionalString(input, 'claims', MAX_CLAIMS_REQUEST_LENGTH);
+  if (claims !== undefined) {
+    // Kept as the gateway normalized it; read again so a stored request is always readable.
+    const normalized = formatClaimsRequest(parseClaimsRequest(claims));
+    if (normalized !== undefined) request.claims = normalized;
   }
   return request;
 }

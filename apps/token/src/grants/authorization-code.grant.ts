@@ -83,6 +83,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         amr: binding.amr,
         acr: binding.acr,
         resource: binding.resource,
+        claimsRequest: binding.claims,
       },
       refreshLifetime,
     );

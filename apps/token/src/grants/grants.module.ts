@@ -11,6 +11,7 @@ import { GRANT_HANDLERS, type GrantHandler } from './grant-handler';
 import { RefreshTokenGrant } from './refresh-token.grant';
 import { TokenController } from './token.controller';
 import { TokenEndpointService } from './token-endpoint.service';
+import { UserClaimsLookup } from './user-claims.lookup';
 import { UserTokensIssuer } from './user-tokens.issuer';
 
 /** The token endpoint and its grants, one handler per grant type. */
@@ -29,6 +30,7 @@ import { UserTokensIssuer } from './user-tokens.issuer';
     AuthorizationCodeGrant,
     RefreshTokenGrant,
     UserTokensIssuer,
+    UserClaimsLookup,
     {
       provide: GRANT_HANDLERS,
       inject: [ClientCredentialsGrant, AuthorizationCodeGrant, RefreshTokenGrant],

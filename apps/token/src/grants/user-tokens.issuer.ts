@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
 import type { TokenResponse } from '@latchkey/contracts';
-import { formatScope, OPENID_SCOPE } from '@latchkey/oauth';
+import { formatScope, GROUPS_CLAIM, OPENID_SCOPE, ROLES_CLAIM } from '@latchkey/oauth';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { GRANT_ID_CLAIM } from '../access-tokens/access-token.validator';
 import { accessTokenLifetime, type Audience } from '../access-tokens/audience.resolver';
 import type { TokenClient } from '../clients/client-record';
 import { IdTokenSigner } from '../id-tokens/id-token.signer';
 import type { GrantEntity } from '../user-grants/grant.entity';
+import { rolesForAudience, UserClaimsLookup } from './user-claims.lookup';
 
 export interface UserTokensInput {
   client: TokenClient;
@@ -37,11 +38,14 @@ export class UserTokensIssuer {
     private readonly accessTokens: AccessTokenSigner,
     private readonly idTokens: IdTokenSigner,
     private readonly audit: AuditClient,
+    private readonly userClaims: UserClaimsLookup,
   ) {}
 
   async issue(input: UserTokensInput): Promise<TokenResponse> {
     const { client, grant } = input;
     const authTime = grant.authTime ? Math.floor(grant.authTime.getTime() / 1000) : undefined;
+    const userClaims = await this.userClaims.lookup(client, grant, input.scopes);
+    const roles = rolesForAudience(userClaims, input.audience);
     const signed = await this.accessTokens.sign({
       sub: grant.sub,
       client_id: client.client_id,
@@ -55,6 +59,9 @@ export class UserTokensIssuer {
         auth_time: authTime,
         acr: grant.acr ?? undefined,
         amr: grant.amr && grant.amr.length > 0 ? grant.amr : undefined,
+        // docs/architecture.md §7: roles for this audience always, groups when a scope asks.
+        [ROLES_CLAIM]: roles.length > 0 ? roles : undefined,
+        [GROUPS_CLAIM]: userClaims.groups,
       },
     });
     const response: TokenResponse = {
@@ -74,6 +81,7 @@ export class UserTokensIssuer {
         amr: grant.amr ?? undefined,
         acr: grant.acr ?? undefined,
         accessToken: signed.token,
+        claims: userClaims.id_token_claims,
       });
     }
     // Fail closed: no token leaves without its audit record (docs/architecture.md §6).

@@ -24,12 +24,14 @@ export interface IdTokenInput {
   acr?: string;
   /** The access token issued with it, for `at_hash`. */
   accessToken?: string;
+  /** The user's claims for the ID Token (docs/architecture.md §7); the protocol ones win. */
+  claims?: Record<string, unknown>;
 }
 
 /**
  * ID Tokens (OIDC Core §2, §3.1.3.6): signed with the client's `id_token_signed_response_alg`
  * (RS256 by default), `aud` and `azp` the client, `at_hash` binding the access token issued with
- * it. Identity claims only: profile claims come from userinfo.
+ * it. The user's claims join only when the client or the `claims` request asks (§7).
  */
 @Injectable()
 export class IdTokenSigner {
@@ -45,6 +47,7 @@ export class IdTokenSigner {
     const iat = this.clock.nowSeconds();
     const lifetime = input.client.id_token_lifetime ?? DEFAULT_ID_TOKEN_LIFETIME_SECONDS;
     const claims = withoutUndefined({
+      ...input.claims,
       auth_time: input.authTime,
       nonce: input.nonce,
       at_hash:

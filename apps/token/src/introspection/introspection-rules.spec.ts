@@ -54,6 +54,7 @@ const stored = (
     amr: null,
     acr: null,
     resource: null,
+    claimsRequest: null,
     createdAt: NOW,
     revokedAt: null,
     revokedReason: null,

@@ -50,6 +50,10 @@ export class GrantEntity {
   @Column('text', { nullable: true })
   resource: string | null;
 
+  /** The authorization request's `claims` parameter (OIDC Core §5.5), normalized JSON. */
+  @Column('text', { name: 'claims_request', nullable: true })
+  claimsRequest: string | null;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;
 

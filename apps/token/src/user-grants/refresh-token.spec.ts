@@ -24,6 +24,7 @@ function grant(overrides: Partial<GrantEntity> = {}): GrantEntity {
     amr: null,
     acr: null,
     resource: null,
+    claimsRequest: null,
     createdAt: NOW,
     revokedAt: null,
     revokedReason: null,

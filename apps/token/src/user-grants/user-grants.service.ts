@@ -30,6 +30,8 @@ export interface NewGrant {
   amr?: string[];
   acr?: string;
   resource?: string;
+  /** The `claims` request parameter (OIDC Core §5.5), normalized JSON. */
+  claimsRequest?: string;
 }
 
 /** Whose grant a redeemed code started: enough to revoke it on a replay. */
@@ -107,6 +109,7 @@ export class UserGrantsService {
       amr: grant.amr ?? null,
       acr: grant.acr ?? null,
       resource: grant.resource ?? null,
+      claimsRequest: grant.claimsRequest ?? null,
       createdAt: now,
       revokedAt: null,
       revokedReason: null,

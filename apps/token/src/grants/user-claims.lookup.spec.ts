@@ -1,0 +1,28 @@
+import type { Audience } from '../access-tokens/audience.resolver';
+import { resourceView } from '../fixtures/registry.fixture';
+import { rolesForAudience, type UserTokenClaims } from './user-claims.lookup';
+
+describe('rolesForAudience (docs/architecture.md §7)', () => {
+  const ORDERS = 'https://orders.example.com';
+  const claims: UserTokenClaims = {
+    active: true,
+    roles: ['auditor'],
+    resource_roles: { [ORDERS]: ['clerk', 'dropped'], 'https://other.example.com': ['owner'] },
+    id_token_claims: {},
+  };
+  const orders: Audience = {
+    kind: 'resource',
+    aud: ORDERS,
+    resource: resourceView({ identifier: ORDERS, roles: ['clerk', 'manager'] }),
+  };
+
+  it("gives the global roles plus the audience's roles that its resource still defines", () => {
+    expect(rolesForAudience(claims, orders)).toEqual(['auditor', 'clerk']);
+  });
+
+  it('gives a token for the issuer the global roles only', () => {
+    expect(rolesForAudience(claims, { kind: 'issuer', aud: 'https://id.example.com' })).toEqual([
+      'auditor',
+    ]);
+  });
+});
