@@ -19,8 +19,6 @@ import { ResourceRolesCheck } from './resource-roles.check';
 
 const usernameTaken = () => new Conflict('username is taken');
 const noSuchUser = () => new NotFound('no such user');
-/** Columns that change with another one and say nothing of their own. */
-const DERIVED_COLUMNS: ReadonlySet<string> = new Set(['usernameNormalized', 'updatedAt']);
 
 /**
  * The admin API's user management (docs/architecture.md §4). Disabling or deleting a user ends their access in

@@ -105,6 +105,10 @@ export function changedUserFields(changes: UserChanges): string[] {
     givenName: 'given_name',
     familyName: 'family_name',
     disabled: 'disabled',
+    groups: 'groups',
+    roles: 'roles',
+    resourceRoles: 'resource_roles',
+    attributes: 'attributes',
   };
   const changed = Object.keys(changes).flatMap((key) => names[key] ?? []);
   return [...new Set(changed)].sort();
