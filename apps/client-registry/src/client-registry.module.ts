@@ -6,6 +6,7 @@ import { busReadiness, databaseReadiness, platformImports } from '@latchkey/plat
 import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
 import { ClientsModule } from './clients/clients.module';
+import { IdentityProvidersModule } from './identity-providers/identity-providers.module';
 import { RegistrationModule } from './registration/registration.module';
 import { ResourcesModule } from './resources/resources.module';
 import { RegistryCoreModule } from './shared/registry-core.module';
@@ -28,7 +29,10 @@ export class ClientRegistryModule {
           adminClient: config.adminClient,
           issuer: config.issuer,
           outbound: config.outbound,
+          keyEncryptionKey: config.keyEncryptionKey,
+          previousKeyEncryptionKeys: config.previousKeyEncryptionKeys,
         }),
+        IdentityProvidersModule,
         ClientsModule,
         RegistrationModule,
         ResourcesModule,

@@ -3,6 +3,8 @@ import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ClientSecretEntity } from './clients/client-secret.entity';
 import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
+import { IdentityProviderEntity } from './identity-providers/identity-provider.entity';
+import { IdentityProviders1734700000100 } from './migrations/1734700000100-identity-providers';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
 import { ResourceEntity } from './resources/resource.entity';
@@ -10,10 +12,14 @@ import { ResourceEntity } from './resources/resource.entity';
 /** The registry's tables live in the `client_registry` schema; only these migrations touch it. */
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
-  entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity, ResourceEntity],
+  entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity,
+    ResourceEntity,
+    IdentityProviderEntity,
+  ],
   migrations: [
     ClientRegistry1732200000200,
     auditOutboxMigration('client_registry'),
     InitialAccessTokenPolicy1733100000100,
+    IdentityProviders1734700000100,
   ],
 };

@@ -27,6 +27,13 @@ export const AUDIT_EVENT_TYPES = [
   'session.ended',
   'logout.backchannel_failed',
   'key.rotated',
+  'identity_provider.created',
+  'identity_provider.updated',
+  'identity_provider.deleted',
+  'upstream_login.succeeded',
+  'upstream_login.failed',
+  'user.provisioned',
+  'user.linked',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -1,5 +1,6 @@
 export * from './audit.messages';
 export * from './clients.messages';
+export * from './identity-providers.messages';
 export * from './resources.messages';
 export * from './services';
 export * from './subjects';

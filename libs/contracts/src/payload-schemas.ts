@@ -17,6 +17,7 @@ import {
   AuditSubjects,
   BroadcastEvents,
   ClientSubjects,
+  IdentityProviderSubjects,
   ResourceSubjects,
   TokenSubjects,
 } from './subjects';
@@ -56,6 +57,7 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
     sid: id(),
     amr: optional(list(text(256))),
     acr: optional(text()),
+    idp: optional(id()),
     resource: optional(text()),
   }),
   [TokenSubjects.ValidateAccessToken]: READ_BY_HANDLER,
@@ -96,6 +98,13 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   [ResourceSubjects.Delete]: object({ identifier: id() }),
   [ResourceSubjects.All]: NO_PAYLOAD,
 
+  [IdentityProviderSubjects.Create]: object({ provider: json() }),
+  [IdentityProviderSubjects.Get]: object({ id: id() }),
+  [IdentityProviderSubjects.List]: object(PAGE),
+  [IdentityProviderSubjects.Update]: object({ id: id(), patch: json() }),
+  [IdentityProviderSubjects.Delete]: object({ id: id() }),
+  [IdentityProviderSubjects.Enabled]: NO_PAYLOAD,
+
   [AuditSubjects.Ingest]: object({ id: id(), type: id(), data: optional(json()) }),
   [AuditSubjects.Query]: object({
     type: optional(text()),
@@ -118,6 +127,10 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   }),
   [BroadcastEvents.ResourceChanged]: object({
     identifier: id(),
+    change: oneOf(['created', 'updated', 'deleted']),
+  }),
+  [BroadcastEvents.IdentityProviderChanged]: object({
+    id: id(),
     change: oneOf(['created', 'updated', 'deleted']),
   }),
 };

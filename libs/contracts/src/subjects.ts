@@ -60,6 +60,16 @@ export const ResourceSubjects = {
   All: 'resources.all',
 } as const;
 
+export const IdentityProviderSubjects = {
+  Create: 'identity_providers.create',
+  Get: 'identity_providers.get',
+  List: 'identity_providers.list',
+  Update: 'identity_providers.update',
+  Delete: 'identity_providers.delete',
+  /** Every enabled provider with its unsealed secret (few, small), for the gateway's login cache. */
+  Enabled: 'identity_providers.enabled',
+} as const;
+
 /**
  * The audit service's request subjects: two tokens, so that the AUDIT stream's `audit.*.*` filter
  * (the event subjects, `audit.<noun>.<verb>`) never captures them.
@@ -79,4 +89,6 @@ export const BroadcastEvents = {
   ClientChanged: 'client.changed',
   /** An API resource changed: drop cached copies. */
   ResourceChanged: 'resource.changed',
+  /** An identity provider changed: the gateway drops its cached providers. */
+  IdentityProviderChanged: 'identity_provider.changed',
 } as const;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   BroadcastEvents,
   type ClientChangedEvent,
+  type IdentityProviderChangedEvent,
   type ResourceChangedEvent,
 } from '@latchkey/contracts';
 import { BusClient } from '@latchkey/transport';
@@ -28,7 +29,14 @@ export class ChangePublisher {
     return this.publish(BroadcastEvents.ResourceChanged, event);
   }
 
-  private async publish(subject: string, event: ClientChangedEvent | ResourceChangedEvent) {
+  identityProviderChanged(event: IdentityProviderChangedEvent): Promise<void> {
+    return this.publish(BroadcastEvents.IdentityProviderChanged, event);
+  }
+
+  private async publish(
+    subject: string,
+    event: ClientChangedEvent | ResourceChangedEvent | IdentityProviderChangedEvent,
+  ) {
     try {
       await this.bus.emit(subject, event);
     } catch (err) {
