@@ -6,6 +6,7 @@ import { Grants1732300000000 } from './migrations/1732300000000-grants';
 import { SigningKeyRotation1733000000000 } from './migrations/1733000000000-signing-key-rotation';
 import { RefreshTokenSuccessor1733500000000 } from './migrations/1733500000000-refresh-token-successor';
 import { RevokedAccessTokens1733600000000 } from './migrations/1733600000000-revoked-access-tokens';
+import { GrantIdp1734700000200 } from './migrations/1734700000200-grant-idp';
 import { GrantEntity } from './user-grants/grant.entity';
 import { RefreshTokenEntity } from './user-grants/refresh-token.entity';
 
@@ -20,5 +21,6 @@ export const TOKEN_PERSISTENCE: ServicePersistenceOptions = {
     SigningKeyRotation1733000000000,
     RefreshTokenSuccessor1733500000000,
     RevokedAccessTokens1733600000000,
+    GrantIdp1734700000200,
   ],
 };

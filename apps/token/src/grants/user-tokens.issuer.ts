@@ -73,6 +73,7 @@ export class UserTokensIssuer {
         sid: grant.sid ?? undefined,
         amr: grant.amr ?? undefined,
         acr: grant.acr ?? undefined,
+        idp: grant.idp ?? undefined,
         accessToken: signed.token,
       });
     }

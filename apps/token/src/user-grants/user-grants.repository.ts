@@ -28,8 +28,9 @@ export class UserGrantsRepository {
   async insertGrant(em: EntityManager, grant: GrantEntity): Promise<boolean> {
     const rows: unknown = await em.query(
       `INSERT INTO "token"."grants"
-         ("id", "client_id", "sub", "scope", "sid", "auth_time", "amr", "acr", "resource", "created_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ("id", "client_id", "sub", "scope", "sid", "auth_time", "amr", "acr", "idp", "resource",
+          "created_at")
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
       [
         grant.id,
@@ -40,6 +41,7 @@ export class UserGrantsRepository {
         grant.authTime,
         grant.amr === null ? null : JSON.stringify(grant.amr),
         grant.acr,
+        grant.idp,
         grant.resource,
         grant.createdAt,
       ],
