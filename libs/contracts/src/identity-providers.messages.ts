@@ -3,6 +3,9 @@
  * the gateway's login. Part of the wire format: never rename a member without a migration plan.
  */
 
+/** A provider id: lower-case letters, digits and dashes, safe in a URL path, a claim and a log. */
+export const IDENTITY_PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
 /** OpenID Connect (discovery, id_token) or plain OAuth 2.0 (userinfo only, GitHub-style). */
 export const IDENTITY_PROVIDER_KINDS = ['oidc', 'oauth2'] as const;
 export type IdentityProviderKind = (typeof IDENTITY_PROVIDER_KINDS)[number];

@@ -4,6 +4,7 @@
  * server will call is checked against the outbound policy here, and again when it is called.
  */
 import {
+  IDENTITY_PROVIDER_ID_PATTERN,
   IDENTITY_PROVIDER_KINDS,
   MAPPED_ATTRIBUTES,
   UPSTREAM_CLIENT_AUTH_METHODS,
@@ -18,8 +19,6 @@ import {
   type OutboundPolicy,
 } from '@latchkey/oauth';
 
-/** Lower-case letters, digits and dashes: safe in a URL path, a claim and a log line. */
-export const PROVIDER_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const MAX_TEXT = 200;
 const MAX_URL = 2000;
 const MAX_LIST = 100;
@@ -83,7 +82,7 @@ export function validateIdentityProviderPatch(
 
 function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderInput {
   const id = fields.id;
-  if (typeof id !== 'string' || !PROVIDER_ID_PATTERN.test(id)) {
+  if (typeof id !== 'string' || !IDENTITY_PROVIDER_ID_PATTERN.test(id)) {
     throw new InvalidRequest('id must be 1 to 63 lower-case letters, digits and dashes');
   }
   const kind = fields.kind;

@@ -1,15 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import type {
-  CreateIdentityProviderRequest,
-  DeleteIdentityProviderRequest,
-  EnabledIdentityProvidersResponse,
-  GetIdentityProviderRequest,
-  IdentityProviderRecord,
-  IdentityProviderView,
-  ListIdentityProvidersRequest,
-  ListIdentityProvidersResponse,
-  UpdateIdentityProviderRequest,
+import {
+  IDENTITY_PROVIDER_ID_PATTERN,
+  type CreateIdentityProviderRequest,
+  type DeleteIdentityProviderRequest,
+  type EnabledIdentityProvidersResponse,
+  type GetIdentityProviderRequest,
+  type IdentityProviderRecord,
+  type IdentityProviderView,
+  type ListIdentityProvidersRequest,
+  type ListIdentityProvidersResponse,
+  type UpdateIdentityProviderRequest,
 } from '@latchkey/contracts';
 import { Clock, readPageRequest, toPage } from '@latchkey/core';
 import {
@@ -25,7 +26,6 @@ import { REGISTRY_SETTINGS, type RegistrySettings } from '../shared/registry-set
 import { TransactionRunner } from '../shared/transaction-runner';
 import type { IdentityProviderEntity } from './identity-provider.entity';
 import {
-  PROVIDER_ID_PATTERN,
   validateIdentityProvider,
   validateIdentityProviderPatch,
   type IdentityProviderInput,
@@ -163,7 +163,7 @@ function readId(request: unknown): string {
       ? (request as { id?: unknown }).id
       : undefined;
   if (typeof id !== 'string' || id === '') throw new InvalidRequest('id is required');
-  if (!PROVIDER_ID_PATTERN.test(id)) throw new NotFound('identity provider not found');
+  if (!IDENTITY_PROVIDER_ID_PATTERN.test(id)) throw new NotFound('identity provider not found');
   return id;
 }
 

@@ -4,6 +4,8 @@ import { ClientsModule } from '../clients/clients.module';
 import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
+import { AdminIdentityProvidersController } from './identity-providers.controller';
+import { AdminIdentityProvidersService } from './identity-providers.service';
 import { AdminInitialAccessTokensController } from './initial-access-tokens.controller';
 import { AdminKeysController } from './keys.controller';
 import { AdminKeysService } from './keys.service';
@@ -18,8 +20,14 @@ import { AdminResourcesService } from './resources.service';
     AdminResourcesController,
     AdminInitialAccessTokensController,
     AdminKeysController,
+    AdminIdentityProvidersController,
   ],
-  providers: [AdminClientsService, AdminResourcesService, AdminKeysService],
+  providers: [
+    AdminClientsService,
+    AdminResourcesService,
+    AdminKeysService,
+    AdminIdentityProvidersService,
+  ],
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

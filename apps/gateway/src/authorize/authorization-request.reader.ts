@@ -1,3 +1,4 @@
+import { IDP_HINT_PARAMS, readIdpHint } from '../federation/provider-choice';
 import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
@@ -44,6 +45,7 @@ const REQUEST_PARAMS = [
   'id_token_hint',
   'request',
   'request_uri',
+  ...IDP_HINT_PARAMS,
 ] as const;
 
 export interface ReadAuthorizationRequest {
@@ -103,6 +105,7 @@ export class AuthorizationRequestReader {
       nonce: checkNonce(params.nonce),
       max_age: checkMaxAge(params.max_age),
       login_hint: checkLoginHint(params.login_hint),
+      idp_hint: readIdpHint(params),
       resource: readResourceIndicator(raw),
       id_token_hint_sub:
         params.id_token_hint === undefined
