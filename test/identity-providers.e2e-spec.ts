@@ -1,5 +1,5 @@
 import { computeS256Challenge, randomToken } from '@latchkey/oauth';
-import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { listenOnLoopback, type LoopbackServer } from '../callback-server';
+import { listenOnLoopback } from '../callback-server';
 
 /**
  * Upstream identity providers on loopback, written for the tests so that they can misbehave on
@@ -50,7 +50,6 @@ export async function startFakeOidcUpstream(
   const other = await generateKeyPair('ES256');
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
   const codes = new Map<string, IssuedCode>();
-  let server: LoopbackServer;
   const upstream: FakeOidcUpstream = {
     issuer: '',
     clientId: 'latchkey-at-fake',
@@ -58,12 +57,12 @@ export async function startFakeOidcUpstream(
     defect: 'none',
     claims,
     tokenRequests: [],
-    close: () => server.close(),
+    close: async () => undefined,
   };
   const sign = (payload: Record<string, unknown>, key: CryptoKey) =>
     new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).sign(key);
 
-  server = await listenOnLoopback((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const url = new URL(req.url ?? '/', upstream.issuer);
     void (async () => {
       if (url.pathname === '/.well-known/openid-configuration') {
@@ -129,6 +128,7 @@ export async function startFakeOidcUpstream(
     });
   });
   upstream.issuer = server.origin;
+  upstream.close = server.close;
   return upstream;
 }
 
