@@ -2,6 +2,7 @@ import {
   AuditSubjects,
   BroadcastEvents,
   ClientSubjects,
+  IdentityProviderSubjects,
   PAYLOAD_RULES,
   payloadProblem,
   ResourceSubjects,
@@ -12,6 +13,7 @@ const SUBJECTS = [
   ...Object.values(TokenSubjects),
   ...Object.values(ClientSubjects),
   ...Object.values(ResourceSubjects),
+  ...Object.values(IdentityProviderSubjects),
   ...Object.values(AuditSubjects),
   ...Object.values(BroadcastEvents),
 ];

@@ -55,7 +55,10 @@ export interface ValidatedProvider {
 
 type Fields = Record<string, unknown>;
 
-export function validateIdentityProvider(input: unknown, policy: OutboundPolicy): ValidatedProvider {
+export function validateIdentityProvider(
+  input: unknown,
+  policy: OutboundPolicy,
+): ValidatedProvider {
   if (!isObject(input)) throw new InvalidRequest('provider must be a JSON object');
   return { provider: readProvider(input, policy), clientSecret: readSecret(input) };
 }

@@ -159,18 +159,15 @@ export class IdentityProvidersService {
 
 function readId(request: unknown): string {
   const id =
-    typeof request === 'object' && request !== null
-      ? (request as { id?: unknown }).id
-      : undefined;
+    typeof request === 'object' && request !== null ? (request as { id?: unknown }).id : undefined;
   if (typeof id !== 'string' || id === '') throw new InvalidRequest('id is required');
   if (!IDENTITY_PROVIDER_ID_PATTERN.test(id)) throw new NotFound('identity provider not found');
   return id;
 }
 
-function toColumns(input: IdentityProviderInput): Omit<
-  NewIdentityProvider,
-  'clientSecretSealed' | 'createdAt' | 'updatedAt'
-> {
+function toColumns(
+  input: IdentityProviderInput,
+): Omit<NewIdentityProvider, 'clientSecretSealed' | 'createdAt' | 'updatedAt'> {
   return {
     id: input.id,
     kind: input.kind,
