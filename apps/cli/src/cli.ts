@@ -4,6 +4,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './cli.e
 import { isGroup, type Command, type TopLevelEntry } from './command';
 import { parseCommandLine } from './command-line';
 import { clientsGroup } from './commands/clients.command';
+import { identityProvidersGroup } from './commands/identity-providers.command';
 import { initialAccessTokenGroup } from './commands/initial-access-token.command';
 import { keysGroup } from './commands/keys.command';
 import { loginCommand, logoutCommand } from './commands/login.command';
@@ -25,6 +26,7 @@ export const COMMANDS: TopLevelEntry[] = [
   logoutCommand,
   clientsGroup,
   resourcesGroup,
+  identityProvidersGroup,
   initialAccessTokenGroup,
   keysGroup,
   usersGroup,
