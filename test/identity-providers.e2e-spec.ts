@@ -5,7 +5,14 @@ import * as path from 'node:path';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
 import { callPlatform, type CallAnswer } from './support/http-call';
 import { eventually, freePort, ROOT, startProcess, type RunningProcess } from './support/processes';
-import { startEmbeddedPlatform, type Platform } from './support/platform';
+import { describeWithBackends } from '@latchkey/testing';
+import {
+  distributedBackends,
+  PLATFORM_MODES,
+  startPlatform,
+  type Platform,
+  type PlatformMode,
+} from './support/platform';
 import {
   startFakeOAuth2Upstream,
   startFakeOidcUpstream,
@@ -21,7 +28,7 @@ import { CookieJar } from './support/user-agent';
  * GitHub-style OAuth 2.0 provider, and an OpenID Connect provider that misbehaves on purpose.
  * Each sign-in ends with tokens for a downstream client whose ID Token and userinfo carry what
  * the upstream said; each upstream failure ends on the error page with an audit event and no
- * session.
+ * session. In both run modes (distributed: the built services, `npm run build` first).
  */
 const SESSION_COOKIE = 'latchkey_session';
 
@@ -72,7 +79,7 @@ async function travel(start: string, redirectUri: string, jars = new Map<string,
   throw new Error(`too many redirects: ${journey.trail.join('\n')}`);
 }
 
-describe('identity providers: upstream OpenID Connect and OAuth 2.0 sign-in (embedded)', () => {
+function suite(mode: PlatformMode): void {
   jest.setTimeout(240_000);
 
   let platform: Platform;
@@ -158,7 +165,7 @@ describe('identity providers: upstream OpenID Connect and OAuth 2.0 sign-in (emb
     );
 
   beforeAll(async () => {
-    platform = await startEmbeddedPlatform({ OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8' });
+    platform = await startPlatform(mode, { OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8' });
     const { id, secret } = platform.adminClient;
     const token = await callPlatform(platform.issuer, 'POST', '/token', {
       basic: { id, secret },
@@ -503,4 +510,15 @@ describe('identity providers: upstream OpenID Connect and OAuth 2.0 sign-in (emb
       expect(event!.data).toMatchObject({ identity_provider: 'down', reason: 'unreachable' });
     });
   });
-});
+}
+
+describe.each(PLATFORM_MODES)(
+  'identity providers: upstream OpenID Connect and OAuth 2.0 sign-in: %s mode',
+  (mode) => {
+    if (mode === 'distributed') {
+      describeWithBackends(distributedBackends(), 'four processes', () => suite(mode));
+    } else {
+      suite(mode);
+    }
+  },
+);
