@@ -10,6 +10,7 @@ import {
   UPSTREAM_CLIENT_AUTH_METHODS,
   type ClaimMapping,
   type IdentityProviderKind,
+  type IdentityProviderView,
   type UpstreamClientAuthMethod,
 } from '@latchkey/contracts';
 import {
@@ -26,26 +27,11 @@ const MAX_LIST = 100;
 const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const CLAIM_PATTERN = /^[A-Za-z0-9_:.-]{1,100}$/;
 
-export interface IdentityProviderInput {
-  id: string;
-  kind: IdentityProviderKind;
-  display_name: string;
-  enabled: boolean;
-  client_ids: string[] | null;
-  domains: string[];
-  issuer: string | null;
-  authorization_endpoint: string | null;
-  token_endpoint: string | null;
-  userinfo_endpoint: string | null;
-  jwks_uri: string | null;
-  client_id: string;
-  client_auth_method: UpstreamClientAuthMethod;
-  scopes: string[];
-  subject_claim: string;
-  claim_mapping: ClaimMapping;
-  use_userinfo: boolean;
-  link_by_verified_email: boolean;
-}
+/** What the admin may set: the view without what the registry keeps (secret, timestamps). */
+export type IdentityProviderInput = Omit<
+  IdentityProviderView,
+  'client_secret_set' | 'created_at' | 'updated_at'
+>;
 
 /** The input and the secret it carried: undefined keeps the stored one, null removes it. */
 export interface ValidatedProvider {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { IdentityProviderRecord } from '@latchkey/contracts';
-import { constantTimeEqual } from '@latchkey/oauth';
+import { ASYMMETRIC_JWS_ALGORITHMS, constantTimeEqual } from '@latchkey/oauth';
 import { OutboundHttp } from '@latchkey/platform';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { UpstreamLoginError } from './upstream-error';
@@ -28,21 +28,6 @@ export interface UpstreamAuthorization {
  * `iat` and `nbf` (our own tokens are judged with none, docs/architecture.md §3).
  */
 export const UPSTREAM_CLOCK_TOLERANCE_SECONDS = 30;
-
-/** Asymmetric algorithms only: an HMAC key would be the client secret, and `none` is never. */
-const ID_TOKEN_ALGORITHMS = [
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'ES256',
-  'ES384',
-  'ES512',
-  'EdDSA',
-  'Ed25519',
-];
 
 /**
  * Latchkey as the client of an upstream provider: the authorization request (RFC 6749 §4.1.1
@@ -137,7 +122,8 @@ export class UpstreamOAuthClient {
       ({ payload } = await jwtVerify(idToken, metadata.keys, {
         issuer: metadata.issuer,
         audience: provider.client_id,
-        algorithms: ID_TOKEN_ALGORITHMS,
+        // Asymmetric algorithms only: an HMAC key would be the client secret, and `none` is never.
+        algorithms: [...ASYMMETRIC_JWS_ALGORITHMS],
         requiredClaims: ['sub', 'iat', 'exp'],
         clockTolerance: UPSTREAM_CLOCK_TOLERANCE_SECONDS,
       }));
