@@ -12,7 +12,10 @@ import { ResourceEntity } from './resources/resource.entity';
 /** The registry's tables live in the `client_registry` schema; only these migrations touch it. */
 export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
   schema: 'client_registry',
-  entities: [ClientEntity, ClientSecretEntity, InitialAccessTokenEntity,
+  entities: [
+    ClientEntity,
+    ClientSecretEntity,
+    InitialAccessTokenEntity,
     ResourceEntity,
     IdentityProviderEntity,
   ],
