@@ -65,8 +65,8 @@ export default tseslint.config(
     },
   },
   {
-    // The bench (npm run bench): Node ES modules, printing its results.
-    files: ['bench/**/*.mjs'],
+    // The bench (npm run bench) and the tests' upstream providers: Node ES modules.
+    files: ['bench/**/*.mjs', 'test/**/*.mjs'],
     languageOptions: {
       sourceType: 'module',
       globals: {

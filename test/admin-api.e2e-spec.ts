@@ -686,6 +686,8 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
         '/admin/clients/{client_id}',
         '/admin/clients/{client_id}/secret',
         '/admin/grants/{grant_id}',
+        '/admin/identity-providers',
+        '/admin/identity-providers/{id}',
         '/admin/initial-access-tokens',
         '/admin/keys/rotate',
         '/admin/resources',

@@ -106,7 +106,7 @@ describe('latchkey command line', () => {
         stderr:
           `latchkey: ${message}\n` +
           'Usage: latchkey [--output table|json] <command> [arguments]\n' +
-          'Commands: login, logout, clients, resources, initial-access-token, keys, users, roles, groups, grants, audit\n' +
+          'Commands: login, logout, clients, resources, identity-providers, initial-access-token, keys, users, roles, groups, grants, audit\n' +
           'Run `latchkey --help` for more.\n',
       });
     });

@@ -5,6 +5,7 @@ import { isGroup, type Command, type TopLevelEntry } from './command';
 import { parseCommandLine } from './command-line';
 import { auditGroup } from './commands/audit.command';
 import { clientsGroup } from './commands/clients.command';
+import { identityProvidersGroup } from './commands/identity-providers.command';
 import { initialAccessTokenGroup } from './commands/initial-access-token.command';
 import { keysGroup } from './commands/keys.command';
 import { loginCommand, logoutCommand } from './commands/login.command';
@@ -27,6 +28,7 @@ export const COMMANDS: TopLevelEntry[] = [
   logoutCommand,
   clientsGroup,
   resourcesGroup,
+  identityProvidersGroup,
   initialAccessTokenGroup,
   keysGroup,
   usersGroup,

@@ -12,6 +12,7 @@ import { PersistenceModule } from '@latchkey/persistence';
 import { CLIENT_REGISTRY_PERSISTENCE } from './client-registry.persistence';
 import { ClaimScopesModule } from './claim-scopes/claim-scopes.module';
 import { ClientsModule } from './clients/clients.module';
+import { IdentityProvidersModule } from './identity-providers/identity-providers.module';
 import { RegistrationModule } from './registration/registration.module';
 import { ResourcesModule } from './resources/resources.module';
 import { RegistryCoreModule } from './shared/registry-core.module';
@@ -35,7 +36,10 @@ export class ClientRegistryModule {
           adminClient: config.adminClient,
           issuer: config.issuer,
           outbound: config.outbound,
+          keyEncryptionKey: config.keyEncryptionKey,
+          previousKeyEncryptionKeys: config.previousKeyEncryptionKeys,
         }),
+        IdentityProvidersModule,
         ClientsModule,
         RegistrationModule,
         ResourcesModule,

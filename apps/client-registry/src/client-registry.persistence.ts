@@ -3,6 +3,8 @@ import type { ServicePersistenceOptions } from '@latchkey/persistence';
 import { ClientSecretEntity } from './clients/client-secret.entity';
 import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
+import { IdentityProviderEntity } from './identity-providers/identity-provider.entity';
+import { IdentityProviders1734700000100 } from './migrations/1734700000100-identity-providers';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
 import { RolesAndClaimScopes1734200000200 } from './migrations/1734200000200-roles-and-claim-scopes';
@@ -18,11 +20,13 @@ export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
     InitialAccessTokenEntity,
     ResourceEntity,
     ClaimScopeEntity,
+    IdentityProviderEntity,
   ],
   migrations: [
     ClientRegistry1732200000200,
     auditOutboxMigration('client_registry'),
     InitialAccessTokenPolicy1733100000100,
     RolesAndClaimScopes1734200000200,
+    IdentityProviders1734700000100,
   ],
 };

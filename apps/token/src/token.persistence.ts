@@ -7,6 +7,7 @@ import { SigningKeyRotation1733000000000 } from './migrations/1733000000000-sign
 import { RefreshTokenSuccessor1733500000000 } from './migrations/1733500000000-refresh-token-successor';
 import { RevokedAccessTokens1733600000000 } from './migrations/1733600000000-revoked-access-tokens';
 import { GrantClaimsRequest1734200000300 } from './migrations/1734200000300-grant-claims-request';
+import { GrantIdp1734700000200 } from './migrations/1734700000200-grant-idp';
 import { GrantEntity } from './user-grants/grant.entity';
 import { RefreshTokenEntity } from './user-grants/refresh-token.entity';
 
@@ -22,5 +23,6 @@ export const TOKEN_PERSISTENCE: ServicePersistenceOptions = {
     RefreshTokenSuccessor1733500000000,
     RevokedAccessTokens1733600000000,
     GrantClaimsRequest1734200000300,
+    GrantIdp1734700000200,
   ],
 };

@@ -57,7 +57,7 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
   KEY_ENCRYPTION_KEY: {
     default: 'generated in `$DATA_DIR` (embedded)',
     meaning:
-      'seals private signing keys at rest (32+ characters); required by a distributed token service',
+      "seals private signing keys and upstream identity providers' client secrets at rest (32+ characters); required by a distributed token service, and by a client registry to store a provider secret",
   },
   PREVIOUS_KEY_ENCRYPTION_KEYS: {
     default: 'none',

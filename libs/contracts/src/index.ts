@@ -2,6 +2,7 @@ export * from './audit.messages';
 export * from './audit-event.catalogue';
 export * from './audit-event.schemas';
 export * from './clients.messages';
+export * from './identity-providers.messages';
 export * from './resources.messages';
 export * from './claim-scopes.messages';
 export * from './users.messages';

@@ -3,6 +3,7 @@ import {
   BroadcastEvents,
   ClaimScopeSubjects,
   ClientSubjects,
+  IdentityProviderSubjects,
   PAYLOAD_RULES,
   payloadProblem,
   ResourceSubjects,
@@ -16,6 +17,7 @@ const SUBJECTS = [
   ...Object.values(ResourceSubjects),
   ...Object.values(ClaimScopeSubjects),
   ...Object.values(UserSubjects),
+  ...Object.values(IdentityProviderSubjects),
   ...Object.values(AuditSubjects),
   ...Object.values(BroadcastEvents),
 ];

@@ -18,6 +18,7 @@ import {
   BroadcastEvents,
   ClaimScopeSubjects,
   ClientSubjects,
+  IdentityProviderSubjects,
   ResourceSubjects,
   TokenSubjects,
   UserSubjects,
@@ -58,6 +59,7 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
     sid: id(),
     amr: optional(list(text(256))),
     acr: optional(text()),
+    idp: optional(id()),
     resource: optional(text()),
     claims: optional(text()),
   }),
@@ -114,6 +116,13 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
     claims_request: optional(text()),
   }),
 
+  [IdentityProviderSubjects.Create]: object({ provider: json() }),
+  [IdentityProviderSubjects.Get]: object({ id: id() }),
+  [IdentityProviderSubjects.List]: object(PAGE),
+  [IdentityProviderSubjects.Update]: object({ id: id(), patch: json() }),
+  [IdentityProviderSubjects.Delete]: object({ id: id() }),
+  [IdentityProviderSubjects.Enabled]: NO_PAYLOAD,
+
   [AuditSubjects.Ingest]: object({ id: id(), type: id(), data: optional(json()) }),
   [AuditSubjects.Query]: object({
     type: optional(text()),
@@ -149,6 +158,10 @@ export const PAYLOAD_RULES: Readonly<Record<string, PayloadRule>> = {
   }),
   [BroadcastEvents.ClaimScopeChanged]: object({
     name: id(),
+    change: oneOf(['created', 'updated', 'deleted']),
+  }),
+  [BroadcastEvents.IdentityProviderChanged]: object({
+    id: id(),
     change: oneOf(['created', 'updated', 'deleted']),
   }),
 };

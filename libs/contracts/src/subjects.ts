@@ -60,6 +60,16 @@ export const ResourceSubjects = {
   All: 'resources.all',
 } as const;
 
+export const IdentityProviderSubjects = {
+  Create: 'identity_providers.create',
+  Get: 'identity_providers.get',
+  List: 'identity_providers.list',
+  Update: 'identity_providers.update',
+  Delete: 'identity_providers.delete',
+  /** Every enabled provider with its unsealed secret (few, small), for the gateway's login cache. */
+  Enabled: 'identity_providers.enabled',
+} as const;
+
 /**
  * Scopes that release claims (docs/architecture.md §7): each maps its claims to user attributes.
  * Answered by the client registry, like API resources.
@@ -111,6 +121,8 @@ export const BroadcastEvents = {
   ResourceChanged: 'resource.changed',
   /** A claim scope changed: drop cached claim mappings. */
   ClaimScopeChanged: 'claim_scope.changed',
+  /** An identity provider changed: the gateway drops its cached providers. */
+  IdentityProviderChanged: 'identity_provider.changed',
 } as const;
 
 /**

@@ -57,6 +57,8 @@ export interface IssueCodeRequest {
   sid: string;
   amr?: string[];
   acr?: string;
+  /** The upstream identity provider the user signed in through (its registry id). */
+  idp?: string;
   /** RFC 8707 resource requested at the authorization endpoint, if any. */
   resource?: string;
   /** The `claims` request parameter (OIDC Core §5.5), normalized JSON; kept with the grant. */

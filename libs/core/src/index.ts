@@ -8,3 +8,4 @@ export * from './clock.module';
 export * from './concurrency-limit';
 export * from './loading-cache';
 export * from './pagination';
+export * from './key-encryption';

@@ -9,7 +9,7 @@ import { InvalidClient } from './errors/oauth-error';
  * nothing, and HS* would need a shared secret this server does not keep in the clear
  * (client_secret_jwt is not supported), so neither is ever accepted.
  */
-export const CLIENT_ASSERTION_SIGNING_ALGS = [
+export const ASYMMETRIC_JWS_ALGORITHMS = [
   'RS256',
   'RS384',
   'RS512',
@@ -22,6 +22,9 @@ export const CLIENT_ASSERTION_SIGNING_ALGS = [
   'EdDSA',
   'Ed25519',
 ] as const;
+
+/** The same list for client assertions; an upstream's ID Tokens are held to it too. */
+export const CLIENT_ASSERTION_SIGNING_ALGS = ASYMMETRIC_JWS_ALGORITHMS;
 
 /**
  * The latest `exp` accepted, counted from now. An assertion is a one-request credential, and its

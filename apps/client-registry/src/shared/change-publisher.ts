@@ -3,6 +3,7 @@ import {
   BroadcastEvents,
   type ClaimScopeChangedEvent,
   type ClientChangedEvent,
+  type IdentityProviderChangedEvent,
   type ResourceChangedEvent,
 } from '@latchkey/contracts';
 import { BusClient } from '@latchkey/transport';
@@ -33,9 +34,17 @@ export class ChangePublisher {
     return this.publish(BroadcastEvents.ClaimScopeChanged, event);
   }
 
+  identityProviderChanged(event: IdentityProviderChangedEvent): Promise<void> {
+    return this.publish(BroadcastEvents.IdentityProviderChanged, event);
+  }
+
   private async publish(
     subject: string,
-    event: ClientChangedEvent | ResourceChangedEvent | ClaimScopeChangedEvent,
+    event:
+      | ClientChangedEvent
+      | ResourceChangedEvent
+      | ClaimScopeChangedEvent
+      | IdentityProviderChangedEvent,
   ) {
     try {
       await this.bus.emit(subject, event);

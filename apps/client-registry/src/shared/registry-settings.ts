@@ -8,6 +8,9 @@ export interface RegistrySettings {
   issuer: string;
   /** Which jwks_uri and backchannel_logout_uri values may be registered (the server calls them). */
   outbound?: OutboundPolicy;
+  /** Seals upstream identity providers' client secrets (KEY_ENCRYPTION_KEY and its predecessors). */
+  keyEncryptionKey?: string;
+  previousKeyEncryptionKeys?: readonly string[];
 }
 
 export const REGISTRY_SETTINGS = 'LATCHKEY_REGISTRY_SETTINGS';

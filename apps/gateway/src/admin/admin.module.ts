@@ -7,6 +7,8 @@ import { AdminClaimScopesService } from './claim-scopes.service';
 import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
+import { AdminIdentityProvidersController } from './identity-providers.controller';
+import { AdminIdentityProvidersService } from './identity-providers.service';
 import { AdminInitialAccessTokensController } from './initial-access-tokens.controller';
 import { AdminKeysController } from './keys.controller';
 import { AdminKeysService } from './keys.service';
@@ -22,12 +24,14 @@ import { AdminResourcesService } from './resources.service';
     AdminClaimScopesController,
     AdminInitialAccessTokensController,
     AdminKeysController,
+    AdminIdentityProvidersController,
   ],
   providers: [
     AdminClientsService,
     AdminResourcesService,
     AdminClaimScopesService,
     AdminKeysService,
+    AdminIdentityProvidersService,
   ],
 })
 export class AdminModule implements NestModule {

@@ -12,6 +12,9 @@ export interface AuthenticatedUser {
   /** Seconds since the epoch. */
   auth_time: number;
   amr: string[];
+  acr?: string;
+  /** The upstream identity provider the user signed in through. */
+  idp?: string;
   /** The public id of the SSO session (id_token `sid`). */
   sid: string;
 }

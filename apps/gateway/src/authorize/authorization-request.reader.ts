@@ -1,3 +1,4 @@
+import { IDP_HINT_PARAMS, readIdpHint } from '../federation/provider-choice';
 import { ClientsCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
@@ -51,6 +52,7 @@ const REQUEST_PARAMS = [
   'request',
   'request_uri',
   'claims',
+  ...IDP_HINT_PARAMS,
 ] as const;
 
 /** OIDC Core §5.5: a malformed `claims` is invalid_request, redirected like any later error. */
@@ -115,6 +117,7 @@ export class AuthorizationRequestReader {
       nonce: checkNonce(params.nonce),
       max_age: checkMaxAge(params.max_age),
       login_hint: checkLoginHint(params.login_hint),
+      idp_hint: readIdpHint(params),
       resource: readResourceIndicator(raw),
       claims: readClaimsParameter(params.claims),
       id_token_hint_sub:

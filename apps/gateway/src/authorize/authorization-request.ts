@@ -22,6 +22,8 @@ export interface AuthorizationRequest {
   /** Seconds (OIDC Core §3.1.2.1). */
   max_age?: number;
   login_hint?: string;
+  /** The upstream identity provider to send the user to directly (docs/identity-providers.md). */
+  idp_hint?: string;
   /** The `sub` of a verified id_token_hint: the user the client expects. */
   id_token_hint_sub?: string;
   /** RFC 8707 resource indicator. */

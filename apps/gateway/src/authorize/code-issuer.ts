@@ -51,6 +51,8 @@ export function issueCodeRequestOf(
     sid: user.sid,
   };
   if (user.amr.length > 0) message.amr = [...user.amr];
+  if (user.acr !== undefined) message.acr = user.acr;
+  if (user.idp !== undefined) message.idp = user.idp;
   if (request.code_challenge !== undefined) {
     message.code_challenge = request.code_challenge;
     message.code_challenge_method = request.code_challenge_method ?? 'S256';

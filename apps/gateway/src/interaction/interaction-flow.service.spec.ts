@@ -1,3 +1,4 @@
+import type { UpstreamLoginService } from '../federation/upstream-login.service';
 import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/testing';
@@ -132,6 +133,8 @@ describe('InteractionFlow', () => {
       sessions,
       usersService,
       new LoginService(usersService, sessions, new LoginRateLimiter(kv), audit, TEST_ISSUER),
+      // No upstream identity provider is enabled here (docs/identity-providers.md).
+      { offered: async () => [] } as unknown as UpstreamLoginService,
       new ConsentService(
         consents as unknown as ConsentsRepository,
         usersService,

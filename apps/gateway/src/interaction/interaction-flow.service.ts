@@ -16,6 +16,8 @@ import { CodeIssuer } from '../authorize/code-issuer';
 import { Clock } from '@latchkey/core';
 import { checkDecision, ConsentService } from '../consent/consent.service';
 import { ErrorRedirect } from '../errors/error-redirect';
+import { hintedProvider, homeRealmProvider } from '../federation/provider-choice';
+import { UpstreamLoginService } from '../federation/upstream-login.service';
 import type { BrowserRequest } from '../http/browser-request';
 import { ISSUER } from '@latchkey/oauth-http';
 import { LoginService } from '../login/login.service';
@@ -38,8 +40,11 @@ interface Continued {
  *
  *   request accepted (GET /authorize, or POST /authorize parked until GET /authorize/resume)
  *     └▶ login needed? (no session, prompt=login, max_age, id_token_hint)
- *          yes ▶ login page (prompt=none: login_required to the client)
- *                  └▶ credentials checked, new session ▶ consent needed?
+ *          yes ▶ idp_hint, or login_hint's domain, names one upstream provider?
+ *                  yes ▶ upstream sign-in ▶ callback: new session ▶ consent needed?
+ *                  no  ▶ login page (prompt=none: login_required to the client)
+ *                          ├▶ credentials checked, new session ▶ consent needed?
+ *                          └▶ "Continue with <provider>" ▶ upstream sign-in (as above)
  *          no  ▶ consent needed? (remembered consent, skip_consent, prompt=consent)
  *   consent needed?  yes ▶ consent page (prompt=none: consent_required to the client)
  *                            └▶ decision: deny ▶ access_denied to the client
@@ -59,6 +64,7 @@ export class InteractionFlow {
     private readonly sessions: SessionService,
     private readonly users: UsersService,
     private readonly login: LoginService,
+    private readonly upstream: UpstreamLoginService,
     private readonly consent: ConsentService,
     private readonly codes: CodeIssuer,
     private readonly clock: Clock,
@@ -100,7 +106,41 @@ export class InteractionFlow {
   /** GET /login: the login page of this browser's interaction. */
   async loginPage(browser: BrowserRequest, interactionId: string | undefined): Promise<Page> {
     const { interaction } = await this.interactions.load(browser.cookies, interactionId);
-    return this.login.form(interaction);
+    return this.login.form(interaction, await this.upstream.offered(interaction));
+  }
+
+  /** GET /login/upstream/<provider>: "Continue with <provider>" of this browser's interaction. */
+  async startUpstream(
+    browser: BrowserRequest,
+    interactionId: string | undefined,
+    providerId: string,
+  ): Promise<string> {
+    const { interaction } = await this.interactions.load(browser.cookies, interactionId);
+    const provider = (await this.upstream.offered(interaction)).find((p) => p.id === providerId);
+    if (!provider) throw new InvalidRequest('this identity provider is not available here');
+    return this.upstream.start(browser, interaction, provider);
+  }
+
+  /**
+   * GET /login/upstream/<provider>/callback: the upstream signed the user in (a new session);
+   * on to consent or the code, as after the login form.
+   */
+  async finishUpstream(
+    browser: BrowserRequest,
+    providerId: string,
+    query: RawParams,
+  ): Promise<string> {
+    let loaded: LoadedInteraction | undefined;
+    const signedIn = await this.upstream.finish(browser, providerId, query, async (id) => {
+      loaded = await this.interactions.load(browser.cookies, id);
+      return loaded.interaction;
+    });
+    const { request } = loaded!.interaction;
+    const client = await this.activeClient(request.client_id);
+    return this.consentOrCode(browser, client, request, signedIn.user, {
+      loaded: loaded!,
+      signedInHere: true,
+    });
   }
 
   /** POST /login: the form again while the credentials are wrong; once right, the next step. */
@@ -172,6 +212,8 @@ export class InteractionFlow {
         const interaction =
           parked?.loaded.interaction ??
           (await this.interactions.start(browser.cookies, request, clientNameOf(client)));
+        const routed = await this.routedProvider(interaction);
+        if (routed) return await this.upstream.start(browser, interaction, routed);
         return this.loginUrl(interaction);
       }
       return await this.consentOrCode(browser, client, request, sessionUser, parked);
@@ -211,6 +253,18 @@ export class InteractionFlow {
     if (needed) return this.consentUrl(await this.interactions.update(continued.loaded, next));
     await this.interactions.claim(continued.loaded);
     return this.issue(next, user);
+  }
+
+  /**
+   * Direct routing (docs/identity-providers.md): the provider `idp_hint` names, else the one
+   * provider that serves login_hint's e-mail domain (home-realm discovery); the login page is
+   * skipped for it.
+   */
+  private async routedProvider(interaction: Interaction) {
+    const { idp_hint, login_hint } = interaction.request;
+    if (idp_hint === undefined && login_hint === undefined) return undefined;
+    const offered = await this.upstream.offered(interaction);
+    return hintedProvider(offered, idp_hint) ?? homeRealmProvider(offered, login_hint);
   }
 
   /** The browser's session if it is active and its user still may sign in; else it ends. */

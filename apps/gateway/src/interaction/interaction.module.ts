@@ -4,6 +4,7 @@ import { AuthorizeController } from '../authorize/authorize.controller';
 import { ClientsModule } from '../clients/clients.module';
 import { ConsentController } from '../consent/consent.controller';
 import { ConsentModule } from '../consent/consent.module';
+import { FederationModule } from '../federation/federation.module';
 import { LoginController } from '../login/login.controller';
 import { LoginModule } from '../login/login.module';
 import { SessionModule } from '../session/session.module';
@@ -17,7 +18,15 @@ import { InteractionsRepository } from './interactions.repository';
  * requests in the KV store, bound to the browser that started them.
  */
 @Module({
-  imports: [AuthorizeModule, ClientsModule, ConsentModule, LoginModule, SessionModule, UsersModule],
+  imports: [
+    AuthorizeModule,
+    ClientsModule,
+    ConsentModule,
+    FederationModule,
+    LoginModule,
+    SessionModule,
+    UsersModule,
+  ],
   controllers: [AuthorizeController, LoginController, ConsentController],
   providers: [InteractionsRepository, InteractionService, InteractionFlow],
 })

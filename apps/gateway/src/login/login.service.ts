@@ -4,7 +4,7 @@ import { sha256Base64Url } from '@latchkey/oauth';
 import { logins } from '@latchkey/platform';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
-import type { Interaction } from '../interaction/interaction';
+import { interactionQuery, type Interaction } from '../interaction/interaction';
 import { TooManyRequests } from '@latchkey/oauth-http';
 import { ISSUER } from '@latchkey/oauth-http';
 import { loginPage } from '../pages/login.page';
@@ -50,9 +50,15 @@ export class LoginService {
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
-  /** The empty form, prefilled with the request's login_hint. */
-  form(interaction: Interaction): Page {
-    return this.page(interaction, { username: interaction.request.login_hint });
+  /** The empty form, prefilled with the request's login_hint, and the upstream providers. */
+  form(interaction: Interaction, providers: readonly { id: string; display_name: string }[]): Page {
+    return this.page(interaction, {
+      username: interaction.request.login_hint,
+      providers: providers.map((p) => ({
+        name: p.display_name,
+        href: `${this.issuer}/login/upstream/${p.id}?${interactionQuery(interaction.id)}`,
+      })),
+    });
   }
 
   /**
@@ -136,7 +142,12 @@ export class LoginService {
 
   private page(
     interaction: Interaction,
-    extra: { username?: string; error?: string; status?: number },
+    extra: {
+      username?: string;
+      error?: string;
+      status?: number;
+      providers?: { name: string; href: string }[];
+    },
   ): Page {
     const formAction = formActionSourceFor(interaction.request.redirect_uri);
     return loginPage({

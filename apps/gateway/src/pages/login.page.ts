@@ -13,6 +13,8 @@ export interface LoginPageModel {
   error?: string;
   status?: number;
   formActionSources?: readonly string[];
+  /** "Continue with <name>" links to the upstream identity providers offered to the client. */
+  providers?: readonly { name: string; href: string }[];
 }
 
 /**
@@ -48,7 +50,17 @@ export function loginPage(model: LoginPageModel): Page {
         required${hasUsername ? html` autofocus` : ''}${describedBy}
       />
       <div class="actions"><button type="submit" class="primary">Sign in</button></div>
-    </form>`;
+    </form>
+    ${
+      model.providers?.length
+        ? html`<div class="providers">
+            <p class="muted">or</p>
+            ${model.providers.map(
+              (p) => html`<a class="button provider" href="${p.href}">Continue with ${p.name}</a>`,
+            )}
+          </div>`
+        : ''
+    }`;
   return {
     status: model.status ?? 200,
     title: 'Sign in',

@@ -31,6 +31,8 @@ button{font:inherit;font-weight:600;padding:.65rem 1.1rem;border:1px solid trans
 .secondary{background:#fff;color:#1f2328;border-color:#6e7781}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;margin-top:1.5rem}
 .actions button{flex:1 1 auto}
+.providers{margin-top:1.5rem;text-align:center}
+.button.provider{display:block;margin:0 0 .75rem;padding:.65rem 1.1rem;font-weight:600;color:#1f2328;text-decoration:none;background:#fff;border:1px solid #6e7781;border-radius:6px}
 :focus-visible{outline:3px solid #111;outline-offset:2px}
 .alert{border:1px solid #cf222e;background:#ffebe9;color:#82071e;padding:.75rem 1rem;border-radius:6px;margin:0 0 1rem}
 .scopes{list-style:none;padding:0;margin:0 0 1rem;border:1px solid #d0d7de;border-radius:8px}

@@ -64,7 +64,10 @@ export class SessionService {
   }
 
   /** Starts a session for a user who just signed in, ending the browser's previous one. */
-  async start(cookies: CookiePort, login: { sub: string; amr: string[] }): Promise<CurrentSession> {
+  async start(
+    cookies: CookiePort,
+    login: { sub: string; amr: string[]; acr?: string; idp?: string },
+  ): Promise<CurrentSession> {
     await this.endCurrent(cookies);
     const now = this.clock.now().getTime();
     const secret = randomToken();
@@ -74,6 +77,8 @@ export class SessionService {
       sub: login.sub,
       auth_time: Math.floor(now / 1000),
       amr: login.amr,
+      ...(login.acr !== undefined ? { acr: login.acr } : {}),
+      ...(login.idp !== undefined ? { idp: login.idp } : {}),
       created_at: now,
       last_active: now,
     };
@@ -154,6 +159,13 @@ export class SessionService {
 
 /** The identity an authorization request learns from a session. */
 export function userOf(current: CurrentSession): AuthenticatedUser {
-  const { sub, auth_time, amr, sid } = current.session;
-  return { sub, auth_time, amr, sid };
+  const { sub, auth_time, amr, acr, idp, sid } = current.session;
+  return {
+    sub,
+    auth_time,
+    amr,
+    sid,
+    ...(acr !== undefined ? { acr } : {}),
+    ...(idp !== undefined ? { idp } : {}),
+  };
 }

@@ -17,6 +17,10 @@ export interface SsoSession {
   auth_time: number;
   /** RFC 8176 methods, e.g. ["pwd"]. */
   amr: string[];
+  /** The upstream's authentication context class, when the user signed in through one. */
+  acr?: string;
+  /** The upstream identity provider's id (docs/identity-providers.md), when there was one. */
+  idp?: string;
   /** ms since the epoch. */
   created_at: number;
   last_active: number;

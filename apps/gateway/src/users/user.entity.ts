@@ -19,9 +19,12 @@ export class UserEntity {
   @Column('text', { name: 'username_normalized' })
   usernameNormalized: string;
 
-  /** argon2id PHC string (parameters and salt inside). */
-  @Column('text', { name: 'password_hash' })
-  passwordHash: string;
+  /**
+   * argon2id PHC string (parameters and salt inside); null for a user made by an upstream
+   * identity provider, who has no password here (docs/identity-providers.md).
+   */
+  @Column('text', { name: 'password_hash', nullable: true })
+  passwordHash: string | null;
 
   @Column('text', { nullable: true })
   email: string | null;

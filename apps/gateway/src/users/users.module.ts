@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
+import { FederatedAccountsService } from './federated-accounts.service';
+import { FederatedIdentitiesRepository } from './federated-identities.repository';
 import { PasswordHasher } from './password.hasher';
 import { UserAccessService } from './user-access.service';
 import { UserAdminService } from './user-admin.service';
@@ -25,7 +27,9 @@ import { UsersService } from './users.service';
     UserAccessService,
     UserEvents,
     ResourceRolesCheck,
+    FederatedIdentitiesRepository,
+    FederatedAccountsService,
   ],
-  exports: [UsersService, UserEvents],
+  exports: [UsersService, UserEvents, FederatedAccountsService],
 })
 export class UsersModule {}

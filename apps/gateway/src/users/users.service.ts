@@ -34,7 +34,8 @@ export class UsersService {
       this.dataSource.manager,
       usernameKey(username),
     );
-    if (!entity) {
+    // A user made by an upstream identity provider has no password here: it never verifies.
+    if (!entity || entity.passwordHash === null) {
       await this.hasher.verifyDummy(password);
       return null;
     }
@@ -71,15 +72,11 @@ export class UsersService {
    * one tries again; a password changed meanwhile is never overwritten.
    */
   private async upgradeHash(entity: UserEntity, password: string): Promise<void> {
-    if (!this.hasher.needsRehash(entity.passwordHash)) return;
+    const current = entity.passwordHash;
+    if (current === null || !this.hasher.needsRehash(current)) return;
     try {
       const upgraded = await this.hasher.hash(password);
-      await this.users.replacePasswordHash(
-        this.dataSource.manager,
-        entity.id,
-        entity.passwordHash,
-        upgraded,
-      );
+      await this.users.replacePasswordHash(this.dataSource.manager, entity.id, current, upgraded);
     } catch (err) {
       this.logger.warn(
         `could not upgrade the password hash of user ${entity.id}: ${

@@ -79,6 +79,8 @@ export function readIssueCodeRequest(raw: unknown): IssueCodeRequest {
   if (amr !== undefined) request.amr = amr;
   const acr = optionalString(input, 'acr', MAX_CLAIM_VALUE_LENGTH);
   if (acr !== undefined) request.acr = acr;
+  const idp = optionalString(input, 'idp', MAX_CLAIM_VALUE_LENGTH);
+  if (idp !== undefined) request.idp = idp;
   const resource = optionalString(input, 'resource', MAX_URI_LENGTH);
   if (resource !== undefined) {
     checkResourceIndicator(resource);

@@ -82,6 +82,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
         authTime: binding.auth_time,
         amr: binding.amr,
         acr: binding.acr,
+        idp: binding.idp,
         resource: binding.resource,
         claimsRequest: binding.claims,
       },

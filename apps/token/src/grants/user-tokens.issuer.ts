@@ -80,6 +80,7 @@ export class UserTokensIssuer {
         sid: grant.sid ?? undefined,
         amr: grant.amr ?? undefined,
         acr: grant.acr ?? undefined,
+        idp: grant.idp ?? undefined,
         accessToken: signed.token,
         claims: userClaims.id_token_claims,
       });

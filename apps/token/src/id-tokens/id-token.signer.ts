@@ -22,6 +22,8 @@ export interface IdTokenInput {
   sid?: string;
   amr?: string[];
   acr?: string;
+  /** The upstream identity provider's id when the user signed in through one. */
+  idp?: string;
   /** The access token issued with it, for `at_hash`. */
   accessToken?: string;
   /** The user's claims for the ID Token (docs/architecture.md §7); the protocol ones win. */
@@ -56,6 +58,7 @@ export class IdTokenSigner {
       sid: input.sid,
       amr: input.amr && input.amr.length > 0 ? input.amr : undefined,
       acr: input.acr,
+      idp: input.idp,
     });
     return new SignJWT(claims)
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: ID_TOKEN_TYP })

@@ -53,6 +53,7 @@ const stored = (
     authTime: null,
     amr: null,
     acr: null,
+    idp: null,
     resource: null,
     claimsRequest: null,
     createdAt: NOW,

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { SystemClock } from '@latchkey/core';
 
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { rotateKeyEncryptionKey } from './key-encryption.rotation';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';

@@ -2,7 +2,7 @@ import { loadConfig } from '@latchkey/config';
 import { openDatabase } from '@latchkey/persistence';
 import type { DataSource } from 'typeorm';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { SigningKeysRepository } from './signing-keys.repository';
 
 export interface ResealResult {

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { FixedClock } from '@latchkey/core';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { retiredKeyPublishUntil } from './key-rotation.policy';
 import { KeyRotationService } from './key-rotation.service';
 import { SigningKeysRepository } from './signing-keys.repository';

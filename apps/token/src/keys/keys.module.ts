@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { KeyRotationScheduler } from './key-rotation.scheduler';
 import { KeyRotationService } from './key-rotation.service';
 import { KeysController } from './keys.controller';

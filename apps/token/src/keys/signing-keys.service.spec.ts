@@ -3,7 +3,7 @@ import { jwtVerify, SignJWT, createLocalJWKSet } from 'jose';
 import type { DataSource } from 'typeorm';
 import { SystemClock } from '@latchkey/core';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
 

@@ -14,7 +14,7 @@ import {
   type JWK,
 } from 'jose';
 import { Clock } from '@latchkey/core';
-import { KeyEncryption } from './key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import type { SigningKeyEntity } from './signing-key.entity';
 import { SigningKeysRepository } from './signing-keys.repository';
 

@@ -46,6 +46,10 @@ export class GrantEntity {
   @Column('text', { nullable: true })
   acr: string | null;
 
+  /** The upstream identity provider the user signed in through (id_token `idp`). */
+  @Column('text', { nullable: true })
+  idp: string | null;
+
   /** RFC 8707 resource bound at the authorization request, if any. */
   @Column('text', { nullable: true })
   resource: string | null;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { KeyEncryption } from '../keys/key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import { type MintedRefreshToken, successorRefreshToken } from './refresh-token';
 
 /** HKDF info of the successor key: a key of its own, whatever else KEY_ENCRYPTION_KEY serves. */

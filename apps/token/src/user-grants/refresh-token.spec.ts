@@ -23,6 +23,7 @@ function grant(overrides: Partial<GrantEntity> = {}): GrantEntity {
     authTime: NOW,
     amr: null,
     acr: null,
+    idp: null,
     resource: null,
     claimsRequest: null,
     createdAt: NOW,

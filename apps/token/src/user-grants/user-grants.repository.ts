@@ -28,9 +28,9 @@ export class UserGrantsRepository {
   async insertGrant(em: EntityManager, grant: GrantEntity): Promise<boolean> {
     const rows: unknown = await em.query(
       `INSERT INTO "token"."grants"
-         ("id", "client_id", "sub", "scope", "sid", "auth_time", "amr", "acr", "resource",
+         ("id", "client_id", "sub", "scope", "sid", "auth_time", "amr", "acr", "idp", "resource",
           "claims_request", "created_at")
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
        ON CONFLICT ("id") DO NOTHING RETURNING "id"`,
       [
         grant.id,
@@ -41,6 +41,7 @@ export class UserGrantsRepository {
         grant.authTime,
         grant.amr === null ? null : JSON.stringify(grant.amr),
         grant.acr,
+        grant.idp,
         grant.resource,
         grant.claimsRequest,
         grant.createdAt,

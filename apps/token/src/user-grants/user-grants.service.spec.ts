@@ -4,7 +4,7 @@ import { DatabaseUnavailableError } from '@latchkey/persistence';
 import { InvalidGrant } from '@latchkey/oauth';
 import type { EntityManager } from 'typeorm';
 import { FixedClock } from '@latchkey/core';
-import { KeyEncryption } from '../keys/key-encryption';
+import { KeyEncryption } from '@latchkey/core';
 import type { GrantEntity } from './grant.entity';
 import { RefreshTokenSuccessors } from './refresh-token-successors';
 import type { UserGrantsRepository } from './user-grants.repository';

@@ -29,6 +29,7 @@ export interface NewGrant {
   authTime?: number;
   amr?: string[];
   acr?: string;
+  idp?: string;
   resource?: string;
   /** The `claims` request parameter (OIDC Core §5.5), normalized JSON. */
   claimsRequest?: string;
@@ -108,6 +109,7 @@ export class UserGrantsService {
       authTime: grant.authTime === undefined ? null : new Date(grant.authTime * 1000),
       amr: grant.amr ?? null,
       acr: grant.acr ?? null,
+      idp: grant.idp ?? null,
       resource: grant.resource ?? null,
       claimsRequest: grant.claimsRequest ?? null,
       createdAt: now,

@@ -1,0 +1,245 @@
+/**
+ * Validation of upstream identity providers from the admin API (docs/identity-providers.md).
+ * Errors are invalid_request naming the field; descriptions never echo the input. Every URL the
+ * server will call is checked against the outbound policy here, and again when it is called.
+ */
+import {
+  IDENTITY_PROVIDER_ID_PATTERN,
+  IDENTITY_PROVIDER_KINDS,
+  MAPPED_ATTRIBUTES,
+  UPSTREAM_CLIENT_AUTH_METHODS,
+  type ClaimMapping,
+  type IdentityProviderKind,
+  type IdentityProviderView,
+  type UpstreamClientAuthMethod,
+} from '@latchkey/contracts';
+import {
+  InvalidRequest,
+  isValidScopeToken,
+  outboundUrlProblem,
+  type OutboundPolicy,
+} from '@latchkey/oauth';
+
+const MAX_TEXT = 200;
+const MAX_URL = 2000;
+const MAX_LIST = 100;
+/** A DNS name of at least two labels, lower case (RFC 1035 letters, digits and hyphens). */
+const DOMAIN_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const CLAIM_PATTERN = /^[A-Za-z0-9_:.-]{1,100}$/;
+
+/** What the admin may set: the view without what the registry keeps (secret, timestamps). */
+export type IdentityProviderInput = Omit<
+  IdentityProviderView,
+  'client_secret_set' | 'created_at' | 'updated_at'
+>;
+
+/** The input and the secret it carried: undefined keeps the stored one, null removes it. */
+export interface ValidatedProvider {
+  provider: IdentityProviderInput;
+  clientSecret: string | null | undefined;
+}
+
+type Fields = Record<string, unknown>;
+
+export function validateIdentityProvider(
+  input: unknown,
+  policy: OutboundPolicy,
+): ValidatedProvider {
+  if (!isObject(input)) throw new InvalidRequest('provider must be a JSON object');
+  return { provider: readProvider(input, policy), clientSecret: readSecret(input) };
+}
+
+/** A JSON merge patch (RFC 7396) over a stored provider, validated as a whole; the id is fixed. */
+export function validateIdentityProviderPatch(
+  existing: IdentityProviderInput,
+  patch: unknown,
+  policy: OutboundPolicy,
+): ValidatedProvider {
+  if (!isObject(patch)) throw new InvalidRequest('patch must be a JSON object');
+  if (Object.hasOwn(patch, 'id') && patch.id !== existing.id) {
+    throw new InvalidRequest('id cannot be changed');
+  }
+  const fields: Fields = { ...existing };
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'client_secret') continue;
+    if (value === null) delete fields[key];
+    else fields[key] = value;
+  }
+  fields.id = existing.id;
+  return { provider: readProvider(fields, policy), clientSecret: readSecret(patch) };
+}
+
+function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderInput {
+  const id = fields.id;
+  if (typeof id !== 'string' || !IDENTITY_PROVIDER_ID_PATTERN.test(id)) {
+    throw new InvalidRequest('id must be 1 to 63 lower-case letters, digits and dashes');
+  }
+  const kind = fields.kind;
+  if (!(IDENTITY_PROVIDER_KINDS as readonly unknown[]).includes(kind)) {
+    throw new InvalidRequest(`kind must be one of ${IDENTITY_PROVIDER_KINDS.join(', ')}`);
+  }
+  const url = (name: string) => readUrl(fields, name, policy);
+  const provider: IdentityProviderInput = {
+    id,
+    kind: kind as IdentityProviderKind,
+    display_name: readText(fields, 'display_name') ?? id,
+    enabled: readBoolean(fields, 'enabled', true),
+    client_ids: readClientIds(fields.client_ids),
+    domains: readDomains(fields.domains),
+    issuer: url('issuer'),
+    authorization_endpoint: url('authorization_endpoint'),
+    token_endpoint: url('token_endpoint'),
+    userinfo_endpoint: url('userinfo_endpoint'),
+    jwks_uri: url('jwks_uri'),
+    client_id: readRequiredText(fields, 'client_id'),
+    client_auth_method: readAuthMethod(fields.client_auth_method),
+    scopes: readScopes(fields.scopes, kind === 'oidc'),
+    subject_claim: readClaim(fields.subject_claim, 'subject_claim') ?? 'sub',
+    claim_mapping: readMapping(fields.claim_mapping),
+    use_userinfo: readBoolean(fields, 'use_userinfo', kind === 'oauth2'),
+    link_by_verified_email: readBoolean(fields, 'link_by_verified_email', false),
+  };
+  checkEndpointsOfKind(provider);
+  return provider;
+}
+
+/**
+ * OpenID Connect needs its issuer (the endpoints come from discovery unless given); OAuth 2.0
+ * has no discovery, so its three endpoints are required, and userinfo is where the user is.
+ */
+function checkEndpointsOfKind(provider: IdentityProviderInput): void {
+  if (provider.kind === 'oidc') {
+    if (!provider.issuer) throw new InvalidRequest('issuer is required for an oidc provider');
+    return;
+  }
+  for (const name of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint'] as const) {
+    if (!provider[name]) throw new InvalidRequest(`${name} is required for an oauth2 provider`);
+  }
+  if (!provider.use_userinfo) {
+    throw new InvalidRequest('use_userinfo cannot be false for an oauth2 provider');
+  }
+}
+
+function readSecret(fields: Fields): string | null | undefined {
+  if (!Object.hasOwn(fields, 'client_secret')) return undefined;
+  const secret = fields.client_secret;
+  if (secret === null) return null;
+  if (typeof secret !== 'string' || secret === '' || secret.length > 4096) {
+    throw new InvalidRequest('client_secret must be a non-empty string');
+  }
+  return secret;
+}
+
+function readUrl(fields: Fields, name: string, policy: OutboundPolicy): string | null {
+  const value = fields[name];
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || value.length > MAX_URL) {
+    throw new InvalidRequest(`${name} must be a URL`);
+  }
+  const problem = outboundUrlProblem(value, policy);
+  if (problem) throw new InvalidRequest(`${name} ${problem}`);
+  return value;
+}
+
+function readText(fields: Fields, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.trim() === '' || value.length > MAX_TEXT) {
+    throw new InvalidRequest(`${name} must be a string of 1 to ${MAX_TEXT} characters`);
+  }
+  return value;
+}
+
+function readRequiredText(fields: Fields, name: string): string {
+  const value = readText(fields, name);
+  if (value === undefined) throw new InvalidRequest(`${name} is required`);
+  return value;
+}
+
+function readBoolean(fields: Fields, name: string, fallback: boolean): boolean {
+  const value = fields[name];
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidRequest(`${name} must be true or false`);
+  return value;
+}
+
+function readClientIds(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null;
+  if (
+    !Array.isArray(value) ||
+    value.length > MAX_LIST ||
+    !value.every((v) => typeof v === 'string' && v !== '' && v.length <= MAX_TEXT)
+  ) {
+    throw new InvalidRequest('client_ids must be a list of client ids, or null for every client');
+  }
+  return [...new Set(value as string[])];
+}
+
+function readDomains(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_LIST) {
+    throw new InvalidRequest('domains must be a list of e-mail domains');
+  }
+  const domains = value.map((v) => (typeof v === 'string' ? v.toLowerCase() : ''));
+  if (!domains.every((d) => DOMAIN_PATTERN.test(d))) {
+    throw new InvalidRequest('domains must be a list of e-mail domains');
+  }
+  return [...new Set(domains)];
+}
+
+function readAuthMethod(value: unknown): UpstreamClientAuthMethod {
+  if (value === undefined || value === null) return 'client_secret_basic';
+  if (!(UPSTREAM_CLIENT_AUTH_METHODS as readonly unknown[]).includes(value)) {
+    throw new InvalidRequest(
+      `client_auth_method must be one of ${UPSTREAM_CLIENT_AUTH_METHODS.join(', ')}`,
+    );
+  }
+  return value as UpstreamClientAuthMethod;
+}
+
+/** OIDC always asks `openid` (without it there is no id_token). */
+function readScopes(value: unknown, oidc: boolean): string[] {
+  const scopes =
+    value === undefined || value === null ? (oidc ? ['openid', 'profile', 'email'] : []) : value;
+  if (
+    !Array.isArray(scopes) ||
+    scopes.length > MAX_LIST ||
+    !scopes.every((s) => typeof s === 'string' && isValidScopeToken(s))
+  ) {
+    throw new InvalidRequest('scopes must be a list of scope tokens');
+  }
+  const unique = [...new Set(scopes as string[])];
+  if (oidc && !unique.includes('openid')) unique.unshift('openid');
+  return unique;
+}
+
+function readClaim(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !CLAIM_PATTERN.test(value)) {
+    throw new InvalidRequest(`${name} must be a claim name`);
+  }
+  return value;
+}
+
+/** Defaults are the standard claims of the same name (OIDC Core §5.1). */
+function readMapping(value: unknown): ClaimMapping {
+  const mapping: ClaimMapping = {};
+  for (const attribute of MAPPED_ATTRIBUTES) {
+    if (attribute !== 'groups') mapping[attribute] = attribute;
+  }
+  if (value === undefined || value === null) return mapping;
+  if (!isObject(value)) throw new InvalidRequest('claim_mapping must be a JSON object');
+  for (const [attribute, claim] of Object.entries(value)) {
+    if (!(MAPPED_ATTRIBUTES as readonly string[]).includes(attribute)) {
+      throw new InvalidRequest(`claim_mapping may only name ${MAPPED_ATTRIBUTES.join(', ')}`);
+    }
+    const key = attribute as keyof ClaimMapping;
+    if (claim === null) delete mapping[key];
+    else mapping[key] = readClaim(claim, `claim_mapping.${attribute}`);
+  }
+  return mapping;
+}
+
+function isObject(value: unknown): value is Fields {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

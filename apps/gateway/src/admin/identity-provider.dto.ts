@@ -1,0 +1,145 @@
+import { ApiProperty, ApiPropertyOptional, OmitType, PartialType } from '@nestjs/swagger';
+import {
+  IDENTITY_PROVIDER_KINDS,
+  UPSTREAM_CLIENT_AUTH_METHODS,
+  type ClaimMapping,
+  type IdentityProviderKind,
+  type IdentityProviderView,
+  type UpstreamClientAuthMethod,
+} from '@latchkey/contracts';
+
+/*
+ * OpenAPI descriptions of the identity provider endpoints (docs/identity-providers.md); the
+ * client registry validates the input.
+ */
+
+/** An upstream identity provider, as the admin API shows it: never its client secret. */
+export class IdentityProviderDto implements IdentityProviderView {
+  @ApiProperty({
+    example: 'corp-keycloak',
+    description: 'Lower-case letters, digits and dashes: the idp claim, idp_hint and callback path',
+  })
+  id: string;
+
+  @ApiProperty({ enum: IDENTITY_PROVIDER_KINDS })
+  kind: IdentityProviderKind;
+
+  @ApiProperty({ example: 'Corporate sign-in', description: 'Shown as "Continue with <name>"' })
+  display_name: string;
+
+  @ApiProperty()
+  enabled: boolean;
+
+  @ApiProperty({
+    type: [String],
+    nullable: true,
+    description: 'The clients offered this provider; null for every client',
+  })
+  client_ids: string[] | null;
+
+  @ApiProperty({
+    type: [String],
+    example: ['example.com'],
+    description: 'E-mail domains routed to this provider (home-realm discovery)',
+  })
+  domains: string[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    format: 'uri',
+    description: 'oidc: the issuer; endpoints come from its discovery document',
+  })
+  issuer: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uri' })
+  authorization_endpoint: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uri' })
+  token_endpoint: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uri' })
+  userinfo_endpoint: string | null;
+
+  @ApiProperty({ type: String, nullable: true, format: 'uri' })
+  jwks_uri: string | null;
+
+  @ApiProperty({ description: 'The client id Latchkey is registered under at the upstream' })
+  client_id: string;
+
+  @ApiProperty({ enum: UPSTREAM_CLIENT_AUTH_METHODS })
+  client_auth_method: UpstreamClientAuthMethod;
+
+  @ApiProperty({ description: 'Whether a client secret is stored (it is never returned)' })
+  client_secret_set: boolean;
+
+  @ApiProperty({ type: [String], example: ['openid', 'profile', 'email'] })
+  scopes: string[];
+
+  @ApiProperty({ example: 'sub', description: 'The claim that identifies the user stably' })
+  subject_claim: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { email: 'email', name: 'name', groups: 'groups' },
+    description:
+      'Local attribute (email, email_verified, name, given_name, family_name, ' +
+      'preferred_username, groups) to upstream claim; a dotted name reads nested claims',
+  })
+  claim_mapping: ClaimMapping;
+
+  @ApiProperty({ description: 'Also read userinfo (always for oauth2)' })
+  use_userinfo: boolean;
+
+  @ApiProperty({
+    description:
+      'Opt-in: link an existing local account with the same verified e-mail on first sign-in',
+  })
+  link_by_verified_email: boolean;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+}
+
+export class CreateIdentityProviderDto extends PartialType(
+  OmitType(IdentityProviderDto, [
+    'client_secret_set',
+    'created_at',
+    'updated_at',
+    'id',
+    'kind',
+    'client_id',
+  ] as const),
+) {
+  @ApiProperty({ example: 'corp-keycloak' })
+  id: string;
+
+  @ApiProperty({ enum: IDENTITY_PROVIDER_KINDS })
+  kind: IdentityProviderKind;
+
+  @ApiProperty()
+  client_id: string;
+
+  @ApiPropertyOptional({
+    description: 'Sealed at rest with KEY_ENCRYPTION_KEY; write-only, never returned',
+    writeOnly: true,
+  })
+  client_secret?: string;
+}
+
+/** Merge patch of a provider; the id cannot change; client_secret null removes it. */
+export class IdentityProviderPatchDto extends PartialType(
+  OmitType(CreateIdentityProviderDto, ['id'] as const),
+) {}
+
+export class IdentityProviderPageDto {
+  @ApiProperty({ type: [IdentityProviderDto] })
+  items: IdentityProviderDto[];
+
+  @ApiProperty({ type: String, nullable: true })
+  next_cursor: string | null;
+}

@@ -1,0 +1,30 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/**
+ * A local user's link to an upstream identity: the upstream's `iss` (for OAuth 2.0 without
+ * OpenID Connect, the origin of its authorization endpoint) and its stable subject.
+ */
+@Entity({ name: 'federated_identities' })
+export class FederatedIdentityEntity {
+  @PrimaryColumn('text')
+  issuer: string;
+
+  @PrimaryColumn('text')
+  subject: string;
+
+  @Column('text', { name: 'provider_id' })
+  providerId: string;
+
+  @Column('text', { name: 'user_id' })
+  userId: string;
+
+  /** Mapped upstream groups, refreshed at each sign-in (kept here until users have groups). */
+  @Column('jsonb')
+  groups: string[];
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt: Date;
+
+  @Column('timestamptz', { name: 'last_login_at' })
+  lastLoginAt: Date;
+}
