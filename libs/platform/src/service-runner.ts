@@ -84,7 +84,9 @@ export function trustProxySetting(
 
 /**
  * One id per HTTP request (the caller's when well-formed), echoed in the response, bound to
- * every log line and carried across the bus to every service the request touches.
+ * every log line and carried across the bus to every service the request touches; and a signal
+ * that fires when the client closes its connection before the answer is complete, so that work
+ * whose caller went away changes nothing (`RequestContext.assertCallerWaiting`).
  */
 function requestContext(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -93,7 +95,11 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
     : RequestContext.newRequestId();
   (req as Request & { id?: string }).id = requestId;
   res.setHeader(REQUEST_ID_HEADER, requestId);
-  RequestContext.run({ requestId }, next);
+  const callerGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) callerGone.abort();
+  });
+  RequestContext.run({ requestId, signal: callerGone.signal }, next);
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
 import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import { lastValueFrom, type Observable, type Subscription, timeout, TimeoutError } from 'rxjs';
-import { REQUEST_ID_HEADER, RequestContext } from './request-context';
+import { DEADLINE_HEADER, REQUEST_ID_HEADER, RequestContext } from './request-context';
 import { createHeaders } from './transport-headers';
 import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
 
@@ -64,11 +64,22 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     await this.close();
   }
 
+  /**
+   * A request that waits at most `timeoutMs` (the bus timeout by default), and never past the
+   * deadline of the request it is made for: the deadline travels in the `latchkey-deadline`
+   * header, so the service that answers drops the work once nobody waits for it.
+   */
   async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const startedAt = Date.now();
+    const deadline = Math.min(
+      startedAt + (opts.timeoutMs ?? this.timeoutMs),
+      RequestContext.deadline() ?? Infinity,
+    );
     try {
-      const response$ = this.client.send<TRes>(subject, this.record(data)).pipe(timeout(timeoutMs));
+      if (RequestContext.callerGaveUp(startedAt)) throw new TimeoutError();
+      const response$ = this.client
+        .send<TRes>(subject, this.record(data, deadline))
+        .pipe(timeout(Math.max(deadline - startedAt, 1)));
       return (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
     } catch (err) {
       throw this.callerError('request', subject, err, startedAt);
@@ -126,9 +137,12 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     if (typeof flush === 'function') await flush.call(connection);
   }
 
-  /** Wraps the payload with the headers every message carries (the request id, when there is one). */
-  private record(data: unknown) {
-    const headers = createHeaders({ [REQUEST_ID_HEADER]: RequestContext.requestId() });
+  /** Wraps the payload with the headers every message carries: the request id, the deadline. */
+  private record(data: unknown, deadline?: number) {
+    const headers = createHeaders({
+      [REQUEST_ID_HEADER]: RequestContext.requestId(),
+      [DEADLINE_HEADER]: deadline === undefined ? undefined : String(deadline),
+    });
     return new NatsRecordBuilder(data).setHeaders(headers).build();
   }
 
