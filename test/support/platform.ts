@@ -165,14 +165,14 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
   };
 }
 
-async function distinctFreePorts(count: number): Promise<number[]> {
+export async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
 
 /** Polls /readyz until 200; fails at once when the process exits (bad config, crash). */
-async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> {
+export async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> {
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     const { exitCode, signalCode } = proc.child;
@@ -191,7 +191,7 @@ async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> 
 }
 
 /** SIGTERM (the services drain and exit), SIGKILL if one does not exit in time. */
-async function stopGracefully(proc: RunningProcess): Promise<void> {
+export async function stopGracefully(proc: RunningProcess): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), 20_000);
