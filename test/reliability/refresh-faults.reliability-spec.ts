@@ -16,7 +16,7 @@ import { reportFaults, type FaultWindow } from './support/report';
  * gateways and two token services behind a round-robin proxy, where the frozen token service is
  * one of two and consecutive requests land on different replicas.
  */
-jest.setTimeout(300_000);
+jest.setTimeout(180_000);
 
 const BUS_TIMEOUT_MS = 2_000;
 /** Each freeze: longer than the bus timeout, so answers are lost while work is queued. */
@@ -50,12 +50,12 @@ describe.each([1, 2] as const)(
       for (let i = 0; i < FAMILIES; i++) {
         initialTokens.push((await runCodeFlow(cluster.issuer, agent, client)).refresh_token!);
       }
-    }, 240_000);
+    }, 300_000);
 
     afterAll(async () => {
       await load?.stop();
       await cluster?.stop();
-    }, 120_000);
+    }, 180_000);
 
     it('revokes no family, answers every request 200 or 503 in time, and recovers alone', async () => {
       load = startRefreshLoad(cluster.issuer, client, initialTokens);

@@ -172,8 +172,12 @@ export async function distinctFreePorts(count: number): Promise<number[]> {
 }
 
 /** Polls /readyz until 200; fails at once when the process exits (bad config, crash). */
-export async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
+export async function waitUntilReady(
+  proc: RunningProcess,
+  url: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { exitCode, signalCode } = proc.child;
     if (exitCode !== null || signalCode !== null) {
@@ -187,7 +191,7 @@ export async function waitUntilReady(proc: RunningProcess, url: string): Promise
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${proc.name} was not ready within 90 s`);
+  throw new Error(`${proc.name} was not ready within ${timeoutMs / 1000} s`);
 }
 
 /** SIGTERM (the services drain and exit), SIGKILL if one does not exit in time. */

@@ -98,7 +98,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       start: async () => {
         proc = startProcess(name, [entryOf(service)], { ...env, ...own });
         all.push(proc);
-        await waitUntilReady(proc, `http://127.0.0.1:${port}/readyz`);
+        // Generous: a loaded two-core machine boots six processes at once.
+        await waitUntilReady(proc, `http://127.0.0.1:${port}/readyz`, 180_000);
       },
     };
   });
