@@ -24,6 +24,14 @@ const FREEZE_MS = 5_000;
 /** The proxy's limit for an upstream; every answer must come within it (plus scheduling slack). */
 const UPSTREAM_TIMEOUT_MS = 8_000;
 const FAMILIES = 8;
+/**
+ * REFRESH_TOKEN_REUSE_WINDOW_SECONDS: long enough to cover a freeze plus the client's retries on
+ * a loaded machine. An answer lost after its rotation committed (the reply stuck in a frozen bus
+ * or process) can only be recovered by a retry within the window; with the default 10 s, one
+ * family of eight was lost that way in a run on a two-core machine at load 30
+ * (docs/reliability.md). Stale duplicates revoke nothing whatever the window.
+ */
+const REUSE_WINDOW_SECONDS = 30;
 
 describe.each([1, 2] as const)(
   'refresh families through frozen backends: %i replica(s)',
@@ -36,7 +44,10 @@ describe.each([1, 2] as const)(
     beforeAll(async () => {
       cluster = await startCluster({
         replicas,
-        env: { BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS) },
+        env: {
+          BUS_TIMEOUT_MS: String(BUS_TIMEOUT_MS),
+          REFRESH_TOKEN_REUSE_WINDOW_SECONDS: String(REUSE_WINDOW_SECONDS),
+        },
         upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS,
       });
       const admin = await PlatformAdmin.connect(cluster);
@@ -102,11 +113,14 @@ describe.each([1, 2] as const)(
       const samples = load.samples;
       reportFaults(`refresh load, ${replicas} replica(s)`, samples, faults);
 
-      expect(load.broken).toEqual(new Map());
       const revoked = await cluster.query<{ id: string; revoked_reason: string }>(
         'SELECT id, revoked_reason FROM token.grants WHERE revoked_at IS NOT NULL',
       );
+      console.log(
+        `revoked grants: ${JSON.stringify(revoked)}; broken families: ${load.broken.size}`,
+      );
       expect(revoked).toEqual([]);
+      expect(load.broken).toEqual(new Map());
 
       const unexpected = samples.filter(
         (s) => !(s.status === 200 || (s.status === 503 && s.error === 'temporarily_unavailable')),
@@ -122,13 +136,16 @@ describe.each([1, 2] as const)(
         expect(cluster.proxy.served.get(replica.name) ?? 0).toBeGreaterThan(0);
       }
 
-      // Each family goes on: its current token refreshes once more.
-      const after = startRefreshLoad(cluster.issuer, client, load.tokens);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      await after.stop();
-      expect(after.broken).toEqual(new Map());
-      for (let family = 0; family < FAMILIES; family++) {
-        expect(after.samples.some((s) => s.family === family && s.status === 200)).toBe(true);
+      // Each family goes on: its current token refreshes again (503s retried, as the load does).
+      for (const [family, token] of load.tokens.entries()) {
+        const after = startRefreshLoad(cluster.issuer, client, [token]);
+        const deadline = Date.now() + 30_000;
+        while (!after.samples.some((s) => s.status === 200) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await after.stop();
+        expect({ family, broken: after.broken.size }).toEqual({ family, broken: 0 });
+        expect(after.samples.some((s) => s.status === 200)).toBe(true);
       }
     });
   },
