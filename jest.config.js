@@ -3,6 +3,9 @@
  *   unit         *.spec.ts beside the code (no external backend: fakes, PGlite, loopback)
  *   integration  *.int-spec.ts against the machine's real Postgres, Redis and NATS
  *   e2e          test/**\/*.e2e-spec.ts: the whole platform over HTTP, embedded and distributed
+ *   reliability  test/reliability/*.reliability-spec.ts: the distributed platform on private
+ *                Redis, Postgres and NATS processes that the tests freeze, kill and restart
+ *                under load (docs/reliability.md)
  * @swc/jest compiles TypeScript (with decorator metadata for Nest) and the ESM-only
  * packages (jose, openid-client, oauth4webapi) to CommonJS.
  */
@@ -68,6 +71,12 @@ module.exports = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       slowTestThreshold: 60,
+    },
+    {
+      ...common,
+      displayName: 'reliability',
+      testMatch: ['<rootDir>/test/reliability/**/*.reliability-spec.ts'],
+      slowTestThreshold: 120,
     },
   ],
 };

@@ -184,15 +184,19 @@ export async function startDistributedPlatform(
   };
 }
 
-async function distinctFreePorts(count: number): Promise<number[]> {
+export async function distinctFreePorts(count: number): Promise<number[]> {
   const ports = new Set<number>();
   while (ports.size < count) ports.add(await freePort());
   return [...ports];
 }
 
 /** Polls /readyz until 200; fails at once when the process exits (bad config, crash). */
-async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 90_000;
+export async function waitUntilReady(
+  proc: RunningProcess,
+  url: string,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { exitCode, signalCode } = proc.child;
     if (exitCode !== null || signalCode !== null) {
@@ -206,11 +210,11 @@ async function waitUntilReady(proc: RunningProcess, url: string): Promise<void> 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${proc.name} was not ready within 90 s`);
+  throw new Error(`${proc.name} was not ready within ${timeoutMs / 1000} s`);
 }
 
 /** SIGTERM (the services drain and exit), SIGKILL if one does not exit in time. */
-async function stopGracefully(proc: RunningProcess): Promise<void> {
+export async function stopGracefully(proc: RunningProcess): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), 20_000);

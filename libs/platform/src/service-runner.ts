@@ -102,7 +102,9 @@ export function trustProxySetting(
 /**
  * One id per HTTP request (the caller's when well-formed), echoed in the response, bound to
  * every log line and carried across the bus to every service the request touches, with the
- * caller's address (`req.ip`, after TRUSTED_PROXIES) and user agent for audit events.
+ * caller's address (`req.ip`, after TRUSTED_PROXIES) and user agent for audit events; and a signal
+ * that fires when the client closes its connection before the answer is complete, so that work
+ * whose caller went away changes nothing (`RequestContext.assertCallerWaiting`).
  */
 function requestContext(req: Request, res: Response, next: NextFunction): void {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -112,7 +114,11 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
   (req as Request & { id?: string }).id = requestId;
   res.setHeader(REQUEST_ID_HEADER, requestId);
   const caller = RequestContext.readCaller(req.ip, req.headers['user-agent']);
-  RequestContext.run({ requestId, caller }, next);
+  const callerGone = new AbortController();
+  res.once('close', () => {
+    if (!res.writableFinished) callerGone.abort();
+  });
+  RequestContext.run({ requestId, caller, signal: callerGone.signal }, next);
 }
 
 /**

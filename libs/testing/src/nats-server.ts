@@ -17,6 +17,11 @@ export interface TestNats {
   /** Stops the server (it can be started again on the same port with `restart`). */
   stop(): Promise<void>;
   restart(): Promise<void>;
+  /**
+   * Sends a signal to the private server (SIGSTOP/SIGCONT to freeze and thaw it, SIGKILL to
+   * crash it); false when there is none (the machine's NATS is never signalled).
+   */
+  signal(signal: NodeJS.Signals): boolean;
 }
 
 /**
@@ -28,7 +33,7 @@ export async function startTestNats(options: { jetstream?: boolean } = {}): Prom
   if (!haveNatsServer()) {
     const port = Number(new URL(TEST_BACKENDS.nats).port || 4222);
     const noop = async () => undefined;
-    return { url: TEST_BACKENDS.nats, port, stop: noop, restart: noop };
+    return { url: TEST_BACKENDS.nats, port, stop: noop, restart: noop, signal: () => false };
   }
   const port = await freePort();
   let child = await launch(port, options.jetstream === true);
@@ -43,6 +48,7 @@ export async function startTestNats(options: { jetstream?: boolean } = {}): Prom
       await stop(child);
       child = await launch(port, options.jetstream === true);
     },
+    signal: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal),
   };
 }
 
@@ -67,6 +73,8 @@ async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
+  // A frozen server (SIGSTOP) takes SIGTERM only once it runs again.
+  child.kill('SIGCONT');
   await exited;
 }
 

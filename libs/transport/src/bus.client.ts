@@ -14,6 +14,7 @@ import {
   ACTOR_HEADER,
   CALLER_IP_HEADER,
   CALLER_USER_AGENT_HEADER,
+  DEADLINE_HEADER,
   REQUEST_ID_HEADER,
   RequestContext,
 } from './request-context';
@@ -87,12 +88,23 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
     await this.close();
   }
 
+  /**
+   * A request that waits at most `timeoutMs` (the bus timeout by default), and never past the
+   * deadline of the request it is made for: the deadline travels in the `latchkey-deadline`
+   * header, so the service that answers drops the work once nobody waits for it.
+   */
   async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
-    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     const startedAt = Date.now();
     const started = performance.now();
+    const deadline = Math.min(
+      startedAt + (opts.timeoutMs ?? this.timeoutMs),
+      RequestContext.deadline() ?? Infinity,
+    );
     try {
-      const response$ = this.client.send<TRes>(subject, this.record(data)).pipe(timeout(timeoutMs));
+      if (RequestContext.callerGaveUp(startedAt)) throw new TimeoutError();
+      const response$ = this.client
+        .send<TRes>(subject, this.record(data, deadline))
+        .pipe(timeout(Math.max(deadline - startedAt, 1)));
       const response = (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
       this.observe?.(subject, 'ok', (performance.now() - started) / 1000);
       return response;
@@ -156,14 +168,16 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Wraps the payload with the headers every message carries: the request id, the HTTP caller and
-   * the actor, when there are some (the audit events of the receiving service name them).
+   * Wraps the payload with the headers every message carries: the request id, the deadline, the
+   * HTTP caller and the actor, when there are some (the audit events of the receiving service
+   * name them).
    */
-  private record(data: unknown) {
+  private record(data: unknown, deadline?: number) {
     const context = RequestContext.current();
     const actor = context?.actor;
     const headers = createHeaders({
       [REQUEST_ID_HEADER]: context?.requestId,
+      [DEADLINE_HEADER]: deadline === undefined ? undefined : String(deadline),
       [CALLER_IP_HEADER]: context?.caller?.ip,
       [CALLER_USER_AGENT_HEADER]: context?.caller?.userAgent,
       [ACTOR_HEADER]: actor && RequestContext.formatActor(actor),

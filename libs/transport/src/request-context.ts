@@ -15,6 +15,14 @@ export interface RequestCaller {
   userAgent?: string;
 }
 
+/**
+ * Transport header that carries the caller's deadline with every bus request: the moment
+ * (milliseconds since the epoch) after which the caller no longer waits for the answer
+ * (docs/architecture.md §1.1). An absolute time, so that time spent queued in a paused bus or
+ * replica counts against it; replicas' clocks are assumed in step (NTP).
+ */
+export const DEADLINE_HEADER = 'latchkey-deadline';
+
 export interface RequestContextData {
   readonly requestId: string;
   readonly caller?: RequestCaller;
@@ -23,6 +31,24 @@ export interface RequestContextData {
    * the guard that learns it runs inside the context the edge opened.
    */
   actor?: AuditActor;
+  /** When the caller stops waiting (ms since the epoch); none: no deadline known. */
+  readonly deadline?: number;
+  /** Aborted when the caller went away (an HTTP client closed its connection). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The caller of this request has given up (its deadline passed or it went away): whatever the
+ * work would change, it must not, because nobody would learn the outcome. Its `code` maps to
+ * 503 `temporarily_unavailable` (`isBackendUnavailable` of @latchkey/oauth).
+ */
+export class CallerGaveUpError extends Error {
+  readonly code = 'DEADLINE_EXCEEDED' as const;
+
+  constructor(message = 'the caller has given up on this request') {
+    super(message);
+    this.name = 'CallerGaveUpError';
+  }
 }
 
 const storage = new AsyncLocalStorage<RequestContextData>();
@@ -70,6 +96,26 @@ export class RequestContext {
     if (store) store.actor = actor;
   }
 
+  static deadline(): number | undefined {
+    return storage.getStore()?.deadline;
+  }
+
+  /** True when the caller no longer waits: its deadline has passed, or it went away. */
+  static callerGaveUp(now = Date.now()): boolean {
+    const context = storage.getStore();
+    if (!context) return false;
+    if (context.signal?.aborted) return true;
+    return context.deadline !== undefined && now >= context.deadline;
+  }
+
+  /**
+   * Called right before a request changes state that its answer hands out (a rotation, a code
+   * redemption): a caller that gave up would never learn the outcome, so the work is dropped.
+   */
+  static assertCallerWaiting(): void {
+    if (RequestContext.callerGaveUp()) throw new CallerGaveUpError();
+  }
+
   static newRequestId(): string {
     return randomUUID();
   }
@@ -101,5 +147,11 @@ export class RequestContext {
     if (colon < 0) return { type: type as AuditActor['type'] };
     const id = value.slice(colon + 1);
     return SAFE_ACTOR_ID.test(id) ? { type: type as AuditActor['type'], id } : undefined;
+  }
+
+  /** A deadline header's value, when it is one: a whole number of ms since the epoch. */
+  static parseDeadline(value: unknown): number | undefined {
+    if (typeof value !== 'string' || !/^[0-9]{1,15}$/.test(value)) return undefined;
+    return Number(value);
   }
 }

@@ -1,6 +1,7 @@
 import { ClientsCache } from '@latchkey/registry-client';
 import { AuditClient } from '@latchkey/audit-client';
 import { randomUUID } from 'node:crypto';
+import { RequestContext } from '@latchkey/transport';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IssueCodeResponse } from '@latchkey/contracts';
 import { InvalidGrant, randomToken, sha256Base64Url, ServerError } from '@latchkey/oauth';
@@ -73,10 +74,13 @@ export class CodesService {
    * Takes the code out of the store for good and remembers its redemption, so that a replay finds
    * the grant to revoke. The caller checks the bindings and creates the grant with `grantId`.
    * The memory is written before any check: a replay racing this redemption must already see it.
+   * A request whose caller has given up takes nothing: the code stays redeemable by a request
+   * that is still awaited (there is no retry of a redemption on the bus, §2.8).
    */
   async redeem(code: string): Promise<RedeemedCode> {
     if (!isPlausibleCode(code)) throw new InvalidGrant(CODE_INVALID);
     const codeHash = sha256Base64Url(code);
+    RequestContext.assertCallerWaiting();
     const binding = await this.store.take(codeHash);
     if (!binding) {
       await this.detectReuse(codeHash);

@@ -93,6 +93,20 @@ export class UserGrantsRepository {
     return affectedRows(result) === 1;
   }
 
+  /**
+   * Moves a rotated token's rotation time to `at`, while its successor is still unused: the
+   * reuse window of a rotation committed late runs from when it took effect.
+   */
+  async restampRotation(em: EntityManager, hash: string, at: Date): Promise<void> {
+    await em.query(
+      `UPDATE "token"."refresh_tokens" AS t SET "used_at" = $2
+        WHERE t."hash" = $1 AND t."revoked_at" IS NULL AND t."used_at" < $2
+          AND EXISTS (SELECT 1 FROM "token"."refresh_tokens" s
+                       WHERE s."hash" = t."successor_hash" AND s."used_at" IS NULL)`,
+      [hash, at],
+    );
+  }
+
   /** Revokes a live grant and its refresh tokens. True when the grant was live. */
   async revokeGrant(
     em: EntityManager,

@@ -9,6 +9,8 @@ import type { GrantEntity } from './grant.entity';
 import { RefreshTokenSuccessors } from './refresh-token-successors';
 import type { UserGrantsRepository } from './user-grants.repository';
 import { CODE_REUSE_GRANT_WAIT, UserGrantsService } from './user-grants.service';
+import { refreshTokenHash } from './refresh-token';
+import { RequestContext } from '@latchkey/transport';
 
 const OWNER = {
   grantId: '6f1c2a52-8f43-4a55-9c1e-0f0f3b1d9a10',
@@ -113,6 +115,75 @@ describe('UserGrantsService', () => {
     const bug = new Error('syntax error at or near');
     repo.transaction.mockRejectedValue(bug);
     await expect(service.revokeAllOfUser('user-1')).rejects.toBe(bug);
+  });
+
+  describe('a rotation for a caller that gave up (docs/architecture.md §2.8)', () => {
+    const presented = 'p'.repeat(43);
+    const grant = {
+      id: OWNER.grantId,
+      clientId: 'web-app',
+      sub: 'user-1',
+      scope: 'openid',
+      revokedAt: null,
+      resource: null,
+    } as unknown as GrantEntity;
+    const token = {
+      hash: refreshTokenHash(presented),
+      grantId: OWNER.grantId,
+      usedAt: null,
+      successorHash: null,
+      revokedAt: null,
+      expiresAt: new Date('2025-07-01T00:00:00Z'),
+      idleExpiresAt: new Date('2025-07-01T00:00:00Z'),
+    };
+    let rotations: Record<string, jest.Mock>;
+    let callerGone: AbortController;
+
+    beforeEach(() => {
+      callerGone = new AbortController();
+      rotations = {
+        findRefreshToken: jest.fn(async () => token),
+        lockGrant: jest.fn(async () => grant),
+        markRefreshTokenUsed: jest.fn(async () => true),
+        insertRefreshToken: jest.fn(async () => undefined),
+        restampRotation: jest.fn(async () => undefined),
+      };
+      Object.assign(repo, rotations, { manager: {} });
+    });
+
+    const rotate = () =>
+      RequestContext.run({ requestId: 'r', signal: callerGone.signal }, () =>
+        service.rotate(presented, 'web-app'),
+      );
+
+    it('is dropped before it commits when the caller went away while it ran', async () => {
+      let committed = false;
+      repo.transaction.mockImplementation(async (work: (em: EntityManager) => Promise<unknown>) => {
+        const result = await work({} as EntityManager);
+        committed = true;
+        return result;
+      });
+      rotations.insertRefreshToken.mockImplementation(async () => callerGone.abort());
+      await expect(rotate()).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      expect(committed).toBe(false);
+      expect(rotations.restampRotation).not.toHaveBeenCalled();
+    });
+
+    it('restarts its reuse window when the commit outlasted the caller', async () => {
+      repo.transaction.mockImplementation(async (work: (em: EntityManager) => Promise<unknown>) => {
+        const result = await work({} as EntityManager);
+        callerGone.abort(); // the commit took longer than the caller waited
+        return result;
+      });
+      const rotated = await rotate();
+      expect(rotated.retry).toBe(false);
+      expect(rotations.restampRotation).toHaveBeenCalledWith({}, token.hash, clock.now());
+    });
+
+    it('leaves the window alone for a caller still waiting', async () => {
+      await rotate();
+      expect(rotations.restampRotation).not.toHaveBeenCalled();
+    });
   });
 
   it('does not look up a grant id that is not a UUID', async () => {

@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DEFAULT_SETTINGS } from '@latchkey/config';
 import { InvalidGrant } from '@latchkey/oauth';
 import { Clock } from '@latchkey/core';
+import { RequestContext } from '@latchkey/transport';
 import type { EntityManager } from 'typeorm';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import type { GrantEntity } from './grant.entity';
@@ -196,9 +197,14 @@ export class UserGrantsService {
       switch (verdict.kind) {
         case 'invalid':
           return verdict;
-        case 'usable':
+        case 'usable': {
           checkRequest(grant);
-          return this.rotateUnder(em, presented, token, grant, now);
+          const rotated = await this.rotateUnder(em, presented, token, grant, now);
+          // Last moment to drop it: a rotation committed for a caller that gave up hands a
+          // successor to nobody, and the client's next try with this token would be reuse.
+          RequestContext.assertCallerWaiting();
+          return rotated;
+        }
         case 'retried': {
           checkRequest(grant);
           const successor = this.successors.again(presented, verdict.successorHash);
@@ -214,6 +220,9 @@ export class UserGrantsService {
     });
     switch (rotation.kind) {
       case 'rotated':
+        if (!rotation.retry && RequestContext.callerGaveUp()) {
+          await this.restartReuseWindow(hash);
+        }
         return {
           grant: rotation.grant,
           refreshToken: rotation.refreshToken,
@@ -239,6 +248,24 @@ export class UserGrantsService {
       case 'invalid':
         this.logger.debug(`refresh token refused for client ${clientId}: ${rotation.reason}`);
         throw new InvalidGrant(REFRESH_TOKEN_INVALID);
+    }
+  }
+
+  /**
+   * The commit of a rotation outlasted its caller (the database or this process froze while the
+   * commit was under way): the client never got the successor and will retry with the token it
+   * has, later than the reuse window allows if the window ran from the rotation's start. Its
+   * window restarts now, when the rotation has really taken effect. Best effort: a failure leaves
+   * the window as it was.
+   */
+  private async restartReuseWindow(hash: string): Promise<void> {
+    try {
+      await this.repo.restampRotation(this.repo.manager, hash, this.clock.now());
+      this.logger.warn(
+        'a refresh rotation committed after its caller gave up: retry window restarted',
+      );
+    } catch (err) {
+      this.logger.warn(`the retry window of a late rotation was not restarted: ${String(err)}`);
     }
   }
 

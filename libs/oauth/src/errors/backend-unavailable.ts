@@ -2,7 +2,8 @@
  * The one mapping from a backend outage to 503 `temporarily_unavailable` (docs/architecture.md §3:
  * fail closed). Each I/O library turns its driver's failures into an error with a stable `code`
  * (as jose's JOSEError does): persistence `DATABASE_UNAVAILABLE`, kv `KV_UNAVAILABLE`, transport
- * `BUS_UNAVAILABLE`. This module branches on those codes only, never on a message, and knows no
+ * `BUS_UNAVAILABLE`, and `DEADLINE_EXCEEDED` for work dropped because its caller gave up (the
+ * caller is already answering 503; whoever still reads the answer gets the same). This module branches on those codes only, never on a message, and knows no
  * driver, so the protocol library stays free of I/O.
  */
 import { OAuthError, TemporarilyUnavailable, type SerializedOAuthError } from './oauth-error';
@@ -11,6 +12,7 @@ export const BACKEND_UNAVAILABLE_CODES = [
   'DATABASE_UNAVAILABLE',
   'KV_UNAVAILABLE',
   'BUS_UNAVAILABLE',
+  'DEADLINE_EXCEEDED',
 ] as const;
 export type BackendUnavailableCode = (typeof BACKEND_UNAVAILABLE_CODES)[number];
 

@@ -66,6 +66,7 @@ class TestController {
       replica: this.replica,
       requestId: RequestContext.requestId(),
       header: (ctx.getHeaders() as TransportHeaders).get(REQUEST_ID_HEADER),
+      deadline: RequestContext.deadline() ?? null,
       callerStore: callerStore.getStore() ?? null,
     };
   }
@@ -258,6 +259,44 @@ describe('in-process transport', () => {
     expect(reply.requestId).toBe('req-42');
     expect(reply.header).toBe('req-42');
     expect(reply.callerStore).toBeNull();
+  });
+
+  it('carries the deadline: the bus timeout, or the earlier deadline of the request served', async () => {
+    const before = Date.now();
+    const own = await client.request<{ deadline: number }>('test.echo', {});
+    expect(own.deadline).toBeGreaterThanOrEqual(before + 1000);
+    expect(own.deadline).toBeLessThanOrEqual(Date.now() + 1000);
+    const inherited = before + 500;
+    const reply = await RequestContext.run({ requestId: 'r', deadline: inherited }, () =>
+      client.request<{ deadline: number }>('test.echo', {}),
+    );
+    expect(reply.deadline).toBe(inherited);
+  });
+
+  it('drops a request whose caller gave up before its handler runs: nothing is done', async () => {
+    const sent = new InProcessClient({ bus });
+    const { DEADLINE_HEADER, createHeaders } = await import('@latchkey/transport');
+    const { NatsRecordBuilder } = await import('@nestjs/microservices');
+    const { lastValueFrom } = await import('rxjs');
+    const stale = new NatsRecordBuilder({ n: 1 })
+      .setHeaders(createHeaders({ [DEADLINE_HEADER]: String(Date.now() - 1) }))
+      .build();
+    await sent.connect();
+    const answer = lastValueFrom(sent.send('test.echo', stale));
+    await expect(answer).rejects.toMatchObject({ error: 'temporarily_unavailable' });
+    expect(recorder).toEqual([]);
+    await sent.close();
+  });
+
+  it('sends nothing for a caller that already gave up', async () => {
+    const gone = new AbortController();
+    gone.abort();
+    await expect(
+      RequestContext.run({ requestId: 'r', signal: gone.signal }, () =>
+        client.request('test.echo', {}),
+      ),
+    ).rejects.toBeInstanceOf(TemporarilyUnavailable);
+    expect(recorder).toEqual([]);
   });
 
   it('gives the handler a fresh request id when the caller has none', async () => {
