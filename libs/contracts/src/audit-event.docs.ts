@@ -71,6 +71,28 @@ export const AUDIT_SIEM_CLASSES: Readonly<
   'user.updated': { ecs: ['iam', 'change', 'success'], ocsf: 'Account Change (3001)' },
   'user.disabled': { ecs: ['iam', 'change', 'success'], ocsf: 'Account Change (3001)' },
   'user.deleted': { ecs: ['iam', 'deletion', 'success'], ocsf: 'Account Change (3001)' },
+  'user.provisioned': { ecs: ['iam', 'creation', 'success'], ocsf: 'Account Change (3001)' },
+  'user.linked': { ecs: ['iam', 'change', 'success'], ocsf: 'Account Change (3001)' },
+  'identity_provider.created': {
+    ecs: ['configuration', 'creation', 'success'],
+    ocsf: 'Entity Management (3004)',
+  },
+  'identity_provider.updated': {
+    ecs: ['configuration', 'change', 'success'],
+    ocsf: 'Entity Management (3004)',
+  },
+  'identity_provider.deleted': {
+    ecs: ['configuration', 'deletion', 'success'],
+    ocsf: 'Entity Management (3004)',
+  },
+  'upstream_login.succeeded': {
+    ecs: ['authentication', 'start', 'success'],
+    ocsf: 'Authentication (3002)',
+  },
+  'upstream_login.failed': {
+    ecs: ['authentication', 'start', 'failure'],
+    ocsf: 'Authentication (3002)',
+  },
   'admin_login.succeeded': {
     ecs: ['authentication', 'start', 'success'],
     ocsf: 'Authentication (3002)',
