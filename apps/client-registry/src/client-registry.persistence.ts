@@ -4,6 +4,7 @@ import { ClientSecretEntity } from './clients/client-secret.entity';
 import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
+import { ResourceScopeDescriptions1734100000000 } from './migrations/1734100000000-resource-scope-descriptions';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
 import { ResourceEntity } from './resources/resource.entity';
 
@@ -15,5 +16,6 @@ export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
     ClientRegistry1732200000200,
     auditOutboxMigration('client_registry'),
     InitialAccessTokenPolicy1733100000100,
+    ResourceScopeDescriptions1734100000000,
   ],
 };

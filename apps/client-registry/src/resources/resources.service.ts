@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type {
   AllResourcesResponse,
   CreateResourceRequest,
@@ -42,7 +43,10 @@ export class ResourcesService {
       createdAt: now,
       updatedAt: now,
     };
-    const inserted = await this.db.run((em) => this.resources.insertIfAbsent(em, resource));
+    const inserted = await this.db.run(async (em) => {
+      await this.checkScopesFree(em, input.scopes, undefined);
+      return this.resources.insertIfAbsent(em, resource);
+    });
     if (!inserted) throw new Conflict('a resource with this identifier already exists');
     await this.changes.resourceChanged({ identifier: input.identifier, change: 'created' });
     return toResourceView(resource);
@@ -72,6 +76,7 @@ export class ResourcesService {
       const current = await this.resources.lockByIdentifier(em, identifier);
       if (!current) throw new NotFound('resource not found');
       const input = validateResourcePatch(toInput(current), request.patch);
+      await this.checkScopesFree(em, input.scopes, identifier);
       const changes = { ...toColumns(input), updatedAt: now };
       await this.resources.update(em, identifier, changes);
       return { ...current, ...changes };
@@ -91,6 +96,24 @@ export class ResourcesService {
     if (!deleted) throw new NotFound('resource not found');
     await this.changes.resourceChanged({ identifier, change: 'deleted' });
     return null;
+  }
+
+  /**
+   * A registered API scope belongs to exactly one resource (docs/architecture.md §3,
+   * Audiences): it decides the audience of a token that asks for it. Checked under a lock, so
+   * two resources created at once cannot both take a scope.
+   */
+  private async checkScopesFree(
+    em: EntityManager,
+    scopes: readonly string[],
+    self: string | undefined,
+  ): Promise<void> {
+    await this.resources.lockScopes(em);
+    const taken = await this.resources.definingAny(em, scopes, self);
+    const index = scopes.findIndex((scope) => taken.some((other) => other.scopes.includes(scope)));
+    if (index >= 0) {
+      throw new Conflict(`scopes[${index}] is already defined by another resource`);
+    }
   }
 
   private get issuer(): string {
@@ -116,6 +139,7 @@ function toColumns(input: ResourceInput) {
   return {
     name: input.name,
     scopes: input.scopes,
+    scopeDescriptions: input.scope_descriptions,
     accessTokenLifetime: input.access_token_lifetime,
   };
 }
@@ -125,6 +149,7 @@ function toInput(resource: NewResource): ResourceInput {
     identifier: resource.identifier,
     name: resource.name,
     scopes: resource.scopes,
+    scope_descriptions: resource.scopeDescriptions ?? {},
     access_token_lifetime: resource.accessTokenLifetime,
   };
 }
@@ -134,6 +159,7 @@ function toResourceView(resource: NewResource): ResourceView {
     identifier: resource.identifier,
     name: resource.name,
     scopes: [...resource.scopes],
+    scope_descriptions: { ...resource.scopeDescriptions },
     access_token_lifetime: resource.accessTokenLifetime,
     created_at: resource.createdAt.toISOString(),
     updated_at: resource.updatedAt.toISOString(),

@@ -17,8 +17,22 @@ export class ResourceDto implements ResourceView {
   @ApiProperty({ example: 'Billing API' })
   name: string;
 
-  @ApiProperty({ type: [String], example: ['invoices:read', 'invoices:write'] })
+  @ApiProperty({
+    type: [String],
+    example: ['invoices:read', 'invoices:write'],
+    description: 'Scopes this resource defines; a scope belongs to one resource only',
+  })
   scopes: string[];
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'invoices:read': 'See your invoices' },
+    description:
+      'What each scope lets an application do, shown on the consent page. In a merge patch, ' +
+      'keys merge one by one and null removes one',
+  })
+  scope_descriptions: Record<string, string>;
 
   @ApiProperty({ description: 'Lifetime of access tokens for this audience, in seconds' })
   access_token_lifetime: number;
@@ -31,10 +45,27 @@ export class ResourceDto implements ResourceView {
 }
 
 export class CreateResourceDto extends OmitType(ResourceDto, [
+  'scopes',
+  'scope_descriptions',
   'access_token_lifetime',
   'created_at',
   'updated_at',
 ] as const) {
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['invoices:read', 'invoices:write'],
+    description: 'Scopes this resource defines; a scope belongs to one resource only',
+  })
+  scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'invoices:read': 'See your invoices' },
+    description: 'What each scope lets an application do, shown on the consent page',
+  })
+  scope_descriptions?: Record<string, string>;
+
   @ApiPropertyOptional({ description: 'Seconds; the platform default when absent' })
   access_token_lifetime?: number;
 }
