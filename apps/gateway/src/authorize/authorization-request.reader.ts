@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import { readResourceIndicator, readSingleParams, type RawParams } from '@latchkey/oauth';
@@ -6,6 +6,7 @@ import { ISSUER } from '@latchkey/oauth-http';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
 import { toClient } from './authorization-response';
 import {
+  checkAudience,
   checkAuthorizationCodeGrant,
   checkClientActive,
   checkClientId,
@@ -61,6 +62,7 @@ export class AuthorizationRequestReader {
   constructor(
     private readonly clients: ClientsCache,
     private readonly idTokenHints: IdTokenHintVerifier,
+    private readonly resources: ResourcesCache,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
@@ -88,7 +90,12 @@ export class AuthorizationRequestReader {
     checkResponseType(params.response_type);
     checkResponseMode(params.response_mode);
     checkAuthorizationCodeGrant(client);
-    const scopes = dropUnusableOfflineAccess(checkScope(params.scope, client), client);
+    const requested = dropUnusableOfflineAccess(checkScope(params.scope, client), client);
+    const resource = readResourceIndicator(raw);
+    const scopes = checkAudience(
+      { requested, resource, client, issuer: this.issuer },
+      await this.resources.all(),
+    );
     const pkce = checkPkce(params, client);
     const request: AuthorizationRequest = {
       client_id: client.client_id,
@@ -103,7 +110,7 @@ export class AuthorizationRequestReader {
       nonce: checkNonce(params.nonce),
       max_age: checkMaxAge(params.max_age),
       login_hint: checkLoginHint(params.login_hint),
-      resource: readResourceIndicator(raw),
+      resource,
       id_token_hint_sub:
         params.id_token_hint === undefined
           ? undefined
