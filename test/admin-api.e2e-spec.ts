@@ -343,9 +343,14 @@ describe('admin API, token endpoint and dynamic registration (embedded)', () => 
     });
 
     it('answers 403 insufficient_scope to a valid token without admin', async () => {
-      const issued = await clientCredentials(clientId, clientSecret);
+      // For the issuer alone: an API scope would make the token its API's (docs/architecture.md §3).
+      const issued = await clientCredentials(
+        clientId,
+        clientSecret,
+        `&resource=${encodeURIComponent(ISSUER)}`,
+      );
       expect(issued.status).toBe(200);
-      expect(issued.body.scope).toBe('reports:read');
+      expect(issued.body.scope).toBeUndefined();
       const answer = await call('GET', '/admin/clients', {
         token: issued.body.access_token as string,
       });

@@ -73,6 +73,8 @@ export class HeadlessUserAgent {
   readonly hops: Hop[] = [];
   /** Pages seen during the last `authorize` call, by kind. */
   readonly pagesSeen: Array<'login' | 'consent'> = [];
+  /** The HTML of the last consent page answered, for tests that read what it shows. */
+  lastConsentPage?: string;
 
   constructor(private readonly credentials: UserAgentCredentials) {}
 
@@ -122,6 +124,7 @@ export class HeadlessUserAgent {
     const button = form.buttons.find((b) => b.name === 'decision' && b.value === decision);
     if (button) {
       this.pagesSeen.push('consent');
+      this.lastConsentPage = page.text;
       return this.submit(page, form, { decision: button.value });
     }
     throw this.unexpected(page);

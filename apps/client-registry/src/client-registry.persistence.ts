@@ -6,6 +6,7 @@ import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-r
 import { IdentityProviderEntity } from './identity-providers/identity-provider.entity';
 import { IdentityProviders1734700000100 } from './migrations/1734700000100-identity-providers';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
+import { ResourceScopeDescriptions1734100000000 } from './migrations/1734100000000-resource-scope-descriptions';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
 import { RolesAndClaimScopes1734200000200 } from './migrations/1734200000200-roles-and-claim-scopes';
 import { ClaimScopeEntity } from './claim-scopes/claim-scope.entity';
@@ -28,5 +29,6 @@ export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
     InitialAccessTokenPolicy1733100000100,
     RolesAndClaimScopes1734200000200,
     IdentityProviders1734700000100,
+    ResourceScopeDescriptions1734100000000,
   ],
 };

@@ -760,6 +760,7 @@ describe('resources', () => {
       name: 'Orders',
       scopes: ['orders:read'],
       roles: ['clerk'],
+      scope_descriptions: {},
       access_token_lifetime: 3600,
       created_at: clock.now().toISOString(),
       updated_at: clock.now().toISOString(),
@@ -770,11 +771,16 @@ describe('resources', () => {
     clock.advance(5);
     const updated = await request<ResourceView>(ResourceSubjects.Update, {
       identifier: API,
-      patch: { scopes: ['orders:read', 'orders:write'], access_token_lifetime: 900 },
+      patch: {
+        scopes: ['orders:read', 'orders:write'],
+        scope_descriptions: { 'orders:write': 'Change your orders' },
+        access_token_lifetime: 900,
+      },
     });
     expect(updated).toEqual({
       ...created,
       scopes: ['orders:read', 'orders:write'],
+      scope_descriptions: { 'orders:write': 'Change your orders' },
       access_token_lifetime: 900,
       updated_at: clock.now().toISOString(),
     });
@@ -789,6 +795,33 @@ describe('resources', () => {
       'not_found',
       /^resource not found$/,
     );
+  });
+
+  it('keeps each scope to one resource: another resource defining it is 409', async () => {
+    await createResource({ identifier: 'https://one.example.com', name: 'One', scopes: ['x:1'] });
+    await expectOAuthRejection(
+      createResource({ identifier: 'https://two.example.com', name: 'Two', scopes: ['y', 'x:1'] }),
+      Conflict,
+      'conflict',
+      /^scopes\[1\] is already defined by another resource$/,
+    );
+    await createResource({ identifier: 'https://two.example.com', name: 'Two', scopes: ['y'] });
+    await expectOAuthRejection(
+      request(ResourceSubjects.Update, {
+        identifier: 'https://two.example.com',
+        patch: { scopes: ['x:1'] },
+      }),
+      Conflict,
+      'conflict',
+      /^scopes\[0\] is already defined by another resource$/,
+    );
+    // A resource may keep its own scopes in an update.
+    await expect(
+      request(ResourceSubjects.Update, {
+        identifier: 'https://one.example.com',
+        patch: { scopes: ['x:1', 'x:2'] },
+      }),
+    ).resolves.toMatchObject({ scopes: ['x:1', 'x:2'] });
   });
 
   it('refuses a duplicate identifier with 409 and unknown ones with 404', async () => {

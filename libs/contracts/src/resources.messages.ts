@@ -3,13 +3,15 @@ export interface ResourceView {
   /** Absolute URI, used as `aud` (RFC 8707 `resource` parameter). */
   identifier: string;
   name: string;
-  /** Scopes this resource defines (space-delimited tokens, each listed once). */
+  /** Scopes this resource defines (scope tokens, each listed once); no other resource has them. */
   scopes: string[];
   /**
    * Roles this resource defines (docs/architecture.md §7): users are given them per resource, and
    * a token for this audience carries the user's ones in `roles`.
    */
   roles: string[];
+  /** What each scope lets an application do, in the user's words, for the consent page. */
+  scope_descriptions: Record<string, string>;
   /** Access-token lifetime in seconds for tokens whose audience is this resource. */
   access_token_lifetime: number;
   created_at: string;

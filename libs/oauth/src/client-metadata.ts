@@ -77,8 +77,8 @@ export interface ClientMetadata {
   skip_consent: boolean;
   backchannel_logout_uri?: string;
   /**
-   * The API resource (RFC 8707) that tokens are for when the client names none: the `aud` of its
-   * client_credentials tokens without a `resource` parameter, like Hydra's audience.
+   * The API resource (RFC 8707) that tokens are for when the request names no resource and is
+   * granted no API scope, like Hydra's audience (docs/architecture.md §3, Audiences).
    */
   default_resource?: string;
   /**

@@ -32,7 +32,8 @@ describe('@latchkey/oauth public API', () => {
     'mayHoldAdminScope',
     'isPlausibleClientId',
     'requiresPkce',
-    'intendedAudience',
+    'tokenAudience',
+    'accessTokenAudience',
   ])('exports %s', (name) => {
     expect(typeof (oauth as Record<string, unknown>)[name]).toBe('function');
   });

@@ -4,3 +4,4 @@
  */
 export * from './clients.cache';
 export * from './registered-cors-origins';
+export * from './resources.cache';

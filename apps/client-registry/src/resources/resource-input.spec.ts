@@ -16,8 +16,23 @@ describe('validateResource', () => {
       name: 'Orders API',
       scopes: [],
       roles: [],
+      scope_descriptions: {},
       access_token_lifetime: 3600,
     });
+  });
+
+  it('keeps a trimmed description per listed scope', () => {
+    expect(
+      validateResource(
+        {
+          identifier: API,
+          name: 'Orders',
+          scopes: ['orders:read', 'orders:write'],
+          scope_descriptions: { 'orders:read': ' See your orders ' },
+        },
+        ISSUER,
+      ).scope_descriptions,
+    ).toEqual({ 'orders:read': 'See your orders' });
   });
 
   it('keeps every field and ignores unknown ones', () => {
@@ -38,6 +53,7 @@ describe('validateResource', () => {
       name: 'Local',
       scopes: ['orders:read', 'orders:write'],
       roles: ['clerk', 'orders:admin'],
+      scope_descriptions: {},
       access_token_lifetime: 60,
     });
   });
@@ -71,6 +87,26 @@ describe('validateResource', () => {
     [{ identifier: API, name: 'x', scopes: ['a', 'b c'] }, /^scopes\[1\] must be a scope token/],
     [{ identifier: API, name: 'x', scopes: [''] }, /^scopes\[0\] must be a scope token/],
     [{ identifier: API, name: 'x', scopes: [1] }, /^scopes\[0\] must be a scope token/],
+    [
+      { identifier: API, name: 'x', scopes: ['a'], scope_descriptions: ['x'] },
+      /^scope_descriptions must be a JSON object$/,
+    ],
+    [
+      { identifier: API, name: 'x', scopes: ['a'], scope_descriptions: { b: 'B' } },
+      /^scope_descriptions may only describe scopes listed in scopes$/,
+    ],
+    [
+      { identifier: API, name: 'x', scopes: ['a'], scope_descriptions: { a: 1 } },
+      /^scope_descriptions of scopes\[0\] must be a string$/,
+    ],
+    [
+      { identifier: API, name: 'x', scopes: ['a'], scope_descriptions: { a: ' ' } },
+      /^scope_descriptions of scopes\[0\] must be 1 to 300 characters$/,
+    ],
+    [
+      { identifier: API, name: 'x', scopes: ['a'], scope_descriptions: { a: 'x\u202ey' } },
+      /^scope_descriptions of scopes\[0\] must not contain control or bidi characters$/,
+    ],
     [{ identifier: API, name: 'x', scopes: ['a"b'] }, /^scopes\[0\] must be a scope token/],
     [{ identifier: API, name: 'x', scopes: ['a', 'a'] }, /^scopes\[1\] repeats an earlier scope$/],
     [
@@ -110,6 +146,7 @@ describe('validateResourcePatch', () => {
     name: 'Orders',
     scopes: ['orders:read'],
     roles: [],
+    scope_descriptions: { 'orders:read': 'See your orders' },
     access_token_lifetime: 600,
   };
 
@@ -121,9 +158,24 @@ describe('validateResourcePatch', () => {
     expect(validateResourcePatch(existing, { scopes: null, access_token_lifetime: null })).toEqual({
       ...existing,
       scopes: [],
+      scope_descriptions: {},
       access_token_lifetime: 3600,
     });
     expect(validateResourcePatch(existing, {})).toEqual(existing);
+  });
+
+  it('merges scope_descriptions key by key; a removed scope takes its description along', () => {
+    const two = { ...existing, scopes: ['orders:read', 'orders:write'] };
+    expect(
+      validateResourcePatch(two, { scope_descriptions: { 'orders:write': 'Change your orders' } })
+        .scope_descriptions,
+    ).toEqual({ 'orders:read': 'See your orders', 'orders:write': 'Change your orders' });
+    expect(
+      validateResourcePatch(two, { scope_descriptions: { 'orders:read': null } })
+        .scope_descriptions,
+    ).toEqual({});
+    expect(validateResourcePatch(two, { scopes: ['orders:write'] }).scope_descriptions).toEqual({});
+    expect(validateResourcePatch(two, { scope_descriptions: null }).scope_descriptions).toEqual({});
   });
 
   it('accepts the unchanged identifier and validates the result as a whole', async () => {

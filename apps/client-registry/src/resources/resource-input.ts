@@ -27,16 +27,22 @@ export const MAX_RESOURCE_NAME_LENGTH = 200;
 export const MAX_RESOURCE_SCOPES = 200;
 export const MAX_RESOURCE_ROLES = 100;
 export const MAX_ROLE_LENGTH = 128;
+export const MAX_SCOPE_DESCRIPTION_LENGTH = 300;
 
 export interface ResourceInput {
   identifier: string;
   name: string;
   scopes: string[];
   roles: string[];
+  /** What a scope lets an application do, for the consent page; keyed by scope. */
+  scope_descriptions: Record<string, string>;
   access_token_lifetime: number;
 }
 
 type Fields = Record<string, unknown>;
+
+/** Text shown on the consent page: no control characters, no bidi overrides (spoofing). */
+const UNSHOWABLE = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u;
 
 /** A new resource. `issuer` is not allowed as an identifier: that audience means userinfo. */
 export function validateResource(input: unknown, issuer: string): ResourceInput {
@@ -60,18 +66,67 @@ export function validateResourcePatch(existing: ResourceInput, patch: unknown): 
   const fields = copy(existing as unknown as Fields);
   for (const key of Object.keys(patch)) fields[key] = patch[key];
   fields.identifier = existing.identifier;
+  fields.scope_descriptions = patchDescriptions(existing, patch);
   // The stored identifier passed the issuer check when it was created.
   return readResource(fields, undefined);
 }
 
 function readResource(fields: Fields, issuer: string | undefined): ResourceInput {
+  const scopes = readScopes(fields);
   return {
     identifier: readIdentifier(fields, issuer),
     name: readName(fields),
-    scopes: readScopes(fields),
+    scopes,
     roles: readRoles(fields),
+    scope_descriptions: readDescriptions(fields, scopes),
     access_token_lifetime: readLifetime(fields),
   };
+}
+
+/**
+ * RFC 7396 on the one nested object: a patch's `scope_descriptions` merges key by key (`null`
+ * removes one), and the descriptions of scopes the patch removes go with them.
+ */
+function patchDescriptions(existing: ResourceInput, patch: Fields): unknown {
+  const scopes = Object.hasOwn(patch, 'scopes') ? patch.scopes : existing.scopes;
+  const kept = copy({});
+  for (const [scope, description] of Object.entries(existing.scope_descriptions)) {
+    if (Array.isArray(scopes) && scopes.includes(scope)) kept[scope] = description;
+  }
+  if (!Object.hasOwn(patch, 'scope_descriptions')) return kept;
+  const change = patch.scope_descriptions;
+  if (change === null) return undefined;
+  if (!isObject(change)) return change;
+  for (const [scope, description] of Object.entries(change)) {
+    if (description === null) delete kept[scope];
+    else kept[scope] = description;
+  }
+  return kept;
+}
+
+/** One short line of text per scope of this resource, shown on the consent page. */
+function readDescriptions(fields: Fields, scopes: readonly string[]): Record<string, string> {
+  const raw = field(fields, 'scope_descriptions');
+  if (raw === undefined) return {};
+  if (!isObject(raw)) throw new InvalidRequest('scope_descriptions must be a JSON object');
+  const descriptions: Record<string, string> = {};
+  for (const [scope, value] of Object.entries(raw)) {
+    const index = scopes.indexOf(scope);
+    if (index < 0) {
+      throw new InvalidRequest('scope_descriptions may only describe scopes listed in scopes');
+    }
+    const where = `scope_descriptions of scopes[${index}]`;
+    if (typeof value !== 'string') throw new InvalidRequest(`${where} must be a string`);
+    const description = value.trim();
+    if (description === '' || description.length > MAX_SCOPE_DESCRIPTION_LENGTH) {
+      throw new InvalidRequest(`${where} must be 1 to ${MAX_SCOPE_DESCRIPTION_LENGTH} characters`);
+    }
+    if (UNSHOWABLE.test(description)) {
+      throw new InvalidRequest(`${where} must not contain control or bidi characters`);
+    }
+    descriptions[scope] = description;
+  }
+  return descriptions;
 }
 
 function readIdentifier(fields: Fields, issuer: string | undefined): string {
@@ -96,7 +151,7 @@ function readName(fields: Fields): string {
     throw new InvalidRequest(`name must be at most ${MAX_RESOURCE_NAME_LENGTH} characters`);
   }
   // Shown on consent pages, like client_name.
-  if (/\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u.test(name)) {
+  if (UNSHOWABLE.test(name)) {
     throw new InvalidRequest('name must not contain control or bidi characters');
   }
   return name;

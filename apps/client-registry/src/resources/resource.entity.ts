@@ -20,6 +20,10 @@ export class ResourceEntity {
   @Column('jsonb')
   roles: string[];
 
+  /** Consent-page text per scope (docs/architecture.md §4). */
+  @Column('jsonb', { name: 'scope_descriptions' })
+  scopeDescriptions: Record<string, string>;
+
   @Column('integer', { name: 'access_token_lifetime' })
   accessTokenLifetime: number;
 

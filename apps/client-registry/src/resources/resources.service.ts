@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isDeepStrictEqual } from 'node:util';
 import { AuditClient } from '@latchkey/audit-client';
+import type { EntityManager } from 'typeorm';
 import type {
   AllResourcesResponse,
   CreateResourceRequest,
@@ -50,6 +51,7 @@ export class ResourcesService {
       updatedAt: now,
     };
     const inserted = await this.db.run(async (em) => {
+      await this.checkScopesFree(em, input.scopes, undefined);
       if (!(await this.resources.insertIfAbsent(em, resource))) return false;
       await this.audit.recordInTransaction(em, 'resource.created', {
         subject: resource.identifier,
@@ -86,6 +88,7 @@ export class ResourcesService {
       const current = await this.resources.lockByIdentifier(em, identifier);
       if (!current) throw new NotFound('resource not found');
       const input = validateResourcePatch(toInput(current), request.patch);
+      await this.checkScopesFree(em, input.scopes, identifier);
       const changes = { ...toColumns(input), updatedAt: now };
       await this.resources.update(em, identifier, changes);
       await this.audit.recordInTransaction(em, 'resource.updated', {
@@ -122,6 +125,24 @@ export class ResourcesService {
     return null;
   }
 
+  /**
+   * A registered API scope belongs to exactly one resource (docs/architecture.md §3,
+   * Audiences): it decides the audience of a token that asks for it. Checked under a lock, so
+   * two resources created at once cannot both take a scope.
+   */
+  private async checkScopesFree(
+    em: EntityManager,
+    scopes: readonly string[],
+    self: string | undefined,
+  ): Promise<void> {
+    await this.resources.lockScopes(em);
+    const taken = await this.resources.definingAny(em, scopes, self);
+    const index = scopes.findIndex((scope) => taken.some((other) => other.scopes.includes(scope)));
+    if (index >= 0) {
+      throw new Conflict(`scopes[${index}] is already defined by another resource`);
+    }
+  }
+
   private get issuer(): string {
     return this.settings.issuer;
   }
@@ -152,6 +173,7 @@ function toColumns(input: ResourceInput) {
     name: input.name,
     scopes: input.scopes,
     roles: input.roles,
+    scopeDescriptions: input.scope_descriptions,
     accessTokenLifetime: input.access_token_lifetime,
   };
 }
@@ -162,6 +184,7 @@ function toInput(resource: NewResource): ResourceInput {
     name: resource.name,
     scopes: resource.scopes,
     roles: resource.roles,
+    scope_descriptions: resource.scopeDescriptions ?? {},
     access_token_lifetime: resource.accessTokenLifetime,
   };
 }
@@ -172,6 +195,7 @@ function toResourceView(resource: NewResource): ResourceView {
     name: resource.name,
     scopes: [...resource.scopes],
     roles: [...resource.roles],
+    scope_descriptions: { ...resource.scopeDescriptions },
     access_token_lifetime: resource.accessTokenLifetime,
     created_at: resource.createdAt.toISOString(),
     updated_at: resource.updatedAt.toISOString(),

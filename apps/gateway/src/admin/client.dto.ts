@@ -18,9 +18,15 @@ import {
  * RFC 7591 errors. `implements` keeps them in step with the contract types.
  */
 
+/**
+ * Defaults are said in words, not as `default`: code generators (openapi-typescript) make a
+ * property with a default required, also in a request that may leave it out.
+ */
+const DEFAULT_IS = (value: unknown) => `Default when absent: ${String(value)}.`;
+
 /** Metadata that always has a value once stored: the registry fills in the defaults. */
 class ClientDefaultedFieldsDto {
-  @ApiProperty({ enum: APPLICATION_TYPES, default: 'web' })
+  @ApiProperty({ enum: APPLICATION_TYPES, description: DEFAULT_IS('web') })
   application_type: ClientMetadata['application_type'];
 
   @ApiProperty({ type: [String], example: ['https://app.example.com/callback'] })
@@ -29,7 +35,11 @@ class ClientDefaultedFieldsDto {
   @ApiProperty({ type: [String] })
   post_logout_redirect_uris: string[];
 
-  @ApiProperty({ enum: GRANT_TYPES, isArray: true, default: ['authorization_code'] })
+  @ApiProperty({
+    enum: GRANT_TYPES,
+    isArray: true,
+    description: DEFAULT_IS('[authorization_code]'),
+  })
   grant_types: ClientMetadata['grant_types'];
 
   @ApiProperty({
@@ -39,15 +49,17 @@ class ClientDefaultedFieldsDto {
   })
   response_types: ClientMetadata['response_types'];
 
-  @ApiProperty({ enum: TOKEN_ENDPOINT_AUTH_METHODS, default: 'client_secret_basic' })
+  @ApiProperty({
+    enum: TOKEN_ENDPOINT_AUTH_METHODS,
+    description: DEFAULT_IS('client_secret_basic'),
+  })
   token_endpoint_auth_method: ClientMetadata['token_endpoint_auth_method'];
 
-  @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, default: 'RS256' })
+  @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, description: DEFAULT_IS('RS256') })
   id_token_signed_response_alg: ClientMetadata['id_token_signed_response_alg'];
 
   @ApiProperty({
-    default: false,
-    description: 'First-party clients only: users are not asked for consent',
+    description: `First-party clients only: users are not asked for consent. ${DEFAULT_IS(false)}`,
   })
   skip_consent: boolean;
 }
@@ -96,6 +108,15 @@ class ClientOptionalFieldsDto {
 
   @ApiPropertyOptional({ format: 'uri' })
   backchannel_logout_uri?: string;
+
+  @ApiPropertyOptional({
+    format: 'uri',
+    example: 'https://api.example.com',
+    description:
+      'A registered API resource (RFC 8707): the audience of tokens that name no resource ' +
+      'and carry no API scope',
+  })
+  default_resource?: string;
 
   @ApiPropertyOptional({
     type: [String],
@@ -174,8 +195,9 @@ export class ClientPageDto {
 export class RotateSecretDto {
   @ApiPropertyOptional({
     minimum: 0,
-    default: 0,
-    description: 'How long the previous secret keeps working, in seconds (0: revoked at once)',
+    description:
+      'How long the previous secret keeps working, in seconds (0: revoked at once). ' +
+      DEFAULT_IS(0),
   })
   grace_period_seconds?: number;
 }

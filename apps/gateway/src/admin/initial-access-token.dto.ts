@@ -2,10 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CreateInitialAccessTokenResponse } from '@latchkey/contracts';
 
 export class CreateInitialAccessTokenDto {
-  @ApiPropertyOptional({ minimum: 60, default: 86_400, description: 'Lifetime in seconds' })
+  @ApiPropertyOptional({ minimum: 60, description: 'Lifetime in seconds; 86400 when absent' })
   expires_in?: number;
 
-  @ApiPropertyOptional({ minimum: 1, default: 1, description: 'How many clients it may register' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'How many clients it may register; 1 when absent',
+  })
   max_uses?: number;
 
   @ApiPropertyOptional({

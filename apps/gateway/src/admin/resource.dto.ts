@@ -17,7 +17,11 @@ export class ResourceDto implements ResourceView {
   @ApiProperty({ example: 'Billing API' })
   name: string;
 
-  @ApiProperty({ type: [String], example: ['invoices:read', 'invoices:write'] })
+  @ApiProperty({
+    type: [String],
+    example: ['invoices:read', 'invoices:write'],
+    description: 'Scopes this resource defines; a scope belongs to one resource only',
+  })
   scopes: string[];
 
   @ApiProperty({
@@ -27,6 +31,16 @@ export class ResourceDto implements ResourceView {
       'Roles users can be given for this resource: a token for it carries the roles the user has for it in `roles`',
   })
   roles: string[];
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'invoices:read': 'See your invoices' },
+    description:
+      'What each scope lets an application do, shown on the consent page. In a merge patch, ' +
+      'keys merge one by one and null removes one',
+  })
+  scope_descriptions: Record<string, string>;
 
   @ApiProperty({ description: 'Lifetime of access tokens for this audience, in seconds' })
   access_token_lifetime: number;
@@ -40,6 +54,8 @@ export class ResourceDto implements ResourceView {
 
 export class CreateResourceDto extends OmitType(ResourceDto, [
   'roles',
+  'scopes',
+  'scope_descriptions',
   'access_token_lifetime',
   'created_at',
   'updated_at',
@@ -50,6 +66,21 @@ export class CreateResourceDto extends OmitType(ResourceDto, [
     description: 'Roles it defines',
   })
   roles?: string[];
+
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['invoices:read', 'invoices:write'],
+    description: 'Scopes this resource defines; a scope belongs to one resource only',
+  })
+  scopes?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { 'invoices:read': 'See your invoices' },
+    description: 'What each scope lets an application do, shown on the consent page',
+  })
+  scope_descriptions?: Record<string, string>;
 
   @ApiPropertyOptional({ description: 'Seconds; the platform default when absent' })
   access_token_lifetime?: number;

@@ -1,6 +1,6 @@
-import type { ClientRecord } from '@latchkey/contracts';
+import type { ClientRecord, ResourceView } from '@latchkey/contracts';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
-import type { ClientsCache } from '@latchkey/registry-client';
+import type { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { ErrorRedirect } from '../errors/error-redirect';
 import { REDIRECT_URI, webClient } from '../fixtures/client.fixture';
 import { AuthorizationRequestReader } from './authorization-request.reader';
@@ -11,10 +11,12 @@ const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 
 describe('AuthorizationRequestReader: where each error is delivered', () => {
   let clients: Record<string, ClientRecord>;
+  let resources: ResourceView[];
   let hint: jest.Mock;
   let reader: AuthorizationRequestReader;
 
   beforeEach(() => {
+    resources = [];
     clients = {
       'web-app': webClient(),
       disabled: webClient({ client_id: 'disabled', disabled: true }),
@@ -28,6 +30,7 @@ describe('AuthorizationRequestReader: where each error is delivered', () => {
     reader = new AuthorizationRequestReader(
       { get: async (id: string) => clients[id] ?? null } as unknown as ClientsCache,
       { subjectOf: hint } as unknown as IdTokenHintVerifier,
+      { all: async () => resources } as unknown as ResourcesCache,
       ISSUER,
     );
   });
@@ -41,6 +44,68 @@ describe('AuthorizationRequestReader: where each error is delivered', () => {
     code_challenge: CHALLENGE,
     code_challenge_method: 'S256',
   };
+
+  const orders: ResourceView = {
+    identifier: 'https://orders.example.test',
+    name: 'Orders',
+    scopes: ['orders:read'],
+    roles: [],
+    scope_descriptions: {},
+    access_token_lifetime: 600,
+    created_at: '2025-01-01T00:00:00.000Z',
+    updated_at: '2025-01-01T00:00:00.000Z',
+  };
+  const billing: ResourceView = {
+    ...orders,
+    identifier: 'https://billing.example.test',
+    name: 'Billing',
+    scopes: ['billing:read'],
+  };
+
+  describe('resource and audiences (RFC 8707, docs/architecture.md §3)', () => {
+    beforeEach(() => {
+      resources = [orders, billing];
+      clients['web-app'] = webClient({ scope: 'openid profile orders:read billing:read legacy' });
+    });
+
+    it('redirects invalid_target for an unregistered resource, before any login', async () => {
+      const answer = await expectRedirect(
+        { ...valid, resource: 'https://unknown.example.test' },
+        'invalid_target',
+      );
+      expect(answer.get('error_description')).toBe('resource is not a registered resource');
+    });
+
+    it('redirects invalid_target for a resource the client may not use', async () => {
+      clients['web-app'] = webClient({ scope: 'openid orders:read' });
+      await expectRedirect(
+        { ...valid, scope: 'openid', resource: billing.identifier },
+        'invalid_target',
+      );
+    });
+
+    it('grants no scope of another API, nor one that no resource defines', async () => {
+      const { request } = await reader.read({
+        ...valid,
+        scope: 'openid orders:read billing:read legacy',
+        resource: orders.identifier,
+      });
+      expect(request.scopes).toEqual(['openid', 'orders:read']);
+      expect(request.resource).toBe(orders.identifier);
+    });
+
+    it('keeps the scopes of every API when no resource is named', async () => {
+      const { request } = await reader.read({ ...valid, scope: 'openid orders:read billing:read' });
+      expect(request.scopes).toEqual(['openid', 'orders:read', 'billing:read']);
+    });
+
+    it('redirects invalid_scope when nothing asked for can be granted', async () => {
+      await expectRedirect(
+        { ...valid, scope: 'billing:read', resource: orders.identifier },
+        'invalid_scope',
+      );
+    });
+  });
 
   async function outcome(params: Record<string, unknown>): Promise<unknown> {
     try {
@@ -76,6 +141,7 @@ describe('AuthorizationRequestReader: where each error is delivered', () => {
   }
 
   it('reads a valid request', async () => {
+    resources = [orders];
     const { client, request } = await reader.read({
       ...valid,
       nonce: 'n-1',

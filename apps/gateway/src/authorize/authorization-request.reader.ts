@@ -1,5 +1,5 @@
 import { IDP_HINT_PARAMS, readIdpHint } from '../federation/provider-choice';
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import {
@@ -13,6 +13,7 @@ import { ISSUER } from '@latchkey/oauth-http';
 import type { AuthorizationRequest, RedirectTarget } from './authorization-request';
 import { toClient } from './authorization-response';
 import {
+  checkAudience,
   checkAuthorizationCodeGrant,
   checkClientActive,
   checkClientId,
@@ -75,6 +76,7 @@ export class AuthorizationRequestReader {
   constructor(
     private readonly clients: ClientsCache,
     private readonly idTokenHints: IdTokenHintVerifier,
+    private readonly resources: ResourcesCache,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
@@ -102,7 +104,12 @@ export class AuthorizationRequestReader {
     checkResponseType(params.response_type);
     checkResponseMode(params.response_mode);
     checkAuthorizationCodeGrant(client);
-    const scopes = dropUnusableOfflineAccess(checkScope(params.scope, client), client);
+    const requested = dropUnusableOfflineAccess(checkScope(params.scope, client), client);
+    const resource = readResourceIndicator(raw);
+    const scopes = checkAudience(
+      { requested, resource, client, issuer: this.issuer },
+      await this.resources.all(),
+    );
     const pkce = checkPkce(params, client);
     const request: AuthorizationRequest = {
       client_id: client.client_id,
@@ -118,7 +125,7 @@ export class AuthorizationRequestReader {
       max_age: checkMaxAge(params.max_age),
       login_hint: checkLoginHint(params.login_hint),
       idp_hint: readIdpHint(params),
-      resource: readResourceIndicator(raw),
+      resource,
       claims: readClaimsParameter(params.claims),
       id_token_hint_sub:
         params.id_token_hint === undefined

@@ -3,7 +3,7 @@
  * function each. Those marked "page" run before client_id and redirect_uri are proven and their
  * errors are shown to the user; the others' errors are redirected to the client.
  */
-import type { ClientRecord } from '@latchkey/contracts';
+import type { ClientRecord, ResourceView } from '@latchkey/contracts';
 import {
   checkNoAdminScopeInUserFlow,
   checkPkceAuthorizationParams,
@@ -16,6 +16,7 @@ import {
   parseScope,
   requiresPkce,
   resolveRedirectUri,
+  tokenAudience,
   UnauthorizedClient,
   UnsupportedResponseType,
   type RawParams,
@@ -106,6 +107,32 @@ export function checkScope(scope: string | undefined, client: ClientRecord): str
   checkNoAdminScopeInUserFlow(requested);
   checkScopesAllowed(requested, client.scope ? parseScope(client.scope) : []);
   return [...requested];
+}
+
+/**
+ * RFC 8707 and docs/architecture.md §3 (Audiences): the `resource` must be registered and one
+ * the client may use (else invalid_target, redirected to the client, not found out only at the
+ * code exchange), and the scopes are confined to the token's audiences: a scope of another API,
+ * or of none, is not granted. The consent page then asks for what will be granted; nothing
+ * grantable at all is invalid_scope.
+ */
+export function checkAudience(
+  request: { requested: string[]; resource?: string; client: ClientRecord; issuer: string },
+  resources: readonly ResourceView[],
+): string[] {
+  const { client } = request;
+  const { scopes } = tokenAudience({
+    requested: request.requested,
+    resource: request.resource,
+    clientScopes: client.scope ? parseScope(client.scope) : new Set(),
+    defaultResource: client.default_resource,
+    resources,
+    issuer: request.issuer,
+  });
+  if (scopes.length === 0) {
+    throw new InvalidScope('none of the requested scopes can be granted for this audience');
+  }
+  return scopes;
 }
 
 /**

@@ -1,6 +1,6 @@
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Logger } from '@nestjs/common';
-import { ClientSubjects } from '@latchkey/contracts';
+import { ClientSubjects, ResourceSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { FixedClock } from '@latchkey/core';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
@@ -12,6 +12,7 @@ describe('ClientsCache (gateway)', () => {
   let clock: FixedClock;
   let bus: FakeBus;
   let cache: ClientsCache;
+  let resources: ResourcesCache;
 
   beforeEach(() => {
     clock = new FixedClock(1_700_000_000_000);
@@ -20,8 +21,10 @@ describe('ClientsCache (gateway)', () => {
         const id = (data as { client_id: string }).client_id;
         return id === 'web-app' ? known : id === 'liar' ? webClient({ client_id: 'other' }) : null;
       })
-      .on(ClientSubjects.CorsOrigins, () => ({ origins: ['https://app.example.test'] }));
+      .on(ClientSubjects.CorsOrigins, () => ({ origins: ['https://app.example.test'] }))
+      .on(ResourceSubjects.All, () => []);
     cache = new ClientsCache(bus.asBusClient(), clock);
+    resources = new ResourcesCache(bus.asBusClient(), clock);
   });
 
   afterEach(() => jest.restoreAllMocks());
@@ -47,7 +50,7 @@ describe('ClientsCache (gateway)', () => {
   });
 
   it('drops an entry on client.changed, everything on an unreadable event', async () => {
-    const controller = new ClientCacheInvalidationController(cache);
+    const controller = new ClientCacheInvalidationController(cache, resources);
     await cache.get('web-app');
     controller.clientChanged({ client_id: 'web-app', change: 'updated' });
     await cache.get('web-app');
@@ -72,7 +75,7 @@ describe('ClientsCache (gateway)', () => {
   });
 
   it('keeps the CORS origins of all clients as one set, dropped by any client change', async () => {
-    const controller = new ClientCacheInvalidationController(cache);
+    const controller = new ClientCacheInvalidationController(cache, resources);
     const originFetches = () => bus.requestsFor(ClientSubjects.CorsOrigins).length;
     expect([...(await cache.corsOrigins())]).toEqual(['https://app.example.test']);
     await cache.corsOrigins();
@@ -86,5 +89,16 @@ describe('ClientsCache (gateway)', () => {
     clock.advance(ClientsCache.TTL_MS);
     await cache.corsOrigins();
     expect(originFetches()).toBe(4);
+  });
+
+  it('drops every resource on resource.changed: /authorize and consent read them as they are', async () => {
+    const controller = new ClientCacheInvalidationController(cache, resources);
+    const resourceFetches = () => bus.requestsFor(ResourceSubjects.All).length;
+    await resources.all();
+    await resources.all();
+    expect(resourceFetches()).toBe(1);
+    controller.resourceChanged();
+    await resources.all();
+    expect(resourceFetches()).toBe(2);
   });
 });

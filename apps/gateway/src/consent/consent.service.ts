@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
+import { ResourcesCache } from '@latchkey/registry-client';
 import type { ClientRecord } from '@latchkey/contracts';
 import { InvalidRequest } from '@latchkey/oauth';
 import { consentNeeded, type AuthenticatedUser } from '../authorize/authorization-decision';
@@ -25,6 +26,7 @@ export class ConsentService {
   constructor(
     private readonly consents: ConsentsRepository,
     private readonly users: UsersService,
+    private readonly resources: ResourcesCache,
     private readonly audit: AuditClient,
     private readonly clock: Clock,
     @Inject(ISSUER) private readonly issuer: string,
@@ -50,7 +52,7 @@ export class ConsentService {
       csrf: interaction.csrf,
       clientName: interaction.client_name,
       username: account.username,
-      scopes: describeScopes(interaction.request.scopes),
+      groups: describeScopes(interaction.request.scopes, await this.resources.all()),
       formActionSources: formAction ? [formAction] : [],
     });
   }

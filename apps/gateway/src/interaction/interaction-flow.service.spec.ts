@@ -2,10 +2,15 @@ import type { UpstreamLoginService } from '../federation/upstream-login.service'
 import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { RecordingAuditClient } from '@latchkey/testing';
-import { ClientSubjects, TokenSubjects, type ClientRecord } from '@latchkey/contracts';
+import {
+  ClientSubjects,
+  ResourceSubjects,
+  TokenSubjects,
+  type ClientRecord,
+} from '@latchkey/contracts';
 import { MemoryKvStore } from '@latchkey/kv';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { AuthorizationRequestReader } from '../authorize/authorization-request.reader';
 import { CodeIssuer } from '../authorize/code-issuer';
 import { IdTokenHintVerifier } from '../authorize/id-token-hint.verifier';
@@ -101,7 +106,8 @@ describe('InteractionFlow', () => {
       .on(ClientSubjects.Get, (data) =>
         (data as { client_id: string }).client_id === client.client_id ? client : null,
       )
-      .on(TokenSubjects.IssueCode, () => ({ code: `code-${++codes}` }));
+      .on(TokenSubjects.IssueCode, () => ({ code: `code-${++codes}` }))
+      .on(ResourceSubjects.All, () => []);
     consents = new FakeConsents();
     users = new Map([['user-1', { id: 'user-1', username: 'alice', disabled: false } as User]]);
     const usersService = {
@@ -122,10 +128,12 @@ describe('InteractionFlow', () => {
     audit = new RecordingAuditClient('gateway');
     const busClient = bus.asBusClient();
     const clients = new ClientsCache(busClient, clock);
+    const resources = new ResourcesCache(busClient, clock);
     flow = new InteractionFlow(
       new AuthorizationRequestReader(
         clients,
         new IdTokenHintVerifier(new JwksService(busClient), TEST_ISSUER),
+        resources,
         TEST_ISSUER,
       ),
       clients,
@@ -138,6 +146,7 @@ describe('InteractionFlow', () => {
       new ConsentService(
         consents as unknown as ConsentsRepository,
         usersService,
+        resources,
         audit,
         clock,
         TEST_ISSUER,

@@ -6,30 +6,42 @@ export interface ConsentScope {
   description: string;
 }
 
+/** The scopes of one API (named by its resource), or of the user's account (no name). */
+export interface ConsentScopeGroup {
+  api?: string;
+  scopes: readonly ConsentScope[];
+}
+
 export interface ConsentPageModel {
   action: string;
   interactionId: string;
   csrf: string;
   clientName: string;
   username: string;
-  scopes: readonly ConsentScope[];
+  groups: readonly ConsentScopeGroup[];
   formActionSources?: readonly string[];
 }
 
 /**
- * The consent form (docs/architecture.md §4): what the client asks for, one line per scope, and two submit
- * buttons `decision=allow` / `decision=deny` in the same form as the hidden fields.
+ * The consent form (docs/architecture.md §4): what the client asks for, one line per scope,
+ * grouped by the API it is for, and two submit buttons `decision=allow` / `decision=deny` in the
+ * same form as the hidden fields.
  */
 export function consentPage(model: ConsentPageModel): Page {
-  const items = model.scopes.map(
-    ({ scope, description }) =>
-      html`<li>${description}<span class="scope-id">${scope}</span></li> `,
-  );
+  const groups = model.groups.map(({ api, scopes }) => {
+    const items = scopes.map(
+      ({ scope, description }) =>
+        html`<li>${description}<span class="scope-id">${scope}</span></li> `,
+    );
+    const heading = api === undefined ? '' : html`<h2 class="api">${api}</h2>`;
+    return html`${heading}
+      <ul class="scopes">
+        ${items}
+      </ul> `;
+  });
   const body = html`<h1>Allow ${model.clientName} to access your account?</h1>
     <p><strong>${model.clientName}</strong> asks to:</p>
-    <ul class="scopes">
-      ${items}
-    </ul>
+    ${groups}
     <p class="muted">
       Signed in as <strong>${model.username}</strong>. Your choice is remembered for this
       application.

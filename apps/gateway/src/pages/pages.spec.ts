@@ -105,7 +105,10 @@ describe('pages', () => {
         csrf: 'csrf-1',
         clientName: EVIL,
         username: 'alice<b>',
-        scopes: [{ scope: 'openid', description: 'Sign you in <now>' }],
+        groups: [
+          { scopes: [{ scope: 'openid', description: 'Sign you in <now>' }] },
+          { api: 'Orders <API>', scopes: [{ scope: 'orders:read', description: 'See orders' }] },
+        ],
       }).body.value,
     );
     const form = /<form[\s\S]*<\/form>/.exec(body)![0];
@@ -114,6 +117,8 @@ describe('pages', () => {
     expect(form).toContain('<input type="hidden" name="interaction" value="int-1">');
     expect(form).toContain('<input type="hidden" name="csrf" value="csrf-1">');
     expect(body).toContain('Sign you in &lt;now&gt;<span class="scope-id">openid</span>');
+    expect(body).toContain('<h2 class="api">Orders &lt;API&gt;</h2>');
+    expect(body).toContain('See orders<span class="scope-id">orders:read</span>');
     expect(body).toContain('alice&lt;b&gt;');
     expect(body).not.toContain('<script>');
   });

@@ -38,6 +38,7 @@ button{font:inherit;font-weight:600;padding:.65rem 1.1rem;border:1px solid trans
 .scopes{list-style:none;padding:0;margin:0 0 1rem;border:1px solid #d0d7de;border-radius:8px}
 .scopes li{padding:.75rem 1rem;border-top:1px solid #d0d7de}
 .scopes li:first-child{border-top:0}
+.api{font-size:1rem;margin:1rem 0 .5rem}
 .scope-id{display:block;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85rem;color:#57606a}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
 @media (forced-colors:active){button{border:1px solid ButtonText}}

@@ -7,6 +7,7 @@ import {
 import {
   InsufficientScope,
   InvalidToken,
+  isForUserinfo,
   OPENID_SCOPE,
   parseScope,
   selectClaims,
@@ -65,11 +66,11 @@ export function checkActiveToken(validated: ValidateAccessTokenResponse | null):
 
 /**
  * RFC 9068 §4: a resource server accepts only tokens meant for it. Userinfo is the issuer's own
- * resource, so the token's audience must include the issuer (docs/architecture.md §3: tokens with no other
- * resource are issued for the issuer).
+ * resource: the token's audience is the issuer (a token for no API) or names the userinfo
+ * endpoint (a token for an API that carries `openid`, docs/architecture.md §3, Audiences).
  */
 export function checkUserinfoAudience(token: ActiveToken, issuer: string): void {
-  if (!Array.isArray(token.aud) || !token.aud.includes(issuer)) {
+  if (!Array.isArray(token.aud) || !isForUserinfo(token.aud, issuer)) {
     throw new InvalidToken('the access token is not meant for the userinfo endpoint');
   }
 }

@@ -135,6 +135,14 @@ describe('UserinfoService', () => {
     await expect(service.claims('tok')).rejects.toThrow('not meant for the userinfo endpoint');
   });
 
+  it('accepts a token for an API that also names the userinfo endpoint', async () => {
+    validated = {
+      ...validated,
+      aud: ['https://orders.example.test', `${ISSUER}/userinfo`],
+    } as ValidateAccessTokenResponse;
+    await expect(service.claims('tok')).resolves.toMatchObject({ sub: 'user-1' });
+  });
+
   it('refuses the token of a disabled or deleted user with invalid_token', async () => {
     active = null;
     await expect(service.claims('tok')).rejects.toBeInstanceOf(InvalidToken);

@@ -41,8 +41,9 @@ const PASSWORD_DOC = {
   writeOnly: true,
   description: 'Any characters (NIST SP 800-63B: length, not composition). Never shown again.',
 };
-const EMAIL_DOC = { format: 'email', maxLength: EMAIL_MAX_LENGTH, nullable: true };
-const TEXT_DOC = { minLength: 1, maxLength: PROFILE_TEXT_MAX_LENGTH, nullable: true };
+// `type` is explicit: reflection sees `string | null` as Object.
+const EMAIL_DOC = { type: String, format: 'email', maxLength: EMAIL_MAX_LENGTH, nullable: true };
+const TEXT_DOC = { type: String, minLength: 1, maxLength: PROFILE_TEXT_MAX_LENGTH, nullable: true };
 const NAMES_ITEMS = { type: 'string', minLength: 1, maxLength: NAME_MAX_LENGTH } as const;
 const GROUPS_DOC = {
   type: 'array',
@@ -99,8 +100,7 @@ export class CreateUserDto {
   email?: string | null;
 
   @ApiPropertyOptional({
-    default: false,
-    description: 'The address is known to belong to the user',
+    description: 'The address is known to belong to the user; false when absent',
   })
   @UnlessAbsent()
   @IsFlag()

@@ -5,6 +5,7 @@ import {
   GROUPS_SCOPE,
   STANDARD_SCOPE_CLAIMS,
   TOKEN_ENDPOINT_AUTH_METHODS,
+  userinfoEndpoint,
 } from '@latchkey/oauth';
 import { ClaimScopesCache } from '../claims/claim-scopes.cache';
 import { PROMPT_VALUES } from '../authorize/authorization-request';
@@ -94,7 +95,7 @@ function buildMetadata(issuer: string): Record<string, unknown> {
     jwks_uri: `${issuer}/.well-known/jwks.json`,
     authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/token`,
-    userinfo_endpoint: `${issuer}/userinfo`,
+    userinfo_endpoint: userinfoEndpoint(issuer),
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     // RFC 8414 §2: the algorithms private_key_jwt client assertions may be signed with.
     token_endpoint_auth_signing_alg_values_supported: [...SIGNING_ALGORITHMS],

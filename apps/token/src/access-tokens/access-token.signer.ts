@@ -12,8 +12,8 @@ export interface AccessTokenInput {
   /** The end-user, or the client itself for client_credentials (RFC 9068 §2.2). */
   sub: string;
   client_id: string;
-  /** The resource the token is for (RFC 8707), or the issuer. */
-  aud: string;
+  /** The resources the token is for (RFC 8707), and userinfo; or the issuer. */
+  aud: string | string[];
   /** Granted scopes; the `scope` claim is left out when there are none. */
   scopes: readonly string[];
   lifetimeSeconds: number;

@@ -1,19 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResourceView } from '@latchkey/contracts';
-import { intendedAudience, InvalidTarget } from '@latchkey/oauth';
+import { accessTokenAudience, parseScope, tokenAudience } from '@latchkey/oauth';
+import { ResourcesCache } from '@latchkey/registry-client';
 import type { TokenClient } from '../clients/client-record';
-import { ResourcesCache } from '../clients/resources.cache';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS } from './access-token.signer';
 
-/** Who an access token is for: a registered API resource, or the authorization server itself. */
-export type Audience =
-  { kind: 'resource'; aud: string; resource: ResourceView } | { kind: 'issuer'; aud: string };
+/** Who an access token is for, and the scopes it may carry for them. */
+export interface Audience {
+  /** The `aud` claim: one audience as a string, several as a list. */
+  aud: string | string[];
+  /** The registered resources among them; empty for a token for the issuer alone. */
+  resources: ResourceView[];
+  /** The scopes granted: the requested ones the audiences and the client allow. */
+  scopes: string[];
+}
 
 /**
- * RFC 8707 / docs/architecture.md §3: an access token's `aud` is the requested resource, else the client's
- * default resource, else the issuer (a token for the platform's own endpoints, e.g. userinfo).
- * Shared by every grant.
+ * docs/architecture.md §3 (Audiences): the audiences of a token and its scopes, from the
+ * requested scopes, the `resource` parameter and the registered resources as they are now, so
+ * that a scope removed from its resource is no longer issued, refresh included. The rule itself
+ * is `tokenAudience` in libs/oauth; this gives it the client and the current resources.
  */
 @Injectable()
 export class AudienceResolver {
@@ -22,29 +29,63 @@ export class AudienceResolver {
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
   ) {}
 
-  /** The requested resource must be registered (the issuer itself is always known). */
-  async resolve(resource: string | undefined, client: TokenClient): Promise<Audience> {
-    const target = intendedAudience(resource, client.default_resource, this.config.issuer);
-    if (target === this.config.issuer) {
-      return { kind: 'issuer', aud: this.config.issuer };
-    }
-    const registered = await this.resources.get(target);
-    if (!registered) {
-      throw new InvalidTarget(
-        resource === undefined
-          ? "the client's default_resource is not a registered resource"
-          : 'resource is not a registered resource',
-      );
-    }
-    return { kind: 'resource', aud: registered.identifier, resource: registered };
+  async resolve(
+    requested: Iterable<string>,
+    resource: string | null | undefined,
+    client: TokenClient,
+  ): Promise<Audience> {
+    return this.resolveWith(await this.snapshot(), requested, resource, client);
+  }
+
+  /** The registered resources now, for {@link resolveWith} where no await may happen. */
+  snapshot(): Promise<readonly ResourceView[]> {
+    return this.resources.all();
+  }
+
+  resolveWith(
+    registered: readonly ResourceView[],
+    requested: Iterable<string>,
+    resource: string | null | undefined,
+    client: TokenClient,
+  ): Audience {
+    const { resources, scopes } = tokenAudience({
+      requested,
+      resource,
+      clientScopes: registeredScopes(client),
+      defaultResource: client.default_resource,
+      resources: registered,
+      issuer: this.config.issuer,
+    });
+    return {
+      aud: accessTokenAudience(resources, scopes, this.config.issuer),
+      resources,
+      scopes,
+    };
+  }
+
+  /** A token for the issuer alone (the admin API), with exactly these scopes. */
+  forIssuer(scopes: string[]): Audience {
+    return { aud: this.config.issuer, resources: [], scopes };
+  }
+
+  /** Whether `resource` (or, without it, the client's default resource) is the issuer. */
+  targetsIssuer(resource: string | undefined, client: TokenClient): boolean {
+    const target = resource ?? client.default_resource;
+    return target === undefined || target === null || target === this.config.issuer;
   }
 }
 
-/** The client's own lifetime wins, then the resource's, then the platform default. */
+/** The scopes the client is registered for (its `scope` metadata). */
+export function registeredScopes(client: TokenClient): Set<string> {
+  return client.scope ? parseScope(client.scope) : new Set();
+}
+
+/**
+ * The client's own lifetime wins, then the shortest of its resources' (a token for several
+ * resources lives no longer than any of them allows), then the platform default.
+ */
 export function accessTokenLifetime(client: TokenClient, audience: Audience): number {
-  return (
-    client.access_token_lifetime ??
-    (audience.kind === 'resource' ? audience.resource.access_token_lifetime : undefined) ??
-    DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS
-  );
+  if (client.access_token_lifetime != null) return client.access_token_lifetime;
+  const lifetimes = audience.resources.map((resource) => resource.access_token_lifetime);
+  return lifetimes.length > 0 ? Math.min(...lifetimes) : DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS;
 }

@@ -1,9 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { BroadcastEvents, type ClientChangedEvent } from '@latchkey/contracts';
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { BroadcastEventPattern } from '@latchkey/transport';
-import { ResourcesCache } from './resources.cache';
 
 /** Every replica drops its cached copy as soon as the registry announces a change. */
 @Controller()

@@ -1,4 +1,4 @@
-import { ClientsCache } from '@latchkey/registry-client';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects, ResourceSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
@@ -6,7 +6,6 @@ import type { BusClient } from '@latchkey/transport';
 import { FixedClock } from '@latchkey/core';
 import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import { CacheInvalidationController } from './cache-invalidation.controller';
-import { ResourcesCache } from './resources.cache';
 
 function fakeBus(answer: (subject: string, data: unknown) => unknown) {
   const request = jest.fn(async (subject: string, data: unknown) => answer(subject, data));

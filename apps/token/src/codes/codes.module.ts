@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessTokensModule } from '../access-tokens/access-tokens.module';
 import { ClientsModule } from '../clients/clients.module';
 import { UserGrantsModule } from '../user-grants/user-grants.module';
 import { CodesController } from './codes.controller';
@@ -7,7 +8,7 @@ import { CodesStore } from './codes.store';
 
 /** Authorization codes: `token.code.issue`, and redemption for the authorization_code grant. */
 @Module({
-  imports: [ClientsModule, UserGrantsModule],
+  imports: [ClientsModule, UserGrantsModule, AccessTokensModule],
   controllers: [CodesController],
   providers: [CodesStore, CodesService],
   exports: [CodesService],

@@ -4,7 +4,9 @@ import { KvUnavailableError, MemoryKvStore, type KvStore } from '@latchkey/kv';
 import { InvalidGrant, InvalidRequest, sha256Base64Url } from '@latchkey/oauth';
 import { FixedClock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
-import type { ClientsCache } from '@latchkey/registry-client';
+import type { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
+import { AudienceResolver } from '../access-tokens/audience.resolver';
+import type { TokenConfig } from '../token.config';
 import { codeRequest, pkcePair, webClient } from '../fixtures/user-flow.fixture';
 import type { GrantOwner, UserGrantsService } from '../user-grants/user-grants.service';
 import { CodesService } from './codes.service';
@@ -26,7 +28,11 @@ describe('CodesService', () => {
     const grants = {
       revokeForCodeReuse: async (owner: GrantOwner) => void revoked.push(owner),
     } as unknown as UserGrantsService;
-    return new CodesService(new CodesStore(store), clients, grants, clock, audit);
+    const resources = { all: async () => [] } as unknown as ResourcesCache;
+    const audiences = new AudienceResolver(resources, {
+      issuer: 'https://id.example',
+    } as TokenConfig);
+    return new CodesService(new CodesStore(store), clients, grants, clock, audit, audiences);
   };
 
   beforeEach(() => {

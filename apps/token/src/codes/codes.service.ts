@@ -4,7 +4,16 @@ import { randomUUID } from 'node:crypto';
 import { RequestContext } from '@latchkey/transport';
 import { Injectable, Logger } from '@nestjs/common';
 import type { IssueCodeResponse } from '@latchkey/contracts';
-import { InvalidGrant, randomToken, sha256Base64Url, ServerError } from '@latchkey/oauth';
+import {
+  formatScope,
+  InvalidGrant,
+  InvalidScope,
+  parseScope,
+  randomToken,
+  sha256Base64Url,
+  ServerError,
+} from '@latchkey/oauth';
+import { AudienceResolver } from '../access-tokens/audience.resolver';
 import { Clock } from '@latchkey/core';
 import { AUTHORIZATION_CODE_TTL_SECONDS, REDEEMED_CODE_MEMORY_SECONDS } from '../token.lifetimes';
 import { UserGrantsService } from '../user-grants/user-grants.service';
@@ -40,14 +49,27 @@ export class CodesService {
     private readonly grants: UserGrantsService,
     private readonly clock: Clock,
     private readonly audit: AuditClient,
+    private readonly audiences: AudienceResolver,
   ) {}
 
   /** `token.code.issue`: the gateway, after login and consent. */
   async issue(raw: unknown): Promise<IssueCodeResponse> {
     const request = readIssueCodeRequest(raw);
-    checkCodeRequestFitsClient(request, await this.clients.get(request.client_id));
+    const client = await this.clients.get(request.client_id);
+    checkCodeRequestFitsClient(request, client);
+    // The gateway resolved the audiences at /authorize; a code is a promise of tokens, so the
+    // resource and the scopes are checked again here (docs/architecture.md §3, Audiences).
+    const audience = await this.audiences.resolve(
+      parseScope(request.scope),
+      request.resource,
+      client,
+    );
+    if (audience.scopes.length === 0) {
+      throw new InvalidScope('none of the requested scopes can be granted');
+    }
     const binding: CodeBinding = {
       ...request,
+      scope: formatScope(audience.scopes),
       expires_at: this.clock.now().getTime() + AUTHORIZATION_CODE_TTL_SECONDS * 1000,
     };
     const code = randomToken(32);

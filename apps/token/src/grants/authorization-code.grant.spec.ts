@@ -1,7 +1,13 @@
-import { InvalidGrant, InvalidRequest, InvalidTarget, parseScope } from '@latchkey/oauth';
+import {
+  InvalidGrant,
+  InvalidRequest,
+  InvalidScope,
+  InvalidTarget,
+  parseScope,
+} from '@latchkey/oauth';
 import type { Audience } from '../access-tokens/audience.resolver';
 import type { CodeBinding } from '../codes/authorization-code';
-import { clientRecord } from '../fixtures/registry.fixture';
+import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import {
   codeRequest,
   oauthClient,
@@ -13,6 +19,7 @@ import {
   checkCodeIssuedToClient,
   checkPublicClientUsedPkce,
   checkResourceIsTheBoundOne,
+  checkSomeScopeIssuable,
   issuesRefreshToken,
   readCodeExchangeParams,
 } from './authorization-code.grant';
@@ -91,12 +98,30 @@ describe('authorization_code checks', () => {
   });
 
   it('lets a resource parameter only repeat the audience', () => {
-    const audience: Audience = { kind: 'issuer', aud: 'https://id.example' };
-    expect(() => checkResourceIsTheBoundOne(undefined, audience)).not.toThrow();
-    expect(() => checkResourceIsTheBoundOne('https://id.example', audience)).not.toThrow();
-    expect(() => checkResourceIsTheBoundOne('https://orders.example', audience)).toThrow(
+    const issuer: Audience = { aud: 'https://id.example', resources: [], scopes: ['openid'] };
+    expect(() => checkResourceIsTheBoundOne(undefined, issuer)).not.toThrow();
+    expect(() => checkResourceIsTheBoundOne('https://id.example', issuer)).not.toThrow();
+    expect(() => checkResourceIsTheBoundOne('https://orders.example', issuer)).toThrow(
       InvalidTarget,
     );
+    const orders = resourceView({ identifier: 'https://orders.example' });
+    const billing = resourceView({ identifier: 'https://billing.example', scopes: ['b'] });
+    const one: Audience = { aud: orders.identifier, resources: [orders], scopes: ['orders:read'] };
+    expect(() => checkResourceIsTheBoundOne('https://orders.example', one)).not.toThrow();
+    expect(() => checkResourceIsTheBoundOne('https://id.example', one)).toThrow(InvalidTarget);
+    // A token for several resources is not narrowed by a resource at the token endpoint.
+    const two: Audience = {
+      aud: [orders.identifier, billing.identifier],
+      resources: [orders, billing],
+      scopes: ['orders:read', 'b'],
+    };
+    expect(() => checkResourceIsTheBoundOne('https://orders.example', two)).toThrow(InvalidTarget);
+  });
+
+  it('issues nothing when none of the granted scopes is left', () => {
+    const none: Audience = { aud: 'https://id.example', resources: [], scopes: [] };
+    expect(() => checkSomeScopeIssuable(none)).toThrow(InvalidScope);
+    expect(() => checkSomeScopeIssuable({ ...none, scopes: ['openid'] })).not.toThrow();
   });
 
   describe('issuesRefreshToken', () => {

@@ -3,6 +3,7 @@ import type { TokenResponse } from '@latchkey/contracts';
 import {
   InvalidGrant,
   InvalidRequest,
+  InvalidScope,
   InvalidTarget,
   isPublicClient,
   isValidCodeVerifier,
@@ -65,10 +66,15 @@ export class AuthorizationCodeGrant implements GrantHandler {
       method: binding.code_challenge_method,
       verifier: request.codeVerifier,
     });
-    const audience = await this.audiences.resolve(binding.resource, client);
+    // Resolved with the resources as they are now: a scope removed since the consent is gone.
+    const audience = await this.audiences.resolve(
+      parseScope(binding.scope),
+      binding.resource,
+      client,
+    );
     checkResourceIsTheBoundOne(request.resource, audience);
-
-    const scopes = parseScope(binding.scope);
+    checkSomeScopeIssuable(audience);
+    const scopes = new Set(audience.scopes);
     const refreshLifetime = issuesRefreshToken(client, scopes)
       ? (client.refresh_token_lifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME_SECONDS)
       : undefined;
@@ -139,12 +145,29 @@ export function checkPublicClientUsedPkce(binding: CodeBinding, client: TokenCli
 }
 
 /**
- * RFC 8707 §2.2: a `resource` at the token endpoint may only repeat the one the grant is for
- * (one audience per token here).
+ * RFC 8707 §2.2: a `resource` at the token endpoint may only repeat the audience the grant is
+ * for (its one resource, or the issuer); it does not narrow a token for several resources.
  */
 export function checkResourceIsTheBoundOne(resource: string | undefined, audience: Audience): void {
-  if (resource !== undefined && resource !== audience.aud) {
+  if (resource === undefined) return;
+  const only =
+    audience.resources.length === 0
+      ? audience.aud
+      : audience.resources.length === 1
+        ? audience.resources[0]!.identifier
+        : undefined;
+  if (resource !== only) {
     throw new InvalidTarget('resource is not the one the authorization was granted for');
+  }
+}
+
+/**
+ * RFC 6749 §3.3: what the grant holds may shrink (a scope removed from its resource, or from
+ * the client's registration); when nothing of it can be issued any more, no token is.
+ */
+export function checkSomeScopeIssuable(audience: Audience): void {
+  if (audience.scopes.length === 0) {
+    throw new InvalidScope('none of the granted scopes can be issued any more');
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type JWTPayload,
 } from 'jose';
 import { FixedClock } from '@latchkey/core';
+import { ResourcesCache } from '@latchkey/registry-client';
 import {
   basicAuthorization,
   CLIENT_SECRET,
@@ -577,7 +578,8 @@ describe('authorization code flow over the in-process bus (PGlite, memory KV)', 
         expect(response).toEqual({
           access_token: expect.any(String),
           token_type: 'Bearer',
-          expires_in: 3600,
+          // For the Orders API, whose scope it carries: that resource's lifetime.
+          expires_in: 900,
           scope: 'orders:read',
           refresh_token: expect.any(String),
         });
@@ -592,14 +594,38 @@ describe('authorization code flow over the in-process bus (PGlite, memory KV)', 
       });
     });
 
-    describe('audience', () => {
-      it('is the resource bound at the authorization request, with its lifetime', async () => {
+    describe('audience (docs/architecture.md §3, Audiences)', () => {
+      const userinfo = `${ISSUER}/userinfo`;
+
+      it('is the resource bound at the authorization request, with its lifetime, and userinfo', async () => {
         const pkce = pkcePair();
         const code = await codeFor({ scope: 'openid orders:read', resource: ORDERS }, pkce);
         const response = await calls.exchange({ code, code_verifier: pkce.verifier });
         expect(response.expires_in).toBe(900);
         const claims = await accessClaims(response.access_token, ORDERS);
-        expect(claims).toMatchObject({ aud: ORDERS, scope: 'openid orders:read' });
+        expect(claims).toMatchObject({ aud: [ORDERS, userinfo], scope: 'openid orders:read' });
+        await expect(calls.validate(response.access_token)).resolves.toMatchObject({
+          active: true,
+          aud: [ORDERS, userinfo],
+        });
+      });
+
+      it('without resource, is the API whose scope was granted (RFC 9068)', async () => {
+        const pkce = pkcePair();
+        const code = await codeFor({ scope: 'openid profile orders:read' }, pkce);
+        const response = await calls.exchange({ code, code_verifier: pkce.verifier });
+        expect(response.scope).toBe('openid profile orders:read');
+        expect((await accessClaims(response.access_token, ORDERS)).aud).toEqual([ORDERS, userinfo]);
+      });
+
+      it('is the API alone for a token without openid', async () => {
+        const pkce = pkcePair();
+        const code = await codeFor({ client_id: 'oauth-app', scope: 'orders:read' }, pkce);
+        const response = await calls.exchange(
+          { code, code_verifier: pkce.verifier },
+          basic('oauth-app'),
+        );
+        expect((await accessClaims(response.access_token, ORDERS)).aud).toBe(ORDERS);
       });
 
       it("is the client's default resource otherwise", async () => {
@@ -609,7 +635,32 @@ describe('authorization code flow over the in-process bus (PGlite, memory KV)', 
           { code, code_verifier: pkce.verifier },
           basic('orders-app'),
         );
-        expect((await accessClaims(response.access_token, ORDERS)).aud).toBe(ORDERS);
+        expect((await accessClaims(response.access_token, ORDERS)).aud).toEqual([ORDERS, userinfo]);
+      });
+
+      it('refuses to mint a code for an unregistered resource (invalid_target)', () =>
+        expectOAuthRejection(
+          calls.issueCode(codeRequest({ resource: 'https://unknown.example.test' }, pkcePair())),
+          InvalidTarget,
+          'invalid_target',
+          /not a registered resource/,
+        ));
+
+      it('drops a scope removed from its resource after the consent', async () => {
+        const pkce = pkcePair();
+        const code = await codeFor({ scope: 'openid orders:read' }, pkce);
+        const resources = service.app.get(ResourcesCache);
+        registry.resources = [resourceView({ identifier: ORDERS, scopes: ['orders:write'] })];
+        resources.invalidate();
+        try {
+          const response = await calls.exchange({ code, code_verifier: pkce.verifier });
+          expect(response.scope).toBe('openid');
+          // No API scope left: the token is for userinfo (the issuer) alone.
+          expect((await accessClaims(response.access_token)).aud).toBe(ISSUER);
+        } finally {
+          registry.resources = [resourceView({ identifier: ORDERS, access_token_lifetime: 900 })];
+          resources.invalidate();
+        }
       });
 
       it('refuses a resource parameter other than the bound one', async () => {
@@ -635,7 +686,7 @@ describe('authorization code flow over the in-process bus (PGlite, memory KV)', 
           code_verifier: pkce.verifier,
           resource: ORDERS,
         });
-        expect((await accessClaims(response.access_token, ORDERS)).aud).toBe(ORDERS);
+        expect((await accessClaims(response.access_token, ORDERS)).aud).toEqual([ORDERS, userinfo]);
       });
     });
 

@@ -14,7 +14,7 @@ import { AccessTokenSigner } from '../access-tokens/access-token.signer';
 import { AudienceResolver } from '../access-tokens/audience.resolver';
 import { FixedClock } from '@latchkey/core';
 import type { TokenClient } from '../clients/client-record';
-import type { ResourcesCache } from '../clients/resources.cache';
+import type { ResourcesCache } from '@latchkey/registry-client';
 import { clientRecord, resourceView } from '../fixtures/registry.fixture';
 import { fakeSigningKeys } from '../fixtures/signing-keys.fixture';
 import { ClientCredentialsGrant } from './client-credentials.grant';
@@ -39,9 +39,9 @@ describe('client_credentials', () => {
     jwks = fake.jwks;
     kid = fake.active.kid;
     const cache = {
-      get: async (identifier: string) => {
+      all: async () => {
         resourceLookups += 1;
-        return resources.find((r) => r.identifier === identifier);
+        return resources;
       },
     } as unknown as ResourcesCache;
     grant = new ClientCredentialsGrant(
@@ -194,12 +194,43 @@ describe('client_credentials', () => {
         /scope must not be repeated/,
       ));
 
-    it('without scope, grants the registered API scopes (never the OIDC ones)', async () => {
-      const c = client({ scope: 'openid orders:read profile admin offline_access' });
+    it('without scope, grants the registered API scopes (never the OIDC ones), for their resources', async () => {
+      const c = client({ scope: 'openid orders:read profile billing:read offline_access' });
       const response = await run({}, c);
-      expect(response.scope).toBe('orders:read admin');
-      expect((await claimsOf(response.access_token, ISSUER)).scope).toBe('orders:read admin');
+      expect(response.scope).toBe('orders:read billing:read');
+      const claims = await claimsOf(response.access_token, ORDERS);
+      expect(claims.aud).toEqual([ORDERS, BILLING]);
+      expect(claims.scope).toBe('orders:read billing:read');
     });
+
+    it('without scope, grants admin alone, for the issuer alone', async () => {
+      const response = await run({}, client({ scope: 'admin orders:read' }));
+      expect(response.scope).toBe('admin');
+      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
+    });
+
+    it('without scope, leaves admin out for a client whose default resource is an API', async () => {
+      const c = client({ scope: 'admin orders:read', default_resource: ORDERS });
+      const response = await run({}, c);
+      expect(response.scope).toBe('orders:read');
+      expect((await claimsOf(response.access_token, ORDERS)).aud).toBe(ORDERS);
+    });
+
+    it('refuses admin together with another scope', () =>
+      rejects(
+        run({ scope: 'admin orders:read' }, client({ scope: 'admin orders:read' })),
+        InvalidScope,
+        'invalid_scope',
+        /admin is granted alone/,
+      ));
+
+    it('refuses a requested scope that no resource defines (it is granted nowhere)', () =>
+      rejects(
+        run({ scope: 'orders:read legacy' }, client({ scope: 'orders:read legacy' })),
+        InvalidScope,
+        'invalid_scope',
+        /^scope not defined by a registered resource$/,
+      ));
 
     it("without scope, narrows them to the resource's own scopes", async () => {
       const response = await run({ resource: BILLING });
@@ -209,6 +240,14 @@ describe('client_credentials', () => {
     it('without scope, refuses a resource the client holds no scope of', () =>
       rejects(
         run({ resource: BILLING }, client({ scope: 'orders:read' })),
+        InvalidTarget,
+        'invalid_target',
+        /may not use this resource/,
+      ));
+
+    it('without scope, refuses its default resource when it holds no scope of it', () =>
+      rejects(
+        run({}, client({ scope: 'orders:read', default_resource: BILLING })),
         InvalidScope,
         'invalid_scope',
         /no scope of this resource/,
@@ -266,16 +305,37 @@ describe('client_credentials', () => {
       expect((await claimsOf(response.access_token, ORDERS)).aud).toBe(ORDERS);
     });
 
-    it('is the issuer otherwise, without looking resources up', async () => {
+    it('without resource, is the resource whose scope is requested (RFC 9068)', async () => {
       const response = await run({ scope: 'orders:read' });
-      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
-      expect(resourceLookups).toBe(0);
+      expect((await claimsOf(response.access_token, ORDERS)).aud).toBe(ORDERS);
+      expect(response.scope).toBe('orders:read');
     });
 
-    it('accepts the issuer itself as resource', async () => {
-      const response = await run({ resource: ISSUER, scope: 'orders:read' });
-      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
+    it('without resource, is every resource whose scopes are requested', async () => {
+      const response = await run({ scope: 'billing:read orders:write' });
+      expect((await claimsOf(response.access_token, BILLING)).aud).toEqual([BILLING, ORDERS]);
+      expect(resourceLookups).toBe(1);
     });
+
+    it('accepts the issuer itself as resource, for no API scope', async () => {
+      const response = await run({ resource: ISSUER });
+      expect((await claimsOf(response.access_token, ISSUER)).aud).toBe(ISSUER);
+      expect(response).not.toHaveProperty('scope');
+      await rejects(
+        run({ resource: ISSUER, scope: 'orders:read' }),
+        InvalidScope,
+        'invalid_scope',
+        /^scope not defined by the requested resource$/,
+      );
+    });
+
+    it('refuses a resource the client holds no scope of', () =>
+      rejects(
+        run({ resource: BILLING, scope: 'orders:read' }, client({ scope: 'orders:read' })),
+        InvalidTarget,
+        'invalid_target',
+        /may not use this resource/,
+      ));
 
     it('refuses an unregistered resource', () =>
       rejects(
@@ -293,7 +353,7 @@ describe('client_credentials', () => {
         run({}, client({ default_resource: 'https://deleted.example.com' })),
         InvalidTarget,
         'invalid_target',
-        /default_resource is not a registered resource/,
+        /not a registered resource/,
       ));
 
     it.each([
@@ -325,8 +385,13 @@ describe('client_credentials', () => {
       expect((await claimsOf(response.access_token, BILLING)).exp).toBe(nowSeconds + 600);
     });
 
-    it('then 3600 seconds', async () => {
+    it('then the shortest of its resources', async () => {
       const response = await run({});
+      expect(response.expires_in).toBe(600);
+    });
+
+    it('then 3600 seconds', async () => {
+      const response = await run({}, client({ scope: undefined }));
       expect(response.expires_in).toBe(3600);
       expect((await claimsOf(response.access_token, ISSUER)).exp).toBe(nowSeconds + 3600);
     });

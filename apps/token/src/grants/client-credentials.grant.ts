@@ -17,14 +17,16 @@ import {
   accessTokenLifetime,
   type Audience,
   AudienceResolver,
+  registeredScopes,
 } from '../access-tokens/audience.resolver';
 import type { TokenClient } from '../clients/client-record';
 import type { GrantContext, GrantHandler } from './grant-handler';
 
 /**
- * client_credentials (RFC 6749 §4.4): a confidential client obtains a token for itself. The
- * audience follows RFC 8707 (`resource`, else the client's default resource, else the issuer);
- * the token is an RFC 9068 JWT with `sub` = client_id; no refresh token (§4.4.3).
+ * client_credentials (RFC 6749 §4.4): a confidential client obtains a token for itself. Its
+ * audiences and scopes follow docs/architecture.md §3 (Audiences), as in every grant; `admin`
+ * is granted alone, for the issuer alone. The token is an RFC 9068 JWT with `sub` = client_id;
+ * no refresh token (§4.4.3).
  */
 @Injectable()
 export class ClientCredentialsGrant implements GrantHandler {
@@ -40,17 +42,13 @@ export class ClientCredentialsGrant implements GrantHandler {
     checkConfidentialClient(client);
     const { scope } = readSingleParams(params, ['scope']);
     const requested = scope === undefined ? undefined : readRequestedScopes(scope, client);
-    const audience = await this.audiences.resolve(readResourceIndicator(params), client);
-    const scopes =
-      requested === undefined
-        ? defaultScopesFor(client, audience)
-        : checkScopesFitAudience(requested, audience);
+    const audience = await this.audienceOf(requested, readResourceIndicator(params), client);
     const lifetimeSeconds = accessTokenLifetime(client, audience);
     const signed = await this.signer.sign({
       sub: client.client_id,
       client_id: client.client_id,
       aud: audience.aud,
-      scopes,
+      scopes: audience.scopes,
       lifetimeSeconds,
     });
     const response: TokenResponse = {
@@ -58,7 +56,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       token_type: 'Bearer',
       expires_in: signed.expiresIn,
     };
-    if (scopes.length > 0) response.scope = scopes.join(' ');
+    if (audience.scopes.length > 0) response.scope = audience.scopes.join(' ');
     // Recorded before the token leaves: no token without its audit record (fail closed).
     const issued = {
       client_id: client.client_id,
@@ -70,7 +68,7 @@ export class ClientCredentialsGrant implements GrantHandler {
       user_agent: request.user_agent,
     };
     await this.audit.record('token.issued', { subject: client.client_id, data: issued });
-    if (scopes.includes(ADMIN_SCOPE)) {
+    if (audience.scopes.includes(ADMIN_SCOPE)) {
       // The start of an admin API session, for a security team to find without reading scopes.
       const { client_id, scope, jti, ip, user_agent } = issued;
       await this.audit.record('admin_login.succeeded', {
@@ -80,6 +78,57 @@ export class ClientCredentialsGrant implements GrantHandler {
       });
     }
     return response;
+  }
+
+  /**
+   * The audiences and scopes: `admin` makes a token for the issuer alone; otherwise the rule
+   * of every grant, over the requested scopes or, without `scope`, the client's registered API
+   * scopes. Requested scopes that the audiences do not define are refused rather than dropped,
+   * since the client named them; defaults are narrowed to the audiences.
+   */
+  private async audienceOf(
+    requested: string[] | undefined,
+    resource: string | undefined,
+    client: TokenClient,
+  ): Promise<Audience> {
+    if (requested === undefined) {
+      // Nothing named: the client's registration says what and, by its default resource, where.
+      const defaults = withoutOidcScopes(registeredScopes(client));
+      const target = resource ?? client.default_resource ?? undefined;
+      if (defaults.includes(ADMIN_SCOPE) && this.audiences.targetsIssuer(target, client)) {
+        return this.audiences.forIssuer([ADMIN_SCOPE]);
+      }
+      return this.apiAudience(defaults, target, client, false);
+    }
+    if (requested.includes(ADMIN_SCOPE)) {
+      if (!this.audiences.targetsIssuer(resource, client)) {
+        throw new InvalidScope(`${ADMIN_SCOPE} is only granted for the issuer, not for a resource`);
+      }
+      checkAdminAlone(requested);
+      return this.audiences.forIssuer([ADMIN_SCOPE]);
+    }
+    return this.apiAudience(requested, resource, client, true);
+  }
+
+  private async apiAudience(
+    scopes: string[],
+    resource: string | undefined,
+    client: TokenClient,
+    explicit: boolean,
+  ): Promise<Audience> {
+    const wanted = scopes.filter((scope) => scope !== ADMIN_SCOPE);
+    const audience = await this.audiences.resolve(wanted, resource, client);
+    if (explicit && audience.scopes.length < scopes.length) {
+      throw new InvalidScope(
+        resource === undefined
+          ? 'scope not defined by a registered resource'
+          : 'scope not defined by the requested resource',
+      );
+    }
+    if (audience.resources.length > 0 && audience.scopes.length === 0) {
+      throw new InvalidScope('the client is registered for no scope of this resource');
+    }
+    return audience;
   }
 }
 
@@ -105,41 +154,11 @@ export function readRequestedScopes(scope: string, client: TokenClient): string[
 }
 
 /**
- * Explicitly requested scopes must all belong to the audience: defined by the resource, and
- * `admin` only for the issuer (the admin API lives there; a resource server must never receive
- * a token that also opens it).
+ * A token that opens the admin API is for nothing else: no API scope rides along, so that no
+ * resource server ever receives it.
  */
-export function checkScopesFitAudience(requested: string[], audience: Audience): string[] {
-  if (audience.kind === 'resource' && requested.includes(ADMIN_SCOPE)) {
-    throw new InvalidScope(`${ADMIN_SCOPE} is only granted for the issuer, not for a resource`);
+export function checkAdminAlone(scopes: readonly string[]): void {
+  if (scopes.some((scope) => scope !== ADMIN_SCOPE)) {
+    throw new InvalidScope(`${ADMIN_SCOPE} is granted alone, not with other scopes`);
   }
-  if (requested.some((scope) => !scopeFitsAudience(scope, audience))) {
-    throw new InvalidScope('scope not defined by the requested resource');
-  }
-  return requested;
-}
-
-/**
- * Without `scope` (docs/architecture.md §3): the client's registered API scopes, i.e. without OpenID Connect
- * scopes, narrowed to those that belong to the audience, so that a client registered for scopes
- * of several resources gets, for each, that resource's share. A client with none of a resource's
- * scopes gets no token for it.
- */
-export function defaultScopesFor(client: TokenClient, audience: Audience): string[] {
-  const scopes = withoutOidcScopes(registeredScopes(client)).filter((scope) =>
-    scopeFitsAudience(scope, audience),
-  );
-  if (audience.kind === 'resource' && scopes.length === 0) {
-    throw new InvalidScope('the client is registered for no scope of this resource');
-  }
-  return scopes;
-}
-
-function scopeFitsAudience(scope: string, audience: Audience): boolean {
-  if (audience.kind === 'issuer') return true;
-  return scope !== ADMIN_SCOPE && audience.resource.scopes.includes(scope);
-}
-
-function registeredScopes(client: TokenClient): Set<string> {
-  return client.scope ? parseScope(client.scope) : new Set();
 }

@@ -1,9 +1,5 @@
-import { InvalidRequest, InvalidScope, InvalidTarget } from '@latchkey/oauth';
-import { webClient } from '../fixtures/user-flow.fixture';
-import type { GrantEntity } from '../user-grants/grant.entity';
-import { checkResourceIsTheGrantOne, readRefreshParams } from './refresh-token.grant';
-
-const ISSUER = 'https://id.example';
+import { InvalidRequest, InvalidScope } from '@latchkey/oauth';
+import { readRefreshParams } from './refresh-token.grant';
 
 describe('refresh_token checks', () => {
   it('reads refresh_token, scope and resource', () => {
@@ -26,43 +22,5 @@ describe('refresh_token checks', () => {
 
   it('refuses a malformed scope with invalid_scope', () => {
     expect(() => readRefreshParams({ refresh_token: 'r', scope: 'a\tb' })).toThrow(InvalidScope);
-  });
-
-  describe('checkResourceIsTheGrantOne', () => {
-    const grant = (resource: string | null) => ({ resource }) as GrantEntity;
-
-    it('accepts no resource, or the grant audience', () => {
-      expect(() =>
-        checkResourceIsTheGrantOne(undefined, grant(null), webClient(), ISSUER),
-      ).not.toThrow();
-      expect(() =>
-        checkResourceIsTheGrantOne(ISSUER, grant(null), webClient(), ISSUER),
-      ).not.toThrow();
-      expect(() =>
-        checkResourceIsTheGrantOne(
-          'https://o.example',
-          grant('https://o.example'),
-          webClient(),
-          ISSUER,
-        ),
-      ).not.toThrow();
-      expect(() =>
-        checkResourceIsTheGrantOne(
-          'https://d.example',
-          grant(null),
-          webClient({ default_resource: 'https://d.example' }),
-          ISSUER,
-        ),
-      ).not.toThrow();
-    });
-
-    it('refuses any other resource with invalid_target', () => {
-      expect(() =>
-        checkResourceIsTheGrantOne('https://o.example', grant(null), webClient(), ISSUER),
-      ).toThrow(InvalidTarget);
-      expect(() =>
-        checkResourceIsTheGrantOne(ISSUER, grant('https://o.example'), webClient(), ISSUER),
-      ).toThrow(InvalidTarget);
-    });
   });
 });

@@ -1,20 +1,17 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { TokenResponse } from '@latchkey/contracts';
 import {
-  intendedAudience,
+  InvalidGrant,
   InvalidRequest,
-  InvalidTarget,
   narrowScope,
   parseScope,
   readResourceIndicator,
   readSingleParams,
   type RawParams,
 } from '@latchkey/oauth';
-import { AudienceResolver } from '../access-tokens/audience.resolver';
-import type { TokenClient } from '../clients/client-record';
-import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
-import type { GrantEntity } from '../user-grants/grant.entity';
+import { type Audience, AudienceResolver } from '../access-tokens/audience.resolver';
 import { UserGrantsService } from '../user-grants/user-grants.service';
+import { checkResourceIsTheBoundOne, checkSomeScopeIssuable } from './authorization-code.grant';
 import type { GrantContext, GrantHandler } from './grant-handler';
 import { UserTokensIssuer } from './user-tokens.issuer';
 
@@ -39,26 +36,31 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly grants: UserGrantsService,
     private readonly audiences: AudienceResolver,
     private readonly tokens: UserTokensIssuer,
-    @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
   ) {}
 
   async handle({ client, params, request: tokenRequest }: GrantContext): Promise<TokenResponse> {
     const request = readRefreshParams(params);
-    let scopes = new Set<string>();
+    // The audiences and scopes are checked against the client and the resources as they are
+    // now (docs/architecture.md §3, Audiences), before the token is rotated: a refresh that can
+    // issue nothing leaves the refresh token as it was.
+    const resources = await this.audiences.snapshot();
+    let audience: Audience | undefined;
     const { grant, refreshToken, retry } = await this.grants.rotate(
       request.refreshToken,
       client.client_id,
       (found) => {
-        scopes = narrowScope(request.scopes, parseScope(found.scope));
-        checkResourceIsTheGrantOne(request.resource, found, client, this.config.issuer);
+        const scopes = narrowScope(request.scopes, parseScope(found.scope));
+        audience = this.audiences.resolveWith(resources, scopes, found.resource, client);
+        checkResourceIsTheBoundOne(request.resource, audience);
+        checkSomeScopeIssuable(audience);
       },
     );
-    const audience = await this.audiences.resolve(grant.resource ?? undefined, client);
+    if (!audience) throw new InvalidGrant('the refresh token is invalid');
     return this.tokens.issue({
       client,
       grant,
       audience,
-      scopes,
+      scopes: new Set(audience.scopes),
       refreshToken,
       event: 'token.refreshed',
       refreshRetry: retry,
@@ -77,18 +79,4 @@ export function readRefreshParams(params: RawParams): RefreshParams {
     scopes: scope === undefined ? undefined : parseScope(scope),
     resource: readResourceIndicator(params),
   };
-}
-
-/** RFC 8707 §2.2: a `resource` on refresh may only name the grant's own audience. */
-export function checkResourceIsTheGrantOne(
-  resource: string | undefined,
-  grant: GrantEntity,
-  client: TokenClient,
-  issuer: string,
-): void {
-  if (resource === undefined) return;
-  const audience = intendedAudience(grant.resource, client.default_resource, issuer);
-  if (resource !== audience) {
-    throw new InvalidTarget('resource is not the one the grant was made for');
-  }
 }

@@ -7,6 +7,7 @@ import {
   type JwksResponse,
   type TokenResponse,
   TokenSubjects,
+  type ResourceView,
 } from '@latchkey/contracts';
 import {
   computeTokenHash,
@@ -18,6 +19,7 @@ import {
 import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { FixedClock } from '@latchkey/core';
+import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import {
   basicAuthorization,
   CLIENT_SECRET,
@@ -380,6 +382,80 @@ describe('refresh tokens over the in-process bus (PGlite, memory KV)', () => {
       await expect(calls.refresh({ refresh_token: first.refresh_token! })).resolves.toMatchObject({
         scope: 'openid offline_access',
       });
+    });
+  });
+
+  describe('the audiences as they are now (docs/architecture.md §3, Audiences)', () => {
+    const withResources = async (resources: ResourceView[], work: () => Promise<unknown>) => {
+      const cache = service.app.get(ResourcesCache);
+      const before = registry.resources;
+      registry.resources = resources;
+      cache.invalidate();
+      try {
+        await work();
+      } finally {
+        registry.resources = before;
+        cache.invalidate();
+      }
+    };
+
+    it('stops issuing a scope removed from its resource, and issues it again once restored', async () => {
+      const first = await signIn(
+        { client_id: 'oauth-app', scope: 'orders:read orders:write', nonce: undefined },
+        basic('oauth-app'),
+      );
+      expect(first.scope).toBe('orders:read orders:write');
+      let next = first.refresh_token!;
+      await withResources(
+        [resourceView({ identifier: ORDERS, scopes: ['orders:write'] })],
+        async () => {
+          const shrunk = await calls.refresh({ refresh_token: next }, basic('oauth-app'));
+          expect(shrunk.scope).toBe('orders:write');
+          expect((await claimsOf(shrunk.access_token, 'at+jwt', ORDERS)).scope).toBe(
+            'orders:write',
+          );
+          next = shrunk.refresh_token!;
+        },
+      );
+      const restored = await calls.refresh({ refresh_token: next }, basic('oauth-app'));
+      expect(restored.scope).toBe('orders:read orders:write');
+    });
+
+    it('refuses a refresh that can issue nothing any more, without spending the token', async () => {
+      const first = await signIn(
+        { client_id: 'oauth-app', scope: 'orders:read', nonce: undefined },
+        basic('oauth-app'),
+      );
+      await withResources([resourceView({ identifier: ORDERS, scopes: ['orders:write'] })], () =>
+        expectOAuthRejection(
+          calls.refresh({ refresh_token: first.refresh_token! }, basic('oauth-app')),
+          InvalidScope,
+          'invalid_scope',
+          /none of the granted scopes can be issued any more/,
+        ),
+      );
+      await expect(
+        calls.refresh({ refresh_token: first.refresh_token! }, basic('oauth-app')),
+      ).resolves.toMatchObject({ scope: 'orders:read' });
+    });
+
+    it("stops issuing a scope the client's registration no longer holds", async () => {
+      const first = await signIn(
+        { client_id: 'oauth-app', scope: 'orders:read orders:write', nonce: undefined },
+        basic('oauth-app'),
+      );
+      registry.putClient(oauthClient({ scope: 'orders:write' }));
+      service.app.get(ClientsCache).invalidate('oauth-app');
+      try {
+        const second = await calls.refresh(
+          { refresh_token: first.refresh_token! },
+          basic('oauth-app'),
+        );
+        expect(second.scope).toBe('orders:write');
+      } finally {
+        registry.putClient(oauthClient({ scope: 'orders:read orders:write' }));
+        service.app.get(ClientsCache).invalidate('oauth-app');
+      }
     });
   });
 

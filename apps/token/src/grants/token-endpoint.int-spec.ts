@@ -21,7 +21,7 @@ import { ReadinessRegistry } from '@latchkey/platform';
 import { expectOAuthRejection, uniqueSuffix } from '@latchkey/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { FixedClock } from '@latchkey/core';
-import { ResourcesCache } from '../clients/resources.cache';
+import { ResourcesCache } from '@latchkey/registry-client';
 import {
   assertionParams,
   clientKey,
@@ -190,7 +190,7 @@ describe('token endpoint over the in-process bus (PGlite, memory KV)', () => {
       }),
       InvalidScope,
       'invalid_scope',
-      /^scope not defined by the requested resource$/,
+      /^scope not defined by a registered resource$/,
     );
     expect(registry.calls.resourcesAll).toBe(fetches + 1);
     registry.resources = [resourceView({ identifier: ORDERS, access_token_lifetime: 900 })];

@@ -11,9 +11,9 @@ describe('rolesForAudience (docs/architecture.md §7)', () => {
     id_token_claims: {},
   };
   const orders: Audience = {
-    kind: 'resource',
     aud: ORDERS,
-    resource: resourceView({ identifier: ORDERS, roles: ['clerk', 'manager'] }),
+    resources: [resourceView({ identifier: ORDERS, roles: ['clerk', 'manager'] })],
+    scopes: [],
   };
 
   it("gives the global roles plus the audience's roles that its resource still defines", () => {
@@ -21,8 +21,18 @@ describe('rolesForAudience (docs/architecture.md §7)', () => {
   });
 
   it('gives a token for the issuer the global roles only', () => {
-    expect(rolesForAudience(claims, { kind: 'issuer', aud: 'https://id.example.com' })).toEqual([
-      'auditor',
-    ]);
+    expect(
+      rolesForAudience(claims, { aud: 'https://id.example.com', resources: [], scopes: [] }),
+    ).toEqual(['auditor']);
+  });
+
+  it('gives a token for several APIs the roles of each', () => {
+    const other = resourceView({ identifier: 'https://other.example.com', roles: ['owner'] });
+    const both: Audience = {
+      aud: [ORDERS, other.identifier],
+      resources: [orders.resources[0]!, other],
+      scopes: [],
+    };
+    expect(rolesForAudience(claims, both).sort()).toEqual(['auditor', 'clerk', 'owner']);
   });
 });

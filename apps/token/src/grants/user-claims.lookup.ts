@@ -45,16 +45,16 @@ export class UserClaimsLookup {
 }
 
 /**
- * The `roles` claim of an access token: the user's global roles, and their roles for the token's
- * audience that the resource still defines (a role the resource dropped stops being issued at
- * once, without touching users). A token for the issuer carries the global roles only.
+ * The `roles` claim of an access token: the user's global roles, and their roles for each of the
+ * token's audiences that the resource still defines (a role the resource dropped stops being
+ * issued at once, without touching users). A token for the issuer carries the global roles only.
  */
 export function rolesForAudience(claims: UserTokenClaims, audience: Audience): string[] {
   const roles = new Set(claims.roles);
-  if (audience.kind === 'resource') {
-    const defined = new Set(audience.resource.roles ?? []);
-    const assigned = Object.hasOwn(claims.resource_roles, audience.aud)
-      ? claims.resource_roles[audience.aud]
+  for (const resource of audience.resources) {
+    const defined = new Set(resource.roles ?? []);
+    const assigned = Object.hasOwn(claims.resource_roles, resource.identifier)
+      ? claims.resource_roles[resource.identifier]
       : [];
     for (const role of assigned ?? []) if (defined.has(role)) roles.add(role);
   }

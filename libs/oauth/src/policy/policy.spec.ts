@@ -7,7 +7,6 @@ import {
   accessTokenVerifyOptions,
   ADMIN_SCOPE,
   checkNoAdminScopeInUserFlow,
-  intendedAudience,
   isActiveClient,
   isPlausibleClientId,
   isPublicClient,
@@ -62,16 +61,6 @@ describe('protocol policy', () => {
     expect(requiresPkce({ token_endpoint_auth_method: 'none' })).toBe(true);
     expect(requiresPkce({ token_endpoint_auth_method: 'client_secret_basic' })).toBe(false);
     expect(requiresPkce({ token_endpoint_auth_method: 'private_key_jwt' })).toBe(false);
-  });
-
-  it('falls back from the resource to the default resource to the issuer', () => {
-    expect(intendedAudience('https://api.example', 'https://other.example', ISSUER)).toBe(
-      'https://api.example',
-    );
-    expect(intendedAudience(undefined, 'https://other.example', ISSUER)).toBe(
-      'https://other.example',
-    );
-    expect(intendedAudience(null, undefined, ISSUER)).toBe(ISSUER);
   });
 
   describe('accessTokenVerifyOptions', () => {
