@@ -10,7 +10,7 @@ import {
   type UpdateClaimScopeRequest,
 } from '@latchkey/contracts';
 import { BusClient } from '@latchkey/transport';
-import { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 import type { JsonObject } from '../http/json-body';
 import type { PageQuery } from '../http/page-query.pipe';
 

@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import type { ClientRecord, ResourceView } from '@latchkey/contracts';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import type { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
@@ -31,6 +32,7 @@ describe('AuthorizationRequestReader: where each error is delivered', () => {
       { get: async (id: string) => clients[id] ?? null } as unknown as ClientsCache,
       { subjectOf: hint } as unknown as IdTokenHintVerifier,
       { all: async () => resources } as unknown as ResourcesCache,
+      { all: async () => new Map() } as unknown as ClaimScopesCache,
       ISSUER,
     );
   });

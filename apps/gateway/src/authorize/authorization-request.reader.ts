@@ -1,9 +1,10 @@
 import { IDP_HINT_PARAMS, readIdpHint } from '../federation/provider-choice';
-import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
+import { ClaimScopesCache, ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientRecord } from '@latchkey/contracts';
 import {
   formatClaimsRequest,
+  issuerReleasedScopes,
   parseClaimsRequest,
   readResourceIndicator,
   readSingleParams,
@@ -77,6 +78,7 @@ export class AuthorizationRequestReader {
     private readonly clients: ClientsCache,
     private readonly idTokenHints: IdTokenHintVerifier,
     private readonly resources: ResourcesCache,
+    private readonly claimScopes: ClaimScopesCache,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
@@ -109,6 +111,7 @@ export class AuthorizationRequestReader {
     const scopes = checkAudience(
       { requested, resource, client, issuer: this.issuer },
       await this.resources.all(),
+      issuerReleasedScopes((await this.claimScopes.all()).keys()),
     );
     const pkce = checkPkce(params, client);
     const request: AuthorizationRequest = {

@@ -119,6 +119,7 @@ export function checkScope(scope: string | undefined, client: ClientRecord): str
 export function checkAudience(
   request: { requested: string[]; resource?: string; client: ClientRecord; issuer: string },
   resources: readonly ResourceView[],
+  issuerScopes: ReadonlySet<string> = new Set(),
 ): string[] {
   const { client } = request;
   const { scopes } = tokenAudience({
@@ -128,6 +129,7 @@ export function checkAudience(
     defaultResource: client.default_resource,
     resources,
     issuer: request.issuer,
+    issuerScopes,
   });
   if (scopes.length === 0) {
     throw new InvalidScope('none of the requested scopes can be granted for this audience');

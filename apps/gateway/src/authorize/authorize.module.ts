@@ -1,3 +1,4 @@
+import { ClaimScopesModule } from '../claims/claim-scopes.module';
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
 import { WellKnownModule } from '../well-known/well-known.module';
@@ -7,7 +8,7 @@ import { IdTokenHintVerifier } from './id-token-hint.verifier';
 
 /** The authorization endpoint's protocol side: reading a request, and issuing its code. */
 @Module({
-  imports: [ClientsModule, WellKnownModule],
+  imports: [ClientsModule, ClaimScopesModule, WellKnownModule],
   providers: [AuthorizationRequestReader, IdTokenHintVerifier, CodeIssuer],
   exports: [AuthorizationRequestReader, CodeIssuer],
 })

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { BroadcastEvents } from '@latchkey/contracts';
 import { BroadcastEventPattern } from '@latchkey/transport';
-import { ClaimScopesCache } from './claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 
 /** Every gateway replica drops its claim mappings as soon as the registry announces a change. */
 @Controller()

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClaimScopesInvalidationController } from './claim-scopes-invalidation.controller';
-import { ClaimScopesCache } from './claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 
 /** The registry's claim scopes, cached (discovery, userinfo, token claims). */
 @Module({

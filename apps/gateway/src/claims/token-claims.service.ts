@@ -11,7 +11,7 @@ import {
 } from '@latchkey/oauth';
 import { grantedClaims } from '../users/user-claims';
 import { UsersService } from '../users/users.service';
-import { ClaimScopesCache } from './claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 
 /**
  * What the token service needs of a user to sign their tokens (`users.token_claims`,

@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import type { UpstreamLoginService } from '../federation/upstream-login.service';
 import { expect } from '@jest/globals';
 import { Logger } from '@nestjs/common';
@@ -134,6 +135,7 @@ describe('InteractionFlow', () => {
         clients,
         new IdTokenHintVerifier(new JwksService(busClient), TEST_ISSUER),
         resources,
+        { all: async () => new Map() } as unknown as ClaimScopesCache,
         TEST_ISSUER,
       ),
       clients,

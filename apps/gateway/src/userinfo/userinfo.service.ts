@@ -14,7 +14,7 @@ import {
 } from '@latchkey/oauth';
 import { BusClient } from '@latchkey/transport';
 import { ISSUER } from '@latchkey/oauth-http';
-import { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 import { readStoredClaimsRequest } from '../claims/token-claims.service';
 import { grantedClaims, type UserinfoClaims } from '../users/user-claims';
 import { UsersService } from '../users/users.service';

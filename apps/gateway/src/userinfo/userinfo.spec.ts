@@ -1,4 +1,4 @@
-import type { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import { TokenSubjects, type ValidateAccessTokenResponse } from '@latchkey/contracts';
 import { InsufficientScope, InvalidRequest, InvalidToken } from '@latchkey/oauth';
 import type { Request } from 'express';

@@ -1,5 +1,5 @@
 import type { ClaimScopeView } from '@latchkey/contracts';
-import type { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import { DiscoveryService } from './discovery.service';
 
 function claimScope(

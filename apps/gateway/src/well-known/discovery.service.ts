@@ -7,7 +7,7 @@ import {
   TOKEN_ENDPOINT_AUTH_METHODS,
   userinfoEndpoint,
 } from '@latchkey/oauth';
-import { ClaimScopesCache } from '../claims/claim-scopes.cache';
+import { ClaimScopesCache } from '@latchkey/registry-client';
 import { PROMPT_VALUES } from '../authorize/authorization-request';
 import { ISSUER } from '@latchkey/oauth-http';
 

@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResourceView } from '@latchkey/contracts';
-import { accessTokenAudience, parseScope, tokenAudience } from '@latchkey/oauth';
-import { ResourcesCache } from '@latchkey/registry-client';
+import {
+  accessTokenAudience,
+  issuerReleasedScopes,
+  parseScope,
+  tokenAudience,
+} from '@latchkey/oauth';
+import { ClaimScopesCache, ResourcesCache } from '@latchkey/registry-client';
 import type { TokenClient } from '../clients/client-record';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import { DEFAULT_ACCESS_TOKEN_LIFETIME_SECONDS } from './access-token.signer';
@@ -16,6 +21,12 @@ export interface Audience {
   scopes: string[];
 }
 
+/** What the audience rule reads of the registry: the resources, and the issuer's own scopes. */
+export interface RegistrySnapshot {
+  resources: readonly ResourceView[];
+  issuerScopes: ReadonlySet<string>;
+}
+
 /**
  * docs/architecture.md §3 (Audiences): the audiences of a token and its scopes, from the
  * requested scopes, the `resource` parameter and the registered resources as they are now, so
@@ -26,6 +37,7 @@ export interface Audience {
 export class AudienceResolver {
   constructor(
     private readonly resources: ResourcesCache,
+    private readonly claimScopes: ClaimScopesCache,
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
   ) {}
 
@@ -37,13 +49,17 @@ export class AudienceResolver {
     return this.resolveWith(await this.snapshot(), requested, resource, client);
   }
 
-  /** The registered resources now, for {@link resolveWith} where no await may happen. */
-  snapshot(): Promise<readonly ResourceView[]> {
-    return this.resources.all();
+  /** The registry as it is now, for {@link resolveWith} where no await may happen. */
+  async snapshot(): Promise<RegistrySnapshot> {
+    const [resources, claimScopes] = await Promise.all([
+      this.resources.all(),
+      this.claimScopes.all(),
+    ]);
+    return { resources, issuerScopes: issuerReleasedScopes(claimScopes.keys()) };
   }
 
   resolveWith(
-    registered: readonly ResourceView[],
+    registry: RegistrySnapshot,
     requested: Iterable<string>,
     resource: string | null | undefined,
     client: TokenClient,
@@ -53,8 +69,9 @@ export class AudienceResolver {
       resource,
       clientScopes: registeredScopes(client),
       defaultResource: client.default_resource,
-      resources: registered,
+      resources: registry.resources,
       issuer: this.config.issuer,
+      issuerScopes: registry.issuerScopes,
     });
     return {
       aud: accessTokenAudience(resources, scopes, this.config.issuer),

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { BroadcastEvents, type ClientChangedEvent } from '@latchkey/contracts';
-import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
+import { ClaimScopesCache, ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { BroadcastEventPattern } from '@latchkey/transport';
 
 /** Every replica drops its cached copy as soon as the registry announces a change. */
@@ -10,6 +10,7 @@ export class CacheInvalidationController {
   constructor(
     private readonly clients: ClientsCache,
     private readonly resources: ResourcesCache,
+    private readonly claimScopes: ClaimScopesCache,
   ) {}
 
   @BroadcastEventPattern(BroadcastEvents.ClientChanged)
@@ -22,5 +23,10 @@ export class CacheInvalidationController {
   @BroadcastEventPattern(BroadcastEvents.ResourceChanged)
   resourceChanged(): void {
     this.resources.invalidate();
+  }
+
+  @BroadcastEventPattern(BroadcastEvents.ClaimScopeChanged)
+  claimScopeChanged(): void {
+    this.claimScopes.invalidate();
   }
 }

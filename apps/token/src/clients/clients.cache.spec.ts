@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import { ClientsCache, ResourcesCache } from '@latchkey/registry-client';
 import { Logger } from '@nestjs/common';
 import { ClientSubjects, ResourceSubjects } from '@latchkey/contracts';
@@ -117,6 +118,7 @@ describe('CacheInvalidationController', () => {
     const controller = new CacheInvalidationController(
       clients as unknown as ClientsCache,
       resources as unknown as ResourcesCache,
+      { invalidate: jest.fn() } as unknown as ClaimScopesCache,
     );
     controller.clientChanged({ client_id: 'a', change: 'updated' });
     expect(clients.invalidate).toHaveBeenCalledWith('a');

@@ -1,4 +1,5 @@
 import {
+  ClaimScopesCache,
   ClientsCache,
   clientsCacheProvider,
   ResourcesCache,
@@ -7,10 +8,10 @@ import {
 import { Module } from '@nestjs/common';
 import { CacheInvalidationController } from './cache-invalidation.controller';
 
-/** The token service's read-only view of the registry's clients and resources. */
+/** The token service's read-only view of the registry's clients, resources and claim scopes. */
 @Module({
   controllers: [CacheInvalidationController],
-  providers: [clientsCacheProvider(), resourcesCacheProvider()],
-  exports: [ClientsCache, ResourcesCache],
+  providers: [clientsCacheProvider(), resourcesCacheProvider(), ClaimScopesCache],
+  exports: [ClientsCache, ResourcesCache, ClaimScopesCache],
 })
 export class ClientsModule {}

@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import { Logger } from '@nestjs/common';
 import { KvUnavailableError, MemoryKvStore, type KvStore } from '@latchkey/kv';
@@ -29,9 +30,13 @@ describe('CodesService', () => {
       revokeForCodeReuse: async (owner: GrantOwner) => void revoked.push(owner),
     } as unknown as UserGrantsService;
     const resources = { all: async () => [] } as unknown as ResourcesCache;
-    const audiences = new AudienceResolver(resources, {
-      issuer: 'https://id.example',
-    } as TokenConfig);
+    const audiences = new AudienceResolver(
+      resources,
+      { all: async () => new Map() } as unknown as ClaimScopesCache,
+      {
+        issuer: 'https://id.example',
+      } as TokenConfig,
+    );
     return new CodesService(new CodesStore(store), clients, grants, clock, audit, audiences);
   };
 

@@ -1,3 +1,4 @@
+import type { ClaimScopesCache } from '@latchkey/registry-client';
 import { expect } from '@jest/globals';
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
 import type { ResourceView } from '@latchkey/contracts';
@@ -45,7 +46,9 @@ describe('client_credentials', () => {
       },
     } as unknown as ResourcesCache;
     grant = new ClientCredentialsGrant(
-      new AudienceResolver(cache, { issuer: ISSUER }),
+      new AudienceResolver(cache, { all: async () => new Map() } as unknown as ClaimScopesCache, {
+        issuer: ISSUER,
+      }),
       new AccessTokenSigner(fake.keys, clock, { issuer: ISSUER }),
       audit,
     );

@@ -4,6 +4,7 @@ import {
   accessTokenAudience,
   clientMayUseResource,
   isForUserinfo,
+  issuerReleasedScopes,
   ownerOf,
   tokenAudience,
   type TokenAudienceRequest,
@@ -29,6 +30,32 @@ function audienceOf(overrides: Partial<Request>) {
 }
 
 describe('tokenAudience (docs/architecture.md §3, Audiences)', () => {
+  describe("the issuer's own scopes (groups, claim scopes)", () => {
+    const clientScopes = new Set([...ALL_SCOPES.split(' '), 'groups', 'user_profile']);
+
+    it('keeps them without an audience, beside an API scope, and drops a scope nobody defines', () => {
+      const audience = audienceOf({
+        requested: ['openid', 'groups', 'user_profile', 'orders:read', 'legacy'],
+        clientScopes,
+        issuerScopes: issuerReleasedScopes(['user_profile']),
+      });
+      expect(audience).toEqual({
+        resources: [ORDERS],
+        scopes: ['openid', 'groups', 'user_profile', 'orders:read'],
+      });
+    });
+
+    it('drops a claim scope the registry no longer defines, and any the client is not registered for', () => {
+      expect(
+        audienceOf({
+          requested: ['openid', 'user_profile', 'groups'],
+          clientScopes: new Set(['openid', 'user_profile']),
+          issuerScopes: issuerReleasedScopes([]),
+        }).scopes,
+      ).toEqual(['openid']);
+    });
+  });
+
   describe('without resource', () => {
     it('is for the resources whose scopes are granted, in the order asked', () => {
       const audience = audienceOf({ requested: ['openid', 'billing:read', 'orders:read'] });

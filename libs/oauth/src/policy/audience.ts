@@ -7,6 +7,7 @@
  * was). Whether a resource is registered is the caller's lookup; this is the rule itself.
  */
 import { InvalidTarget } from '../errors/oauth-error';
+import { GROUPS_SCOPE } from '../claims';
 import { isOidcScope, OPENID_SCOPE } from '../oidc-scopes';
 
 /** What the rule needs of a registered API resource. */
@@ -27,6 +28,11 @@ export interface TokenAudienceRequest<R extends ApiResource> {
   resources: readonly R[];
   /** The issuer: as `resource`, it asks for a token for the issuer alone. */
   issuer: string;
+  /**
+   * Scopes the issuer releases itself besides OpenID Connect's: `groups` and the registry's
+   * claim scopes (docs/architecture.md §7). Like OpenID Connect scopes they need no audience.
+   */
+  issuerScopes?: ReadonlySet<string>;
 }
 
 export interface TokenAudience<R extends ApiResource> {
@@ -50,7 +56,10 @@ export function tokenAudience<R extends ApiResource>(
   );
   const audiences = audiencesFor(request, requested);
   const scopes = requested.filter(
-    (scope) => isOidcScope(scope) || audiences.some((r) => r.scopes.includes(scope)),
+    (scope) =>
+      isOidcScope(scope) ||
+      request.issuerScopes?.has(scope) === true ||
+      audiences.some((r) => r.scopes.includes(scope)),
   );
   return { resources: audiences, scopes };
 }
@@ -81,6 +90,11 @@ function audiencesFor<R extends ApiResource>(
     throw new InvalidTarget("the client's default_resource is not a registered resource");
   }
   return [fallback];
+}
+
+/** The issuer's own released scopes: `groups` and the names of the registry's claim scopes. */
+export function issuerReleasedScopes(claimScopeNames: Iterable<string>): Set<string> {
+  return new Set([GROUPS_SCOPE, ...claimScopeNames]);
 }
 
 /**

@@ -12,7 +12,9 @@ const ALL = 'all';
 
 /**
  * Every claim scope (there are few), fetched at once with `claim_scopes.all` and kept until a
- * `claim_scope.changed` event or the TTL safety net, like the token service's resource cache.
+ * `claim_scope.changed` event or the TTL safety net, like the resource cache. The gateway reads
+ * their mappings (userinfo, token claims, discovery); both the gateway and the token service read
+ * their names, the scopes the issuer releases besides OpenID Connect's (docs/architecture.md §3).
  */
 @Injectable()
 export class ClaimScopesCache {
