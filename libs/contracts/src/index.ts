@@ -7,3 +7,5 @@ export * from './token.messages';
 export * from './kv-keys';
 export * from './payload-rules';
 export * from './payload-schemas';
+export * from './canonical-json';
+export * from './audit-signature';
