@@ -1,4 +1,10 @@
 import { randomBytes } from 'node:crypto';
+import {
+  ALL_SERVICES,
+  auditSigningKeyFromSeed,
+  auditVerificationKeyOf,
+  generateAuditSigningKey,
+} from '@latchkey/contracts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { PlatformConfig } from './platform.config';
@@ -25,7 +31,28 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
       randomBytes(32).toString('base64url'),
     ),
   ];
-  return { ...config, mode: 'embedded', adminClient, keyEncryptionKey, cookieSecrets };
+  // One key per service, as in distributed mode, so an event proves which service wrote it.
+  const auditSigningKeys = readOrCreateJson(
+    path.join(config.dataDir, 'audit-signing-keys.json'),
+    () =>
+      Object.fromEntries(ALL_SERVICES.map((service) => [service, generateAuditSigningKey().seed])),
+  );
+  const auditEventPublicKeys = [
+    ...config.auditEventPublicKeys,
+    ...Object.entries(auditSigningKeys).map(([service, seed]) => ({
+      service,
+      publicKey: auditVerificationKeyOf(auditSigningKeyFromSeed(service, seed)).x,
+    })),
+  ];
+  return {
+    ...config,
+    mode: 'embedded',
+    adminClient,
+    keyEncryptionKey,
+    cookieSecrets,
+    auditSigningKeys,
+    auditEventPublicKeys,
+  };
 }
 
 function readOrCreateJson<T>(file: string, create: () => T): T {

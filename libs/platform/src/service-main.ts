@@ -20,7 +20,12 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
       logLevel: config.logLevel,
       logDestination: config.logDestination,
     }),
-    TransportModule.forRoot({ service, natsUrl: config.natsUrl, timeoutMs: config.busTimeoutMs }),
+    TransportModule.forRoot({
+      service,
+      natsUrl: config.natsUrl,
+      natsAuth: config.natsAuth,
+      timeoutMs: config.busTimeoutMs,
+    }),
     PersistenceModule.forRoot({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }),
     OutboundHttpModule.forRoot(config.outbound),
   ];

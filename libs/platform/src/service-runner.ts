@@ -56,6 +56,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
     {
       service: options.service,
       natsUrl: options.config.natsUrl,
+      natsAuth: options.config.natsAuth,
       timeoutMs: options.config.busTimeoutMs,
     },
     (microservice) =>

@@ -41,7 +41,11 @@ export function createBusClientProxy(
   options: TransportOptions & { bus?: InProcessBus },
 ): ClientNats | InProcessClient {
   return options.natsUrl
-    ? createNatsClient({ natsUrl: options.natsUrl, name: `${options.service}-client` })
+    ? createNatsClient({
+        natsUrl: options.natsUrl,
+        name: `${options.service}-client`,
+        auth: options.natsAuth,
+      })
     : new InProcessClient({ bus: options.bus });
 }
 
@@ -55,6 +59,7 @@ export function microserviceOptions(
   return natsServerOptions({
     natsUrl: options.natsUrl,
     name: options.service,
+    auth: options.natsAuth,
     queue: options.service,
     gracePeriodMs: options.gracePeriodMs ?? options.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS,
   });

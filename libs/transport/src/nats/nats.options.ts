@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, nkeyAuthenticator, type TlsOptions } from '@nats-io/nats-core';
 import { ClientNats, type NatsOptions, Transport } from '@nestjs/microservices';
+import type { NatsAuth } from '@latchkey/config';
 
 export interface NatsConnectionSettings {
   /** NATS server URL(s), comma-separated. */
   natsUrl: string;
   /** Connection name shown by the NATS server's monitoring. */
   name: string;
+  /** Credentials and TLS; the server's permissions for this user decide what it may do. */
+  auth?: NatsAuth;
 }
 
 export interface NatsServerSettings extends NatsConnectionSettings {
@@ -21,7 +26,7 @@ export interface NatsServerSettings extends NatsConnectionSettings {
  * Connection settings shared by servers and clients: connect whenever NATS comes up (boot does not
  * depend on start order) and reconnect forever (a NATS restart is an outage, not a crash).
  */
-export function natsConnectionOptions({ natsUrl, name }: NatsConnectionSettings) {
+export function natsConnectionOptions({ natsUrl, name, auth }: NatsConnectionSettings) {
   return {
     servers: natsUrl
       .split(',')
@@ -31,7 +36,37 @@ export function natsConnectionOptions({ natsUrl, name }: NatsConnectionSettings)
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    ...natsAuthOptions(auth),
   };
+}
+
+/**
+ * How a connection authenticates (docs/audit-consumers.md): user and password, an NKey seed or
+ * a credentials file, plus TLS. The credentials file is read again on every (re)connect, so a
+ * rotated file is picked up without a restart.
+ */
+export function natsAuthOptions(auth: NatsAuth | undefined) {
+  if (!auth) return {};
+  const options: {
+    user?: string;
+    pass?: string;
+    authenticator?: ReturnType<typeof nkeyAuthenticator>;
+    tls?: TlsOptions;
+  } = {};
+  if (auth.user !== undefined) {
+    options.user = auth.user;
+    options.pass = auth.password;
+  }
+  const { nkeySeed, credsFile, tls } = auth;
+  if (nkeySeed) options.authenticator = nkeyAuthenticator(new TextEncoder().encode(nkeySeed));
+  if (credsFile) options.authenticator = credsAuthenticator(() => readFileSync(credsFile));
+  if (tls) {
+    options.tls = {
+      ...(tls.caFile ? { caFile: tls.caFile } : {}),
+      ...(tls.certFile ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}),
+    };
+  }
+  return options;
 }
 
 /**
