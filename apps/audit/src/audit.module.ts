@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import type { PlatformConfig } from '@latchkey/config';
-import { Services } from '@latchkey/contracts';
+import { auditVerificationKey, Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
 import { PersistenceModule } from '@latchkey/persistence';
 import { AUDIT_PERSISTENCE } from './audit.persistence';
@@ -8,8 +8,11 @@ import { ChainModule } from './chain/chain.module';
 import { type AuditConsumerOptions, ConsumerModule } from './consumer/consumer.module';
 import { QueryModule } from './query/query.module';
 
-/** Stream settings other than the NATS URL (tests run against a stream of their own). */
-export type AuditServiceOptions = Omit<AuditConsumerOptions, 'natsUrl'>;
+/** Stream settings other than what the configuration says (tests run against a stream of their own). */
+export type AuditServiceOptions = Omit<
+  AuditConsumerOptions,
+  'natsUrl' | 'natsAuth' | 'trustedKeys' | 'maxDeliveries'
+>;
 
 /**
  * The audit log (append-only, hash-chained): consumes the AUDIT stream (distributed) or
@@ -24,7 +27,15 @@ export class AuditModule {
         ...platformImports(Services.Audit, config),
         PersistenceModule.forService(AUDIT_PERSISTENCE),
         ChainModule,
-        ConsumerModule.forRoot({ ...options, natsUrl: config.natsUrl }),
+        ConsumerModule.forRoot({
+          ...options,
+          natsUrl: config.natsUrl,
+          natsAuth: config.natsAuth,
+          trustedKeys: config.auditEventPublicKeys.map(({ service, publicKey }) =>
+            auditVerificationKey(service, publicKey),
+          ),
+          maxDeliveries: config.auditMaxDeliveries,
+        }),
         QueryModule,
       ],
       providers: [databaseReadiness(), busReadiness()],

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditSigningKeyFor } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
 import { busReadiness, databaseReadiness, platformImports } from '@latchkey/platform';
@@ -23,6 +23,8 @@ export class ClientRegistryModule {
           service: Services.ClientRegistry,
           schema: CLIENT_REGISTRY_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
+          natsAuth: config.natsAuth,
+          signingKey: auditSigningKeyFor(Services.ClientRegistry, config),
         }),
         RegistryCoreModule.forRoot({
           adminClient: config.adminClient,

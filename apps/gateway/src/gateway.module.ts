@@ -1,6 +1,6 @@
 import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditSigningKeyFor } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import type { PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
@@ -50,6 +50,8 @@ export class GatewayModule {
           service: Services.Gateway,
           schema: GATEWAY_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
+          natsAuth: config.natsAuth,
+          signingKey: auditSigningKeyFor(Services.Gateway, config),
         }),
         AuditQueryModule,
         KvModule.forRoot({ redisUrl: config.redisUrl, prefix: KV_KEY_PREFIX }),

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule } from '@latchkey/audit-client';
+import { AuditClientModule, auditSigningKeyFor } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import {
@@ -41,6 +41,8 @@ export class TokenModule {
           service: Services.Token,
           schema: TOKEN_PERSISTENCE.schema,
           natsUrl: config.natsUrl,
+          natsAuth: config.natsAuth,
+          signingKey: auditSigningKeyFor(Services.Token, config),
         }),
         TokenConfigModule.forRoot(config),
         ClockModule,

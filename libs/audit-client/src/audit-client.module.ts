@@ -7,7 +7,8 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX } from '@latchkey/contracts';
+import type { NatsAuth } from '@latchkey/config';
+import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX, type AuditSigningKey } from '@latchkey/contracts';
 import { BusClient } from '@latchkey/transport';
 import type { DataSource } from 'typeorm';
 import { AuditClient } from './audit.client';
@@ -17,6 +18,7 @@ import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from './outbo
 import { AUDIT_PUBLISHER, type AuditPublisher } from './publishers/audit-publisher';
 import { BusAuditPublisher } from './publishers/bus.publisher';
 import { JetStreamAuditPublisher } from './publishers/jetstream.publisher';
+import { SigningAuditPublisher } from './publishers/signing.publisher';
 
 export interface AuditClientOptions {
   /** The emitting service: the events' `source`. */
@@ -25,6 +27,10 @@ export interface AuditClientOptions {
   schema: string;
   /** Distributed mode: publish to JetStream here. Unset: embedded, to the audit service in-process. */
   natsUrl?: string;
+  /** NATS credentials and TLS of the publishing connection. */
+  natsAuth?: NatsAuth;
+  /** Signs every event the service emits (see `auditSigningKeyFor`). */
+  signingKey: AuditSigningKey;
   /** Defaults to `AUDIT`; tests use their own stream. */
   streamName?: string;
   /** Defaults to `audit.`. */
@@ -84,15 +90,19 @@ export class AuditClientModule {
           provide: AUDIT_PUBLISHER,
           inject: [BusClient],
           useFactory: (bus: BusClient): AuditPublisher =>
-            options.natsUrl
-              ? new JetStreamAuditPublisher({
-                  natsUrl: options.natsUrl,
-                  name: `${options.service}-audit`,
-                  streamName: options.streamName ?? AUDIT_STREAM,
-                  subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
-                  timeoutMs: publishTimeoutMs,
-                })
-              : new BusAuditPublisher(bus, publishTimeoutMs),
+            new SigningAuditPublisher(
+              options.natsUrl
+                ? new JetStreamAuditPublisher({
+                    natsUrl: options.natsUrl,
+                    auth: options.natsAuth,
+                    name: `${options.service}-audit`,
+                    streamName: options.streamName ?? AUDIT_STREAM,
+                    subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
+                    timeoutMs: publishTimeoutMs,
+                  })
+                : new BusAuditPublisher(bus, publishTimeoutMs),
+              options.signingKey,
+            ),
         },
         {
           provide: OutboxRelay,
