@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig } from '@latchkey/config';
+import { generateAuditSigningKey } from '@latchkey/contracts';
 import {
   createTestDatabase,
+  deployNatsCredentials,
   describeWithBackends,
   haveNatsServer,
   startTestNats,
@@ -20,7 +22,9 @@ import { entryOf, freePort, startProcess, type RunningProcess } from './processe
  * really served at (so relying-party libraries can discover it and check `iss` strictly):
  *  - embedded: the four services in this process (in-process bus, PGlite, memory KV);
  *  - distributed: the four built processes from dist/ (`npm run build` first) on a private
- *    nats-server with JetStream, the machine's Redis and a fresh Postgres database.
+ *    nats-server with JetStream, the machine's Redis and a fresh Postgres database. NATS runs
+ *    the shipped deploy/nats/nats-server.conf: each service connects as its own user with its
+ *    permissions, and signs its audit events with its own key, as in production.
  */
 export type PlatformMode = 'embedded' | 'distributed';
 export const PLATFORM_MODES: readonly PlatformMode[] = ['embedded', 'distributed'];
@@ -38,6 +42,8 @@ export interface Platform {
   tokenOrigin: string;
   /** The services' NATS (distributed mode); undefined in embedded mode (the in-process bus). */
   natsUrl?: string;
+  /** The NATS credentials of deploy/nats/nats-server.conf's users (distributed mode). */
+  natsUsers?: ReturnType<typeof deployNatsCredentials>['users'];
   /**
    * What the platform logged: the processes' output (distributed mode), or every line the
    * loggers wrote (embedded mode, where they write here instead of standard output).
@@ -105,7 +111,13 @@ export function distributedBackends(): BackendName[] {
 }
 
 export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Promise<Platform> {
-  const nats = await startTestNats({ jetstream: true });
+  const credentials = haveNatsServer() ? deployNatsCredentials() : undefined;
+  const nats = await startTestNats(
+    credentials ? { config: credentials.config } : { jetstream: true },
+  );
+  const auditKeys = Object.fromEntries(
+    ['gateway', 'token', 'client-registry'].map((service) => [service, generateAuditSigningKey()]),
+  );
   const db = await createTestDatabase('latchkey_e2e_flow');
   const [port, ...healthPorts] = await distinctFreePorts(4);
   const issuer = `http://127.0.0.1:${port}`;
@@ -123,6 +135,21 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
+  const serviceEnv = (service: string): Record<string, string> => ({
+    ...(credentials
+      ? {
+          NATS_USER: credentials.users[service as keyof typeof credentials.users].user,
+          NATS_PASSWORD: credentials.users[service as keyof typeof credentials.users].password,
+        }
+      : {}),
+    ...(service === 'audit'
+      ? {
+          AUDIT_EVENT_PUBLIC_KEYS: Object.entries(auditKeys)
+            .map(([emitter, key]) => `${emitter}=${key.publicKey}`)
+            .join(','),
+        }
+      : { AUDIT_SIGNING_KEY: auditKeys[service]!.seed }),
+  });
   const running: RunningProcess[] = [];
   const output = () => running.map((p) => `--- ${p.name} ---\n${p.output()}`).join('\n');
 
@@ -130,13 +157,18 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     await Promise.all(running.map((p) => stopGracefully(p)));
     await nats.stop();
     rmSync(`/tmp/latchkey-test-nats-${nats.port}`, { recursive: true, force: true });
+    rmSync(`/tmp/latchkey-test-nats-${nats.port}.conf`, { force: true });
     await db.drop();
   };
 
   const start = async (service: string, healthPort: number) => {
     const extra: Record<string, string> =
       service === 'gateway' ? {} : { HEALTH_PORT: String(healthPort) };
-    const proc = startProcess(service, [entryOf(service)], { ...env, ...extra });
+    const proc = startProcess(service, [entryOf(service)], {
+      ...env,
+      ...serviceEnv(service),
+      ...extra,
+    });
     running.push(proc);
     await waitUntilReady(proc, `http://127.0.0.1:${healthPort}/readyz`);
   };
@@ -160,6 +192,7 @@ export async function startDistributedPlatform(extraEnv: PlatformEnv = {}): Prom
     tokenOrigin,
     adminClient,
     natsUrl: nats.url,
+    natsUsers: credentials?.users,
     output,
     stop,
   };
