@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import type { NatsAuth } from '@latchkey/config';
+import { DEFAULT_SETTINGS, type NatsAuth } from '@latchkey/config';
 import {
   AUDIT_CONSUMER,
   AUDIT_DEAD_LETTER_STREAM,
@@ -27,7 +27,7 @@ export interface AuditConsumerOptions {
   streamName?: string;
   /** Defaults to `AUDIT_DEAD_LETTER`. */
   deadLetterStreamName?: string;
-  /** Deliveries of a poison message before it is dead-lettered (default 5). */
+  /** Deliveries of a poison message before it is dead-lettered (AUDIT_MAX_DELIVERIES). */
   maxDeliveries?: number;
   /** Defaults to `audit.`. */
   subjectPrefix?: string;
@@ -56,7 +56,7 @@ export class ConsumerModule {
         connectionName: 'audit-consumer',
         streamName: options.streamName ?? AUDIT_STREAM,
         deadLetterStreamName: options.deadLetterStreamName ?? AUDIT_DEAD_LETTER_STREAM,
-        maxDeliveries: options.maxDeliveries ?? 5,
+        maxDeliveries: options.maxDeliveries ?? DEFAULT_SETTINGS.auditMaxDeliveries,
         subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
         consumerName: options.consumerName ?? AUDIT_CONSUMER,
         maxAgeMs: options.maxAgeMs ?? 30 * DAY_MS,
