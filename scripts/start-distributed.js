@@ -3,9 +3,11 @@
  * `npm run start:distributed`: the four services as four processes against NATS_URL, REDIS_URL
  * and DATABASE_URL, for local use. Builds first if needed and creates the database if it is
  * missing (each service migrates its own schema at start). Ctrl-C stops them all; if one dies,
- * the others are stopped.
+ * the others are stopped. Unless AUDIT_EVENT_PUBLIC_KEYS is set (with each service's
+ * AUDIT_SIGNING_KEY), every service gets a fresh audit signing key for this run.
  */
 const { spawn } = require('node:child_process');
+const path = require('node:path');
 const { ensureBuilt } = require('./ensure-built');
 const { ensureDatabase } = require('./ensure-database');
 const { SERVICES, entryOf, root } = require('./services');
@@ -29,8 +31,11 @@ ensureDatabase(process.env.DATABASE_URL).then(
   },
 );
 
+const auditKeys = process.env.AUDIT_EVENT_PUBLIC_KEYS ? undefined : freshAuditKeys();
+
 function startService(service) {
-  const child = spawn(process.execPath, [entryOf(service)], { cwd: root, stdio: 'inherit' });
+  const env = auditKeys ? { ...process.env, ...auditKeys(service) } : process.env;
+  const child = spawn(process.execPath, [entryOf(service)], { cwd: root, stdio: 'inherit', env });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${service} exited (${signal ?? code}); stopping the others`);
@@ -38,6 +43,23 @@ function startService(service) {
     }
   });
   return child;
+}
+
+/** Per-service Ed25519 keys for a local run, as an operator would configure them (README). */
+function freshAuditKeys() {
+  const { generateAuditSigningKey } = require(
+    path.join(root, 'dist', 'libs', 'contracts', 'src', 'audit-signature.js'),
+  );
+  const keys = Object.fromEntries(
+    SERVICES.filter((s) => s !== 'audit').map((s) => [s, generateAuditSigningKey()]),
+  );
+  const publicKeys = Object.entries(keys)
+    .map(([service, key]) => `${service}=${key.publicKey}`)
+    .join(',');
+  return (service) =>
+    service === 'audit'
+      ? { AUDIT_EVENT_PUBLIC_KEYS: publicKeys }
+      : { AUDIT_SIGNING_KEY: keys[service].seed };
 }
 
 let stopping = false;

@@ -136,17 +136,30 @@ function malformedCases(): Case[] {
   return cases;
 }
 
-describeEachMode('malformed payloads on the bus', (platform) => {
+describeEachMode('malformed payloads on the bus', (platform, mode) => {
+  /** As the gateway (requests), and as the client registry (the broadcasts only it may send). */
   let bus: BusClient;
+  let registryBus: BusClient;
+  const busAs = (user: 'gateway' | 'client-registry') =>
+    new BusClient(
+      createBusClientProxy({
+        service: 'gateway',
+        natsUrl: platform().natsUrl,
+        natsAuth: platform().natsUsers?.[user],
+      }),
+      { timeoutMs: 10_000 },
+    );
+  // Distributed NATS lets nobody ask audit.ingest (events travel signed on JetStream there).
+  const reachable = (subject: string) => mode === 'embedded' || subject !== AuditSubjects.Ingest;
 
   beforeAll(() => {
-    bus = new BusClient(createBusClientProxy({ service: 'gateway', natsUrl: platform().natsUrl }), {
-      timeoutMs: 10_000,
-    });
+    bus = busAs('gateway');
+    registryBus = busAs('client-registry');
   });
 
   afterAll(async () => {
     await bus.close();
+    await registryBus.close();
   });
 
   it('rules out every well-formed payload of this test as malformed by construction', () => {
@@ -159,7 +172,7 @@ describeEachMode('malformed payloads on the bus', (platform) => {
   });
 
   it('answers invalid_request as data to each malformed request (or its verdict), and keeps serving', async () => {
-    const cases = malformedCases();
+    const cases = malformedCases().filter(({ subject }) => reachable(subject));
     expect(cases.length).toBeGreaterThan(300);
     const wrong: string[] = [];
     for (const { subject, label, payload } of cases) {
@@ -191,7 +204,7 @@ describeEachMode('malformed payloads on the bus', (platform) => {
   it('survives malformed broadcast events, and the platform still serves over HTTP', async () => {
     for (const subject of [BroadcastEvents.ClientChanged, BroadcastEvents.ResourceChanged]) {
       for (const payload of [...NOT_OBJECTS, ...BAD_VALUES.map((v) => ({ client_id: v }))]) {
-        await bus.emit(subject, payload);
+        await registryBus.emit(subject, payload);
       }
     }
     const token = await callPlatform(platform().issuer, 'POST', '/token', {

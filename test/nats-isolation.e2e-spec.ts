@@ -174,7 +174,15 @@ describeWithBackends(distributedBackends(), 'two installations on one nats-serve
     }));
     expect(streams.sort((x, y) => x.name.localeCompare(y.name))).toEqual([
       { name: INSTALLATIONS.a.stream, subjects: [`${INSTALLATIONS.a.prefix}.audit.*.*`] },
+      {
+        name: `${INSTALLATIONS.a.stream}_DEAD_LETTER`,
+        subjects: [`${INSTALLATIONS.a.prefix}.audit.dead_letter`],
+      },
       { name: INSTALLATIONS.b.stream, subjects: [`${INSTALLATIONS.b.prefix}.audit.*.*`] },
+      {
+        name: `${INSTALLATIONS.b.stream}_DEAD_LETTER`,
+        subjects: [`${INSTALLATIONS.b.prefix}.audit.dead_letter`],
+      },
     ]);
   });
 

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { embeddedConfig, loadConfig } from '@latchkey/config';
+import { generateAuditSigningKey } from '@latchkey/contracts';
 import {
   createTestDatabase,
+  deployNatsCredentials,
   describeWithBackends,
   haveNatsServer,
   startTestNats,
@@ -21,7 +23,9 @@ import { entryOf, freePort, startProcess, type RunningProcess } from './processe
  * really served at (so relying-party libraries can discover it and check `iss` strictly):
  *  - embedded: the four services in this process (in-process bus, PGlite, memory KV);
  *  - distributed: the four built processes from dist/ (`npm run build` first) on a private
- *    nats-server with JetStream, the machine's Redis and a fresh Postgres database.
+ *    nats-server with JetStream, the machine's Redis and a fresh Postgres database. NATS runs
+ *    the shipped deploy/nats/nats-server.conf: each service connects as its own user with its
+ *    permissions, and signs its audit events with its own key, as in production.
  */
 export type PlatformMode = 'embedded' | 'distributed';
 export const PLATFORM_MODES: readonly PlatformMode[] = ['embedded', 'distributed'];
@@ -39,6 +43,8 @@ export interface Platform {
   tokenOrigin: string;
   /** The services' NATS (distributed mode); undefined in embedded mode (the in-process bus). */
   natsUrl?: string;
+  /** The NATS credentials of deploy/nats/nats-server.conf's users (distributed mode). */
+  natsUsers?: ReturnType<typeof deployNatsCredentials>['users'];
   /**
    * Where each service answers `/metrics`: the gateway and each internal service's
    * HEALTH_PORT (distributed), the issuer alone (embedded: one process, one registry).
@@ -120,8 +126,16 @@ export async function startDistributedPlatform(
   extraEnv: PlatformEnv = {},
   options: DistributedOptions = {},
 ): Promise<Platform> {
-  const nats = options.nats ?? (await startTestNats({ jetstream: true }));
+  // Its own nats-server runs the shipped configuration: a user and permissions per service.
+  const credentials =
+    options.nats === undefined && haveNatsServer() ? deployNatsCredentials() : undefined;
+  const nats =
+    options.nats ??
+    (await startTestNats(credentials ? { config: credentials.config } : { jetstream: true }));
   const ownNats = options.nats === undefined;
+  const auditKeys = Object.fromEntries(
+    ['gateway', 'token', 'client-registry'].map((service) => [service, generateAuditSigningKey()]),
+  );
   const db = await createTestDatabase('latchkey_e2e_flow');
   const [port, ...healthPorts] = await distinctFreePorts(4);
   const issuer = `http://127.0.0.1:${port}`;
@@ -139,6 +153,21 @@ export async function startDistributedPlatform(
     LOG_LEVEL: 'warn',
     ...extraEnv,
   };
+  const serviceEnv = (service: string): Record<string, string> => ({
+    ...(credentials
+      ? {
+          NATS_USER: credentials.users[service as keyof typeof credentials.users].user,
+          NATS_PASSWORD: credentials.users[service as keyof typeof credentials.users].password,
+        }
+      : {}),
+    ...(service === 'audit'
+      ? {
+          AUDIT_EVENT_PUBLIC_KEYS: Object.entries(auditKeys)
+            .map(([emitter, key]) => `${emitter}=${key.publicKey}`)
+            .join(','),
+        }
+      : { AUDIT_SIGNING_KEY: auditKeys[service]!.seed }),
+  });
   const running: RunningProcess[] = [];
   const output = () => running.map((p) => `--- ${p.name} ---\n${p.output()}`).join('\n');
 
@@ -147,6 +176,7 @@ export async function startDistributedPlatform(
     if (ownNats) {
       await nats.stop();
       rmSync(`/tmp/latchkey-test-nats-${nats.port}`, { recursive: true, force: true });
+      rmSync(`/tmp/latchkey-test-nats-${nats.port}.conf`, { force: true });
     }
     await db.drop();
   };
@@ -154,7 +184,11 @@ export async function startDistributedPlatform(
   const start = async (service: string, healthPort: number) => {
     const extra: Record<string, string> =
       service === 'gateway' ? {} : { HEALTH_PORT: String(healthPort) };
-    const proc = startProcess(service, [entryOf(service)], { ...env, ...extra });
+    const proc = startProcess(service, [entryOf(service)], {
+      ...env,
+      ...serviceEnv(service),
+      ...extra,
+    });
     running.push(proc);
     await waitUntilReady(proc, `http://127.0.0.1:${healthPort}/readyz`);
   };
@@ -179,6 +213,7 @@ export async function startDistributedPlatform(
     metricsOrigins: [issuer, ...healthPorts.map((healthPort) => `http://127.0.0.1:${healthPort}`)],
     adminClient,
     natsUrl: nats.url,
+    natsUsers: credentials?.users,
     output,
     stop,
   };

@@ -38,7 +38,12 @@ import {
   type AuditStreamSettings,
 } from './consumer/audit-stream';
 import { ConsumerModule } from './consumer/consumer.module';
-import { storedRows, withTriggersDisabled } from './fixtures/audit-app.fixture';
+import {
+  FIXTURE_SIGNING_KEYS,
+  FIXTURE_TRUSTED_KEYS,
+  storedRows,
+  withTriggersDisabled,
+} from './fixtures/audit-app.fixture';
 import { QueryModule } from './query/query.module';
 
 jest.setTimeout(90_000);
@@ -73,6 +78,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
           issuer: 'https://id.example.test',
           schema: 'token',
           natsUrl: nats.url,
+          signingKey: FIXTURE_SIGNING_KEYS.token,
           streamName: STREAM,
           subjectPrefix: PREFIX,
           publishTimeoutMs: 2000,
@@ -98,6 +104,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
         ChainModule,
         ConsumerModule.forRoot({
           natsUrl: nats.url,
+          trustedKeys: FIXTURE_TRUSTED_KEYS,
           streamName: STREAM,
           subjectPrefix: PREFIX,
           retryDelayMs: 200,
@@ -175,6 +182,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
     });
     const settings: AuditStreamSettings = {
       streamName: STREAM,
+      deadLetterStreamName: `${STREAM}_DEAD_LETTER`,
       subjectPrefix: PREFIX,
       consumerName: CONSUMER,
       replicas: 1,
@@ -195,6 +203,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
   it('brings an existing stream to a changed configuration (AUDIT_STREAM_*) at the next start', async () => {
     const settings: AuditStreamSettings = {
       streamName: STREAM,
+      deadLetterStreamName: `${STREAM}_DEAD_LETTER`,
       subjectPrefix: PREFIX,
       consumerName: CONSUMER,
       replicas: 1,
@@ -218,7 +227,10 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
     await until(async () => (await storedIds()).length === 5, 'five events are stored');
     expect(await storedIds()).toEqual(recorded.map((event) => event.id));
     const rows = await storedRows(auditService!.ds);
-    expect(rows[0].event).toEqual(recorded[0]);
+    // Stored as signed: the chain covers the signature too.
+    const { sig, ...signedPart } = rows[0].event as AuditEvent & { sig?: string };
+    expect(signedPart).toEqual({ ...recorded[0], sigkid: FIXTURE_SIGNING_KEYS.token.kid });
+    expect(sig).toMatch(/^[\w-]{86}$/);
     await until(outboxEmpty, 'the outbox is empty');
     expect(await streamMessages()).toBe(5);
     await expect(auditService!.chain.verify()).resolves.toMatchObject({ valid: true, checked: 5 });

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
-import { installationAuditPrefix, Services } from '@latchkey/contracts';
+import { auditVerificationKey, installationAuditPrefix, Services } from '@latchkey/contracts';
 import {
   busReadiness,
   databaseMetrics,
@@ -16,8 +16,11 @@ import { QueryModule } from './query/query.module';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Stream settings other than the NATS URL (tests run against a stream of their own). */
-export type AuditServiceOptions = Omit<AuditConsumerOptions, 'natsUrl'>;
+/** Stream settings other than what the configuration says (tests run against a stream of their own). */
+export type AuditServiceOptions = Omit<
+  AuditConsumerOptions,
+  'natsUrl' | 'natsAuth' | 'trustedKeys' | 'maxDeliveries'
+>;
 
 /**
  * The audit log (append-only, hash-chained): consumes the AUDIT stream (distributed) or
@@ -45,6 +48,11 @@ export class AuditModule {
           maxAgeMs: config.auditStream.maxAgeDays * DAY_MS,
           ...options,
           natsUrl: config.natsUrl,
+          natsAuth: config.natsAuth,
+          trustedKeys: config.auditEventPublicKeys.map(({ service, publicKey }) =>
+            auditVerificationKey(service, publicKey),
+          ),
+          maxDeliveries: config.auditMaxDeliveries,
         }),
         QueryModule,
       ],

@@ -15,6 +15,7 @@ import {
   auditOutboxMigration,
   AuditOutboxRepository,
   OutboxRelay,
+  auditSigningKeyFor,
 } from '@latchkey/audit-client';
 import { loadConfig } from '@latchkey/config';
 import {
@@ -23,6 +24,7 @@ import {
   AuditSubjects,
   type AuditVerifyResponse,
   Services,
+  generateAuditSigningKey,
 } from '@latchkey/contracts';
 import { startService } from '@latchkey/platform';
 import { PersistenceModule, silentLogger } from '@latchkey/persistence';
@@ -30,6 +32,9 @@ import { uniqueSuffix } from '@latchkey/testing';
 import { BusClient, TransportModule } from '@latchkey/transport';
 import type { DataSource } from 'typeorm';
 import { AuditModule } from './audit.module';
+
+const TOKEN_KEY = generateAuditSigningKey();
+const EMBEDDED_KEYS = { auditSigningKeys: { [Services.Token]: TOKEN_KEY.seed } };
 
 jest.setTimeout(90_000);
 
@@ -55,6 +60,7 @@ async function startEmitter(dataDir: string, autoStart = true): Promise<Emitter>
         service: Services.Token,
         issuer: 'https://id.example.test',
         schema: 'token',
+        signingKey: auditSigningKeyFor(Services.Token, EMBEDDED_KEYS),
         relay: { autoStart, pollIntervalMs: 100, initialBackoffMs: 20, maxBackoffMs: 200 },
       }),
     ],
@@ -74,6 +80,7 @@ function startAuditService(): Promise<INestApplication> {
   const config = {
     ...loadConfig({ LOG_LEVEL: 'silent' }),
     dataDir: `memory://audit-delivery-${uniqueSuffix()}`,
+    auditEventPublicKeys: [{ service: Services.Token, publicKey: TOKEN_KEY.publicKey }],
   };
   return startService({ service: Services.Audit, module: AuditModule.forRoot(config), config });
 }

@@ -7,7 +7,7 @@ runServiceMain({
   service: Services.Audit,
   module: (config) => AuditModule.forRoot(config),
   persistence: AUDIT_PERSISTENCE,
-  require: ['nats', 'database'],
+  require: ['nats', 'database', 'auditEventPublicKeys'],
   httpPort: (config) => config.healthPort,
   defaultHealthPort: 9103,
 });

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery, auditSigningKeyFor } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { Services } from '@latchkey/contracts';
 import {
@@ -31,6 +31,7 @@ export class ClientRegistryModule {
           issuer: config.issuer,
           schema: CLIENT_REGISTRY_PERSISTENCE.schema,
           ...auditDelivery(config),
+          signingKey: auditSigningKeyFor(Services.ClientRegistry, config),
         }),
         RegistryCoreModule.forRoot({
           adminClient: config.adminClient,

@@ -7,7 +7,7 @@ runServiceMain({
   service: Services.ClientRegistry,
   module: (config) => ClientRegistryModule.forRoot(config),
   persistence: CLIENT_REGISTRY_PERSISTENCE,
-  require: ['nats', 'database'],
+  require: ['nats', 'database', 'auditSigningKey'],
   httpPort: (config) => config.healthPort,
   defaultHealthPort: 9102,
 });

@@ -1,6 +1,6 @@
 import { DynamicModule, type INestApplication, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery, auditSigningKeyFor } from '@latchkey/audit-client';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import { DEFAULT_AUDIT_SETTINGS, type PlatformConfig } from '@latchkey/config';
 import { KvModule } from '@latchkey/kv';
@@ -54,6 +54,7 @@ export class GatewayModule {
           issuer: config.issuer,
           schema: GATEWAY_PERSISTENCE.schema,
           ...auditDelivery(config),
+          signingKey: auditSigningKeyFor(Services.Gateway, config),
         }),
         AuditQueryModule.forRoot({
           maxConnections:

@@ -8,7 +8,7 @@ runServiceMain({
   module: (config) => GatewayModule.forRoot(config),
   persistence: GATEWAY_PERSISTENCE,
   // Sessions and interactions must be shared by every replica; cookies signed with one key.
-  require: ['nats', 'database', 'redis', 'cookieSecret'],
+  require: ['nats', 'database', 'redis', 'cookieSecret', 'auditSigningKey'],
   httpPort: (config) => config.port,
   adminPort: (config) => config.adminPort,
   configure: configureGateway,

@@ -19,7 +19,7 @@ if (process.argv[2] === 'rotate-kek') {
     service: Services.Token,
     module: (config) => TokenModule.forRoot(config),
     persistence: TOKEN_PERSISTENCE,
-    require: ['nats', 'database', 'redis', 'keyEncryptionKey'],
+    require: ['nats', 'database', 'redis', 'keyEncryptionKey', 'auditSigningKey'],
     httpPort: (config) => config.healthPort,
     defaultHealthPort: 9101,
   });

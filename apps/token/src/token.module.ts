@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuditClientModule, auditDelivery } from '@latchkey/audit-client';
+import { AuditClientModule, auditDelivery, auditSigningKeyFor } from '@latchkey/audit-client';
 import type { PlatformConfig } from '@latchkey/config';
 import { KV_KEY_PREFIX, Services } from '@latchkey/contracts';
 import {
@@ -44,6 +44,7 @@ export class TokenModule {
           issuer: config.issuer,
           schema: TOKEN_PERSISTENCE.schema,
           ...auditDelivery(config),
+          signingKey: auditSigningKeyFor(Services.Token, config),
         }),
         TokenConfigModule.forRoot(config),
         ClockModule,

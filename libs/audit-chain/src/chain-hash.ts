@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AUDIT_GENESIS_HASH, type AuditEvent } from '@latchkey/contracts';
-import { canonicalJson } from './canonical-json';
+import { AUDIT_GENESIS_HASH, type AuditEvent, canonicalJson } from '@latchkey/contracts';
 
 export { AUDIT_GENESIS_HASH };
 

@@ -6,7 +6,7 @@ import {
   type AuditEvent,
   type AuditKeysResponse,
 } from '@latchkey/contracts';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson } from '@latchkey/contracts';
 import { type CheckpointSigningKey, readCheckpointSigningKey, signCheckpoint } from './checkpoint';
 import { exportCheckpointLine, exportEventLine, exportHeader } from './export-format';
 import { verifyAuditExport } from './export-verifier';

@@ -1,4 +1,3 @@
-export * from './canonical-json';
 export * from './chain-hash';
 export * from './checkpoint';
 export * from './export-format';

@@ -7,8 +7,13 @@ import {
   type BeforeApplicationShutdown,
 } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { PlatformConfig } from '@latchkey/config';
-import { AUDIT_STREAM, AUDIT_SUBJECT_PREFIX, installationAuditPrefix } from '@latchkey/contracts';
+import type { NatsAuth, PlatformConfig } from '@latchkey/config';
+import {
+  AUDIT_STREAM,
+  AUDIT_SUBJECT_PREFIX,
+  type AuditSigningKey,
+  installationAuditPrefix,
+} from '@latchkey/contracts';
 import { outboxBacklog, outboxOldestAge, readTogetherOnScrape } from '@latchkey/platform';
 import { BusClient } from '@latchkey/transport';
 import type { DataSource } from 'typeorm';
@@ -19,6 +24,7 @@ import { DEFAULT_RELAY_SETTINGS, OutboxRelay, type RelaySettings } from './outbo
 import { AUDIT_PUBLISHER, type AuditPublisher } from './publishers/audit-publisher';
 import { BusAuditPublisher } from './publishers/bus.publisher';
 import { JetStreamAuditPublisher } from './publishers/jetstream.publisher';
+import { SigningAuditPublisher } from './publishers/signing.publisher';
 
 export interface AuditClientOptions {
   /** The emitting service; the events' `source` is `<issuer>/<service>`. */
@@ -29,6 +35,10 @@ export interface AuditClientOptions {
   schema: string;
   /** Distributed mode: publish to JetStream here. Unset: embedded, to the audit service in-process. */
   natsUrl?: string;
+  /** NATS credentials and TLS of the publishing connection. */
+  natsAuth?: NatsAuth;
+  /** Signs every event the service emits (see `auditSigningKeyFor`). */
+  signingKey: AuditSigningKey;
   /** Defaults to `AUDIT`; tests use their own stream. */
   streamName?: string;
   /** Defaults to `audit.`. */
@@ -48,10 +58,11 @@ export interface AuditClientOptions {
  * (AUDIT_STREAM_NAME) and its subjects (`[<NATS_SUBJECT_PREFIX>.]audit.<type>`).
  */
 export function auditDelivery(
-  config: Pick<PlatformConfig, 'natsUrl' | 'natsSubjectPrefix' | 'auditStream'>,
-): Pick<AuditClientOptions, 'natsUrl' | 'streamName' | 'subjectPrefix'> {
+  config: Pick<PlatformConfig, 'natsUrl' | 'natsAuth' | 'natsSubjectPrefix' | 'auditStream'>,
+): Pick<AuditClientOptions, 'natsUrl' | 'natsAuth' | 'streamName' | 'subjectPrefix'> {
   return {
     natsUrl: config.natsUrl,
+    natsAuth: config.natsAuth,
     streamName: config.auditStream.name,
     subjectPrefix: installationAuditPrefix(config.natsSubjectPrefix),
   };
@@ -119,15 +130,19 @@ export class AuditClientModule {
           provide: AUDIT_PUBLISHER,
           inject: [BusClient],
           useFactory: (bus: BusClient): AuditPublisher =>
-            options.natsUrl
-              ? new JetStreamAuditPublisher({
-                  natsUrl: options.natsUrl,
-                  name: `${options.service}-audit`,
-                  streamName: options.streamName ?? AUDIT_STREAM,
-                  subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
-                  timeoutMs: publishTimeoutMs,
-                })
-              : new BusAuditPublisher(bus, publishTimeoutMs),
+            new SigningAuditPublisher(
+              options.natsUrl
+                ? new JetStreamAuditPublisher({
+                    natsUrl: options.natsUrl,
+                    auth: options.natsAuth,
+                    name: `${options.service}-audit`,
+                    streamName: options.streamName ?? AUDIT_STREAM,
+                    subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
+                    timeoutMs: publishTimeoutMs,
+                  })
+                : new BusAuditPublisher(bus, publishTimeoutMs),
+              options.signingKey,
+            ),
         },
         {
           provide: OutboxRelay,

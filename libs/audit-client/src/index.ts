@@ -1,5 +1,6 @@
 export * from './audit-client.module';
 export * from './audit-data.sanitizer';
+export * from './audit-signing-key';
 export * from './audit-event.builder';
 export * from './audit.client';
 export * from './outbox/audit-outbox.migration';

@@ -1,4 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  ALL_SERVICES,
+  auditSigningKeyFromSeed,
+  auditVerificationKeyOf,
+  generateAuditSigningKey,
+} from '@latchkey/contracts';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_AUDIT_SETTINGS, type Ed25519Jwk, type PlatformConfig } from './platform.config';
@@ -32,6 +38,19 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
       const { privateKey } = generateKeyPairSync('ed25519');
       return privateKey.export({ format: 'jwk' }) as Ed25519Jwk;
     });
+  // One key per service, as in distributed mode, so an event proves which service wrote it.
+  const auditSigningKeys = readOrCreateJson(
+    path.join(config.dataDir, 'audit-signing-keys.json'),
+    () =>
+      Object.fromEntries(ALL_SERVICES.map((service) => [service, generateAuditSigningKey().seed])),
+  );
+  const auditEventPublicKeys = [
+    ...config.auditEventPublicKeys,
+    ...Object.entries(auditSigningKeys).map(([service, seed]) => ({
+      service,
+      publicKey: auditVerificationKeyOf(auditSigningKeyFromSeed(service, seed)).x,
+    })),
+  ];
   return {
     ...config,
     mode: 'embedded',
@@ -39,6 +58,8 @@ export function embeddedConfig(config: PlatformConfig): PlatformConfig {
     keyEncryptionKey,
     cookieSecrets,
     audit: { ...audit, checkpointKey },
+    auditSigningKeys,
+    auditEventPublicKeys,
   };
 }
 

@@ -50,6 +50,37 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     meaning:
       'NATS with JetStream; comma-separated for a cluster; required by every distributed service',
   },
+  NATS_USER: {
+    default: 'none',
+    meaning: 'NATS user, with `NATS_PASSWORD`; or use `NATS_NKEY_SEED` or `NATS_CREDS_FILE`',
+  },
+  NATS_PASSWORD: { default: 'none', meaning: "the NATS user's password" },
+  NATS_NKEY_SEED: { default: 'none', meaning: 'NATS user NKey seed (`SU...`)' },
+  NATS_CREDS_FILE: { default: 'none', meaning: 'NATS credentials file (user JWT and seed)' },
+  NATS_TLS_CA_FILE: {
+    default: 'system CAs',
+    meaning: "CA of the NATS server's certificate; any `NATS_TLS_*` requires TLS",
+  },
+  NATS_TLS_CERT_FILE: {
+    default: 'none',
+    meaning: 'client certificate for NATS mutual TLS, with `NATS_TLS_KEY_FILE`',
+  },
+  NATS_TLS_KEY_FILE: { default: 'none', meaning: 'private key of `NATS_TLS_CERT_FILE`' },
+  AUDIT_SIGNING_KEY: {
+    default: 'generated in `$DATA_DIR` (embedded)',
+    meaning:
+      "this service's Ed25519 seed (base64url, 32 bytes) signing its audit events; required by a distributed gateway, token and client-registry",
+  },
+  AUDIT_EVENT_PUBLIC_KEYS: {
+    default: 'the generated keys (embedded)',
+    meaning:
+      'audit service: comma-separated `<service>=<public key>` it accepts events from; required by a distributed audit service',
+  },
+  AUDIT_MAX_DELIVERIES: {
+    default: code(DEFAULT_SETTINGS.auditMaxDeliveries),
+    meaning:
+      'audit service: deliveries of an event that cannot be stored (not an outage) before it goes to the dead-letter subject',
+  },
   DATA_DIR: {
     default: code(`./${DEFAULT_SETTINGS.dataDir}`),
     meaning: 'embedded-mode data and generated secrets',

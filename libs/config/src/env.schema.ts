@@ -124,6 +124,101 @@ export class PlatformEnv {
   })
   NATS_URL?: string;
 
+  /**
+   * NATS authentication (docs/audit-consumers.md): a user and password, an NKey seed, or a
+   * credentials file (JWT and seed), one of them; the server's permissions then decide what
+   * this service may publish and subscribe to.
+   */
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: PlatformEnv) => env.NATS_USER !== undefined || env.NATS_PASSWORD !== undefined)
+  @Matches(/^[\x21-\x7e]{1,128}$/, {
+    message: 'NATS_USER must be 1-128 printable characters, set together with NATS_PASSWORD',
+  })
+  NATS_USER?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf((env: PlatformEnv) => env.NATS_USER !== undefined || env.NATS_PASSWORD !== undefined)
+  @IsString({ message: 'NATS_PASSWORD must be set together with NATS_USER' })
+  @MinLength(1, { message: 'NATS_PASSWORD must be set together with NATS_USER' })
+  @MaxLength(512, { message: 'NATS_PASSWORD must be at most 512 characters' })
+  NATS_PASSWORD?: string;
+
+  /** A user NKey seed (`SU...`), the private half of a public key the server lists. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^SU[A-Z2-7]{56}$/, { message: 'NATS_NKEY_SEED must be a user NKey seed (SU...)' })
+  NATS_NKEY_SEED?: string;
+
+  /** A `.creds` file (user JWT and NKey seed) of an operator/account setup. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  NATS_CREDS_FILE?: string;
+
+  /** CA bundle that signed the NATS server's certificate; setting any NATS_TLS_* requires TLS. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  NATS_TLS_CA_FILE?: string;
+
+  /** Client certificate for NATS mutual TLS, with NATS_TLS_KEY_FILE. */
+  @Transform(emptyToUndefined)
+  @ValidateIf(
+    (env: PlatformEnv) =>
+      env.NATS_TLS_CERT_FILE !== undefined || env.NATS_TLS_KEY_FILE !== undefined,
+  )
+  @IsString({ message: 'NATS_TLS_CERT_FILE must be set together with NATS_TLS_KEY_FILE' })
+  @MinLength(1, { message: 'NATS_TLS_CERT_FILE must be set together with NATS_TLS_KEY_FILE' })
+  NATS_TLS_CERT_FILE?: string;
+
+  @Transform(emptyToUndefined)
+  @ValidateIf(
+    (env: PlatformEnv) =>
+      env.NATS_TLS_CERT_FILE !== undefined || env.NATS_TLS_KEY_FILE !== undefined,
+  )
+  @IsString({ message: 'NATS_TLS_KEY_FILE must be set together with NATS_TLS_CERT_FILE' })
+  @MinLength(1, { message: 'NATS_TLS_KEY_FILE must be set together with NATS_TLS_CERT_FILE' })
+  NATS_TLS_KEY_FILE?: string;
+
+  /**
+   * This service's Ed25519 key for signing its audit events: the 32-byte seed, base64url.
+   * Generated per service into DATA_DIR in embedded mode.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{43}$/, {
+    message: 'AUDIT_SIGNING_KEY must be a 32-byte Ed25519 seed, base64url (43 characters)',
+  })
+  AUDIT_SIGNING_KEY?: string;
+
+  /**
+   * The audit service: the public keys it accepts events from, as comma-separated
+   * `<service>=<base64url public key>` (several per service while one is being replaced).
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(
+    /^[a-z][a-z0-9-]{0,39}=[A-Za-z0-9_-]{43}(\s*,\s*[a-z][a-z0-9-]{0,39}=[A-Za-z0-9_-]{43})*$/,
+    {
+      message:
+        'AUDIT_EVENT_PUBLIC_KEYS must be comma-separated <service>=<base64url Ed25519 public key> entries',
+    },
+  )
+  AUDIT_EVENT_PUBLIC_KEYS?: string;
+
+  /**
+   * The audit service: deliveries of an event that fails to be stored (not for an outage) before
+   * it goes to the dead-letter subject.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'AUDIT_MAX_DELIVERIES must be an integer between 1 and 1000' })
+  @Min(1, { message: 'AUDIT_MAX_DELIVERIES must be an integer between 1 and 1000' })
+  @Max(1000, { message: 'AUDIT_MAX_DELIVERIES must be an integer between 1 and 1000' })
+  AUDIT_MAX_DELIVERIES?: number;
+
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()

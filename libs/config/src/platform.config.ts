@@ -6,7 +6,8 @@ import { PlatformEnv, readJwkList, splitSecretList } from './env.schema';
 import { parseTrustedProxies } from './trusted-proxies';
 
 export type Backend = 'database' | 'redis' | 'nats';
-export type RequiredSetting = Backend | 'keyEncryptionKey' | 'cookieSecret';
+export type RequiredSetting =
+  Backend | 'keyEncryptionKey' | 'cookieSecret' | 'auditSigningKey' | 'auditEventPublicKeys';
 
 /** The validated, typed configuration every service reads; built once at boot. */
 export interface PlatformConfig {
@@ -20,6 +21,17 @@ export interface PlatformConfig {
   databaseUrl?: string;
   redisUrl?: string;
   natsUrl?: string;
+  /** How this process proves itself to NATS (NATS_USER..., NATS_TLS_*); none when absent. */
+  natsAuth?: NatsAuth;
+  /**
+   * Seeds of the Ed25519 keys that sign audit events, by service: AUDIT_SIGNING_KEY for the one
+   * service of a distributed process (under `*`), one generated per service in embedded mode.
+   */
+  auditSigningKeys: Readonly<Record<string, string>>;
+  /** The public keys the audit service accepts events from (AUDIT_EVENT_PUBLIC_KEYS). */
+  auditEventPublicKeys: readonly AuditEventPublicKey[];
+  /** Deliveries of an event that cannot be stored before it is dead-lettered (AUDIT_MAX_DELIVERIES). */
+  auditMaxDeliveries: number;
   /** Embedded-mode data (PGlite files, generated admin client). */
   dataDir: string;
   logLevel: NonNullable<PlatformEnv['LOG_LEVEL']>;
@@ -81,6 +93,23 @@ export const DEFAULT_AUDIT_SETTINGS = Object.freeze({
   streamMaxConnections: 16,
   streamHeartbeatSeconds: 15,
 });
+/** NATS credentials: at most one of user/password, NKey seed or credentials file; TLS files. */
+export interface NatsAuth {
+  user?: string;
+  password?: string;
+  nkeySeed?: string;
+  credsFile?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+export interface AuditEventPublicKey {
+  service: string;
+  /** Base64url raw Ed25519 public key (the JWK `x`). */
+  publicKey: string;
+}
+
+/** The `auditSigningKeys` entry of a distributed process's own key (AUDIT_SIGNING_KEY). */
+export const OWN_AUDIT_SIGNING_KEY = '*';
 
 /** A sink for JSON log lines (structurally pino's `DestinationStream`). */
 export interface LogDestination {
@@ -95,6 +124,7 @@ export const DEFAULT_SETTINGS = Object.freeze({
   busTimeoutMs: 5000,
   shutdownTimeoutMs: 10000,
   refreshTokenReuseWindowSeconds: 10,
+  auditMaxDeliveries: 5,
 });
 
 export interface AuditStreamConfig {
@@ -157,6 +187,8 @@ const ENV_OF_SETTING: Record<RequiredSetting, keyof PlatformEnv> = {
   nats: 'NATS_URL',
   keyEncryptionKey: 'KEY_ENCRYPTION_KEY',
   cookieSecret: 'COOKIE_SECRET',
+  auditSigningKey: 'AUDIT_SIGNING_KEY',
+  auditEventPublicKeys: 'AUDIT_EVENT_PUBLIC_KEYS',
 };
 
 export function loadConfig(
@@ -181,6 +213,10 @@ export function loadConfig(
   }
   const port = parsed.PORT ?? DEFAULT_SETTINGS.port;
   const issuer = (parsed.ISSUER ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  const authMethods = [parsed.NATS_USER, parsed.NATS_NKEY_SEED, parsed.NATS_CREDS_FILE];
+  if (authMethods.filter((method) => method !== undefined).length > 1) {
+    problems.push('NATS_USER, NATS_NKEY_SEED and NATS_CREDS_FILE are alternatives: set one');
+  }
   const logoProblem = brandLogoProblem(parsed.BRAND_LOGO_URL, issuer);
   if (logoProblem) problems.push(logoProblem);
   if (parsed.ADMIN_PORT !== undefined && parsed.ADMIN_PORT === port) {
@@ -197,6 +233,15 @@ export function loadConfig(
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     natsUrl: parsed.NATS_URL,
+    natsAuth: natsAuthOf(parsed),
+    auditSigningKeys: parsed.AUDIT_SIGNING_KEY
+      ? { [OWN_AUDIT_SIGNING_KEY]: parsed.AUDIT_SIGNING_KEY }
+      : {},
+    auditEventPublicKeys: splitSecretList(parsed.AUDIT_EVENT_PUBLIC_KEYS ?? '').map((entry) => {
+      const [service, publicKey] = entry.split('=');
+      return { service: service.trim(), publicKey: publicKey.trim() };
+    }),
+    auditMaxDeliveries: parsed.AUDIT_MAX_DELIVERIES ?? DEFAULT_SETTINGS.auditMaxDeliveries,
     dataDir: path.resolve(parsed.DATA_DIR ?? DEFAULT_SETTINGS.dataDir),
     logLevel: parsed.LOG_LEVEL ?? DEFAULT_SETTINGS.logLevel,
     logHttpHeaders: parsed.LOG_HTTP_HEADERS === 'true',
@@ -252,6 +297,25 @@ export function loadConfig(
   };
 }
 
+function natsAuthOf(parsed: PlatformEnv): NatsAuth | undefined {
+  const tls =
+    parsed.NATS_TLS_CA_FILE || parsed.NATS_TLS_CERT_FILE
+      ? {
+          caFile: parsed.NATS_TLS_CA_FILE,
+          certFile: parsed.NATS_TLS_CERT_FILE,
+          keyFile: parsed.NATS_TLS_KEY_FILE,
+        }
+      : undefined;
+  const auth: NatsAuth = {
+    user: parsed.NATS_USER,
+    password: parsed.NATS_PASSWORD,
+    nkeySeed: parsed.NATS_NKEY_SEED,
+    credsFile: parsed.NATS_CREDS_FILE,
+    tls,
+  };
+  return Object.values(auth).some((value) => value !== undefined) ? auth : undefined;
+}
+
 /**
  * An absolute logo URL must be of the issuer's own origin: the pages' CSP (`img-src 'self'
  * data:`) would block any other, and a third-party image would tell that site who signs in.
@@ -304,6 +368,16 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   AUDIT_STREAM_REPLICAS = undefined;
   AUDIT_STREAM_RETENTION = undefined;
   AUDIT_STREAM_MAX_AGE_DAYS = undefined;
+  NATS_USER = undefined;
+  NATS_PASSWORD = undefined;
+  NATS_NKEY_SEED = undefined;
+  NATS_CREDS_FILE = undefined;
+  NATS_TLS_CA_FILE = undefined;
+  NATS_TLS_CERT_FILE = undefined;
+  NATS_TLS_KEY_FILE = undefined;
+  AUDIT_SIGNING_KEY = undefined;
+  AUDIT_EVENT_PUBLIC_KEYS = undefined;
+  AUDIT_MAX_DELIVERIES = undefined;
 }
 
 const INTEGER_KEYS = [
@@ -320,6 +394,7 @@ const INTEGER_KEYS = [
   'AUDIT_STREAM_HEARTBEAT_SECONDS',
   'AUDIT_STREAM_REPLICAS',
   'AUDIT_STREAM_MAX_AGE_DAYS',
+  'AUDIT_MAX_DELIVERIES',
 ] as const;
 
 /** Strict integer parsing: "80abc" or "1e3" stay strings and fail validation with a clear message. */
@@ -336,7 +411,7 @@ function coerceIntegers(parsed: PlatformEnv, raw: Record<string, string | undefi
 /** What a bad value looked like, without ever echoing a secret or a URL's password. */
 function describe(key: string, value: string | undefined): string {
   if (value === undefined || value.trim() === '') return 'nothing';
-  if (/(_SECRET|_KEYS?)$/.test(key)) return `a value of ${value.length} characters`;
+  if (/(_SECRET|_KEYS?|_PASSWORD|_SEED)$/.test(key)) return `a value of ${value.length} characters`;
   const safe = value.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
   return JSON.stringify(safe.length > 60 ? `${safe.slice(0, 57)}...` : safe);
 }

@@ -122,6 +122,20 @@ export function auditStreamSubjects(prefix: string = AUDIT_SUBJECT_PREFIX): stri
   return [`${prefix}*.*`];
 }
 
+/**
+ * Where the audit service moves a message it could not store after its deliveries ran out
+ * (`audit.dead_letter`): one token after the prefix, so the event stream does not capture it.
+ * A stream of its own keeps them for inspection.
+ */
+export function auditDeadLetterSubject(prefix: string = AUDIT_SUBJECT_PREFIX): string {
+  return `${prefix}dead_letter`;
+}
+/** The dead-letter stream beside an audit stream (`AUDIT` → `AUDIT_DEAD_LETTER`). */
+export function deadLetterStreamOf(streamName: string): string {
+  return `${streamName}_DEAD_LETTER`;
+}
+export const AUDIT_DEAD_LETTER_STREAM = deadLetterStreamOf(AUDIT_STREAM);
+
 /** SHA-256 hex of nothing before the first event: the chain's genesis `prev_hash`. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 

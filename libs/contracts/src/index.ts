@@ -13,3 +13,5 @@ export * from './kv-keys';
 export * from './payload-rules';
 export * from './payload-schemas';
 export * from './audit-event.docs';
+export * from './canonical-json';
+export * from './audit-signature';

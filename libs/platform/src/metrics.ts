@@ -112,6 +112,18 @@ export const auditChainVerifyFailures = () =>
       }),
   );
 
+/** Audit events the audit service refused (docs/audit-consumers.md): forged, unsigned, malformed. */
+export const auditEventsRejected = () =>
+  singleton(
+    'latchkey_audit_events_rejected_total',
+    () =>
+      new Counter({
+        name: 'latchkey_audit_events_rejected_total',
+        help: 'Audit events refused and not stored, by reason (unsigned, unknown_key, wrong_source, bad_signature, malformed)',
+        labelNames: ['reason'],
+      }),
+  );
+
 export const busRequestDuration = () =>
   singleton(
     'latchkey_bus_request_duration_seconds',
@@ -262,6 +274,17 @@ export const signingKeyExpiresIn = scrapedGauge(
   'latchkey_signing_key_expires_in_seconds',
   'Time until the active signing key is due for rotation',
 );
+
+/** Audit events moved to the dead-letter subject after failing to be stored too often. */
+export const auditDeadLetters = () =>
+  singleton(
+    'latchkey_audit_dead_letters_total',
+    () =>
+      new Counter({
+        name: 'latchkey_audit_dead_letters_total',
+        help: 'Audit stream messages that could not be stored and went to the dead-letter subject',
+      }),
+  );
 
 @Controller()
 export class MetricsController {

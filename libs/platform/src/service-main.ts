@@ -31,6 +31,7 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
     TransportModule.forRoot({
       service,
       natsUrl: config.natsUrl,
+      natsAuth: config.natsAuth,
       timeoutMs: config.busTimeoutMs,
       subjectPrefix: config.natsSubjectPrefix,
       observeRequest: observeBusRequest,

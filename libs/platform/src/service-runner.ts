@@ -69,6 +69,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
     {
       service: options.service,
       natsUrl: options.config.natsUrl,
+      natsAuth: options.config.natsAuth,
       timeoutMs: options.config.busTimeoutMs,
       subjectPrefix: options.config.natsSubjectPrefix,
     },

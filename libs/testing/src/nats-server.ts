@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { TEST_BACKENDS } from './backends';
 
@@ -29,14 +31,24 @@ export interface TestNats {
  * queue groups (the subjects are the wire contract, fixed) and answers this suite's requests.
  * Falls back to the machine's NATS when the binary is missing.
  */
-export async function startTestNats(options: { jetstream?: boolean } = {}): Promise<TestNats> {
+export interface TestNatsOptions {
+  jetstream?: boolean;
+  /**
+   * Run with this configuration file (e.g. deploy/nats/nats-server.conf, whose users and
+   * permissions then apply) and these environment variables (its passwords). Its JetStream
+   * store directory is replaced by the test's own.
+   */
+  config?: { file: string; env: Record<string, string> };
+}
+
+export async function startTestNats(options: TestNatsOptions = {}): Promise<TestNats> {
   if (!haveNatsServer()) {
     const port = Number(new URL(TEST_BACKENDS.nats).port || 4222);
     const noop = async () => undefined;
     return { url: TEST_BACKENDS.nats, port, stop: noop, restart: noop, signal: () => false };
   }
   const port = await freePort();
-  let child = await launch(port, options.jetstream === true);
+  let child = await launch(port, options);
   // Another process may have taken the port between freePort() and the bind: then our server
   // exited and something else answers there. Start over on a new port rather than share it.
   if (child.exitCode !== null) return startTestNats(options);
@@ -46,16 +58,27 @@ export async function startTestNats(options: { jetstream?: boolean } = {}): Prom
     stop: () => stop(child),
     restart: async () => {
       await stop(child);
-      child = await launch(port, options.jetstream === true);
+      child = await launch(port, options);
     },
     signal: (signal) => child.exitCode === null && child.signalCode === null && child.kill(signal),
   };
 }
 
-async function launch(port: number, jetstream: boolean): Promise<ChildProcess> {
+async function launch(port: number, options: TestNatsOptions): Promise<ChildProcess> {
+  const storeDir = `/tmp/latchkey-test-nats-${port}`;
   const args = ['-a', '127.0.0.1', '-p', String(port)];
-  if (jetstream) args.push('-js', '-sd', `/tmp/latchkey-test-nats-${port}`);
-  const child = spawn(natsServerBinary, args, { stdio: 'ignore' });
+  if (options.config) {
+    const file = `${storeDir}.conf`;
+    const text = readFileSync(options.config.file, 'utf8');
+    writeFileSync(file, text.replace(/store_dir:\s*\S+/, `store_dir: "${storeDir}"`));
+    args.push('-c', file);
+  } else if (options.jetstream) {
+    args.push('-js', '-sd', storeDir);
+  }
+  const child = spawn(natsServerBinary, args, {
+    stdio: 'ignore',
+    env: { ...process.env, ...options.config?.env },
+  });
   const deadline = Date.now() + 10_000;
   while (!(await portOpen(port))) {
     if (Date.now() > deadline) {
@@ -98,4 +121,42 @@ export function portOpen(port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** The NATS users of deploy/nats/nats-server.conf: one per service, and a read-only reader. */
+export const DEPLOY_NATS_USERS = ['gateway', 'token', 'client-registry', 'audit', 'siem'] as const;
+export type DeployNatsUser = (typeof DEPLOY_NATS_USERS)[number];
+
+/** The shipped configuration, as operators deploy it. */
+export const DEPLOY_NATS_CONFIG = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'deploy',
+  'nats',
+  'nats-server.conf',
+);
+
+/**
+ * Fresh passwords for the users of deploy/nats/nats-server.conf: the server's environment, and
+ * each user's credentials.
+ */
+export function deployNatsCredentials(): {
+  config: { file: string; env: Record<string, string> };
+  users: Record<DeployNatsUser, { user: string; password: string }>;
+} {
+  const users = Object.fromEntries(
+    DEPLOY_NATS_USERS.map((user) => [
+      user,
+      { user, password: randomBytes(24).toString('base64url') },
+    ]),
+  ) as Record<DeployNatsUser, { user: string; password: string }>;
+  const env = Object.fromEntries(
+    DEPLOY_NATS_USERS.map((user) => [
+      `LATCHKEY_NATS_${user.toUpperCase().replace('-', '_')}_PASSWORD`,
+      users[user].password,
+    ]),
+  );
+  return { config: { file: DEPLOY_NATS_CONFIG, env }, users };
 }

@@ -44,6 +44,7 @@ export function createBusClientProxy(
         natsUrl: options.natsUrl,
         name: `${options.service}-client`,
         subjectPrefix: options.subjectPrefix,
+        auth: options.natsAuth,
       })
     : new InProcessClient({ bus: options.bus });
 }
@@ -56,6 +57,7 @@ export function microserviceOptions(options: MicroserviceTransportOptions): Cust
   return natsServerOptions({
     natsUrl: options.natsUrl,
     name: options.service,
+    auth: options.natsAuth,
     queue: options.service,
     subjectPrefix: options.subjectPrefix,
     gracePeriodMs: options.gracePeriodMs ?? options.timeoutMs ?? DEFAULT_BUS_TIMEOUT_MS,

@@ -1,3 +1,4 @@
+import type { NatsAuth } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import type { BusRequestObserver } from './bus.client';
 
@@ -9,6 +10,8 @@ export interface TransportOptions {
   service: ServiceName;
   /** NATS server URL(s), comma-separated. Absent: embedded mode, the in-process bus. */
   natsUrl?: string;
+  /** NATS credentials and TLS (NATS_USER..., NATS_TLS_*). */
+  natsAuth?: NatsAuth;
   /** Default deadline of `BusClient.request`, in ms (default 5000). */
   timeoutMs?: number;
   /** NATS only: the installation's NATS_SUBJECT_PREFIX, prepended to every subject on the wire. */

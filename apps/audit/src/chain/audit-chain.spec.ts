@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import { AUDIT_GENESIS_HASH, type AuditEvent } from '@latchkey/contracts';
+import {
+  AUDIT_GENESIS_HASH,
+  type AuditEvent,
+  canonicalJson,
+  signAuditEvent,
+} from '@latchkey/contracts';
 import { InvalidRequest } from '@latchkey/oauth';
 import {
   auditEvent,
@@ -7,8 +12,8 @@ import {
   startAuditSlice,
   storedRows,
   withTriggersDisabled,
+  FIXTURE_SIGNING_KEYS,
 } from '../fixtures/audit-app.fixture';
-import { canonicalJson } from '@latchkey/audit-chain';
 
 jest.setTimeout(60_000);
 
@@ -120,7 +125,10 @@ describe('the audit chain (PGlite)', () => {
     });
 
     it('keeps a well-formed type it does not know yet (a newer emitter during a rolling update)', async () => {
-      const event = { ...valid(), type: 'device.authorized' };
+      const event = signAuditEvent(
+        { ...valid(), type: 'device.authorized' } as unknown as AuditEvent,
+        FIXTURE_SIGNING_KEYS.token,
+      );
       await expect(audit.ingest.ingest(event)).resolves.toMatchObject({ stored: true });
     });
   });

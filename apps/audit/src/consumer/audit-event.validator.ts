@@ -1,7 +1,6 @@
-import { AUDIT_EVENT_TYPE_FORMAT, type AuditEvent } from '@latchkey/contracts';
+import { AUDIT_EVENT_TYPE_FORMAT, type AuditEvent, canonicalJson } from '@latchkey/contracts';
 import { checkAuditEventSchema, sanitizeAuditData } from '@latchkey/audit-client';
 import { InvalidRequest } from '@latchkey/oauth';
-import { canonicalJson } from '@latchkey/audit-chain';
 
 /** Larger than any event the audit client builds; a bound on what one message may cost. */
 export const MAX_INCOMING_EVENT_BYTES = 64 * 1024;

@@ -1,20 +1,35 @@
-import { Injectable, Logger } from '@nestjs/common';
-import type { AuditEvent, AuditIngestResponse } from '@latchkey/contracts';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type AuditEvent,
+  type AuditIngestResponse,
+  type AuditVerificationKey,
+  verifyAuditEventSignature,
+} from '@latchkey/contracts';
 import { InvalidRequest, OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import { isDatabaseUnavailable } from '@latchkey/persistence';
+import { auditEventsRejected } from '@latchkey/platform';
 import { AuditChain } from '../chain/audit-chain.service';
 import { parseAuditEvent } from './audit-event.validator';
 
+/** DI token of the public keys (by `sigkid`) whose events are stored. */
+export const AUDIT_TRUSTED_KEYS = 'LATCHKEY_AUDIT_TRUSTED_KEYS';
+
 /**
  * Events arriving, from JetStream or the in-process bus: checked, then appended to the chain
- * once each. Throws InvalidRequest for an event that can never be stored, TemporarilyUnavailable when
+ * once each. Only events signed by a known service key are stored (docs/audit-consumers.md):
+ * a NATS credential alone cannot write history. Throws InvalidRequest for an event that can never be stored, TemporarilyUnavailable when
  * the database is down (try again later).
  */
 @Injectable()
 export class AuditIngest {
   private readonly logger = new Logger(AuditIngest.name);
 
-  constructor(private readonly chain: AuditChain) {}
+  private readonly rejected = auditEventsRejected();
+
+  constructor(
+    private readonly chain: AuditChain,
+    @Inject(AUDIT_TRUSTED_KEYS) private readonly keys: ReadonlyMap<string, AuditVerificationKey>,
+  ) {}
 
   async ingest(message: unknown): Promise<AuditIngestResponse> {
     const [outcome] = await this.ingestMany([message]);
@@ -52,10 +67,20 @@ export class AuditIngest {
     try {
       checked = parseAuditEvent(message);
     } catch (err) {
-      if (err instanceof InvalidRequest) return err;
-      throw err;
+      if (!(err instanceof InvalidRequest)) throw err;
+      this.rejected.inc({ reason: 'malformed' });
+      return err;
     }
     const { event, removed } = checked;
+    // The signature covers the event as its emitter sent it, before anything is removed here.
+    const verdict = verifyAuditEventSignature(message as object, this.keys);
+    if (!verdict.valid) {
+      this.rejected.inc({ reason: verdict.problem });
+      this.logger.warn(
+        `audit event ${event.id} (${event.type} from ${event.source}) refused: ${verdict.problem.replace('_', ' ')}`,
+      );
+      return new InvalidRequest(`the event's signature is not accepted (${verdict.problem})`);
+    }
     if (removed.length > 0) {
       this.logger.warn(
         `audit event ${event.id} from ${event.source}: removed data keys that may hold credentials: ${removed.join(', ')}`,

@@ -8,17 +8,36 @@ import {
 } from '@nestjs/common';
 import { type ConsumerMessages, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { InvalidRequest } from '@latchkey/oauth';
-import { auditConsumerPending, auditRedeliveries, ReadinessRegistry } from '@latchkey/platform';
+import type { NatsAuth } from '@latchkey/config';
+import { auditDeadLetterSubject } from '@latchkey/contracts';
+import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
+import {
+  auditConsumerPending,
+  auditDeadLetters,
+  auditRedeliveries,
+  ReadinessRegistry,
+} from '@latchkey/platform';
 import { natsConnectionOptions } from '@latchkey/transport';
 import { AuditIngest } from './audit-ingest.service';
-import { type AuditStreamSettings, ensureAuditConsumer, ensureAuditStream } from './audit-stream';
+import {
+  type AuditStreamSettings,
+  ensureAuditConsumer,
+  ensureAuditStream,
+  ensureDeadLetterStream,
+} from './audit-stream';
 
 export interface AuditStreamConsumerSettings extends AuditStreamSettings {
   natsUrl: string;
+  natsAuth?: NatsAuth;
   /** Connection name shown by the NATS server. */
   connectionName: string;
+  /**
+   * Deliveries of a message that fails to be stored for a reason other than an outage (a poison
+   * message) before it is moved to the dead-letter subject.
+   */
+  maxDeliveries: number;
   /** A message that could not be stored (database down) comes back after this. */
   retryDelayMs: number;
   /** How long shutdown waits for the message being stored. */
@@ -54,6 +73,7 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
   private readonly readyWaiters: Array<() => void> = [];
   private readonly pending = auditConsumerPending();
   private readonly redeliveries = auditRedeliveries();
+  private readonly deadLetters = auditDeadLetters();
 
   constructor(
     private readonly ingest: AuditIngest,
@@ -113,6 +133,7 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
       this.settings.consumerName,
     );
     this.pending.set(num_pending);
+    await ensureDeadLetterStream(jsm, this.settings);
     if (stream === 'created' || consumer === 'created') {
       this.logger.log(
         `audit stream ${this.settings.streamName} ${stream}, consumer ${this.settings.consumerName} ${consumer}`,
@@ -189,6 +210,10 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
       if (this.storeFailing) this.logger.log('audit events are being stored again');
       this.storeFailing = false;
     } catch (err) {
+      if (!(err instanceof TemporarilyUnavailable)) {
+        await this.isolatePoison(stored, err);
+        return;
+      }
       const seqs = `${stored[0].seq}${stored.length > 1 ? `..${stored[stored.length - 1].seq}` : ''}`;
       const line = `audit stream messages ${seqs} not stored, redelivered in ${this.settings.retryDelayMs} ms: ${describe(err)}`;
       if (this.storeFailing) this.logger.debug(line);
@@ -200,12 +225,70 @@ export class AuditStreamConsumer implements OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /**
+   * A batch failed for a reason other than an outage: one of its events may be one the database
+   * can never take. Each is tried alone, so the others are stored; one that still fails is
+   * redelivered until its deliveries reach `maxDeliveries`, then moved to the dead-letter
+   * subject (and terminated here) instead of blocking the stream forever.
+   */
+  private async isolatePoison(batch: JsMsg[], err: unknown): Promise<void> {
+    if (batch.length > 1) {
+      for (const message of batch) await this.handle([message]);
+      return;
+    }
+    const [message] = batch;
+    if (message.info.deliveryCount < this.settings.maxDeliveries) {
+      this.logger.warn(
+        `audit stream message ${message.seq} not stored (delivery ${message.info.deliveryCount} of ${this.settings.maxDeliveries}), redelivered in ${this.settings.retryDelayMs} ms: ${describe(err)}`,
+      );
+      message.nak(this.settings.retryDelayMs);
+      return;
+    }
+    try {
+      await this.deadLetter(message, err);
+    } catch (publishErr) {
+      this.logger.warn(
+        `audit stream message ${message.seq} not moved to the dead-letter subject, redelivered: ${describe(publishErr)}`,
+      );
+      message.nak(this.settings.retryDelayMs);
+      return;
+    }
+    this.deadLetters.inc();
+    this.logger.error(
+      `audit stream message ${message.seq} could not be stored after ${message.info.deliveryCount} deliveries; moved to ${auditDeadLetterSubject(this.settings.subjectPrefix)}: ${describe(err)}`,
+    );
+    message.term();
+  }
+
+  /** The message as received, with where it came from and why it failed in headers. */
+  private async deadLetter(message: JsMsg, err: unknown): Promise<void> {
+    const nc = await this.connect();
+    const h = natsHeaders();
+    h.set('Latchkey-Stream', this.settings.streamName);
+    h.set('Latchkey-Stream-Seq', String(message.seq));
+    h.set('Latchkey-Subject', message.subject);
+    h.set('Latchkey-Deliveries', String(message.info.deliveryCount));
+    h.set(
+      'Latchkey-Error',
+      describe(err)
+        .replace(/[\r\n]+/g, ' ')
+        .slice(0, 200),
+    );
+    await jetstream(nc).publish(auditDeadLetterSubject(this.settings.subjectPrefix), message.data, {
+      headers: h,
+      // A retried move after a lost PubAck is stored once.
+      msgID: `${this.settings.streamName}-${message.seq}`,
+      expect: { streamName: this.settings.deadLetterStreamName },
+    });
+  }
+
   private async connect(): Promise<NatsConnection> {
     if (this.connection && !this.connection.isClosed()) return this.connection;
     const connection = await connect({
       ...natsConnectionOptions({
         natsUrl: this.settings.natsUrl,
         name: this.settings.connectionName,
+        auth: this.settings.natsAuth,
       }),
       // A server that is down fails this attempt; run() retries with backoff and stays stoppable.
       waitOnFirstConnect: false,

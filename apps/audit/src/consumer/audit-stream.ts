@@ -8,10 +8,12 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import { auditStreamSubjects } from '@latchkey/contracts';
+import { auditDeadLetterSubject, auditStreamSubjects } from '@latchkey/contracts';
 
 export interface AuditStreamSettings {
   streamName: string;
+  /** Keeps the messages that could never be stored (see `ensureDeadLetterStream`). */
+  deadLetterStreamName: string;
   subjectPrefix: string;
   consumerName: string;
   /** Copies of the stream in a NATS cluster. */
@@ -76,8 +78,36 @@ export async function ensureAuditStream(
 }
 
 /**
+ * Creates the dead-letter stream unless it exists: it captures `<prefix>dead_letter`, where the
+ * audit service moves a message that failed to be stored too often, for an operator to inspect.
+ */
+export async function ensureDeadLetterStream(
+  jsm: JetStreamManager,
+  settings: AuditStreamSettings,
+): Promise<EnsureOutcome> {
+  const info = () => jsm.streams.info(settings.deadLetterStreamName);
+  if (await exists(info, STREAM_NOT_FOUND)) return 'existing';
+  try {
+    await jsm.streams.add({
+      name: settings.deadLetterStreamName,
+      subjects: [auditDeadLetterSubject(settings.subjectPrefix)],
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(settings.maxAgeMs),
+      duplicate_window: nanos(settings.duplicateWindowMs),
+    });
+    return 'created';
+  } catch (err) {
+    if (await exists(info, STREAM_NOT_FOUND)) return 'existing';
+    throw err;
+  }
+}
+
+/**
  * Creates the durable pull consumer the audit service reads with: explicit acks, every message
- * from the start of the stream, redelivered without limit until it is stored.
+ * from the start of the stream, redelivered without limit by the server: the consumer itself
+ * moves a message that keeps failing to the dead-letter stream, never an outage's backlog.
  */
 export async function ensureAuditConsumer(
   jsm: JetStreamManager,

@@ -1,7 +1,15 @@
 import { type DynamicModule, Module, type Provider } from '@nestjs/common';
-import { AUDIT_CONSUMER, AUDIT_STREAM, AUDIT_SUBJECT_PREFIX } from '@latchkey/contracts';
+import { DEFAULT_SETTINGS, type NatsAuth } from '@latchkey/config';
+import {
+  AUDIT_CONSUMER,
+  deadLetterStreamOf,
+  AUDIT_STREAM,
+  AUDIT_SUBJECT_PREFIX,
+  auditKeyRing,
+  type AuditVerificationKey,
+} from '@latchkey/contracts';
 import { ChainModule } from '../chain/chain.module';
-import { AuditIngest } from './audit-ingest.service';
+import { AUDIT_TRUSTED_KEYS, AuditIngest } from './audit-ingest.service';
 import {
   AUDIT_STREAM_SETTINGS,
   AuditStreamConsumer,
@@ -12,8 +20,15 @@ import { IngestController } from './ingest.controller';
 export interface AuditConsumerOptions {
   /** Distributed mode: consume the audit stream from this NATS server. Unset: embedded (bus only). */
   natsUrl?: string;
+  natsAuth?: NatsAuth;
+  /** The services' public keys: only events they signed are stored. */
+  trustedKeys: readonly AuditVerificationKey[];
   /** Defaults to `AUDIT`; tests use a stream of their own. */
   streamName?: string;
+  /** Defaults to `AUDIT_DEAD_LETTER`. */
+  deadLetterStreamName?: string;
+  /** Deliveries of a poison message before it is dead-lettered (AUDIT_MAX_DELIVERIES). */
+  maxDeliveries?: number;
   /** Defaults to `audit.`. */
   subjectPrefix?: string;
   /** Defaults to `audit-store`. */
@@ -34,12 +49,20 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 @Module({})
 export class ConsumerModule {
   static forRoot(options: AuditConsumerOptions): DynamicModule {
-    const providers: Provider[] = [AuditIngest];
+    const providers: Provider[] = [
+      AuditIngest,
+      { provide: AUDIT_TRUSTED_KEYS, useValue: auditKeyRing(options.trustedKeys) },
+    ];
     if (options.natsUrl) {
       const settings: AuditStreamConsumerSettings = {
         natsUrl: options.natsUrl,
+        natsAuth: options.natsAuth,
         connectionName: 'audit-consumer',
         streamName: options.streamName ?? AUDIT_STREAM,
+        // Each installation's own (AUDIT_STREAM_NAME), as its subjects are its own.
+        deadLetterStreamName:
+          options.deadLetterStreamName ?? deadLetterStreamOf(options.streamName ?? AUDIT_STREAM),
+        maxDeliveries: options.maxDeliveries ?? DEFAULT_SETTINGS.auditMaxDeliveries,
         subjectPrefix: options.subjectPrefix ?? AUDIT_SUBJECT_PREFIX,
         consumerName: options.consumerName ?? AUDIT_CONSUMER,
         replicas: options.replicas ?? 1,

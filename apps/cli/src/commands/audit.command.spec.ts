@@ -1,8 +1,8 @@
 import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { canonicalJson } from '@latchkey/contracts';
 import {
-  canonicalJson,
   exportCheckpointLine,
   exportEventLine,
   exportHeader,

@@ -5,7 +5,11 @@ import { expect } from '@jest/globals';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { AuditEvent } from '@latchkey/contracts';
+import {
+  type AuditEvent,
+  auditSigningKeyFromSeed,
+  generateAuditSigningKey,
+} from '@latchkey/contracts';
 import { TemporarilyUnavailable, toOAuthError } from '@latchkey/oauth';
 import { PersistenceModule, silentLogger } from '@latchkey/persistence';
 import { uniqueSuffix } from '@latchkey/testing';
@@ -81,6 +85,7 @@ async function startEmitter(
         service: 'token',
         issuer: 'https://id.example.test',
         schema: SCHEMA,
+        signingKey: auditSigningKeyFromSeed('token', generateAuditSigningKey().seed),
         relay: { ...FAST, ...options.relay, autoStart: options.autoStart },
       }),
     ],

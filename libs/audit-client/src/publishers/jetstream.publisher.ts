@@ -1,3 +1,4 @@
+import type { NatsAuth } from '@latchkey/config';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -9,6 +10,7 @@ export interface JetStreamPublisherSettings {
   natsUrl: string;
   /** Connection name shown by the NATS server (`<service>-audit`). */
   name: string;
+  auth?: NatsAuth;
   streamName: string;
   subjectPrefix: string;
   timeoutMs: number;
@@ -69,7 +71,11 @@ export class JetStreamAuditPublisher implements AuditPublisher {
   private connect(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
     if (this.connection) return this.connection;
     const attempt = connect({
-      ...natsConnectionOptions({ natsUrl: this.settings.natsUrl, name: this.settings.name }),
+      ...natsConnectionOptions({
+        natsUrl: this.settings.natsUrl,
+        name: this.settings.name,
+        auth: this.settings.auth,
+      }),
       waitOnFirstConnect: false,
       timeout: this.settings.timeoutMs,
     }).then((nc) => {

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { credsAuthenticator, nkeyAuthenticator, type TlsOptions } from '@nats-io/nats-core';
 import { ClientNats, type CustomStrategy, type MsPattern, ServerNats } from '@nestjs/microservices';
+import type { NatsAuth } from '@latchkey/config';
 import { installationSubject } from '@latchkey/contracts';
 
 export interface NatsConnectionSettings {
@@ -8,6 +11,8 @@ export interface NatsConnectionSettings {
   name: string;
   /** The installation's NATS_SUBJECT_PREFIX: every subject on the wire carries it. */
   subjectPrefix?: string;
+  /** Credentials and TLS; the server's permissions for this user decide what it may do. */
+  auth?: NatsAuth;
 }
 
 export interface NatsServerSettings extends NatsConnectionSettings {
@@ -24,7 +29,7 @@ export interface NatsServerSettings extends NatsConnectionSettings {
  * Connection settings shared by servers and clients: connect whenever NATS comes up (boot does not
  * depend on start order) and reconnect forever (a NATS restart is an outage, not a crash).
  */
-export function natsConnectionOptions({ natsUrl, name }: NatsConnectionSettings) {
+export function natsConnectionOptions({ natsUrl, name, auth }: NatsConnectionSettings) {
   return {
     servers: natsUrl
       .split(',')
@@ -34,7 +39,37 @@ export function natsConnectionOptions({ natsUrl, name }: NatsConnectionSettings)
     waitOnFirstConnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
+    ...natsAuthOptions(auth),
   };
+}
+
+/**
+ * How a connection authenticates (docs/audit-consumers.md): user and password, an NKey seed or
+ * a credentials file, plus TLS. The credentials file is read again on every (re)connect, so a
+ * rotated file is picked up without a restart.
+ */
+export function natsAuthOptions(auth: NatsAuth | undefined) {
+  if (!auth) return {};
+  const options: {
+    user?: string;
+    pass?: string;
+    authenticator?: ReturnType<typeof nkeyAuthenticator>;
+    tls?: TlsOptions;
+  } = {};
+  if (auth.user !== undefined) {
+    options.user = auth.user;
+    options.pass = auth.password;
+  }
+  const { nkeySeed, credsFile, tls } = auth;
+  if (nkeySeed) options.authenticator = nkeyAuthenticator(new TextEncoder().encode(nkeySeed));
+  if (credsFile) options.authenticator = credsAuthenticator(() => readFileSync(credsFile));
+  if (tls) {
+    options.tls = {
+      ...(tls.caFile ? { caFile: tls.caFile } : {}),
+      ...(tls.certFile ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}),
+    };
+  }
+  return options;
 }
 
 /**
