@@ -95,14 +95,41 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Series names of every `new Counter|Gauge|Histogram|Summary({ name: '...' })` in apps/ and libs/. */
+/** The metric kind a node constructs (`new Counter(...)` and so on), searched at any depth. */
+function constructedKind(node: ts.Node): string | undefined {
+  if (
+    ts.isNewExpression(node) &&
+    ts.isIdentifier(node.expression) &&
+    METRIC_KINDS.has(node.expression.text)
+  ) {
+    return node.expression.text;
+  }
+  return ts.forEachChild(node, constructedKind);
+}
+
+/**
+ * Series names of every metric the code declares in apps/ and libs/: `new Counter({ name: '...'
+ * })` and the like, and a call of a factory in the same file that constructs the metric from a
+ * literal name it is given (`scrapedGauge('latchkey_...', ...)`).
+ */
 function declaredSeries(): Set<string> {
   const series = new Set<string>();
+  const add = (name: string, kind: string) => {
+    for (const suffix of SERIES_SUFFIXES[kind]) series.add(`${name}${suffix}`);
+  };
   const files = ['apps', 'libs'].flatMap((d) => sourceFiles(path.join(ROOT, d)));
   for (const file of files) {
     const text = fs.readFileSync(file, 'utf8');
     if (!/new (Counter|Gauge|Histogram|Summary)\b/.test(text)) continue;
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
+    // Functions of this file that construct a metric: a literal first argument names it.
+    const factories = new Map<string, string>();
+    source.forEachChild((node) => {
+      if (ts.isFunctionDeclaration(node) && node.name && node.body) {
+        const kind = constructedKind(node.body);
+        if (kind) factories.set(node.name.text, kind);
+      }
+    });
     const visit = (node: ts.Node): void => {
       if (
         ts.isNewExpression(node) &&
@@ -118,12 +145,15 @@ function declaredSeries(): Set<string> {
               prop.name.text === 'name' &&
               ts.isStringLiteralLike(prop.initializer)
             ) {
-              for (const suffix of SERIES_SUFFIXES[node.expression.text]) {
-                series.add(`${prop.initializer.text}${suffix}`);
-              }
+              add(prop.initializer.text, node.expression.text);
             }
           }
         }
+      }
+      if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+        const kind = factories.get(node.expression.text);
+        const first = node.arguments[0];
+        if (kind && first && ts.isStringLiteralLike(first)) add(first.text, kind);
       }
       ts.forEachChild(node, visit);
     };
