@@ -189,7 +189,8 @@ describeEachMode('roles, groups, attributes and claims', (platform) => {
   it('puts the user’s roles for the audience in an API’s token, and groups only with the groups scope', async () => {
     const forApi = await tokensFor(plain, { scope: 'openid orders:read groups', resource: ORDERS });
     expect(decodeJwt(forApi.access_token)).toMatchObject({
-      aud: ORDERS,
+      // With openid the token also names the userinfo endpoint (docs/architecture.md §3).
+      aud: [ORDERS, `${platform().issuer}/userinfo`],
       roles: ['auditor', 'clerk'],
       groups: ['engineering', 'admins'],
     });
@@ -369,7 +370,7 @@ describeEachMode('roles, groups, attributes and claims', (platform) => {
     }
     expect(items.length).toBeGreaterThan(0);
     const changed = items.map((event) => (event.data as { changed?: string[] }).changed);
-    expect(changed).toContainEqual(['groups', 'attributes']);
+    expect(changed).toContainEqual(['attributes', 'groups']);
     expect(JSON.stringify(items)).not.toContain('en-GB');
   });
 
