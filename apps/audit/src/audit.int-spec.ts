@@ -17,7 +17,12 @@ import {
   AuditOutboxRepository,
   OutboxRelay,
 } from '@latchkey/audit-client';
-import { type AuditEvent, auditSubject, Services } from '@latchkey/contracts';
+import {
+  AUDIT_EVENT_CATALOGUE,
+  type AuditEvent,
+  auditSubject,
+  Services,
+} from '@latchkey/contracts';
 import { PersistenceModule, silentLogger } from '@latchkey/persistence';
 import {
   createTestDatabase,
@@ -39,11 +44,14 @@ import {
 } from './consumer/audit-stream';
 import { ConsumerModule } from './consumer/consumer.module';
 import {
+  checkpointPrivateJwk,
   FIXTURE_SIGNING_KEYS,
   FIXTURE_TRUSTED_KEYS,
   storedRows,
+  TEST_AUDIT_ISSUER,
   withTriggersDisabled,
 } from './fixtures/audit-app.fixture';
+import { CheckpointsModule } from './checkpoints/checkpoints.module';
 import { QueryModule } from './query/query.module';
 
 jest.setTimeout(90_000);
@@ -109,6 +117,13 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
           subjectPrefix: PREFIX,
           retryDelayMs: 200,
         }),
+        // The query answers need the checkpoints (none are taken here: interval 0).
+        CheckpointsModule.forRoot({
+          issuer: TEST_AUDIT_ISSUER,
+          checkpointKey: checkpointPrivateJwk(),
+          previousCheckpointKeys: [],
+          checkpointIntervalSeconds: 0,
+        }),
         QueryModule,
       ],
     }).compile();
@@ -136,9 +151,12 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
   }
 
   async function record(type: AuditEvent['type'], n: number): Promise<AuditEvent> {
+    // The catalogue's own example: a valid event of its type (the audit service checks schemas).
+    const example: Record<string, unknown> = { ...AUDIT_EVENT_CATALOGUE[type].example };
+    delete example.actor;
     const event = await emitter.audit.record(type, {
       subject: `app-${n}`,
-      data: { client_id: `app-${n}`, n },
+      data: { ...example, client_id: `app-${n}` },
     });
     recorded.push(event);
     return event;

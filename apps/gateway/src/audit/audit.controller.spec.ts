@@ -9,7 +9,8 @@ import {
 } from '@latchkey/contracts';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
 import request from 'supertest';
-import { ERROR_DESCRIPTION_CHARSET, oauthErrorBody } from '@latchkey/testing';
+import { AuditClient } from '@latchkey/audit-client';
+import { ERROR_DESCRIPTION_CHARSET, oauthErrorBody, RecordingAuditClient } from '@latchkey/testing';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
 import {
@@ -83,6 +84,8 @@ describe('AdminAuditController (GET /admin/audit, /admin/audit/verify)', () => {
           AccessTokenVerifier,
           JwksService,
           denylist(),
+          // The guard records refused admin requests (admin_access.denied).
+          { provide: AuditClient, useValue: new RecordingAuditClient('gateway') },
         ],
       },
       bus,
