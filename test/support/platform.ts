@@ -133,9 +133,7 @@ export async function startDistributedPlatform(
     options.nats ??
     (await startTestNats(credentials ? { config: credentials.config } : { jetstream: true }));
   const ownNats = options.nats === undefined;
-  const auditKeys = Object.fromEntries(
-    ['gateway', 'token', 'client-registry'].map((service) => [service, generateAuditSigningKey()]),
-  );
+  const auditSignature = auditSignatureEnv();
   const db = await createTestDatabase('latchkey_e2e_flow');
   const [port, ...healthPorts] = await distinctFreePorts(4);
   const issuer = `http://127.0.0.1:${port}`;
@@ -160,13 +158,7 @@ export async function startDistributedPlatform(
           NATS_PASSWORD: credentials.users[service as keyof typeof credentials.users].password,
         }
       : {}),
-    ...(service === 'audit'
-      ? {
-          AUDIT_EVENT_PUBLIC_KEYS: Object.entries(auditKeys)
-            .map(([emitter, key]) => `${emitter}=${key.publicKey}`)
-            .join(','),
-        }
-      : { AUDIT_SIGNING_KEY: auditKeys[service]!.seed }),
+    ...auditSignature(service),
   });
   const running: RunningProcess[] = [];
   const output = () => running.map((p) => `--- ${p.name} ---\n${p.output()}`).join('\n');
@@ -294,4 +286,22 @@ export function describeEachMode(
       block();
     }
   });
+}
+
+/**
+ * A signing key per emitting service (AUDIT_SIGNING_KEY) and, for the audit service, the list of
+ * their public halves (AUDIT_EVENT_PUBLIC_KEYS), as a distributed installation is configured.
+ */
+export function auditSignatureEnv(): (service: string) => Record<string, string> {
+  const keys = Object.fromEntries(
+    ['gateway', 'token', 'client-registry'].map((service) => [service, generateAuditSigningKey()]),
+  );
+  return (service): Record<string, string> =>
+    service === 'audit'
+      ? {
+          AUDIT_EVENT_PUBLIC_KEYS: Object.entries(keys)
+            .map(([emitter, key]) => `${emitter}=${key.publicKey}`)
+            .join(','),
+        }
+      : { AUDIT_SIGNING_KEY: keys[service]!.seed };
 }

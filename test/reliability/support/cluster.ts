@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { distinctFreePorts, stopGracefully, waitUntilReady } from '../../support/platform';
+import {
+  auditSignatureEnv,
+  distinctFreePorts,
+  stopGracefully,
+  waitUntilReady,
+} from '../../support/platform';
 import { entryOf, startProcess, type RunningProcess } from '../../support/processes';
 import { createDatabase, startPrivateBackends, type PrivateBackends } from './private-backends';
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
@@ -73,6 +78,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     LOG_LEVEL: 'warn',
     ...options.env,
   };
+  const auditSignature = auditSignatureEnv();
   const all: RunningProcess[] = [];
   const replicas: Replica[] = services.map(([service, index], i) => {
     const port = ports[i]!;
@@ -96,7 +102,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
       terminate: () => current().stop('SIGTERM'),
       start: async () => {
-        proc = startProcess(name, [entryOf(service)], { ...env, ...own });
+        proc = startProcess(name, [entryOf(service)], {
+          ...env,
+          ...own,
+          ...auditSignature(service),
+        });
         all.push(proc);
         // Generous: a loaded two-core machine boots six processes at once.
         await waitUntilReady(proc, `http://127.0.0.1:${port}/readyz`, 180_000);

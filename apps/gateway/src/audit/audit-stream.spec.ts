@@ -8,7 +8,8 @@ import {
   TokenSubjects,
 } from '@latchkey/contracts';
 import { InvalidRequest, TemporarilyUnavailable } from '@latchkey/oauth';
-import { oauthErrorBody } from '@latchkey/testing';
+import { AuditClient } from '@latchkey/audit-client';
+import { oauthErrorBody, RecordingAuditClient } from '@latchkey/testing';
 import { createParser } from 'eventsource-parser';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
@@ -133,6 +134,8 @@ describe('GET /admin/audit/stream (Server-Sent Events)', () => {
           AccessTokenVerifier,
           JwksService,
           { provide: KV_TOKEN, useValue: new MemoryKvStore({ sweepIntervalMs: 0 }) },
+          // The guard records refused admin requests (admin_access.denied).
+          { provide: AuditClient, useValue: new RecordingAuditClient('gateway') },
         ],
       },
       bus,

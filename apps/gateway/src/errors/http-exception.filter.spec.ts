@@ -33,6 +33,8 @@ function render(exception: unknown): Rendered {
   const rendered: Rendered = { status: 0, headers: {}, body: undefined };
   const res = {
     headersSent: false,
+    // Express gives every response its locals (the error code is noted there for the metrics).
+    locals: {},
     setHeader(name: string, value: string) {
       rendered.headers[name.toLowerCase()] = value;
       return res;

@@ -109,7 +109,10 @@ describe('KeyRotationService (PGlite)', () => {
   it('records key.rotated once per algorithm, in the transaction that inserts the key', async () => {
     const answer = await rotation.rotateNow();
     expect(audit.ofType('key.rotated').map((event) => [event.subject, event.data])).toEqual(
-      answer.rotated.map((rotated) => [rotated.kid, { ...rotated, trigger: 'on_demand' }]),
+      answer.rotated.map((rotated) => [
+        rotated.kid,
+        { ...rotated, trigger: 'on_demand', actor: { type: 'service', id: 'token' } },
+      ]),
     );
   });
 
