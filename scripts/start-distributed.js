@@ -7,10 +7,9 @@
  * AUDIT_SIGNING_KEY), every service gets a fresh audit signing key for this run.
  */
 const { spawn } = require('node:child_process');
-const path = require('node:path');
 const { ensureBuilt } = require('./ensure-built');
 const { ensureDatabase } = require('./ensure-database');
-const { SERVICES, entryOf, root } = require('./services');
+const { SERVICES, entryOf, freshAuditKeys, root } = require('./services');
 
 for (const name of ['NATS_URL', 'REDIS_URL', 'DATABASE_URL']) {
   if (!process.env[name]) {
@@ -43,23 +42,6 @@ function startService(service) {
     }
   });
   return child;
-}
-
-/** Per-service Ed25519 keys for a local run, as an operator would configure them (README). */
-function freshAuditKeys() {
-  const { generateAuditSigningKey } = require(
-    path.join(root, 'dist', 'libs', 'contracts', 'src', 'audit-signature.js'),
-  );
-  const keys = Object.fromEntries(
-    SERVICES.filter((s) => s !== 'audit').map((s) => [s, generateAuditSigningKey()]),
-  );
-  const publicKeys = Object.entries(keys)
-    .map(([service, key]) => `${service}=${key.publicKey}`)
-    .join(',');
-  return (service) =>
-    service === 'audit'
-      ? { AUDIT_EVENT_PUBLIC_KEYS: publicKeys }
-      : { AUDIT_SIGNING_KEY: keys[service].seed };
 }
 
 let stopping = false;

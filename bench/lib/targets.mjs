@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { distinctFreePorts, onCleanup, start, waitForHttp } from './processes.mjs';
+import services from '../../scripts/services.js';
 import { postgresPids } from './proc-stats.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -118,16 +119,22 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
   };
   await waitForPort(nats, natsPort);
 
-  const services = {};
+  // Signed audit events, as every distributed installation runs them.
+  const auditKeys = services.freshAuditKeys();
+  const running = {};
   await Promise.all(
     SERVICES.map(async (service, i) => {
       const healthPort = service === 'gateway' ? port : healthPorts[i];
       const proc = start(service, process.execPath, [...nodeFlags(service), entryOf(service)], {
         cwd: ROOT,
-        env: service === 'gateway' ? env : { ...env, HEALTH_PORT: String(healthPort) },
+        env: {
+          ...env,
+          ...auditKeys(service),
+          ...(service === 'gateway' ? {} : { HEALTH_PORT: String(healthPort) }),
+        },
         logFile: path.join(workDir, `${service}.log`),
       });
-      services[service] = proc;
+      running[service] = proc;
       await waitForHttp(proc, `http://127.0.0.1:${healthPort}/readyz`);
     }),
   );
@@ -161,10 +168,10 @@ export async function startLatchkey({ workDir, logLevel, nodeFlags = () => [] })
     adminClient,
     database,
     redisDb,
-    services,
+    services: running,
     /** The side's processes: the four services, its nats-server, Redis and Postgres. */
     pids: () => ({
-      ...Object.fromEntries(Object.entries(services).map(([name, p]) => [name, [p.pid]])),
+      ...Object.fromEntries(Object.entries(running).map(([name, p]) => [name, [p.pid]])),
       'nats-server': [nats.pid],
       redis: [redisPid],
       postgres: postgresPids(database),
