@@ -27,8 +27,8 @@ export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
     ClientRegistry1732200000200,
     auditOutboxMigration('client_registry'),
     InitialAccessTokenPolicy1733100000100,
+    ResourceScopeDescriptions1734100000000,
     RolesAndClaimScopes1734200000200,
     IdentityProviders1734700000100,
-    ResourceScopeDescriptions1734100000000,
   ],
 };

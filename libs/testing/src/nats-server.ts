@@ -41,7 +41,10 @@ export interface TestNatsOptions {
   config?: { file: string; env: Record<string, string> };
 }
 
-export async function startTestNats(options: TestNatsOptions = {}): Promise<TestNats> {
+export async function startTestNats(
+  options: TestNatsOptions = {},
+  attempts = 3,
+): Promise<TestNats> {
   if (!haveNatsServer()) {
     const port = Number(new URL(TEST_BACKENDS.nats).port || 4222);
     const noop = async () => undefined;
@@ -51,7 +54,10 @@ export async function startTestNats(options: TestNatsOptions = {}): Promise<Test
   let child = await launch(port, options);
   // Another process may have taken the port between freePort() and the bind: then our server
   // exited and something else answers there. Start over on a new port rather than share it.
-  if (child.exitCode !== null) return startTestNats(options);
+  if (child.exitCode !== null) {
+    if (attempts <= 1) throw new Error('private nats-server did not start');
+    return startTestNats(options, attempts - 1);
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
@@ -79,8 +85,11 @@ async function launch(port: number, options: TestNatsOptions): Promise<ChildProc
     stdio: 'ignore',
     env: { ...process.env, ...options.config?.env },
   });
-  const deadline = Date.now() + 10_000;
+  // Generous: on a loaded machine a server with a configuration file takes a while to bind.
+  const deadline = Date.now() + 30_000;
   while (!(await portOpen(port))) {
+    // It exited (the port was taken meanwhile): the caller starts over on another port.
+    if (child.exitCode !== null) return child;
     if (Date.now() > deadline) {
       await stop(child);
       throw new Error('private nats-server did not start');
