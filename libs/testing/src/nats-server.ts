@@ -43,7 +43,7 @@ export interface TestNatsOptions {
 
 export async function startTestNats(
   options: TestNatsOptions = {},
-  attempts = 3,
+  attempts = 5,
 ): Promise<TestNats> {
   if (!haveNatsServer()) {
     const port = Number(new URL(TEST_BACKENDS.nats).port || 4222);
@@ -55,7 +55,9 @@ export async function startTestNats(
   // Another process may have taken the port between freePort() and the bind: then our server
   // exited and something else answers there. Start over on a new port rather than share it.
   if (child.exitCode !== null) {
-    if (attempts <= 1) throw new Error('private nats-server did not start');
+    if (attempts <= 1) {
+      throw new Error(`private nats-server did not start: ${lastOutput().trim() || 'no output'}`);
+    }
     return startTestNats(options, attempts - 1);
   }
   return {
@@ -70,6 +72,9 @@ export async function startTestNats(
   };
 }
 
+/** The standard error of the last server launched (diagnostics only). */
+let lastOutput = (): string => '';
+
 async function launch(port: number, options: TestNatsOptions): Promise<ChildProcess> {
   const storeDir = `/tmp/latchkey-test-nats-${port}`;
   const args = ['-a', '127.0.0.1', '-p', String(port)];
@@ -82,9 +87,15 @@ async function launch(port: number, options: TestNatsOptions): Promise<ChildProc
     args.push('-js', '-sd', storeDir);
   }
   const child = spawn(natsServerBinary, args, {
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...options.config?.env },
   });
+  // What it said on standard error, for the message when it does not come up.
+  let said = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    said = `${said}${chunk.toString()}`.slice(-2000);
+  });
+  lastOutput = () => said;
   // Generous: on a loaded machine a server with a configuration file takes a while to bind.
   const deadline = Date.now() + 30_000;
   while (!(await portOpen(port))) {
@@ -92,7 +103,7 @@ async function launch(port: number, options: TestNatsOptions): Promise<ChildProc
     if (child.exitCode !== null) return child;
     if (Date.now() > deadline) {
       await stop(child);
-      throw new Error('private nats-server did not start');
+      throw new Error(`private nats-server did not start: ${said.trim() || 'no output'}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
