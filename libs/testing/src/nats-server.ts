@@ -169,7 +169,9 @@ export function deployNatsCredentials(): {
   const users = Object.fromEntries(
     DEPLOY_NATS_USERS.map((user) => [
       user,
-      { user, password: randomBytes(24).toString('base64url') },
+      // Letters and digits, a letter first: the configuration file reads the variable as a
+      // value, and one that starts with a digit or `-` is taken for a number and refused.
+      { user, password: `p${randomBytes(24).toString('hex')}` },
     ]),
   ) as Record<DeployNatsUser, { user: string; password: string }>;
   const env = Object.fromEntries(
