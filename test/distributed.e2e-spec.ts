@@ -14,6 +14,7 @@ import {
   startProcess,
   type RunningProcess,
 } from './support/processes';
+import { auditSignatureEnv } from './support/platform';
 
 /**
  * The platform as deployed: four processes talking over the machine's NATS, with Postgres and
@@ -29,6 +30,9 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
 
   const healthPorts = new Map<string, number>();
 
+  // Each emitting service signs its audit events; the audit service knows their keys.
+  const auditSignature = auditSignatureEnv();
+
   const start = async (service: string) => {
     const extra: Record<string, string> = {};
     if (service !== 'gateway') {
@@ -36,7 +40,11 @@ describeWithBackends(['postgres', 'redis', 'nats'], 'distributed mode (four proc
       healthPorts.set(service, await freePort());
       extra.HEALTH_PORT = String(healthPorts.get(service));
     }
-    const proc = startProcess(service, [entryOf(service)], { ...env, ...extra });
+    const proc = startProcess(service, [entryOf(service)], {
+      ...env,
+      ...extra,
+      ...auditSignature(service),
+    });
     running.set(service, proc);
     const ready = `http://127.0.0.1:${healthPorts.get(service) ?? env.PORT}/readyz`;
     await eventually(async () => (await fetch(ready)).status === 200, {
