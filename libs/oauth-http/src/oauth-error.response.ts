@@ -126,7 +126,8 @@ function describe(value: unknown): string {
  * the request's metrics and log line (libs/platform), which see the response but not the error.
  */
 export function markOAuthError(res: Response, error: OAuthError): void {
-  res.locals.oauthError = error.error;
+  // Express gives every response its locals; a bare response object (a test's) has none.
+  if (res.locals) res.locals.oauthError = error.error;
 }
 
 /** The OAuth error a response was marked with, if any. */

@@ -2,7 +2,8 @@ import { KV_TOKEN, MemoryKvStore } from '@latchkey/kv';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ClientSubjects, type RotateKeysResponse, TokenSubjects } from '@latchkey/contracts';
 import { TemporarilyUnavailable } from '@latchkey/oauth';
-import { oauthErrorBody } from '@latchkey/testing';
+import { AuditClient } from '@latchkey/audit-client';
+import { oauthErrorBody, RecordingAuditClient } from '@latchkey/testing';
 import request from 'supertest';
 import { AccessTokenVerifier } from '../auth/access-token.verifier';
 import { AdminGuard } from '../auth/admin.guard';
@@ -42,7 +43,15 @@ describe('AdminKeysController (POST /admin/keys/rotate)', () => {
     app = await startHttpApp(
       {
         controllers: [AdminKeysController],
-        providers: [AdminKeysService, AdminGuard, AccessTokenVerifier, JwksService, denylist()],
+        providers: [
+          AdminKeysService,
+          AdminGuard,
+          AccessTokenVerifier,
+          JwksService,
+          denylist(),
+          // The guard records refused admin requests (admin_access.denied).
+          { provide: AuditClient, useValue: new RecordingAuditClient('gateway') },
+        ],
       },
       bus,
     );

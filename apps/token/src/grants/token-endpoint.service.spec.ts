@@ -39,10 +39,13 @@ describe('TokenEndpointService', () => {
   it('authenticates the client and dispatches to the grant handler', async () => {
     const response = await request({ grant_type: 'client_credentials', scope: 'a' });
     expect(response.access_token).toBe('at');
-    expect(authenticate).toHaveBeenCalledWith({
-      authorization: 'Basic abc',
-      params: { grant_type: 'client_credentials', scope: 'a' },
-    });
+    expect(authenticate).toHaveBeenCalledWith(
+      expect.objectContaining({
+        authorization: 'Basic abc',
+        params: { grant_type: 'client_credentials', scope: 'a' },
+        endpoint: 'token',
+      }),
+    );
     expect(handled).toHaveLength(1);
     expect(handled[0]).toMatchObject({
       client,
