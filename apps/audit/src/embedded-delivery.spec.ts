@@ -3,6 +3,11 @@
  * audit service over the in-process bus, through the audit service being down and the emitting
  * service restarting, and the chain stores each event once.
  */
+import {
+  AUDIT_EVENT_CATALOGUE,
+  type AuditEventData,
+  type AuditEventType,
+} from '@latchkey/contracts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +98,13 @@ async function until(condition: () => Promise<boolean> | boolean, what: string):
   throw new Error(`timed out waiting until ${what}`);
 }
 
+/** A valid event of its type (the audit service checks schemas): the catalogue's example. */
+function validData(type: AuditEventType, overrides: Record<string, unknown>): AuditEventData {
+  const data: Record<string, unknown> = { ...AUDIT_EVENT_CATALOGUE[type].example, ...overrides };
+  delete data.actor;
+  return data as AuditEventData;
+}
+
 describe('audit delivery in embedded mode (outbox → in-process bus → chain)', () => {
   let dataDir: string;
   let emitter: Emitter | undefined;
@@ -121,11 +133,11 @@ describe('audit delivery in embedded mode (outbox → in-process bus → chain)'
     const recorded = [
       await emitter.audit.record('client.created', {
         subject: 'app-1',
-        data: { client_id: 'app-1' },
+        data: validData('client.created', { client_id: 'app-1' }),
       }),
       await emitter.audit.record('token.issued', {
         subject: 'app-1',
-        data: { client_id: 'app-1' },
+        data: validData('token.issued', { client_id: 'app-1' }),
       }),
     ];
     await until(
@@ -150,11 +162,11 @@ describe('audit delivery in embedded mode (outbox → in-process bus → chain)'
     const recorded = [
       await first.audit.record('client.updated', {
         subject: 'app-1',
-        data: { client_id: 'app-1' },
+        data: validData('client.updated', { client_id: 'app-1' }),
       }),
       await first.audit.record('client.deleted', {
         subject: 'app-1',
-        data: { client_id: 'app-1' },
+        data: validData('client.deleted', { client_id: 'app-1' }),
       }),
     ];
     await first.app.close();
@@ -165,7 +177,9 @@ describe('audit delivery in embedded mode (outbox → in-process bus → chain)'
   });
 
   it('stores an event delivered twice once, and the chain verifies', async () => {
-    const event = await emitter!.audit.record('token.revoked', { data: { grant: 'g-1' } });
+    const event = await emitter!.audit.record('token.revoked', {
+      data: validData('token.revoked', { grant: 'g-1' }),
+    });
     await until(async () => (await stored()).length === 5, 'the event is stored');
     // The relay died between the ack and the delete: the same row is delivered again.
     await new AuditOutboxRepository('token').insert(emitter!.dataSource.manager, event);
