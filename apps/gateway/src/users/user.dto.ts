@@ -214,7 +214,10 @@ export class UpdateUserDto {
 
   @ApiPropertyOptional({
     ...ATTRIBUTES_DOC,
-    additionalProperties: { ...ATTRIBUTE_VALUE_SCHEMA, nullable: true },
+    // null removes one: each alternative is nullable (OpenAPI 3.0 wants `type` beside `nullable`).
+    additionalProperties: {
+      oneOf: ATTRIBUTE_VALUE_SCHEMA.oneOf.map((schema) => ({ ...schema, nullable: true })),
+    },
     description: 'Merged into the attributes (RFC 7396): a null value removes that attribute',
   })
   @UnlessAbsent()
