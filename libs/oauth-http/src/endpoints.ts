@@ -48,3 +48,17 @@ export const KEY_SET_CACHE_MS = 30_000;
 
 /** The least time between two reads of the key set forced by an unknown `kid`. */
 export const KEY_SET_REFRESH_COOLDOWN_MS = 5_000;
+
+/** Lets a forced read of the key set through at most once per KEY_SET_REFRESH_COOLDOWN_MS. */
+export class KeySetRefreshCooldown {
+  private lastForcedAt?: number;
+
+  /** True when a read may be forced at `now` (milliseconds), and counts it. */
+  allow(now: number): boolean {
+    if (this.lastForcedAt !== undefined && now - this.lastForcedAt < KEY_SET_REFRESH_COOLDOWN_MS) {
+      return false;
+    }
+    this.lastForcedAt = now;
+    return true;
+  }
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { JwksResponse, TokenSubjects } from '@latchkey/contracts';
-import { KEY_SET_CACHE_MS, KEY_SET_REFRESH_COOLDOWN_MS, PublicKeySet } from '@latchkey/oauth-http';
+import { KEY_SET_CACHE_MS, KeySetRefreshCooldown, PublicKeySet } from '@latchkey/oauth-http';
 import { BusClient } from '@latchkey/transport';
 
 /**
@@ -12,7 +12,7 @@ import { BusClient } from '@latchkey/transport';
 export class JwksService implements PublicKeySet {
   private cached?: { value: JwksResponse; expiresAt: number };
   private inFlight?: Promise<JwksResponse>;
-  private lastRefreshAt?: number;
+  private readonly cooldown = new KeySetRefreshCooldown();
 
   constructor(private readonly bus: BusClient) {}
 
@@ -31,14 +31,7 @@ export class JwksService implements PublicKeySet {
   }
 
   async refresh(): Promise<JwksResponse> {
-    const now = Date.now();
-    if (
-      this.lastRefreshAt === undefined ||
-      now - this.lastRefreshAt >= KEY_SET_REFRESH_COOLDOWN_MS
-    ) {
-      this.lastRefreshAt = now;
-      this.cached = undefined;
-    }
+    if (this.cooldown.allow(Date.now())) this.cached = undefined;
     return this.get();
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { JwksResponse } from '@latchkey/contracts';
 import { Clock } from '@latchkey/core';
-import { KEY_SET_CACHE_MS, KEY_SET_REFRESH_COOLDOWN_MS, PublicKeySet } from '@latchkey/oauth-http';
+import { KEY_SET_CACHE_MS, KeySetRefreshCooldown, PublicKeySet } from '@latchkey/oauth-http';
 import { SigningKeysService } from './signing-keys.service';
 
 /**
@@ -15,7 +15,7 @@ import { SigningKeysService } from './signing-keys.service';
 @Injectable()
 export class PublishedKeySet implements PublicKeySet {
   private cached?: { value: Promise<JwksResponse>; loadedAt: number; generation: number };
-  private lastRefreshAt?: number;
+  private readonly cooldown = new KeySetRefreshCooldown();
 
   constructor(
     private readonly keys: SigningKeysService,
@@ -44,14 +44,7 @@ export class PublishedKeySet implements PublicKeySet {
   }
 
   refresh(): Promise<JwksResponse> {
-    const now = this.clock.now().getTime();
-    if (
-      this.lastRefreshAt === undefined ||
-      now - this.lastRefreshAt >= KEY_SET_REFRESH_COOLDOWN_MS
-    ) {
-      this.lastRefreshAt = now;
-      this.cached = undefined;
-    }
+    if (this.cooldown.allow(this.clock.now().getTime())) this.cached = undefined;
     return this.get();
   }
 }
