@@ -36,6 +36,14 @@ const tracer = trace.getTracer('@latchkey/transport');
 const MESSAGING_SYSTEM = 'messaging.system';
 const MESSAGING_DESTINATION = 'messaging.destination.name';
 
+/**
+ * Whether this process traces: the SDK registers its propagator with its tracer provider, and the
+ * no-op API has none. With tracing off a bus call pays for this check and nothing else.
+ */
+function tracing(): boolean {
+  return propagation.fields().length > 0;
+}
+
 const headerSetter: TextMapSetter<TransportHeaders> = {
   set: (headers, key, value) => headers.set(key, value),
 };
@@ -48,7 +56,7 @@ const rpcContextGetter: TextMapGetter<unknown> = {
 
 /** Adds the current trace context to a message's headers (nothing when tracing is off). */
 export function injectTraceContext(headers: TransportHeaders): void {
-  propagation.inject(context.active(), headers, headerSetter);
+  if (tracing()) propagation.inject(context.active(), headers, headerSetter);
 }
 
 /**
@@ -61,6 +69,7 @@ export function traceBusCall<T>(
   kind: 'request' | 'event',
   call: () => Promise<T>,
 ): Promise<T> {
+  if (!tracing()) return call();
   return tracer.startActiveSpan(
     subject,
     {
@@ -88,7 +97,7 @@ export function traceBusCall<T>(
 @Injectable()
 export class BusTracingInterceptor implements NestInterceptor {
   intercept(execution: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (execution.getType() !== 'rpc') return next.handle();
+    if (execution.getType() !== 'rpc' || !tracing()) return next.handle();
     const parent = propagation.extract(
       ROOT_CONTEXT,
       execution.switchToRpc().getContext<unknown>(),
