@@ -1,4 +1,5 @@
 import type { TracingConfig } from '@latchkey/config';
+import { diag, type DiagLogFunction, DiagLogLevel } from '@opentelemetry/api';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -11,6 +12,7 @@ import {
 } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_URL_QUERY } from '@opentelemetry/semantic-conventions';
+import pino from 'pino';
 import { QUIET_PATHS } from './quiet-paths';
 
 /** What a span records in place of a request's query string. */
@@ -27,7 +29,12 @@ export interface StartedTracing {
  * `traceparent`. Probes and scrapes make no spans. The exporter also honours the standard
  * OTEL_EXPORTER_OTLP_HEADERS, _TIMEOUT and _COMPRESSION, and the resource OTEL_RESOURCE_ATTRIBUTES.
  */
-export function startTracingSdk(serviceName: string, config: TracingConfig): StartedTracing {
+export function startTracingSdk(
+  serviceName: string,
+  config: TracingConfig,
+  logLevel: string,
+): StartedTracing {
+  reportSdkProblems(serviceName, logLevel);
   const exporter =
     config.protocol === 'http/json'
       ? new OtlpJsonTraceExporter({ url: config.tracesUrl })
@@ -60,4 +67,32 @@ export function startTracingSdk(serviceName: string, config: TracingConfig): Sta
       await provider.shutdown();
     },
   };
+}
+
+/**
+ * The SDK's own warnings and errors (a collector that refuses or cannot be reached, spans dropped
+ * from a full queue) as JSON log lines like every other, rather than lost: tracing that silently
+ * sends nothing looks like a platform without traffic.
+ */
+function reportSdkProblems(serviceName: string, logLevel: string): void {
+  const logger = pino({ base: { service: serviceName }, level: logLevel });
+  const line =
+    (level: 'error' | 'warn'): DiagLogFunction =>
+    (message, ...args) =>
+      logger[level](`tracing: ${message}${args.map((arg) => ` ${describe(arg)}`).join('')}`);
+  const ignore: DiagLogFunction = () => undefined;
+  diag.setLogger(
+    { error: line('error'), warn: line('warn'), info: ignore, debug: ignore, verbose: ignore },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+}
+
+function describe(arg: unknown): string {
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}`;
+  if (typeof arg === 'string') return arg;
+  try {
+    return JSON.stringify(arg)?.slice(0, 500) ?? String(arg);
+  } catch {
+    return String(arg);
+  }
 }

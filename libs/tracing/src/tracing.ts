@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, type TracingConfig } from '@latchkey/config';
+import { ConfigError, loadConfig, type PlatformConfig } from '@latchkey/config';
 import type { StartedTracing } from './tracing-sdk';
 
 /** The name a process's spans carry (`service.name`): `latchkey-gateway`, `latchkey-embedded`. */
@@ -17,18 +17,18 @@ let started: StartedTracing | undefined;
  */
 export function startTracing(service: string, env: NodeJS.ProcessEnv = process.env): boolean {
   if (started) return true;
-  let tracing: TracingConfig | undefined;
+  let config: PlatformConfig;
   try {
-    tracing = loadConfig(env).tracing;
+    config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) return false;
     throw err;
   }
-  if (tracing === undefined) return false;
+  if (config.tracing === undefined) return false;
   // Loaded here, not imported: a process with tracing off never loads the SDK.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const sdk = require('./tracing-sdk') as typeof import('./tracing-sdk');
-  started = sdk.startTracingSdk(tracedServiceName(service), tracing);
+  started = sdk.startTracingSdk(tracedServiceName(service), config.tracing, config.logLevel);
   return true;
 }
 
