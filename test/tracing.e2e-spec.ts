@@ -200,10 +200,17 @@ describeWithBackends(distributedBackends(), 'tracing: distributed mode', () => {
  * The embedded platform as `npm start` runs it (dist/apps/embedded/main.js), with a preload that
  * records which OpenTelemetry modules the process loaded.
  */
+interface EmbeddedRun {
+  /** The OpenTelemetry modules the process loaded. */
+  loaded: string[];
+  output: string;
+  exit: number | string;
+}
+
 async function runEmbedded(
   env: Record<string, string>,
   during: (platform: Pick<Platform, 'issuer' | 'adminClient'>) => Promise<void>,
-): Promise<string[]> {
+): Promise<EmbeddedRun> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-tracing-'));
   const loadedFile = path.join(dataDir, 'loaded-modules.json');
   const port = await freePort();
@@ -226,7 +233,11 @@ async function runEmbedded(
     await waitUntilReady(proc, `${platform.issuer}/readyz`);
     await during(platform);
     await stopGracefully(proc);
-    return JSON.parse(readFileSync(loadedFile, 'utf8')) as string[];
+    return {
+      loaded: JSON.parse(readFileSync(loadedFile, 'utf8')) as string[],
+      output: proc.output(),
+      exit: await proc.exited,
+    };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${proc.output()}`, { cause: err });
   } finally {
@@ -250,7 +261,7 @@ describe('tracing: embedded mode', () => {
 
   it('traces across the in-process bus when an endpoint is configured', async () => {
     let flow: Flow | undefined;
-    const loaded = await runEmbedded(
+    const { loaded } = await runEmbedded(
       { ...TRACE_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
       async (platform) => {
         flow = await runFlow(platform);
@@ -278,10 +289,29 @@ describe('tracing: embedded mode', () => {
     const withReceiver = Object.fromEntries(
       Object.entries(env).map(([key, value]) => [key, value === 'RECEIVER' ? receiver.url : value]),
     );
-    const loaded = await runEmbedded(withReceiver, async (platform) => {
+    const { loaded } = await runEmbedded(withReceiver, async (platform) => {
       await runFlow(platform);
     });
     expect(receiver.bodies()).toEqual([]);
     expect(loaded.filter(isSdkModule)).toEqual([]);
+  });
+
+  it('reports a collector it cannot reach in the log, and still serves and stops cleanly', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const run = await runEmbedded(
+      { ...TRACE_ENV, OTEL_EXPORTER_OTLP_ENDPOINT: nobody },
+      async (platform) => {
+        await runFlow(platform);
+      },
+    );
+    expect(run.exit).toBe(0);
+    const problems = run.output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((line) => line.msg.startsWith('tracing:'));
+    expect(problems).toContainEqual(
+      expect.objectContaining({ level: 50, msg: expect.stringContaining('ECONNREFUSED') }),
+    );
   });
 });
