@@ -18,6 +18,7 @@ import {
   REQUEST_ID_HEADER,
   RequestContext,
 } from './request-context';
+import { injectTraceContext, traceBusCall } from './bus-tracing';
 import { createHeaders } from './transport-headers';
 import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
 
@@ -93,7 +94,11 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
    * deadline of the request it is made for: the deadline travels in the `latchkey-deadline`
    * header, so the service that answers drops the work once nobody waits for it.
    */
-  async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
+  request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
+    return traceBusCall(subject, 'request', () => this.send<TRes>(subject, data, opts));
+  }
+
+  private async send<TRes>(subject: string, data: unknown, opts: BusRequestOptions): Promise<TRes> {
     const startedAt = Date.now();
     const started = performance.now();
     const deadline = Math.min(
@@ -122,7 +127,11 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
    * an answer the caller sends afterwards, even on another connection, reaches no subscriber
    * before the event (docs/architecture.md §2.6).
    */
-  async emit(subject: string, data: unknown): Promise<void> {
+  emit(subject: string, data: unknown): Promise<void> {
+    return traceBusCall(subject, 'event', () => this.publish(subject, data));
+  }
+
+  private async publish(subject: string, data: unknown): Promise<void> {
     const startedAt = Date.now();
     try {
       // Connect first, under the deadline: Nest's emit() is hot, so an event handed over while the
@@ -170,7 +179,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
   /**
    * Wraps the payload with the headers every message carries: the request id, the deadline, the
    * HTTP caller and the actor, when there are some (the audit events of the receiving service
-   * name them).
+   * name them), and the trace context when tracing is on.
    */
   private record(data: unknown, deadline?: number) {
     const context = RequestContext.current();
@@ -182,6 +191,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
       [CALLER_USER_AGENT_HEADER]: context?.caller?.userAgent,
       [ACTOR_HEADER]: actor && RequestContext.formatActor(actor),
     });
+    injectTraceContext(headers);
     return new NatsRecordBuilder(data).setHeaders(headers).build();
   }
 
