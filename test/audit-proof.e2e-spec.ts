@@ -305,6 +305,10 @@ describe.each(PLATFORM_MODES)('the provable, live audit log: %s mode', (mode) =>
         const file = path.join(workDir, `export-${++exports}.jsonl`);
         const exported = await latchkey('audit', 'export', '--file', file);
         expect(exported.code).toBe(0);
+        return verifyFile(file);
+      };
+      /** `latchkey audit verify` of a file with the keys kept apart: its exit code and report. */
+      const verifyFile = async (file: string) => {
         const verified = await latchkey(
           '--output',
           'json',
@@ -426,21 +430,6 @@ describe.each(PLATFORM_MODES)('the provable, live audit log: %s mode', (mode) =>
           const out = path.join(workDir, `export-${++exports}.jsonl`);
           fs.writeFileSync(out, `${[header, ...chained].join('\n')}\n`);
           return out;
-        };
-        const verifyFile = async (target: string) => {
-          const verified = await latchkey(
-            '--output',
-            'json',
-            'audit',
-            'verify',
-            target,
-            '--keys',
-            keysFile,
-          );
-          return {
-            code: verified.code,
-            report: JSON.parse(verified.stdout) as Record<string, unknown>,
-          };
         };
         const changed = rewrite((events) => {
           events[1] = { ...events[1]!, subject: 'someone-else' };
