@@ -1,8 +1,9 @@
 /**
- * NATS authentication from the configuration (NATS_USER/NATS_PASSWORD, NATS_NKEY_SEED, NATS_TLS_*),
- * against a private nats-server that requires it.
+ * NATS authentication from the configuration (NATS_USER/NATS_PASSWORD, NATS_NKEY_SEED,
+ * NATS_CREDS_FILE, NATS_TLS_*), against a private nats-server that requires it.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -164,5 +165,102 @@ describeAuth('NATS over mutual TLS (private nats-server, certificates made with 
     await expect(open({})).rejects.toThrow(/unable to verify|certificate/i);
     // With the CA only, the server refuses the handshake: TLS alert 42, bad certificate.
     await expect(open({ NATS_TLS_CA_FILE: file('ca.pem') })).rejects.toThrow(/bad certificate/i);
+  });
+});
+
+/** A JWT as the NATS tools sign them (nsc): Ed25519 by an NKey, `ed25519-nkey`. */
+function natsJwt(signer: ReturnType<typeof nkeys.createOperator>, claims: object): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = { jti: randomUUID(), iat: Math.floor(Date.now() / 1000), ...claims };
+  const signed = `${part({ typ: 'JWT', alg: 'ed25519-nkey' })}.${part(body)}`;
+  return `${signed}.${Buffer.from(signer.sign(new TextEncoder().encode(signed))).toString('base64url')}`;
+}
+
+describeAuth('NATS with a credentials file (operator mode, private nats-server)', () => {
+  const operator = nkeys.createOperator();
+  const account = nkeys.createAccount();
+  let dir: string;
+  let nats: TestNats;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'latchkey-nats-creds-'));
+    const operatorJwt = natsJwt(operator, {
+      iss: operator.getPublicKey(),
+      sub: operator.getPublicKey(),
+      name: 'latchkey-test',
+      nats: { type: 'operator', version: 2 },
+    });
+    const accountJwt = natsJwt(operator, {
+      iss: operator.getPublicKey(),
+      sub: account.getPublicKey(),
+      name: 'LATCHKEY',
+      nats: {
+        limits: {
+          subs: -1,
+          data: -1,
+          payload: -1,
+          imports: -1,
+          exports: -1,
+          wildcards: true,
+          conn: -1,
+          leaf: -1,
+        },
+        default_permissions: { pub: {}, sub: {} },
+        type: 'account',
+        version: 2,
+      },
+    });
+    writeFileSync(
+      path.join(dir, 'nats.conf'),
+      `operator: ${operatorJwt}\nresolver: MEMORY\nresolver_preload: { ${account.getPublicKey()}: ${accountJwt} }\n`,
+    );
+    nats = await startTestNats({ config: { file: path.join(dir, 'nats.conf'), env: {} } });
+  });
+
+  afterAll(async () => {
+    await nats?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`/tmp/latchkey-test-nats-${nats?.port}.conf`, { force: true });
+  });
+
+  /** A user of the account and its credentials file, as `nsc generate creds` writes it. */
+  const credsFile = (name: string, signer = account) => {
+    const user = nkeys.createUser();
+    const jwt = natsJwt(signer, {
+      iss: signer.getPublicKey(),
+      sub: user.getPublicKey(),
+      name,
+      nats: { pub: {}, sub: {}, subs: -1, data: -1, payload: -1, type: 'user', version: 2 },
+    });
+    const seed = new TextDecoder().decode(user.getSeed());
+    const file = path.join(dir, `${name}.creds`);
+    writeFileSync(
+      file,
+      `-----BEGIN NATS USER JWT-----\n${jwt}\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n${seed}\n------END USER NKEY SEED------\n`,
+    );
+    return file;
+  };
+
+  const open = (env: Record<string, string>) =>
+    connect({
+      ...natsConnectionOptions({
+        natsUrl: nats.url,
+        name: 'creds-test',
+        auth: loadConfig({ NATS_URL: nats.url, ...env }).natsAuth,
+      }),
+      waitOnFirstConnect: false,
+      reconnect: false,
+    });
+
+  it('connects with NATS_CREDS_FILE', async () => {
+    const nc = await open({ NATS_CREDS_FILE: credsFile('token') });
+    await expect(nc.flush()).resolves.toBeUndefined();
+    await nc.close();
+  });
+
+  it('is refused without credentials, and with a user the account did not sign', async () => {
+    await expect(open({})).rejects.toThrow(/authorization/i);
+    const stranger = credsFile('stranger', nkeys.createAccount());
+    await expect(open({ NATS_CREDS_FILE: stranger })).rejects.toThrow(/authorization/i);
   });
 });
