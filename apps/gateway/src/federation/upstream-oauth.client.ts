@@ -47,7 +47,7 @@ export class UpstreamOAuthClient {
     const url = new URL(metadata.authorization_endpoint);
     const params: Record<string, string> = {
       response_type: 'code',
-      client_id: provider.client_id,
+      client_id: clientIdOf(provider),
       redirect_uri: request.redirectUri,
       state: request.state,
       code_challenge: request.codeChallenge,
@@ -83,10 +83,10 @@ export class UpstreamOAuthClient {
     const secret = provider.client_secret;
     if (secret !== null && provider.client_auth_method === 'client_secret_basic') {
       // RFC 6749 §2.3.1: each part form-urlencoded before Base64.
-      const pair = `${formEncode(provider.client_id)}:${formEncode(secret)}`;
+      const pair = `${formEncode(clientIdOf(provider))}:${formEncode(secret)}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
     } else {
-      form.set('client_id', provider.client_id);
+      form.set('client_id', clientIdOf(provider));
       if (secret !== null) form.set('client_secret', secret);
     }
     const response = await upstreamCall(this.http, metadata.token_endpoint, {
@@ -121,7 +121,7 @@ export class UpstreamOAuthClient {
     try {
       ({ payload } = await jwtVerify(idToken, metadata.keys, {
         issuer: metadata.issuer,
-        audience: provider.client_id,
+        audience: clientIdOf(provider),
         // Asymmetric algorithms only: an HMAC key would be the client secret, and `none` is never.
         algorithms: [...ASYMMETRIC_JWS_ALGORITHMS],
         requiredClaims: ['sub', 'iat', 'exp'],
@@ -133,7 +133,7 @@ export class UpstreamOAuthClient {
     if (
       Array.isArray(payload.aud) &&
       payload.aud.length > 1 &&
-      payload.azp !== provider.client_id
+      payload.azp !== clientIdOf(provider)
     ) {
       throw new UpstreamLoginError('audience_mismatch', 'azp is not this client');
     }
@@ -183,4 +183,10 @@ function idTokenFailure(err: unknown): UpstreamLoginError {
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** Latchkey's client id at an OAuth upstream (the registry requires one for those kinds). */
+function clientIdOf(provider: IdentityProviderRecord): string {
+  if (provider.client_id === null) throw new Error(`provider ${provider.id} has no client_id`);
+  return provider.client_id;
 }
