@@ -328,6 +328,9 @@ function suite(mode: PlatformMode): void {
       });
       const [provisioned] = await auditEvents('user.provisioned', idToken.sub!);
       expect(provisioned!.data).toMatchObject({ identity_provider: 'corp' });
+      // The upstream's mapped groups are the local user's groups.
+      const user = await call('GET', `/admin/users/${idToken.sub}`);
+      expect([...(user.body.groups as string[])].sort()).toEqual(['admins', 'engineering']);
     });
 
     it('offers "Continue with" on the login page, and the same upstream user comes back', async () => {
