@@ -100,8 +100,8 @@ export interface IdentityProviderView {
    * equals the upstream's verified e-mail. Off: a new local account is made.
    */
   link_by_verified_email: boolean;
-  /** `ldap` only: the directory. */
-  ldap: LdapSettings | null;
+  /** `ldap` only (absent for the other kinds): the directory. */
+  ldap?: LdapSettings;
   created_at: string;
   updated_at: string;
 }

@@ -107,7 +107,6 @@ function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderI
     claim_mapping: readMapping(fields.claim_mapping, STANDARD_CLAIMS),
     use_userinfo: readBoolean(fields, 'use_userinfo', kind === 'oauth2'),
     link_by_verified_email: readBoolean(fields, 'link_by_verified_email', false),
-    ldap: null,
   };
   checkEndpointsOfKind(provider);
   return provider;

@@ -61,6 +61,20 @@ export class LdapSettingsDto implements LdapSettings {
   timeout_ms: number;
 }
 
+/** The directory settings as given: url, bind_dn and user_search_base; the rest defaulted. */
+export class LdapSettingsInputDto extends PartialType(
+  OmitType(LdapSettingsDto, ['url', 'bind_dn', 'user_search_base'] as const),
+) {
+  @ApiProperty({ example: 'ldaps://ldap.example.com:636', description: 'ldaps:// or ldap://' })
+  url: string;
+
+  @ApiProperty({ example: 'cn=latchkey,ou=services,dc=example,dc=com' })
+  bind_dn: string;
+
+  @ApiProperty({ example: 'ou=people,dc=example,dc=com' })
+  user_search_base: string;
+}
+
 /** An upstream identity provider, as the admin API shows it: never its client secret. */
 export class IdentityProviderDto implements IdentityProviderView {
   @ApiProperty({
@@ -156,12 +170,11 @@ export class IdentityProviderDto implements IdentityProviderView {
   })
   link_by_verified_email: boolean;
 
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: LdapSettingsDto,
-    nullable: true,
-    description: 'ldap only: the directory to search and bind against',
+    description: 'ldap only (absent for the other kinds): the directory to search and bind against',
   })
-  ldap: LdapSettingsDto | null;
+  ldap?: LdapSettingsDto;
 
   @ApiProperty({ format: 'date-time' })
   created_at: string;
@@ -178,6 +191,7 @@ export class CreateIdentityProviderDto extends PartialType(
     'id',
     'kind',
     'client_id',
+    'ldap',
   ] as const),
 ) {
   @ApiProperty({ example: 'corp-keycloak' })
@@ -188,6 +202,12 @@ export class CreateIdentityProviderDto extends PartialType(
 
   @ApiPropertyOptional({ description: 'Required for oidc and oauth2' })
   client_id?: string;
+
+  @ApiPropertyOptional({
+    type: LdapSettingsInputDto,
+    description: 'Required for ldap: the directory (a PATCH merges its fields)',
+  })
+  ldap?: LdapSettingsInputDto;
 
   @ApiPropertyOptional({
     description: 'oidc, oauth2: sealed at rest with KEY_ENCRYPTION_KEY; write-only, never returned',

@@ -248,7 +248,7 @@ export class LdapDirectory implements OnModuleDestroy {
 }
 
 function settingsOf(provider: IdentityProviderRecord): LdapSettings {
-  if (provider.kind !== 'ldap' || provider.ldap === null) {
+  if (provider.kind !== 'ldap' || provider.ldap === undefined) {
     throw new Error(`provider ${provider.id} is not an ldap provider`);
   }
   return provider.ldap;
