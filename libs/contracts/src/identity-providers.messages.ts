@@ -44,8 +44,15 @@ export interface LdapSettings {
   timeout_ms: number;
 }
 
-/** How Latchkey authenticates itself at the upstream token endpoint. */
-export const UPSTREAM_CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post'] as const;
+/**
+ * How Latchkey authenticates itself at the upstream token endpoint; `private_key_jwt` signs an
+ * RFC 7523 assertion with the provider's sealed private JWK (the upstream holds the public half).
+ */
+export const UPSTREAM_CLIENT_AUTH_METHODS = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] as const;
 export type UpstreamClientAuthMethod = (typeof UPSTREAM_CLIENT_AUTH_METHODS)[number];
 
 /** Local profile fields an upstream claim (LDAP: attribute) may fill, and `groups`. */
@@ -106,7 +113,10 @@ export interface IdentityProviderView {
   updated_at: string;
 }
 
-/** The gateway's copy, over the bus only: with the unsealed secret (`ldap`: the bind password). */
+/**
+ * The gateway's copy, over the bus only: with the unsealed secret (`ldap`: the bind password;
+ * `private_key_jwt`: the private JWK as JSON).
+ */
 export interface IdentityProviderRecord extends IdentityProviderView {
   client_secret: string | null;
 }

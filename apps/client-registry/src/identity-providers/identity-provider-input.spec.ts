@@ -1,4 +1,5 @@
 import { STRICT_OUTBOUND_POLICY, type OutboundPolicy } from '@latchkey/oauth';
+import { generateKeyPairSync } from 'node:crypto';
 import { validateIdentityProvider, validateIdentityProviderPatch } from './identity-provider-input';
 
 const LOOPBACK: OutboundPolicy = { allowPrivate: false, allowedCidrs: ['127.0.0.0/8'] };
@@ -151,6 +152,36 @@ describe('identity provider input', () => {
         bind_dn: 'cn=latchkey,ou=services,dc=corp',
         timeout_ms: 2000,
       });
+    });
+  });
+
+  describe('private_key_jwt at the upstream', () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const { client_secret: _secret, ...withoutSecret } = oidc;
+    const jwt = {
+      ...withoutSecret,
+      client_auth_method: 'private_key_jwt',
+      private_jwk: privateKey.export({ format: 'jwk' }),
+    };
+
+    it('keeps the private JWK as the sealed secret', () => {
+      const { clientSecret } = validateIdentityProvider(jwt, STRICT_OUTBOUND_POLICY);
+      expect(JSON.parse(clientSecret!)).toEqual(jwt.private_jwk);
+    });
+
+    it.each([
+      ['a public key', { private_jwk: publicKey.export({ format: 'jwk' }) }, /private_jwk must be/],
+      ['a broken key', { private_jwk: { kty: 'EC', crv: 'P-256', d: 'x' } }, /private_jwk must/],
+      [
+        'a client secret instead',
+        { private_jwk: undefined, client_secret: 's' },
+        /takes private_jwk/,
+      ],
+    ])('refuses %s', (_what, change, message) => {
+      const input = Object.fromEntries(
+        Object.entries({ ...jwt, ...change }).filter(([, v]) => v !== undefined),
+      );
+      expect(() => validateIdentityProvider(input, STRICT_OUTBOUND_POLICY)).toThrow(message);
     });
   });
 });

@@ -13,9 +13,11 @@ import {
   type IdentityProviderView,
   type UpstreamClientAuthMethod,
 } from '@latchkey/contracts';
+import { createPrivateKey, type JsonWebKeyInput } from 'node:crypto';
 import {
   InvalidRequest,
   isValidScopeToken,
+  jwkSigningAlgorithm,
   outboundUrlProblem,
   type OutboundPolicy,
 } from '@latchkey/oauth';
@@ -48,7 +50,7 @@ export function validateIdentityProvider(
 ): ValidatedProvider {
   if (!isObject(input)) throw new InvalidRequest('provider must be a JSON object');
   const provider = readProvider(input, policy);
-  return { provider, clientSecret: readSecret(input, provider.kind) };
+  return { provider, clientSecret: readSecret(input, secretFieldOf(provider)) };
 }
 
 /** A JSON merge patch (RFC 7396) over a stored provider, validated as a whole; the id is fixed. */
@@ -63,7 +65,7 @@ export function validateIdentityProviderPatch(
   }
   const fields: Fields = { ...existing };
   for (const [key, value] of Object.entries(patch)) {
-    if (SECRET_FIELDS.includes(key)) continue;
+    if ((SECRET_FIELDS as readonly string[]).includes(key)) continue;
     if (value === null) delete fields[key];
     else if (key === 'ldap' && isObject(value) && isObject(fields.ldap)) {
       fields.ldap = mergeObjects(fields.ldap, value);
@@ -71,7 +73,7 @@ export function validateIdentityProviderPatch(
   }
   fields.id = existing.id;
   const provider = readProvider(fields, policy);
-  return { provider, clientSecret: readSecret(patch, provider.kind) };
+  return { provider, clientSecret: readSecret(patch, secretFieldOf(provider)) };
 }
 
 function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderInput {
@@ -170,20 +172,48 @@ function checkEndpointsOfKind(provider: IdentityProviderInput): void {
   }
 }
 
-/** The write-only secret: `client_secret`, or an `ldap` provider's `bind_password`. */
-function readSecret(fields: Fields, kind: IdentityProviderKind): string | null | undefined {
-  const name = kind === 'ldap' ? 'bind_password' : 'client_secret';
-  const other = SECRET_FIELDS.find((field) => field !== name)!;
-  if (Object.hasOwn(fields, other)) {
-    throw new InvalidRequest(`${other} does not apply to an ${kind} provider`);
+/** Which write-only field holds the provider's one secret. */
+type SecretField = 'client_secret' | 'bind_password' | 'private_jwk';
+
+function secretFieldOf(provider: IdentityProviderInput): SecretField {
+  if (provider.kind === 'ldap') return 'bind_password';
+  return provider.client_auth_method === 'private_key_jwt' ? 'private_jwk' : 'client_secret';
+}
+
+/**
+ * The write-only secret: `client_secret`, an `ldap` provider's `bind_password`, or the private
+ * JWK of `private_key_jwt` (kept as its JSON text). Any other of them is refused.
+ */
+function readSecret(fields: Fields, name: SecretField): string | null | undefined {
+  for (const other of SECRET_FIELDS) {
+    if (other !== name && Object.hasOwn(fields, other)) {
+      throw new InvalidRequest(`${other} does not apply to this provider (it takes ${name})`);
+    }
   }
   if (!Object.hasOwn(fields, name)) return undefined;
   const secret = fields[name];
   if (secret === null) return null;
+  if (name === 'private_jwk') return readPrivateJwk(secret);
   if (typeof secret !== 'string' || secret === '' || secret.length > 4096) {
     throw new InvalidRequest(`${name} must be a non-empty string`);
   }
   return secret;
+}
+
+/** A private asymmetric signing key as a JWK (RFC 7517) that Node can load. */
+function readPrivateJwk(value: unknown): string {
+  const problem = 'private_jwk must be a private RSA, EC (P-256, P-384, P-521) or Ed25519 JWK';
+  if (!isObject(value) || jwkSigningAlgorithm(value) === undefined) {
+    throw new InvalidRequest(problem);
+  }
+  try {
+    createPrivateKey({ key: value as JsonWebKeyInput['key'], format: 'jwk' });
+  } catch {
+    throw new InvalidRequest(problem);
+  }
+  const text = JSON.stringify(value);
+  if (text.length > 16_384) throw new InvalidRequest(problem);
+  return text;
 }
 
 function readUrl(fields: Fields, name: string, policy: OutboundPolicy): string | null {
@@ -315,7 +345,7 @@ const OAUTH_ONLY_FIELDS = [
   'scopes',
 ] as const;
 
-const SECRET_FIELDS: readonly string[] = ['client_secret', 'bind_password'];
+const SECRET_FIELDS: readonly SecretField[] = ['client_secret', 'bind_password', 'private_jwk'];
 
 function readMapping(value: unknown, defaults: ClaimMapping): ClaimMapping {
   const mapping: ClaimMapping = { ...defaults };

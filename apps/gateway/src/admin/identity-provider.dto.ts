@@ -220,6 +220,16 @@ export class CreateIdentityProviderDto extends PartialType(
     writeOnly: true,
   })
   bind_password?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'client_auth_method private_key_jwt: the private JWK (RSA, EC or Ed25519) Latchkey signs ' +
+      'its client assertions with; sealed at rest, write-only, never returned',
+    writeOnly: true,
+  })
+  private_jwk?: Record<string, unknown>;
 }
 
 /** Merge patch of a provider; the id cannot change; a secret set to null is removed. */

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { IdentityProviderRecord } from '@latchkey/contracts';
-import { ASYMMETRIC_JWS_ALGORITHMS, constantTimeEqual } from '@latchkey/oauth';
+import {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  constantTimeEqual,
+  jwkSigningAlgorithm,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  randomToken,
+} from '@latchkey/oauth';
 import { OutboundHttp } from '@latchkey/platform';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { UpstreamLoginError } from './upstream-error';
 import {
   readJsonObject,
@@ -81,7 +87,11 @@ export class UpstreamOAuthClient {
       'user-agent': UPSTREAM_USER_AGENT,
     };
     const secret = provider.client_secret;
-    if (secret !== null && provider.client_auth_method === 'client_secret_basic') {
+    if (provider.client_auth_method === 'private_key_jwt') {
+      form.set('client_id', clientIdOf(provider));
+      form.set('client_assertion_type', JWT_BEARER_CLIENT_ASSERTION_TYPE);
+      form.set('client_assertion', await clientAssertion(provider, metadata));
+    } else if (secret !== null && provider.client_auth_method === 'client_secret_basic') {
       // RFC 6749 §2.3.1: each part form-urlencoded before Base64.
       const pair = `${formEncode(clientIdOf(provider))}:${formEncode(secret)}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
@@ -189,4 +199,38 @@ function formEncode(value: string): string {
 function clientIdOf(provider: IdentityProviderRecord): string {
   if (provider.client_id === null) throw new Error(`provider ${provider.id} has no client_id`);
   return provider.client_id;
+}
+
+/** How long Latchkey's client assertion at an upstream lives: one request, some clock skew. */
+const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
+
+/**
+ * RFC 7523 §3 (OIDC Core §9 private_key_jwt), signed with the provider's private JWK: `iss` and
+ * `sub` our client id, `aud` the upstream's issuer (the audience OpenID Connect now asks for, so
+ * an assertion cannot be replayed at another endpoint; an OAuth 2.0 upstream without an issuer:
+ * its token endpoint), a fresh `jti`, a minute to live.
+ */
+async function clientAssertion(
+  provider: IdentityProviderRecord,
+  metadata: UpstreamMetadata,
+): Promise<string> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(provider.client_secret ?? '') as JWK;
+  } catch {
+    throw new Error(`provider ${provider.id} has no private JWK`);
+  }
+  const alg = jwkSigningAlgorithm(jwk as Record<string, unknown>);
+  if (alg === undefined) throw new Error(`provider ${provider.id} has no private signing JWK`);
+  const key = await importJWK(jwk, alg);
+  const clientId = clientIdOf(provider);
+  return new SignJWT({})
+    .setProtectedHeader({ alg, typ: 'JWT', ...(jwk.kid ? { kid: jwk.kid } : {}) })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(provider.kind === 'oidc' ? metadata.issuer : metadata.token_endpoint)
+    .setJti(randomToken())
+    .setIssuedAt()
+    .setExpirationTime(`${CLIENT_ASSERTION_LIFETIME_SECONDS}s`)
+    .sign(key);
 }
