@@ -1,8 +1,12 @@
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { randomToken } from '@latchkey/oauth';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
+import {
+  downstreamAuthorizationRequest,
+  redeemDownstreamCode,
+  type DownstreamClient,
+} from './support/downstream-client';
 import { callPlatform, type CallAnswer } from './support/http-call';
 import { eventually, freePort, ROOT, startProcess, type RunningProcess } from './support/processes';
 import { describeWithBackends } from '@latchkey/testing';
@@ -102,24 +106,11 @@ function suite(mode: PlatformMode): void {
     return answer.body;
   };
 
+  const downstream = (): DownstreamClient => ({ ...client, redirect_uri: rp.redirectUri });
+
   /** An authorization request of the downstream client, with PKCE and a nonce. */
-  const authorizationRequest = (extra: Record<string, string> = {}) => {
-    const verifier = randomToken(32);
-    const nonce = randomToken(16);
-    const url = new URL(`${platform.issuer}/authorize`);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid profile email',
-      state: randomToken(16),
-      nonce,
-      code_challenge: computeS256Challenge(verifier),
-      code_challenge_method: 'S256',
-      ...extra,
-    }).toString();
-    return { url: url.toString(), verifier, nonce };
-  };
+  const authorizationRequest = (extra: Record<string, string> = {}) =>
+    downstreamAuthorizationRequest(platform.issuer, downstream(), 'openid profile email', extra);
 
   /** The code of a journey exchanged at /token; the ID Token verified with Latchkey's keys. */
   const redeem = async (journey: Journey, verifier: string, nonce: string) => {
@@ -128,28 +119,10 @@ function suite(mode: PlatformMode): void {
         `no callback: ${journey.last?.status} ${journey.last?.text.slice(0, 400)}\n${journey.trail.join('\n')}`,
       );
     }
-    expect(journey.callback.searchParams.get('iss')).toBe(platform.issuer);
-    const answer = await callPlatform(platform.issuer, 'POST', '/token', {
-      basic: { id: client.client_id, secret: client.client_secret },
-      form: {
-        grant_type: 'authorization_code',
-        code: journey.callback.searchParams.get('code')!,
-        redirect_uri: rp.redirectUri,
-        code_verifier: verifier,
-      },
+    return redeemDownstreamCode(platform.issuer, downstream(), journey.callback, {
+      verifier,
+      nonce,
     });
-    expect(answer.status).toBe(200);
-    const keys = createRemoteJWKSet(new URL(`${platform.issuer}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(answer.body.id_token as string, keys, {
-      issuer: platform.issuer,
-      audience: client.client_id,
-    });
-    expect(payload.nonce).toBe(nonce);
-    const userinfo = await callPlatform(platform.issuer, 'GET', '/userinfo', {
-      token: answer.body.access_token as string,
-    });
-    expect(userinfo.status).toBe(200);
-    return { idToken: payload, userinfo: userinfo.body };
   };
 
   /** Audit events of a type about a subject, once delivered (the outbox relays asynchronously). */

@@ -1,7 +1,10 @@
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
 import { describeWithBackends } from '@latchkey/testing';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
+import {
+  downstreamAuthorizationRequest,
+  redeemDownstreamCode,
+  type DownstreamRequest,
+} from './support/downstream-client';
 import { parseFirstForm, type HtmlForm } from './support/html-form';
 import { callPlatform, type CallAnswer } from './support/http-call';
 import {
@@ -78,26 +81,19 @@ function suite(mode: PlatformMode): void {
 
   /** The authorization request, the login form filled in and posted, redirects followed. */
   const signIn = async (
-    client: { client_id: string },
+    client: { client_id: string; client_secret: string },
     username: string,
     password: string,
-  ): Promise<FormSignIn & { verifier: string; nonce: string }> => {
-    const verifier = randomToken(32);
-    const nonce = randomToken(16);
-    const url = new URL(`${platform.issuer}/authorize`);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid profile email groups',
-      state: randomToken(16),
-      nonce,
-      code_challenge: computeS256Challenge(verifier),
-      code_challenge_method: 'S256',
-    }).toString();
+  ): Promise<FormSignIn & Omit<DownstreamRequest, 'url'>> => {
+    const request = downstreamAuthorizationRequest(
+      platform.issuer,
+      { ...client, redirect_uri: rp.redirectUri },
+      'openid profile email groups',
+    );
+    const { verifier, nonce } = request;
     const jar = new CookieJar();
     let method: 'GET' | 'POST' = 'GET';
-    let target = url.toString();
+    let target = request.url;
     let body: URLSearchParams | undefined;
     for (let hop = 0; hop < 10; hop++) {
       const cookie = jar.header();
@@ -141,34 +137,19 @@ function suite(mode: PlatformMode): void {
   };
 
   /** The code exchanged at /token; the ID Token verified with Latchkey's keys; userinfo. */
-  const redeem = async (
+  const redeem = (
     client: { client_id: string; client_secret: string },
-    flow: FormSignIn & { verifier: string; nonce: string },
-  ): Promise<{ idToken: JWTPayload; userinfo: Record<string, unknown> }> => {
+    flow: FormSignIn & Omit<DownstreamRequest, 'url'>,
+  ) => {
     if (!flow.callback) {
       throw new Error(`no callback: ${flow.last?.status} ${flow.last?.text.slice(0, 400)}`);
     }
-    const answer = await callPlatform(platform.issuer, 'POST', '/token', {
-      basic: { id: client.client_id, secret: client.client_secret },
-      form: {
-        grant_type: 'authorization_code',
-        code: flow.callback.searchParams.get('code')!,
-        redirect_uri: rp.redirectUri,
-        code_verifier: flow.verifier,
-      },
-    });
-    expect(answer.status).toBe(200);
-    const keys = createRemoteJWKSet(new URL(`${platform.issuer}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(answer.body.id_token as string, keys, {
-      issuer: platform.issuer,
-      audience: client.client_id,
-    });
-    expect(payload.nonce).toBe(flow.nonce);
-    const userinfo = await callPlatform(platform.issuer, 'GET', '/userinfo', {
-      token: answer.body.access_token as string,
-    });
-    expect(userinfo.status).toBe(200);
-    return { idToken: payload, userinfo: userinfo.body };
+    return redeemDownstreamCode(
+      platform.issuer,
+      { ...client, redirect_uri: rp.redirectUri },
+      flow.callback,
+      flow,
+    );
   };
 
   /** Audit events of a type, once delivered (the outbox relays asynchronously). */

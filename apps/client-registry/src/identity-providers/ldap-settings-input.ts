@@ -10,7 +10,12 @@ import {
   LDAP_USERNAME_PLACEHOLDER,
   type LdapSettings,
 } from '@latchkey/contracts';
-import { InvalidRequest, outboundUrlProblem, type OutboundPolicy } from '@latchkey/oauth';
+import {
+  InvalidRequest,
+  isIdentifierText,
+  outboundUrlProblem,
+  type OutboundPolicy,
+} from '@latchkey/oauth';
 import { FilterParser } from 'ldapts';
 
 const MAX_TEXT = 1000;
@@ -85,12 +90,11 @@ function readCa(value: unknown): string | null {
 function readText(fields: Fields, name: string): string | undefined {
   const value = fields[name];
   if (value === undefined || value === null) return undefined;
-  // eslint-disable-next-line no-control-regex
   if (
     typeof value !== 'string' ||
     value.trim() === '' ||
     value.length > MAX_TEXT ||
-    /[\u0000-\u001f\u007f]/.test(value)
+    !isIdentifierText(value)
   ) {
     throw new InvalidRequest(`ldap.${name} must be a string of 1 to ${MAX_TEXT} characters`);
   }
