@@ -1,4 +1,6 @@
 import { describeWithBackends } from '@latchkey/testing';
+import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
 import {
   downstreamAuthorizationRequest,
@@ -29,8 +31,23 @@ import { CookieJar } from './support/user-agent';
  * services, `npm run build` first).
  */
 const SESSION_COOKIE = 'latchkey_session';
-const ADA = { uid: 'ada', password: 'Analytical-Engine-1843', cn: 'Ada Lovelace', sn: 'Lovelace' };
-const GRACE = { uid: 'grace', password: 'Compiler-A0-1952', cn: 'Grace Hopper', sn: 'Hopper' };
+/**
+ * Usernames of this run: the failed-login counters live in the shared Redis in distributed mode
+ * and outlast a run (an account refused once stays refused for the window).
+ */
+const RUN = randomBytes(4).toString('hex');
+const ADA = {
+  uid: `ada-${RUN}`,
+  password: 'Analytical-Engine-1843',
+  cn: 'Ada Lovelace',
+  sn: 'Lovelace',
+};
+const GRACE = {
+  uid: `grace-${RUN}`,
+  password: 'Compiler-A0-1952',
+  cn: 'Grace Hopper',
+  sn: 'Hopper',
+};
 
 interface FormSignIn {
   /** The redirect to the client (code, state, iss), when the flow got there. */
@@ -176,8 +193,8 @@ function suite(mode: PlatformMode): void {
         { ...GRACE, mail: 'grace@corp.example.test' },
       ],
       groups: [
-        { cn: 'engineers', members: ['ada', 'grace'] },
-        { cn: 'analysts', members: ['ada'] },
+        { cn: 'engineers', members: [ADA.uid, GRACE.uid] },
+        { cn: 'analysts', members: [ADA.uid] },
       ],
     });
     platform = await startPlatform(mode, { OUTBOUND_ALLOWED_CIDRS: '127.0.0.0/8' });
@@ -272,7 +289,7 @@ function suite(mode: PlatformMode): void {
 
   describe('signing in with the directory password', () => {
     it('ldaps:// and memberOf: tokens carry the mapped profile, groups and idp', async () => {
-      const flow = await signIn(app, 'ada', ADA.password);
+      const flow = await signIn(app, ADA.uid, ADA.password);
       expect(flow.callback?.searchParams.get('iss')).toBe(platform.issuer);
       const { idToken, userinfo } = await redeem(app, flow);
       expect(idToken).toMatchObject({ idp: 'corp-ldap', amr: ['pwd'] });
@@ -281,7 +298,7 @@ function suite(mode: PlatformMode): void {
         name: 'Ada Lovelace',
         given_name: 'Ada',
         family_name: 'Lovelace',
-        preferred_username: 'ada',
+        preferred_username: ADA.uid,
         email: 'ada@corp.example.test',
       });
       expect([...(userinfo.groups as string[])].sort()).toEqual(['analysts', 'engineers']);
@@ -299,7 +316,7 @@ function suite(mode: PlatformMode): void {
       });
 
       // The same entry again: the same local user (linked by entryUUID), groups kept fresh.
-      const again = await redeem(app, await signIn(app, 'ada', ADA.password));
+      const again = await redeem(app, await signIn(app, ADA.uid, ADA.password));
       expect(again.idToken.sub).toBe(idToken.sub);
       const [signedIn] = await auditEvents(
         'upstream_login.succeeded',
@@ -311,7 +328,7 @@ function suite(mode: PlatformMode): void {
     it('ldap:// with StartTLS and a group search', async () => {
       const { idToken, userinfo } = await redeem(
         intranet,
-        await signIn(intranet, 'grace', GRACE.password),
+        await signIn(intranet, GRACE.uid, GRACE.password),
       );
       expect(idToken).toMatchObject({ idp: 'intranet-ldap', amr: ['pwd'] });
       expect(userinfo).toMatchObject({ name: 'Grace Hopper', email: 'grace@corp.example.test' });
@@ -319,7 +336,7 @@ function suite(mode: PlatformMode): void {
     });
 
     it('answers a wrong password with the login form again, audited, without a session', async () => {
-      const flow = await signIn(app, 'ada', 'not-the-password');
+      const flow = await signIn(app, ADA.uid, 'not-the-password');
       expect(flow.callback).toBeUndefined();
       expect(flow.last?.status).toBe(400);
       expect(flow.last?.text).toContain('The username or password is not correct.');
@@ -334,16 +351,20 @@ function suite(mode: PlatformMode): void {
       });
       expect(JSON.stringify(failed)).not.toContain('not-the-password');
       // A username no directory has is the same failure.
-      const unknown = await signIn(app, 'nobody*)(uid=*', 'whatever');
+      const unknown = await signIn(app, `nobody-${RUN}*)(uid=*`, 'whatever');
       expect(unknown.last?.status).toBe(400);
+      // An empty password is refused (LDAP would take it for an anonymous bind).
+      const empty = await signIn(app, ADA.uid, '');
+      expect(empty.last?.status).toBe(400);
+      expect(empty.jar.names()).not.toContain(SESSION_COOKIE);
     });
 
     it('counts wrong directory passwords toward the account limit (then 429)', async () => {
       for (let i = 0; i < 5; i++) {
-        const flow = await signIn(intranet, 'grace', `wrong-${i}`);
+        const flow = await signIn(intranet, GRACE.uid, `wrong-${i}`);
         expect(flow.last?.status).toBe(400);
       }
-      const refused = await signIn(intranet, 'grace', GRACE.password);
+      const refused = await signIn(intranet, GRACE.uid, GRACE.password);
       expect(refused.callback).toBeUndefined();
       expect(refused.last?.status).toBe(429);
       expect(refused.jar.names()).not.toContain(SESSION_COOKIE);
@@ -351,9 +372,37 @@ function suite(mode: PlatformMode): void {
   });
 
   describe('a directory that is down', () => {
+    it('gives up on a directory that accepts the connection but never answers (503)', async () => {
+      const silent = createServer(() => undefined);
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as AddressInfo).port;
+      try {
+        const registered = await call('POST', '/admin/identity-providers', {
+          id: 'silent-ldap',
+          kind: 'ldap',
+          client_ids: [intranet.client_id],
+          bind_password: 'unused',
+          ldap: directory({ url: `ldaps://127.0.0.1:${port}`, timeout_ms: 1000 }),
+        });
+        expect(registered.status).toBe(201);
+        // The intranet directory has no such user, so the silent one is asked next.
+        const flow = await signIn(intranet, `nobody-${RUN}`, 'whatever');
+        expect(flow.last?.status).toBe(503);
+        expect(flow.jar.names()).not.toContain(SESSION_COOKIE);
+        const [failed] = await auditEvents(
+          'upstream_login.failed',
+          (d) => d.identity_provider === 'silent-ldap',
+        );
+        expect(failed!.data).toMatchObject({ reason: 'unreachable' });
+      } finally {
+        await call('DELETE', '/admin/identity-providers/silent-ldap');
+        silent.close();
+      }
+    });
+
     it('ends on the error page (503) with an audit event, never a session', async () => {
       await slapd.stop();
-      const flow = await signIn(app, 'ada', ADA.password);
+      const flow = await signIn(app, ADA.uid, ADA.password);
       expect(flow.callback).toBeUndefined();
       expect(flow.last?.status).toBe(503);
       expect(flow.last?.contentType).toMatch(/^text\/html/);

@@ -22,6 +22,11 @@ export type DirectoryVerdict =
   | { outcome: 'wrong_password' }
   | { outcome: 'authenticated'; claims: Claims; groups: string[] };
 
+interface PooledConnection {
+  version: string;
+  client: Promise<Client>;
+}
+
 /** More groups than any sign-in needs; the mapping keeps at most its own bound. */
 const MAX_GROUP_ENTRIES = 500;
 
@@ -44,7 +49,7 @@ const MAX_GROUP_ENTRIES = 500;
 export class LdapDirectory implements OnModuleDestroy {
   private readonly logger = new Logger(LdapDirectory.name);
   /** Service connections by provider id, for the provider's version (`updated_at`). */
-  private readonly services = new Map<string, { version: string; client: Promise<Client> }>();
+  private readonly services = new Map<string, PooledConnection>();
 
   constructor(private readonly http: OutboundHttp) {}
 
@@ -133,16 +138,28 @@ export class LdapDirectory implements OnModuleDestroy {
     }
   }
 
-  private serviceClient(provider: IdentityProviderRecord): Promise<Client> {
+  /**
+   * The provider's bound service connection: the pooled one while it is bound and the provider
+   * unchanged, else a new one (connect, StartTLS, bind) that concurrent sign-ins share.
+   */
+  private async serviceClient(provider: IdentityProviderRecord): Promise<Client> {
     const pooled = this.services.get(provider.id);
     if (pooled && pooled.version === provider.updated_at) {
-      return pooled.client.then((client) => {
-        if (client.isBound) return client;
-        this.drop(provider.id, client);
-        return this.serviceClient(provider);
-      });
+      const client = await pooled.client;
+      if (client.isBound) return client;
+      this.forget(provider.id, pooled);
+      void close(client);
+    } else if (pooled) {
+      this.forget(provider.id, pooled);
+      void pooled.client.then(close, () => undefined);
     }
-    if (pooled) void pooled.client.then(close, () => undefined);
+    return this.openServiceClient(provider);
+  }
+
+  private openServiceClient(provider: IdentityProviderRecord): Promise<Client> {
+    // Another sign-in may have opened it meanwhile.
+    const current = this.services.get(provider.id);
+    if (current && current.version === provider.updated_at) return current.client;
     const client = this.connect(provider).then(async (connected) => {
       try {
         await connected.bind(settingsOf(provider).bind_dn, provider.client_secret ?? '');
@@ -155,27 +172,27 @@ export class LdapDirectory implements OnModuleDestroy {
         throw new UpstreamLoginError('unreachable', `service bind: ${describe(err)}`);
       }
     });
-    this.services.set(provider.id, { version: provider.updated_at, client });
+    const entry = { version: provider.updated_at, client };
+    this.services.set(provider.id, entry);
     // A connection that could not be made is not kept: the next sign-in tries again.
-    client.catch(() => {
-      if (this.services.get(provider.id)?.client === client) this.services.delete(provider.id);
-    });
+    client.catch(() => this.forget(provider.id, entry));
     return client;
   }
 
+  /** A search failed on this connection: it is closed, and the next sign-in opens another. */
   private drop(providerId: string, client: Client): void {
     const pooled = this.services.get(providerId);
     if (pooled) {
       void pooled.client.then(
-        (current) => {
-          if (current === client && this.services.get(providerId) === pooled) {
-            this.services.delete(providerId);
-          }
-        },
+        (current) => current === client && this.forget(providerId, pooled),
         () => undefined,
       );
     }
     void close(client);
+  }
+
+  private forget(providerId: string, entry: PooledConnection): void {
+    if (this.services.get(providerId) === entry) this.services.delete(providerId);
   }
 
   /** The bind as the user's entry, on a connection of its own. */
