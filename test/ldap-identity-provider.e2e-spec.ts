@@ -1,5 +1,6 @@
 import { describeWithBackends } from '@latchkey/testing';
 import { randomBytes } from 'node:crypto';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { createServer, type AddressInfo } from 'node:net';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
 import {
@@ -8,7 +9,7 @@ import {
   type DownstreamRequest,
 } from './support/downstream-client';
 import { parseFirstForm, type HtmlForm } from './support/html-form';
-import { callPlatform, type CallAnswer } from './support/http-call';
+import { callPlatform, ownLoopbackAddress, type CallAnswer } from './support/http-call';
 import {
   distributedBackends,
   PLATFORM_MODES,
@@ -63,6 +64,8 @@ function suite(mode: PlatformMode): void {
   let platform: Platform;
   let adminToken: string;
   let slapd: Slapd;
+  /** The browser's own loopback address: the per-address login counter is this run's alone. */
+  let fromOwnAddress: Agent;
   let rp: CallbackServer;
   /** Offered the ldaps:// directory (memberOf). */
   let app: { client_id: string; client_secret: string };
@@ -114,7 +117,8 @@ function suite(mode: PlatformMode): void {
     let body: URLSearchParams | undefined;
     for (let hop = 0; hop < 10; hop++) {
       const cookie = jar.header();
-      const res = await fetch(target, {
+      const res = await undiciFetch(target, {
+        dispatcher: fromOwnAddress,
         method,
         headers: {
           accept: 'text/html',
@@ -127,7 +131,7 @@ function suite(mode: PlatformMode): void {
         redirect: 'manual',
         signal: AbortSignal.timeout(20_000),
       });
-      jar.store(res.headers);
+      jar.store(res.headers as unknown as Headers);
       const location = res.headers.get('location');
       if (res.status >= 300 && res.status < 400 && location) {
         const next = new URL(location, target);
@@ -187,6 +191,10 @@ function suite(mode: PlatformMode): void {
     );
 
   beforeAll(async () => {
+    // undici reads the local address from each connection's options, not the Agent's.
+    const connector = buildConnector({});
+    const localAddress = ownLoopbackAddress();
+    fromOwnAddress = new Agent({ connect: (opts, cb) => connector({ ...opts, localAddress }, cb) });
     slapd = await startSlapd({
       users: [
         { ...ADA, mail: 'ada@corp.example.test', givenName: 'Ada' },
@@ -210,6 +218,7 @@ function suite(mode: PlatformMode): void {
   });
 
   afterAll(async () => {
+    await fromOwnAddress?.close();
     await slapd?.dispose();
     await rp?.close();
     await platform?.stop();
