@@ -1,8 +1,12 @@
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { randomBytes } from 'node:crypto';
+import { randomToken } from '@latchkey/oauth';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import * as path from 'node:path';
 import { startCallbackServer, type CallbackServer } from './support/callback-server';
+import {
+  downstreamAuthorizationRequest,
+  redeemDownstreamCode,
+  type DownstreamClient,
+} from './support/downstream-client';
 import { callPlatform, type CallAnswer } from './support/http-call';
 import { eventually, freePort, ROOT, startProcess, type RunningProcess } from './support/processes';
 import { describeWithBackends } from '@latchkey/testing';
@@ -20,6 +24,7 @@ import {
   type FakeOidcUpstream,
   type IdTokenDefect,
 } from './support/upstream/fake-upstreams';
+import { parseFirstForm } from './support/html-form';
 import { CookieJar } from './support/user-agent';
 
 /**
@@ -90,6 +95,7 @@ function suite(mode: PlatformMode): void {
   let upstreamOpIssuer: string;
   let fake: FakeOidcUpstream;
   let octo: FakeOAuth2Upstream;
+  let jwtClientKey: Record<string, unknown>;
 
   const call = (method: string, route: string, json?: unknown): Promise<CallAnswer> =>
     callPlatform(platform.issuer, method, route, { token: adminToken, json });
@@ -100,24 +106,11 @@ function suite(mode: PlatformMode): void {
     return answer.body;
   };
 
+  const downstream = (): DownstreamClient => ({ ...client, redirect_uri: rp.redirectUri });
+
   /** An authorization request of the downstream client, with PKCE and a nonce. */
-  const authorizationRequest = (extra: Record<string, string> = {}) => {
-    const verifier = randomToken(32);
-    const nonce = randomToken(16);
-    const url = new URL(`${platform.issuer}/authorize`);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: rp.redirectUri,
-      scope: 'openid profile email',
-      state: randomToken(16),
-      nonce,
-      code_challenge: computeS256Challenge(verifier),
-      code_challenge_method: 'S256',
-      ...extra,
-    }).toString();
-    return { url: url.toString(), verifier, nonce };
-  };
+  const authorizationRequest = (extra: Record<string, string> = {}) =>
+    downstreamAuthorizationRequest(platform.issuer, downstream(), 'openid profile email', extra);
 
   /** The code of a journey exchanged at /token; the ID Token verified with Latchkey's keys. */
   const redeem = async (journey: Journey, verifier: string, nonce: string) => {
@@ -126,28 +119,10 @@ function suite(mode: PlatformMode): void {
         `no callback: ${journey.last?.status} ${journey.last?.text.slice(0, 400)}\n${journey.trail.join('\n')}`,
       );
     }
-    expect(journey.callback.searchParams.get('iss')).toBe(platform.issuer);
-    const answer = await callPlatform(platform.issuer, 'POST', '/token', {
-      basic: { id: client.client_id, secret: client.client_secret },
-      form: {
-        grant_type: 'authorization_code',
-        code: journey.callback.searchParams.get('code')!,
-        redirect_uri: rp.redirectUri,
-        code_verifier: verifier,
-      },
+    return redeemDownstreamCode(platform.issuer, downstream(), journey.callback, {
+      verifier,
+      nonce,
     });
-    expect(answer.status).toBe(200);
-    const keys = createRemoteJWKSet(new URL(`${platform.issuer}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(answer.body.id_token as string, keys, {
-      issuer: platform.issuer,
-      audience: client.client_id,
-    });
-    expect(payload.nonce).toBe(nonce);
-    const userinfo = await callPlatform(platform.issuer, 'GET', '/userinfo', {
-      token: answer.body.access_token as string,
-    });
-    expect(userinfo.status).toBe(200);
-    return { idToken: payload, userinfo: userinfo.body };
   };
 
   /** Audit events of a type about a subject, once delivered (the outbox relays asynchronously). */
@@ -187,6 +162,10 @@ function suite(mode: PlatformMode): void {
     const port = await freePort();
     upstreamOpIssuer = `http://127.0.0.1:${port}`;
     const upstreamSecret = randomBytes(24).toString('base64url');
+    // Latchkey's key pair for private_key_jwt: the upstream is given the public half.
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    jwtClientKey = { ...privateKey.export({ format: 'jwk' }), kid: 'latchkey-upstream-1' };
+    const publicJwk = { ...publicKey.export({ format: 'jwk' }), kid: 'latchkey-upstream-1' };
     upstreamOp = startProcess(
       'upstream-oidc-provider',
       [path.join(ROOT, 'test', 'support', 'upstream', 'oidc-provider-upstream.mjs')],
@@ -196,6 +175,11 @@ function suite(mode: PlatformMode): void {
           client_id: 'latchkey',
           client_secret: upstreamSecret,
           redirect_uris: [`${platform.issuer}/login/upstream/corp/callback`],
+        }),
+        UPSTREAM_JWT_CLIENT: JSON.stringify({
+          client_id: 'latchkey-jwt',
+          redirect_uris: [`${platform.issuer}/login/upstream/corp-jwt/callback`],
+          jwks: { keys: [publicJwk] },
         }),
         UPSTREAM_ACCOUNT: JSON.stringify({
           sub: 'upstream-alice',
@@ -328,6 +312,9 @@ function suite(mode: PlatformMode): void {
       });
       const [provisioned] = await auditEvents('user.provisioned', idToken.sub!);
       expect(provisioned!.data).toMatchObject({ identity_provider: 'corp' });
+      // The upstream's mapped groups are the local user's groups.
+      const user = await call('GET', `/admin/users/${idToken.sub}`);
+      expect([...(user.body.groups as string[])].sort()).toEqual(['admins', 'engineering']);
     });
 
     it('offers "Continue with" on the login page, and the same upstream user comes back', async () => {
@@ -352,6 +339,78 @@ function suite(mode: PlatformMode): void {
       const journey = await travel(request.url, rp.redirectUri);
       expect(new URL(journey.trail[1]!).origin).toBe(upstreamOpIssuer);
       expect(journey.callback).toBeDefined();
+    });
+
+    it('routes an e-mail typed into the login form to the provider of its domain', async () => {
+      const request = authorizationRequest();
+      const page = await travel(request.url, rp.redirectUri);
+      const form = parseFirstForm(page.last!.text, page.last!.url)!;
+      const body = new URLSearchParams();
+      for (const field of form.fields) body.append(field.name, field.value);
+      body.set('username', 'alice@corp.example.test');
+      body.set('password', 'not checked here');
+      const jar = page.jars.get(platform.issuer)!;
+      const posted = await fetch(form.action, {
+        method: 'POST',
+        headers: {
+          cookie: jar.header(),
+          origin: platform.issuer,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: body.toString(),
+        redirect: 'manual',
+      });
+      expect(posted.status).toBe(303);
+      const upstream = new URL(posted.headers.get('location')!);
+      expect(upstream.origin).toBe(upstreamOpIssuer);
+      expect(upstream.searchParams.get('login_hint')).toBe('alice@corp.example.test');
+      const journey = await travel(upstream.toString(), rp.redirectUri, page.jars);
+      const { idToken } = await redeem(journey, request.verifier, request.nonce);
+      expect(idToken).toMatchObject({ idp: 'corp' });
+    });
+
+    it('authenticates to the upstream token endpoint with private_key_jwt (RFC 7523)', async () => {
+      const registered = await call('POST', '/admin/identity-providers', {
+        id: 'corp-jwt',
+        kind: 'oidc',
+        issuer: upstreamOpIssuer,
+        client_id: 'latchkey-jwt',
+        client_auth_method: 'private_key_jwt',
+        private_jwk: jwtClientKey,
+      });
+      expect(registered.status).toBe(201);
+      expect(registered.body).toMatchObject({ client_secret_set: true });
+      // The private key is never shown, whole or in part.
+      expect(registered.text).not.toContain(jwtClientKey.d as string);
+      try {
+        const request = authorizationRequest({ idp_hint: 'corp-jwt' });
+        const journey = await travel(request.url, rp.redirectUri);
+        // node-oidc-provider only redeems the code for this client with a valid assertion.
+        const { idToken, userinfo } = await redeem(journey, request.verifier, request.nonce);
+        expect(idToken).toMatchObject({ idp: 'corp-jwt' });
+        expect(userinfo).toMatchObject({ email: 'alice@corp.example.test' });
+
+        // A key the upstream does not know: the code exchange is refused, no session.
+        const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+        const other = { ...privateKey.export({ format: 'jwk' }), kid: 'latchkey-upstream-1' };
+        const patched = await call('PATCH', '/admin/identity-providers/corp-jwt', {
+          private_jwk: other,
+        });
+        expect(patched.status).toBe(200);
+        const refused = await eventually(
+          async () => {
+            const retry = authorizationRequest({ idp_hint: 'corp-jwt' });
+            const answer = await travel(retry.url, rp.redirectUri);
+            return answer.callback ? undefined : answer;
+          },
+          { what: 'the changed key in use' },
+        );
+        expect(refused.last?.status).toBe(403);
+        const events = await auditEvents('upstream_login.failed', 'corp-jwt');
+        expect(events[0]!.data).toMatchObject({ reason: 'token_exchange_failed' });
+      } finally {
+        await call('DELETE', '/admin/identity-providers/corp-jwt');
+      }
     });
   });
 

@@ -5,6 +5,7 @@ import { ClientEntity } from './clients/client.entity';
 import { ClientRegistry1732200000200 } from './migrations/1732200000200-client-registry';
 import { IdentityProviderEntity } from './identity-providers/identity-provider.entity';
 import { IdentityProviders1734700000100 } from './migrations/1734700000100-identity-providers';
+import { LdapIdentityProviders1734900000100 } from './migrations/1734900000100-ldap-identity-providers';
 import { InitialAccessTokenPolicy1733100000100 } from './migrations/1733100000100-initial-access-token-policy';
 import { ResourceScopeDescriptions1734100000000 } from './migrations/1734100000000-resource-scope-descriptions';
 import { InitialAccessTokenEntity } from './registration/initial-access-token.entity';
@@ -30,5 +31,6 @@ export const CLIENT_REGISTRY_PERSISTENCE: ServicePersistenceOptions = {
     ResourceScopeDescriptions1734100000000,
     RolesAndClaimScopes1734200000200,
     IdentityProviders1734700000100,
+    LdapIdentityProviders1734900000100,
   ],
 };

@@ -138,6 +138,9 @@ export const AUDIT_EVENT_CATALOGUE = {
       ),
       reason: oneOf(['invalid_credentials', 'rate_limited'], 'Why it was refused.'),
       limit: text('With rate_limited: the limit that was hit (account or address).'),
+      identity_provider: text(
+        'The LDAP directory that refused the password, when one has the username.',
+      ),
     },
     required: ['client_id', 'username_sha256', 'reason'],
     subject: 'none',
@@ -523,7 +526,7 @@ export const AUDIT_EVENT_CATALOGUE = {
   'upstream_login.succeeded': {
     version: 1,
     emitter: 'gateway',
-    description: 'A user signed in through an upstream identity provider.',
+    description: 'A user signed in through an upstream identity provider or an LDAP directory.',
     fields: {
       identity_provider: text('The identity provider’s id.'),
       outcome: oneOf(
@@ -547,7 +550,7 @@ export const AUDIT_EVENT_CATALOGUE = {
     version: 1,
     emitter: 'gateway',
     description:
-      'A sign-in through an upstream identity provider was refused (state, nonce, issuer, audience, signature, an unreachable upstream...). No session was made.',
+      'A sign-in through an upstream identity provider or an LDAP directory was refused (state, nonce, issuer, audience, signature, an unreachable upstream or directory...). No session was made.',
     fields: {
       identity_provider: text('The identity provider’s id.'),
       reason: text('Why, as a short code.'),

@@ -6,6 +6,7 @@ import {
   clientAssertionAlgorithms,
   clientAssertionAudiences,
   clientAssertionReplayWindowMs,
+  jwkSigningAlgorithm,
   MAX_CLIENT_ASSERTION_JTI_LENGTH,
   MAX_CLIENT_ASSERTION_LIFETIME_SECONDS,
 } from './client-assertion';
@@ -111,5 +112,30 @@ describe('clientAssertionReplayWindowMs', () => {
 
   it('is at least a second', () => {
     expect(clientAssertionReplayWindowMs(1_000, 1_700_000_000_000)).toBe(1000);
+  });
+});
+
+describe('jwkSigningAlgorithm (Latchkey’s own assertion at an upstream)', () => {
+  const d = 'private-part';
+  it.each([
+    [{ kty: 'RSA', d }, 'RS256'],
+    [{ kty: 'RSA', d, alg: 'PS384' }, 'PS384'],
+    [{ kty: 'EC', crv: 'P-256', d }, 'ES256'],
+    [{ kty: 'EC', crv: 'P-521', d, use: 'sig' }, 'ES512'],
+    [{ kty: 'OKP', crv: 'Ed25519', d }, 'EdDSA'],
+  ])('signs with %j as %s', (jwk, alg) => {
+    expect(jwkSigningAlgorithm(jwk)).toBe(alg);
+  });
+
+  it.each([
+    ['a public key', { kty: 'EC', crv: 'P-256' }],
+    ['a symmetric key', { kty: 'oct', k: 'secret', d }],
+    ['an HMAC alg', { kty: 'RSA', d, alg: 'HS256' }],
+    ['an alg of another family', { kty: 'EC', crv: 'P-256', d, alg: 'ES384' }],
+    ['an RSA alg on an EC key', { kty: 'EC', crv: 'P-256', d, alg: 'RS256' }],
+    ['an encryption key', { kty: 'RSA', d, use: 'enc' }],
+    ['an X25519 key', { kty: 'OKP', crv: 'X25519', d }],
+  ])('refuses %s', (_what, jwk) => {
+    expect(jwkSigningAlgorithm(jwk)).toBeUndefined();
   });
 });

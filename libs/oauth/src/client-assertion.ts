@@ -98,3 +98,36 @@ export function clientAssertionReplayWindowMs(exp: number, nowMs: number): numbe
   const until = (exp + CLIENT_ASSERTION_CLOCK_TOLERANCE_SECONDS) * 1000;
   return Math.max(1000, Math.ceil(until - nowMs));
 }
+
+/** The curves of EC and OKP keys that sign, and the JWS algorithm each one signs with. */
+const CURVE_ALGORITHMS: Readonly<Record<string, string>> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+  Ed25519: 'EdDSA',
+};
+
+/**
+ * The algorithm a private JWK signs client assertions with (Latchkey as the client of an upstream
+ * provider, RFC 7523): its own asymmetric `alg`, else RS256 for RSA and the curve's algorithm for
+ * EC and OKP; undefined for a key that is not a private asymmetric signing key.
+ */
+export function jwkSigningAlgorithm(jwk: Record<string, unknown>): string | undefined {
+  if (typeof jwk.d !== 'string' || jwk.d === '') return undefined;
+  if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
+  const byKey =
+    jwk.kty === 'RSA'
+      ? 'RS256'
+      : (jwk.kty === 'EC' || jwk.kty === 'OKP') && typeof jwk.crv === 'string'
+        ? CURVE_ALGORITHMS[jwk.crv]
+        : undefined;
+  if (byKey === undefined) return undefined;
+  if (jwk.alg === undefined) return byKey;
+  const alg = jwk.alg;
+  if (typeof alg !== 'string' || !(ASYMMETRIC_JWS_ALGORITHMS as readonly string[]).includes(alg)) {
+    return undefined;
+  }
+  // The family must fit the key: RS/PS for RSA, the curve's own for EC and OKP.
+  if (jwk.kty === 'RSA') return /^(RS|PS)\d{3}$/.test(alg) ? alg : undefined;
+  return alg === byKey || (byKey === 'EdDSA' && alg === 'Ed25519') ? alg : undefined;
+}

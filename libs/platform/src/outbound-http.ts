@@ -78,7 +78,7 @@ export async function outboundFetch(
     AbortSignal.timeout(request.timeoutMs),
     ...(request.signal ? [request.signal] : []),
   ]);
-  const lookup = checkedLookup(scheme, options.policy, options.resolve ?? systemResolver);
+  const lookup = outboundLookup(scheme, options.policy, options.resolve ?? systemResolver);
   const maxBytes = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
 
   return new Promise<Response>((resolve, reject: (err: unknown) => void) => {
@@ -128,9 +128,9 @@ export async function outboundFetch(
 /**
  * The socket's name resolution: every address of the name must pass the policy (one refused
  * address refuses the name, so a mixed answer cannot be raced), and the connection goes to
- * exactly the addresses checked here.
+ * exactly the addresses checked here. Also the `lookup` of other protocols' sockets (LDAP).
  */
-function checkedLookup(
+export function outboundLookup(
   scheme: 'https' | 'http',
   policy: OutboundPolicy,
   resolve: HostResolver,
@@ -177,6 +177,11 @@ export class OutboundHttp {
 
   fetch(url: string, request: OutboundRequest): Promise<Response> {
     return outboundFetch(url, request, this.options);
+  }
+
+  /** A socket `lookup` under this policy, for a connection that is always encrypted. */
+  secureLookup(): LookupFunction {
+    return outboundLookup('https', this.options.policy, this.options.resolve ?? systemResolver);
   }
 }
 

@@ -4,7 +4,9 @@
  * the interaction starts (the test is about Latchkey's side of the upstream leg, not this login).
  *
  * Environment: PORT; UPSTREAM_CLIENT (JSON: client_id, client_secret, redirect_uris);
- * UPSTREAM_ACCOUNT (JSON: the account's claims, `sub` included). Prints `ready` once it listens.
+ * UPSTREAM_JWT_CLIENT (optional JSON: client_id, redirect_uris, jwks): a second client that
+ * authenticates with private_key_jwt; UPSTREAM_ACCOUNT (JSON: the account's claims, `sub`
+ * included). Prints `ready` once it listens.
  */
 import Provider from 'oidc-provider';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -13,6 +15,9 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PORT);
 const issuer = `http://127.0.0.1:${port}`;
 const client = JSON.parse(process.env.UPSTREAM_CLIENT);
+const jwtClient = process.env.UPSTREAM_JWT_CLIENT
+  ? JSON.parse(process.env.UPSTREAM_JWT_CLIENT)
+  : undefined;
 const account = JSON.parse(process.env.UPSTREAM_ACCOUNT);
 
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -28,6 +33,18 @@ const provider = new Provider(issuer, {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
+    ...(jwtClient
+      ? [
+          {
+            client_id: jwtClient.client_id,
+            redirect_uris: jwtClient.redirect_uris,
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+            token_endpoint_auth_method: 'private_key_jwt',
+            jwks: jwtClient.jwks,
+          },
+        ]
+      : []),
   ],
   jwks: { keys: [signingKey] },
   scopes: ['openid', 'profile', 'email'],

@@ -61,6 +61,30 @@ describe('latchkey identity-providers', () => {
     expect(result.stdout).not.toContain('upstream-secret');
   });
 
+  it('create registers an LDAP directory, the bind password read from stdin', async () => {
+    const result = await cli.run(
+      [
+        'identity-providers',
+        'create',
+        'corp-ldap',
+        '--kind',
+        'ldap',
+        '--bind-password-stdin',
+        '--set',
+        'ldap={"url":"ldaps://ldap.corp.example","bind_dn":"cn=latchkey,dc=corp"}',
+      ],
+      { stdin: 'bind-secret\n' },
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(fake.lastAdminRequest().body)).toEqual({
+      id: 'corp-ldap',
+      kind: 'ldap',
+      bind_password: 'bind-secret',
+      ldap: { url: 'ldaps://ldap.corp.example', bind_dn: 'cn=latchkey,dc=corp' },
+    });
+    expect(result.stdout).not.toContain('bind-secret');
+  });
+
   it('update sends a merge patch; --disabled turns it off', async () => {
     await cli.run(['identity-providers', 'create', 'gh', '--kind', 'oauth2', '--client-id', 'x']);
     const result = await cli.run(['identity-providers', 'update', 'gh', '--disabled']);

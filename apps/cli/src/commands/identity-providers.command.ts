@@ -36,6 +36,7 @@ const FIELD_ORDER = [
   'domains',
   'scopes',
   'subject_claim',
+  'ldap',
 ];
 
 /** The flags of create and update; any other field goes through --set or --json-file. */
@@ -46,6 +47,10 @@ const PROVIDER_OPTIONS: OptionSpecs = {
   'client-secret-stdin': {
     type: 'boolean',
     description: 'read our client secret at the upstream from standard input',
+  },
+  'bind-password-stdin': {
+    type: 'boolean',
+    description: 'ldap: read the service account’s bind password from standard input',
   },
   scope: { type: 'string', value: '"A B"', description: 'scopes asked of the upstream' },
   domain: {
@@ -72,10 +77,14 @@ const SET_OPTION = {
 
 const create: Command = {
   name: 'create',
-  summary: 'register an upstream identity provider (OpenID Connect or OAuth 2.0)',
+  summary: 'register an upstream identity provider (OpenID Connect, OAuth 2.0 or LDAP)',
   positionals: ['ID'],
   options: {
-    kind: { type: 'string', value: 'oidc|oauth2', description: 'the protocol (default oidc)' },
+    kind: {
+      type: 'string',
+      value: 'oidc|oauth2|ldap',
+      description: 'the protocol (default oidc)',
+    },
     ...PROVIDER_OPTIONS,
     set: SET_OPTION,
     ...JSON_FILE_OPTION,
@@ -91,6 +100,10 @@ const create: Command = {
     '    --set token_endpoint=https://github.com/login/oauth/access_token \\',
     '    --set userinfo_endpoint=https://api.github.com/user --set subject_claim=id \\',
     '    --set client_auth_method=client_secret_post --client-secret-stdin < secret.txt',
+    'An LDAP directory takes its settings as the ldap object (or with --json-file):',
+    '  latchkey identity-providers create corp-ldap --kind ldap --bind-password-stdin \\',
+    '    --set \'ldap={"url":"ldaps://ldap.corp.example","bind_dn":"cn=latchkey,dc=corp",\\',
+    '    "user_search_base":"ou=people,dc=corp"}\' < bind-password.txt',
   ],
   async run(context, line) {
     const provider = {
@@ -202,10 +215,15 @@ async function providerFlags(
   const clients = line.strings('client');
   if (clients.length > 0) fields.client_ids = clients;
   if (line.flag('disabled')) fields.enabled = false;
-  if (line.flag('client-secret-stdin')) {
+  for (const [flag, field] of [
+    ['client-secret-stdin', 'client_secret'],
+    ['bind-password-stdin', 'bind_password'],
+  ] as const) {
+    if (!line.flag(flag)) continue;
+    if (field in fields) throw new UsageError('give one secret on standard input');
     const secret = (await context.io.readStdin()).replace(/\r?\n$/, '');
-    if (secret === '') throw new UsageError('--client-secret-stdin read an empty secret');
-    fields.client_secret = secret;
+    if (secret === '') throw new UsageError(`--${flag} read an empty secret`);
+    fields[field] = secret;
   }
   return fields;
 }

@@ -13,12 +13,15 @@ import {
   type IdentityProviderView,
   type UpstreamClientAuthMethod,
 } from '@latchkey/contracts';
+import { createPrivateKey, type JsonWebKeyInput } from 'node:crypto';
 import {
   InvalidRequest,
   isValidScopeToken,
+  jwkSigningAlgorithm,
   outboundUrlProblem,
   type OutboundPolicy,
 } from '@latchkey/oauth';
+import { readLdapSettings } from './ldap-settings-input';
 
 const MAX_TEXT = 200;
 const MAX_URL = 2000;
@@ -46,7 +49,8 @@ export function validateIdentityProvider(
   policy: OutboundPolicy,
 ): ValidatedProvider {
   if (!isObject(input)) throw new InvalidRequest('provider must be a JSON object');
-  return { provider: readProvider(input, policy), clientSecret: readSecret(input) };
+  const provider = readProvider(input, policy);
+  return { provider, clientSecret: readSecret(input, secretFieldOf(provider)) };
 }
 
 /** A JSON merge patch (RFC 7396) over a stored provider, validated as a whole; the id is fixed. */
@@ -61,12 +65,15 @@ export function validateIdentityProviderPatch(
   }
   const fields: Fields = { ...existing };
   for (const [key, value] of Object.entries(patch)) {
-    if (key === 'client_secret') continue;
+    if ((SECRET_FIELDS as readonly string[]).includes(key)) continue;
     if (value === null) delete fields[key];
-    else fields[key] = value;
+    else if (key === 'ldap' && isObject(value) && isObject(fields.ldap)) {
+      fields.ldap = mergeObjects(fields.ldap, value);
+    } else fields[key] = value;
   }
   fields.id = existing.id;
-  return { provider: readProvider(fields, policy), clientSecret: readSecret(patch) };
+  const provider = readProvider(fields, policy);
+  return { provider, clientSecret: readSecret(patch, secretFieldOf(provider)) };
 }
 
 function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderInput {
@@ -77,6 +84,10 @@ function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderI
   const kind = fields.kind;
   if (!(IDENTITY_PROVIDER_KINDS as readonly unknown[]).includes(kind)) {
     throw new InvalidRequest(`kind must be one of ${IDENTITY_PROVIDER_KINDS.join(', ')}`);
+  }
+  if (kind === 'ldap') return readLdapProvider(id, fields, policy);
+  if (fields.ldap !== undefined && fields.ldap !== null) {
+    throw new InvalidRequest('ldap applies to an ldap provider only');
   }
   const url = (name: string) => readUrl(fields, name, policy);
   const provider: IdentityProviderInput = {
@@ -95,12 +106,53 @@ function readProvider(fields: Fields, policy: OutboundPolicy): IdentityProviderI
     client_auth_method: readAuthMethod(fields.client_auth_method),
     scopes: readScopes(fields.scopes, kind === 'oidc'),
     subject_claim: readClaim(fields.subject_claim, 'subject_claim') ?? 'sub',
-    claim_mapping: readMapping(fields.claim_mapping),
+    claim_mapping: readMapping(fields.claim_mapping, STANDARD_CLAIMS),
     use_userinfo: readBoolean(fields, 'use_userinfo', kind === 'oauth2'),
     link_by_verified_email: readBoolean(fields, 'link_by_verified_email', false),
   };
   checkEndpointsOfKind(provider);
   return provider;
+}
+
+/**
+ * An LDAP directory: no redirect, so none of the OAuth fields apply; its settings, the entry
+ * attribute that identifies the user stably (`entryUUID` by default), and attribute mapping.
+ */
+function readLdapProvider(
+  id: string,
+  fields: Fields,
+  policy: OutboundPolicy,
+): IdentityProviderInput {
+  for (const name of OAUTH_ONLY_FIELDS) {
+    const value = fields[name];
+    if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) {
+      throw new InvalidRequest(`${name} does not apply to an ldap provider`);
+    }
+  }
+  if (fields.use_userinfo === true) {
+    throw new InvalidRequest('use_userinfo does not apply to an ldap provider');
+  }
+  return {
+    id,
+    kind: 'ldap',
+    display_name: readText(fields, 'display_name') ?? id,
+    enabled: readBoolean(fields, 'enabled', true),
+    client_ids: readClientIds(fields.client_ids),
+    domains: readDomains(fields.domains),
+    issuer: null,
+    authorization_endpoint: null,
+    token_endpoint: null,
+    userinfo_endpoint: null,
+    jwks_uri: null,
+    client_id: null,
+    client_auth_method: 'client_secret_basic',
+    scopes: [],
+    subject_claim: readClaim(fields.subject_claim, 'subject_claim') ?? 'entryUUID',
+    claim_mapping: readMapping(fields.claim_mapping, LDAP_ATTRIBUTES),
+    use_userinfo: false,
+    link_by_verified_email: readBoolean(fields, 'link_by_verified_email', false),
+    ldap: readLdapSettings(fields.ldap, policy),
+  };
 }
 
 /**
@@ -120,14 +172,48 @@ function checkEndpointsOfKind(provider: IdentityProviderInput): void {
   }
 }
 
-function readSecret(fields: Fields): string | null | undefined {
-  if (!Object.hasOwn(fields, 'client_secret')) return undefined;
-  const secret = fields.client_secret;
+/** Which write-only field holds the provider's one secret. */
+type SecretField = 'client_secret' | 'bind_password' | 'private_jwk';
+
+function secretFieldOf(provider: IdentityProviderInput): SecretField {
+  if (provider.kind === 'ldap') return 'bind_password';
+  return provider.client_auth_method === 'private_key_jwt' ? 'private_jwk' : 'client_secret';
+}
+
+/**
+ * The write-only secret: `client_secret`, an `ldap` provider's `bind_password`, or the private
+ * JWK of `private_key_jwt` (kept as its JSON text). Any other of them is refused.
+ */
+function readSecret(fields: Fields, name: SecretField): string | null | undefined {
+  for (const other of SECRET_FIELDS) {
+    if (other !== name && Object.hasOwn(fields, other)) {
+      throw new InvalidRequest(`${other} does not apply to this provider (it takes ${name})`);
+    }
+  }
+  if (!Object.hasOwn(fields, name)) return undefined;
+  const secret = fields[name];
   if (secret === null) return null;
+  if (name === 'private_jwk') return readPrivateJwk(secret);
   if (typeof secret !== 'string' || secret === '' || secret.length > 4096) {
-    throw new InvalidRequest('client_secret must be a non-empty string');
+    throw new InvalidRequest(`${name} must be a non-empty string`);
   }
   return secret;
+}
+
+/** A private asymmetric signing key as a JWK (RFC 7517) that Node can load. */
+function readPrivateJwk(value: unknown): string {
+  const problem = 'private_jwk must be a private RSA, EC (P-256, P-384, P-521) or Ed25519 JWK';
+  if (!isObject(value) || jwkSigningAlgorithm(value) === undefined) {
+    throw new InvalidRequest(problem);
+  }
+  try {
+    createPrivateKey({ key: value as JsonWebKeyInput['key'], format: 'jwk' });
+  } catch {
+    throw new InvalidRequest(problem);
+  }
+  const text = JSON.stringify(value);
+  if (text.length > 16_384) throw new InvalidRequest(problem);
+  return text;
 }
 
 function readUrl(fields: Fields, name: string, policy: OutboundPolicy): string | null {
@@ -161,6 +247,15 @@ function readBoolean(fields: Fields, name: string, fallback: boolean): boolean {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== 'boolean') throw new InvalidRequest(`${name} must be true or false`);
   return value;
+}
+
+function mergeObjects(target: Fields, patch: Fields): Fields {
+  const merged: Fields = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
 }
 
 function readClientIds(value: unknown): string[] | null {
@@ -221,12 +316,39 @@ function readClaim(value: unknown, name: string): string | undefined {
   return value;
 }
 
-/** Defaults are the standard claims of the same name (OIDC Core §5.1). */
-function readMapping(value: unknown): ClaimMapping {
-  const mapping: ClaimMapping = {};
-  for (const attribute of MAPPED_ATTRIBUTES) {
-    if (attribute !== 'groups') mapping[attribute] = attribute;
-  }
+/** The defaults: the standard claims of the same name (OIDC Core §5.1), `groups` unmapped. */
+const STANDARD_CLAIMS: ClaimMapping = Object.fromEntries(
+  MAPPED_ATTRIBUTES.filter((a) => a !== 'groups').map((a) => [a, a]),
+);
+
+/**
+ * The defaults of a directory: inetOrgPerson (RFC 2798) attributes, and the groups the entry is
+ * a member of (memberOf) unless groups are searched. A directory says nothing of verification.
+ */
+const LDAP_ATTRIBUTES: ClaimMapping = {
+  email: 'mail',
+  name: 'cn',
+  given_name: 'givenName',
+  family_name: 'sn',
+  preferred_username: 'uid',
+  groups: 'memberOf',
+};
+
+/** Registration fields of the OAuth kinds that an `ldap` provider must leave out. */
+const OAUTH_ONLY_FIELDS = [
+  'issuer',
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'client_id',
+  'scopes',
+] as const;
+
+const SECRET_FIELDS: readonly SecretField[] = ['client_secret', 'bind_password', 'private_jwk'];
+
+function readMapping(value: unknown, defaults: ClaimMapping): ClaimMapping {
+  const mapping: ClaimMapping = { ...defaults };
   if (value === undefined || value === null) return mapping;
   if (!isObject(value)) throw new InvalidRequest('claim_mapping must be a JSON object');
   for (const [attribute, claim] of Object.entries(value)) {

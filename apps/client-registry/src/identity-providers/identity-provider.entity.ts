@@ -2,6 +2,7 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type {
   ClaimMapping,
   IdentityProviderKind,
+  LdapSettings,
   UpstreamClientAuthMethod,
 } from '@latchkey/contracts';
 
@@ -46,13 +47,17 @@ export class IdentityProviderEntity {
   @Column('text', { name: 'jwks_uri', nullable: true })
   jwksUri: string | null;
 
-  @Column('text', { name: 'client_id' })
-  clientId: string;
+  /** null for `ldap`. */
+  @Column('text', { name: 'client_id', nullable: true })
+  clientId: string | null;
 
   @Column('text', { name: 'client_auth_method' })
   clientAuthMethod: UpstreamClientAuthMethod;
 
-  /** AES-256-GCM under KEY_ENCRYPTION_KEY, the provider id as associated data; never returned. */
+  /**
+   * The client secret (`ldap`: the bind password), AES-256-GCM under KEY_ENCRYPTION_KEY with the
+   * provider id as associated data; never returned.
+   */
   @Column('text', { name: 'client_secret_sealed', nullable: true })
   clientSecretSealed: string | null;
 
@@ -70,6 +75,10 @@ export class IdentityProviderEntity {
 
   @Column('boolean', { name: 'link_by_verified_email' })
   linkByVerifiedEmail: boolean;
+
+  /** `ldap` only: how to reach and search the directory. */
+  @Column('jsonb', { nullable: true })
+  ldap: LdapSettings | null;
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt: Date;

@@ -187,6 +187,7 @@ function toColumns(
     claimMapping: input.claim_mapping,
     useUserinfo: input.use_userinfo,
     linkByVerifiedEmail: input.link_by_verified_email,
+    ldap: input.ldap ?? null,
   };
 }
 
@@ -220,6 +221,7 @@ function toView(row: NewIdentityProvider): IdentityProviderView {
     claim_mapping: { ...row.claimMapping },
     use_userinfo: row.useUserinfo,
     link_by_verified_email: row.linkByVerifiedEmail,
+    ...(row.ldap ? { ldap: { ...row.ldap } } : {}),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

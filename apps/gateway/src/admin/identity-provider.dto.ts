@@ -5,6 +5,7 @@ import {
   type ClaimMapping,
   type IdentityProviderKind,
   type IdentityProviderView,
+  type LdapSettings,
   type UpstreamClientAuthMethod,
 } from '@latchkey/contracts';
 
@@ -12,6 +13,67 @@ import {
  * OpenAPI descriptions of the identity provider endpoints (docs/identity-providers.md); the
  * client registry validates the input.
  */
+
+/** An `ldap` provider's directory: always encrypted (ldaps://, or ldap:// with StartTLS). */
+export class LdapSettingsDto implements LdapSettings {
+  @ApiProperty({ example: 'ldaps://ldap.example.com:636', description: 'ldaps:// or ldap://' })
+  url: string;
+
+  @ApiProperty({
+    description: 'Upgrade an ldap:// connection with StartTLS (required for ldap://)',
+  })
+  start_tls: boolean;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'PEM certificates of a private CA to trust for the directory; else the system CAs',
+  })
+  tls_ca: string | null;
+
+  @ApiProperty({ example: 'cn=latchkey,ou=services,dc=example,dc=com' })
+  bind_dn: string;
+
+  @ApiProperty({ example: 'ou=people,dc=example,dc=com' })
+  user_search_base: string;
+
+  @ApiProperty({
+    example: '(&(objectClass=inetOrgPerson)(uid={username}))',
+    description: 'RFC 4515 filter; {username} is the typed username, escaped',
+  })
+  user_search_filter: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: 'ou=groups,dc=example,dc=com',
+    description: 'Search groups here; null reads the user entry’s groups attribute (memberOf)',
+  })
+  group_search_base: string | null;
+
+  @ApiProperty({
+    example: '(member={dn})',
+    description: 'RFC 4515 filter; {dn} is the user entry’s DN, escaped',
+  })
+  group_search_filter: string;
+
+  @ApiProperty({ example: 5000, description: 'Deadline of connecting and of each operation (ms)' })
+  timeout_ms: number;
+}
+
+/** The directory settings as given: url, bind_dn and user_search_base; the rest defaulted. */
+export class LdapSettingsInputDto extends PartialType(
+  OmitType(LdapSettingsDto, ['url', 'bind_dn', 'user_search_base'] as const),
+) {
+  @ApiProperty({ example: 'ldaps://ldap.example.com:636', description: 'ldaps:// or ldap://' })
+  url: string;
+
+  @ApiProperty({ example: 'cn=latchkey,ou=services,dc=example,dc=com' })
+  bind_dn: string;
+
+  @ApiProperty({ example: 'ou=people,dc=example,dc=com' })
+  user_search_base: string;
+}
 
 /** An upstream identity provider, as the admin API shows it: never its client secret. */
 export class IdentityProviderDto implements IdentityProviderView {
@@ -64,19 +126,29 @@ export class IdentityProviderDto implements IdentityProviderView {
   @ApiProperty({ type: String, nullable: true, format: 'uri' })
   jwks_uri: string | null;
 
-  @ApiProperty({ description: 'The client id Latchkey is registered under at the upstream' })
-  client_id: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The client id Latchkey is registered under at the upstream (null for ldap)',
+  })
+  client_id: string | null;
 
   @ApiProperty({ enum: UPSTREAM_CLIENT_AUTH_METHODS })
   client_auth_method: UpstreamClientAuthMethod;
 
-  @ApiProperty({ description: 'Whether a client secret is stored (it is never returned)' })
+  @ApiProperty({
+    description: 'Whether the client secret (ldap: the bind password) is stored; never returned',
+  })
   client_secret_set: boolean;
 
   @ApiProperty({ type: [String], example: ['openid', 'profile', 'email'] })
   scopes: string[];
 
-  @ApiProperty({ example: 'sub', description: 'The claim that identifies the user stably' })
+  @ApiProperty({
+    example: 'sub',
+    description:
+      'The claim (ldap: attribute, entryUUID by default) that identifies the user stably',
+  })
   subject_claim: string;
 
   @ApiProperty({
@@ -98,6 +170,12 @@ export class IdentityProviderDto implements IdentityProviderView {
   })
   link_by_verified_email: boolean;
 
+  @ApiPropertyOptional({
+    type: LdapSettingsDto,
+    description: 'ldap only (absent for the other kinds): the directory to search and bind against',
+  })
+  ldap?: LdapSettingsDto;
+
   @ApiProperty({ format: 'date-time' })
   created_at: string;
 
@@ -113,6 +191,7 @@ export class CreateIdentityProviderDto extends PartialType(
     'id',
     'kind',
     'client_id',
+    'ldap',
   ] as const),
 ) {
   @ApiProperty({ example: 'corp-keycloak' })
@@ -121,17 +200,39 @@ export class CreateIdentityProviderDto extends PartialType(
   @ApiProperty({ enum: IDENTITY_PROVIDER_KINDS })
   kind: IdentityProviderKind;
 
-  @ApiProperty()
-  client_id: string;
+  @ApiPropertyOptional({ description: 'Required for oidc and oauth2' })
+  client_id?: string;
 
   @ApiPropertyOptional({
-    description: 'Sealed at rest with KEY_ENCRYPTION_KEY; write-only, never returned',
+    type: LdapSettingsInputDto,
+    description: 'Required for ldap: the directory (a PATCH merges its fields)',
+  })
+  ldap?: LdapSettingsInputDto;
+
+  @ApiPropertyOptional({
+    description: 'oidc, oauth2: sealed at rest with KEY_ENCRYPTION_KEY; write-only, never returned',
     writeOnly: true,
   })
   client_secret?: string;
+
+  @ApiPropertyOptional({
+    description: 'ldap: the bind_dn’s password, sealed at rest; write-only, never returned',
+    writeOnly: true,
+  })
+  bind_password?: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'client_auth_method private_key_jwt: the private JWK (RSA, EC or Ed25519) Latchkey signs ' +
+      'its client assertions with; sealed at rest, write-only, never returned',
+    writeOnly: true,
+  })
+  private_jwk?: Record<string, unknown>;
 }
 
-/** Merge patch of a provider; the id cannot change; client_secret null removes it. */
+/** Merge patch of a provider; the id cannot change; a secret set to null is removed. */
 export class IdentityProviderPatchDto extends PartialType(
   OmitType(CreateIdentityProviderDto, ['id'] as const),
 ) {}

@@ -6,6 +6,7 @@ import {
   IdentityProvidersCache,
   IdentityProvidersCacheInvalidationController,
 } from './identity-providers.cache';
+import { LdapDirectory } from './ldap-directory';
 import { UpstreamLoginService } from './upstream-login.service';
 import { UpstreamMetadataService } from './upstream-metadata';
 import { UpstreamOAuthClient } from './upstream-oauth.client';
@@ -14,7 +15,8 @@ import { UpstreamStatesRepository } from './upstream-states.repository';
 /**
  * Signing in through upstream identity providers (docs/identity-providers.md): the providers the
  * registry has enabled (cached, dropped on `identity_provider.changed`), the upstream OAuth 2.0 /
- * OpenID Connect leg, and the local user it provisions. The login flow calls UpstreamLoginService.
+ * OpenID Connect leg, LDAP directories, and the local user it provisions. The login flow calls
+ * UpstreamLoginService.
  */
 @Module({
   imports: [ClockModule, SessionModule, UsersModule],
@@ -24,6 +26,7 @@ import { UpstreamStatesRepository } from './upstream-states.repository';
     UpstreamMetadataService,
     UpstreamOAuthClient,
     UpstreamStatesRepository,
+    LdapDirectory,
     UpstreamLoginService,
   ],
   exports: [UpstreamLoginService],

@@ -20,6 +20,7 @@ export type UpstreamFailure =
   | 'userinfo_failed'
   | 'subject_missing'
   | 'unreachable'
+  | 'directory_bind_failed'
   | 'account_disabled'
   | 'ambiguous_email';
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import type { IdentityProviderRecord } from '@latchkey/contracts';
+import { REDIRECT_PROVIDER_KINDS, type IdentityProviderRecord } from '@latchkey/contracts';
 import { Clock } from '@latchkey/core';
 import {
   AccessDenied,
@@ -22,7 +22,8 @@ import {
   type FederatedOutcome,
 } from '../users/federated-accounts.service';
 import { IdentityProvidersCache } from './identity-providers.cache';
-import { providersForClient } from './provider-choice';
+import { LdapDirectory } from './ldap-directory';
+import { homeRealmProvider, providersForClient } from './provider-choice';
 import { type Claims, mappedGroups, mappedProfile, subjectOf } from './upstream-claims';
 import { UpstreamLoginError, type UpstreamFailure } from './upstream-error';
 import { UpstreamMetadataService, type UpstreamMetadata } from './upstream-metadata';
@@ -37,6 +38,14 @@ export const FEDERATED_AMR = 'fed';
 
 /** The callback's query: the authorization response (RFC 6749 §4.1.2, RFC 9207). */
 const CALLBACK_PARAMS = ['state', 'code', 'error', 'error_description', 'iss'] as const;
+
+/**
+ * The login form's password checked against the client's LDAP directories: the user signed in,
+ * or no directory vouched for them (`not_found`: no directory knows the username; `rejected`:
+ * the directory that has it refused the password). An unreachable directory is thrown.
+ */
+export type DirectorySignIn =
+  { user: AuthenticatedUser } | { refused: 'not_found' | 'rejected'; identityProvider?: string };
 
 /** The callback of an upstream sign-in: which interaction it continues, and the user in it. */
 export interface UpstreamSignIn {
@@ -61,6 +70,7 @@ export class UpstreamLoginService {
     private readonly metadata: UpstreamMetadataService,
     private readonly upstream: UpstreamOAuthClient,
     private readonly states: UpstreamStatesRepository,
+    private readonly directory: LdapDirectory,
     private readonly accounts: FederatedAccountsService,
     private readonly sessions: SessionService,
     private readonly audit: AuditClient,
@@ -68,9 +78,51 @@ export class UpstreamLoginService {
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
 
-  /** The providers this interaction's client may use (for the buttons and the routing). */
+  /** The redirecting providers this interaction's client may use (buttons and routing). */
   async offered(interaction: Interaction): Promise<IdentityProviderRecord[]> {
-    return providersForClient(await this.providers.enabled(), interaction.request.client_id);
+    const all = providersForClient(await this.providers.enabled(), interaction.request.client_id);
+    return all.filter((p) => REDIRECT_PROVIDER_KINDS.includes(p.kind));
+  }
+
+  /**
+   * The login form's username and password against the LDAP directories offered to the client
+   * (docs/identity-providers.md): the one directory that serves the e-mail domain typed, else
+   * each in registry order until one has the username; that directory alone judges the
+   * password (a bind as the user's entry). The entry's stable id finds or provisions the local
+   * user, as an upstream's subject does. A directory that cannot answer ends the sign-in on the
+   * error page (503), audited like any upstream failure.
+   */
+  async signInWithDirectory(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    username: string,
+    password: string,
+  ): Promise<DirectorySignIn> {
+    const all = providersForClient(await this.providers.enabled(), interaction.request.client_id);
+    const directories = all.filter((p) => p.kind === 'ldap');
+    const routed = homeRealmProvider(directories, username);
+    for (const provider of routed ? [routed] : directories) {
+      try {
+        const verdict = await this.directory.authenticate(provider, username, password);
+        if (verdict.outcome === 'not_found') continue;
+        if (verdict.outcome === 'wrong_password') {
+          return { refused: 'rejected', identityProvider: provider.id };
+        }
+        const subject = subjectOf(verdict.claims, provider.subject_claim);
+        if (subject === undefined) throw new UpstreamLoginError('subject_missing');
+        const user = await this.signIn(browser, interaction, provider, {
+          issuer: directoryIssuer(provider),
+          subject,
+          claims: verdict.claims,
+          groups: verdict.groups,
+          amr: ['pwd'],
+        });
+        return { user };
+      } catch (err) {
+        throw await this.failed(browser, provider.id, interaction, err);
+      }
+    }
+    return { refused: 'not_found' };
   }
 
   /** The upstream authorization request for this interaction: the URL to send the browser to. */
@@ -145,7 +197,15 @@ export class UpstreamLoginService {
         redirectUri: pending.redirect_uri,
       });
       const claims = await this.claimsOf(provider, metadata, tokens, pending.nonce);
-      const user = await this.signIn(browser, interaction, provider, metadata, claims);
+      const subject = subjectOf(claims, provider.subject_claim);
+      if (subject === undefined) throw new UpstreamLoginError('subject_missing');
+      const user = await this.signIn(browser, interaction, provider, {
+        issuer: metadata.issuer,
+        subject,
+        claims,
+        groups: mappedGroups(claims, provider.claim_mapping),
+        amr: upstreamAmr(claims),
+      });
       return { interactionId: interaction.id, user };
     } catch (err) {
       throw await this.failed(browser, providerId, interaction, err);
@@ -182,18 +242,16 @@ export class UpstreamLoginService {
     browser: BrowserRequest,
     interaction: Interaction,
     provider: IdentityProviderRecord,
-    metadata: UpstreamMetadata,
-    claims: Claims,
+    identity: VerifiedIdentity,
   ): Promise<AuthenticatedUser> {
-    const subject = subjectOf(claims, provider.subject_claim);
-    if (subject === undefined) throw new UpstreamLoginError('subject_missing');
+    const { claims } = identity;
     const result = await this.accounts.signIn(
       {
         providerId: provider.id,
-        issuer: metadata.issuer,
-        subject,
+        issuer: identity.issuer,
+        subject: identity.subject,
         profile: mappedProfile(claims, provider.claim_mapping),
-        groups: mappedGroups(claims, provider.claim_mapping),
+        groups: identity.groups,
         linkByVerifiedEmail: provider.link_by_verified_email,
       },
       this.clock.now(),
@@ -206,7 +264,7 @@ export class UpstreamLoginService {
     const { user, outcome } = result;
     const current = await this.sessions.start(browser.cookies, {
       sub: user.id,
-      amr: upstreamAmr(claims),
+      amr: identity.amr,
       acr: typeof claims.acr === 'string' && claims.acr !== '' ? claims.acr : undefined,
       idp: provider.id,
     });
@@ -270,6 +328,24 @@ export class UpstreamLoginService {
   }
 }
 
+/** An identity an upstream (or a directory) vouched for, with what it said of the user. */
+interface VerifiedIdentity {
+  /** The link's namespace: the upstream's `iss`, or a directory's (directoryIssuer). */
+  issuer: string;
+  subject: string;
+  claims: Claims;
+  groups: string[];
+  amr: string[];
+}
+
+/**
+ * The namespace of a directory's entry ids in the links: the provider, not its URL, so moving
+ * the directory to another host (or a replica) keeps every user's link.
+ */
+function directoryIssuer(provider: IdentityProviderRecord): string {
+  return `ldap:${provider.id}`;
+}
+
 /** RFC 9207: when the upstream names itself in the response, it must be the expected issuer. */
 function checkIssuerParameter(
   provider: IdentityProviderRecord,
@@ -304,6 +380,7 @@ function pageErrorOf(reason: UpstreamFailure): OAuthError {
   switch (reason) {
     case 'unreachable':
     case 'discovery_failed':
+    case 'directory_bind_failed':
       return new TemporarilyUnavailable('the identity provider could not be reached');
     case 'account_disabled':
       return new AccessDenied('your account cannot be used');

@@ -1,8 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { IdentityProviderRecord } from '@latchkey/contracts';
-import { ASYMMETRIC_JWS_ALGORITHMS, constantTimeEqual } from '@latchkey/oauth';
+import {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  constantTimeEqual,
+  jwkSigningAlgorithm,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  randomToken,
+} from '@latchkey/oauth';
 import { OutboundHttp } from '@latchkey/platform';
-import { errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
 import { UpstreamLoginError } from './upstream-error';
 import {
   readJsonObject,
@@ -47,7 +53,7 @@ export class UpstreamOAuthClient {
     const url = new URL(metadata.authorization_endpoint);
     const params: Record<string, string> = {
       response_type: 'code',
-      client_id: provider.client_id,
+      client_id: clientIdOf(provider),
       redirect_uri: request.redirectUri,
       state: request.state,
       code_challenge: request.codeChallenge,
@@ -81,12 +87,16 @@ export class UpstreamOAuthClient {
       'user-agent': UPSTREAM_USER_AGENT,
     };
     const secret = provider.client_secret;
-    if (secret !== null && provider.client_auth_method === 'client_secret_basic') {
+    if (provider.client_auth_method === 'private_key_jwt') {
+      form.set('client_id', clientIdOf(provider));
+      form.set('client_assertion_type', JWT_BEARER_CLIENT_ASSERTION_TYPE);
+      form.set('client_assertion', await clientAssertion(provider, metadata));
+    } else if (secret !== null && provider.client_auth_method === 'client_secret_basic') {
       // RFC 6749 §2.3.1: each part form-urlencoded before Base64.
-      const pair = `${formEncode(provider.client_id)}:${formEncode(secret)}`;
+      const pair = `${formEncode(clientIdOf(provider))}:${formEncode(secret)}`;
       headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
     } else {
-      form.set('client_id', provider.client_id);
+      form.set('client_id', clientIdOf(provider));
       if (secret !== null) form.set('client_secret', secret);
     }
     const response = await upstreamCall(this.http, metadata.token_endpoint, {
@@ -121,7 +131,7 @@ export class UpstreamOAuthClient {
     try {
       ({ payload } = await jwtVerify(idToken, metadata.keys, {
         issuer: metadata.issuer,
-        audience: provider.client_id,
+        audience: clientIdOf(provider),
         // Asymmetric algorithms only: an HMAC key would be the client secret, and `none` is never.
         algorithms: [...ASYMMETRIC_JWS_ALGORITHMS],
         requiredClaims: ['sub', 'iat', 'exp'],
@@ -133,7 +143,7 @@ export class UpstreamOAuthClient {
     if (
       Array.isArray(payload.aud) &&
       payload.aud.length > 1 &&
-      payload.azp !== provider.client_id
+      payload.azp !== clientIdOf(provider)
     ) {
       throw new UpstreamLoginError('audience_mismatch', 'azp is not this client');
     }
@@ -183,4 +193,44 @@ function idTokenFailure(err: unknown): UpstreamLoginError {
 
 function formEncode(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2);
+}
+
+/** Latchkey's client id at an OAuth upstream (the registry requires one for those kinds). */
+function clientIdOf(provider: IdentityProviderRecord): string {
+  if (provider.client_id === null) throw new Error(`provider ${provider.id} has no client_id`);
+  return provider.client_id;
+}
+
+/** How long Latchkey's client assertion at an upstream lives: one request, some clock skew. */
+const CLIENT_ASSERTION_LIFETIME_SECONDS = 60;
+
+/**
+ * RFC 7523 §3 (OIDC Core §9 private_key_jwt), signed with the provider's private JWK: `iss` and
+ * `sub` our client id, `aud` the upstream's issuer (the audience OpenID Connect now asks for, so
+ * an assertion cannot be replayed at another endpoint; an OAuth 2.0 upstream without an issuer:
+ * its token endpoint), a fresh `jti`, a minute to live.
+ */
+async function clientAssertion(
+  provider: IdentityProviderRecord,
+  metadata: UpstreamMetadata,
+): Promise<string> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(provider.client_secret ?? '') as JWK;
+  } catch {
+    throw new Error(`provider ${provider.id} has no private JWK`);
+  }
+  const alg = jwkSigningAlgorithm(jwk as Record<string, unknown>);
+  if (alg === undefined) throw new Error(`provider ${provider.id} has no private signing JWK`);
+  const key = await importJWK(jwk, alg);
+  const clientId = clientIdOf(provider);
+  return new SignJWT({})
+    .setProtectedHeader({ alg, typ: 'JWT', ...(jwk.kid ? { kid: jwk.kid } : {}) })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience(provider.kind === 'oidc' ? metadata.issuer : metadata.token_endpoint)
+    .setJti(randomToken())
+    .setIssuedAt()
+    .setExpirationTime(`${CLIENT_ASSERTION_LIFETIME_SECONDS}s`)
+    .sign(key);
 }

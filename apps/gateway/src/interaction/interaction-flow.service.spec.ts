@@ -142,7 +142,17 @@ describe('InteractionFlow', () => {
       new InteractionService(interactions, clock, TEST_ISSUER),
       sessions,
       usersService,
-      new LoginService(usersService, sessions, new LoginRateLimiter(kv), audit, TEST_ISSUER),
+      new LoginService(
+        usersService,
+        sessions,
+        new LoginRateLimiter(kv),
+        // No LDAP directory is enabled here (docs/identity-providers.md).
+        {
+          signInWithDirectory: async () => ({ refused: 'not_found' }),
+        } as unknown as UpstreamLoginService,
+        audit,
+        TEST_ISSUER,
+      ),
       // No upstream identity provider is enabled here (docs/identity-providers.md).
       { offered: async () => [] } as unknown as UpstreamLoginService,
       new ConsentService(

@@ -43,7 +43,9 @@ interface Continued {
  *          yes ▶ idp_hint, or login_hint's domain, names one upstream provider?
  *                  yes ▶ upstream sign-in ▶ callback: new session ▶ consent needed?
  *                  no  ▶ login page (prompt=none: login_required to the client)
- *                          ├▶ credentials checked, new session ▶ consent needed?
+ *                          ├▶ an e-mail typed whose domain one upstream serves ▶ upstream sign-in
+ *                          ├▶ credentials checked (local password, else the client's LDAP
+ *                          │  directories), new session ▶ consent needed?
  *                          └▶ "Continue with <provider>" ▶ upstream sign-in (as above)
  *          no  ▶ consent needed? (remembered consent, skip_consent, prompt=consent)
  *   consent needed?  yes ▶ consent page (prompt=none: consent_required to the client)
@@ -148,6 +150,8 @@ export class InteractionFlow {
     const fields = readSingleParams(body, ['interaction', 'csrf', 'username', 'password']);
     const loaded = await this.interactions.load(browser.cookies, fields.interaction);
     this.interactions.checkForm(browser, loaded.interaction, fields.csrf);
+    const routed = await this.typedHomeRealm(browser, loaded.interaction, fields.username);
+    if (routed) return { redirect: routed };
     const signedIn = await this.login.signIn(browser, loaded.interaction, {
       username: fields.username,
       password: fields.password,
@@ -265,6 +269,22 @@ export class InteractionFlow {
     if (idp_hint === undefined && login_hint === undefined) return undefined;
     const offered = await this.upstream.offered(interaction);
     return hintedProvider(offered, idp_hint) ?? homeRealmProvider(offered, login_hint);
+  }
+
+  /**
+   * Home-realm discovery from the form (docs/identity-providers.md): an e-mail typed as the
+   * username whose domain exactly one offered upstream provider serves goes there (the e-mail
+   * as its login_hint), whatever was typed as the password; nothing is checked here.
+   */
+  private async typedHomeRealm(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    username: string | undefined,
+  ): Promise<string | undefined> {
+    const provider = homeRealmProvider(await this.upstream.offered(interaction), username);
+    if (!provider) return undefined;
+    const hinted = { ...interaction, request: { ...interaction.request, login_hint: username } };
+    return this.upstream.start(browser, hinted, provider);
   }
 
   /** The browser's session if it is active and its user still may sign in; else it ends. */

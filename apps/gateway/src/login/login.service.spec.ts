@@ -3,6 +3,7 @@ import { MemoryKvStore } from '@latchkey/kv';
 import { RecordingAuditClient } from '@latchkey/testing';
 import { TooManyRequests } from '@latchkey/oauth-http';
 import { TestBrowser } from '../fixtures/browser.fixture';
+import type { UpstreamLoginService } from '../federation/upstream-login.service';
 import type { Interaction } from '../interaction/interaction';
 import type { SessionService } from '../session/session.service';
 import type { User } from '../users/user';
@@ -32,6 +33,7 @@ describe('LoginService.signIn', () => {
   let verify: jest.Mock;
   let limiter: { reserve: jest.Mock; recordSuccess: jest.Mock };
   let start: jest.Mock;
+  let directory: jest.Mock;
   let warn: jest.SpyInstance;
   let service: LoginService;
   let audit: RecordingAuditClient;
@@ -48,6 +50,8 @@ describe('LoginService.signIn', () => {
       key: 'k',
       session: { sid: 'sid-1', sub: 'user-1', auth_time: 1, amr: ['pwd'] },
     }));
+    // No LDAP directory knows anyone unless a test says otherwise.
+    directory = jest.fn(async () => ({ refused: 'not_found' }));
     warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
     audit = new RecordingAuditClient('gateway');
@@ -55,6 +59,7 @@ describe('LoginService.signIn', () => {
       { verifyCredentials: verify } as unknown as UsersService,
       { start } as unknown as SessionService,
       limiter as unknown as LoginRateLimiter,
+      { signInWithDirectory: directory } as unknown as UpstreamLoginService,
       audit,
       ISSUER,
     );
@@ -119,6 +124,52 @@ describe('LoginService.signIn', () => {
     },
   );
 
+  describe('with an LDAP directory offered to the client', () => {
+    const ldapUser = { sub: 'user-2', auth_time: 1, amr: ['pwd'], sid: 'sid-2', idp: 'corp-ldap' };
+
+    it('signs in the user the directory vouches for, when no local password matches', async () => {
+      directory.mockResolvedValueOnce({ user: ldapUser });
+      await expect(submit({ username: 'carol', password: PASSWORD })).resolves.toEqual({
+        user: ldapUser,
+      });
+      expect(verify).toHaveBeenCalledWith('carol', PASSWORD);
+      expect(directory).toHaveBeenCalledWith(browser, interaction, 'carol', PASSWORD);
+      expect(limiter.recordSuccess).toHaveBeenCalledWith('carol', '10.0.0.1');
+      // The directory's sign-in made the session and audited it; the form adds nothing.
+      expect(start).not.toHaveBeenCalled();
+      expect(audit.ofType('login.succeeded')).toHaveLength(0);
+    });
+
+    it('never asks the directory about a local account whose password matched', async () => {
+      await submit({ username: 'alice', password: PASSWORD });
+      expect(directory).not.toHaveBeenCalled();
+    });
+
+    it('answers a password the directory refused as any wrong password, naming the directory', async () => {
+      directory.mockResolvedValueOnce({ refused: 'rejected', identityProvider: 'corp-ldap' });
+      const outcome = (await submit({ username: 'carol', password: 'nope' })) as {
+        page: { status: number; body: { value: string } };
+      };
+      expect(outcome.page.status).toBe(400);
+      expect(outcome.page.body.value).toContain(LOGIN_FAILED_MESSAGE);
+      expect(limiter.reserve).toHaveBeenCalledWith('carol', '10.0.0.1');
+      expect(limiter.recordSuccess).not.toHaveBeenCalled();
+      expect(audit.ofType('login.failed')[0]!.data).toMatchObject({
+        reason: 'invalid_credentials',
+        identity_provider: 'corp-ldap',
+      });
+    });
+
+    it('lets an unreachable directory end the sign-in (its error page), after counting it', async () => {
+      const outage = new Error('the directory could not be reached');
+      directory.mockRejectedValueOnce(outage);
+      await expect(submit({ username: 'carol', password: PASSWORD })).rejects.toBe(outage);
+      expect(limiter.reserve).toHaveBeenCalledTimes(1);
+      expect(limiter.recordSuccess).not.toHaveBeenCalled();
+      expect(start).not.toHaveBeenCalled();
+    });
+  });
+
   it('asks for both fields without checking anything', async () => {
     const outcome = (await submit({ username: 'alice' })) as { page: { status: number } };
     expect(outcome.page.status).toBe(400);
@@ -152,6 +203,7 @@ describe('LoginService.signIn', () => {
         { verifyCredentials: verify } as unknown as UsersService,
         { start } as unknown as SessionService,
         new LoginRateLimiter(kv),
+        { signInWithDirectory: directory } as unknown as UpstreamLoginService,
         audit,
         ISSUER,
       );

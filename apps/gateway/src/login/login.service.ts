@@ -4,6 +4,7 @@ import { sha256Base64Url } from '@latchkey/oauth';
 import { logins } from '@latchkey/platform';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
+import { UpstreamLoginService } from '../federation/upstream-login.service';
 import { interactionQuery, type Interaction } from '../interaction/interaction';
 import { TooManyRequests } from '@latchkey/oauth-http';
 import { ISSUER } from '@latchkey/oauth-http';
@@ -46,6 +47,7 @@ export class LoginService {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly limiter: LoginRateLimiter,
+    private readonly upstream: UpstreamLoginService,
     private readonly audit: AuditClient,
     @Inject(ISSUER) private readonly issuer: string,
   ) {}
@@ -64,8 +66,10 @@ export class LoginService {
   /**
    * Checks the credentials of a submitted form (the interaction and its CSRF token already
    * checked): an attempt is counted before the password is checked, and refused with 429 over
-   * the limits; a wrong or incomplete form is the
-   * form again, with one generic message; the right password starts a new session.
+   * the limits; a wrong or incomplete form is the form again, with one generic message; the
+   * right password starts a new session. The password is the local account's when it has one
+   * that matches, else the LDAP directories offered to the client judge it
+   * (docs/identity-providers.md): the same limits, the same failure, the same page.
    */
   async signIn(
     browser: BrowserRequest,
@@ -87,14 +91,24 @@ export class LoginService {
         'too many failed sign-in attempts; try again later',
       );
     }
-    const user =
-      username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH
-        ? null
-        : await this.users.verifyCredentials(username, password);
+    if (username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH) {
+      return this.failed(browser, interaction, username, 'password');
+    }
+    const user = await this.users.verifyCredentials(username, password);
     if (!user) {
-      this.attempts.inc({ method: 'password', outcome: 'failed' });
-      await this.recordFailure(browser, interaction, username, { reason: 'invalid_credentials' });
-      return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
+      const directory = await this.upstream.signInWithDirectory(
+        browser,
+        interaction,
+        username,
+        password,
+      );
+      if ('refused' in directory) {
+        const method = directory.identityProvider ? 'ldap' : 'password';
+        return this.failed(browser, interaction, username, method, directory.identityProvider);
+      }
+      await this.limiter.recordSuccess(username, browser.ip);
+      this.attempts.inc({ method: 'ldap', outcome: 'succeeded' });
+      return directory;
     }
     await this.limiter.recordSuccess(username, browser.ip);
     const current = await this.sessions.start(browser.cookies, { sub: user.id, amr: ['pwd'] });
@@ -111,12 +125,33 @@ export class LoginService {
     return { user: userOf(current) };
   }
 
+  /** Wrong credentials: counted, audited, and the form again with the one generic message. */
+  private async failed(
+    browser: BrowserRequest,
+    interaction: Interaction,
+    username: string,
+    method: 'password' | 'ldap',
+    identityProvider?: string,
+  ): Promise<SignInOutcome> {
+    this.attempts.inc({ method, outcome: 'failed' });
+    await this.recordFailure(browser, interaction, username, {
+      reason: 'invalid_credentials',
+      ...(identityProvider ? { identity_provider: identityProvider } : {}),
+    });
+    return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
+  }
+
   /** Logs and audits a refused sign-in: who tried, from where, and why; never what was typed. */
   private async recordFailure(
     browser: BrowserRequest,
     interaction: Interaction,
     username: string,
-    why: { reason: 'invalid_credentials' | 'rate_limited'; limit?: string },
+    why: {
+      reason: 'invalid_credentials' | 'rate_limited';
+      limit?: string;
+      /** The LDAP directory that refused the password. */
+      identity_provider?: string;
+    },
   ): Promise<void> {
     const failure = {
       client_id: interaction.request.client_id,

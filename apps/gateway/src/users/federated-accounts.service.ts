@@ -4,6 +4,7 @@ import { sha256Base64Url } from '@latchkey/oauth';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { User } from './user';
+import { isName, MAX_NAMES } from './user-input.validators';
 import { toUser, type UserEntity } from './user.entity';
 import { canonicalUsername, checkUsername, usernameKey } from './username';
 import { FederatedIdentitiesRepository } from './federated-identities.repository';
@@ -26,6 +27,7 @@ export interface UpstreamIdentity {
   issuer: string;
   subject: string;
   profile: MappedProfile;
+  /** The provider's mapped groups; they replace what this link brought to the user last time. */
   groups: string[];
   /** The provider's opt-in rule: link an existing account by the same verified e-mail. */
   linkByVerifiedEmail: boolean;
@@ -54,29 +56,50 @@ export class FederatedAccountsService {
 
   signIn(identity: UpstreamIdentity, now: Date): Promise<FederatedSignIn> {
     return this.dataSource.transaction(async (em) => {
+      const groups = localGroupNames(identity.groups);
       const link = await this.links.lock(em, identity.issuer, identity.subject);
       if (link) {
         const user = await this.users.lockById(em, link.userId);
         if (!user || user.disabled) return { refused: 'disabled' as const };
-        await this.links.touch(em, link, { groups: identity.groups, lastLoginAt: now });
-        return { user: await this.refresh(em, user, identity.profile, now), outcome: 'signed_in' };
+        await this.links.touch(em, link, { groups, lastLoginAt: now });
+        const refreshed = await this.refresh(
+          em,
+          user,
+          identity.profile,
+          {
+            previous: link.groups,
+            current: groups,
+          },
+          now,
+        );
+        return { user: refreshed, outcome: 'signed_in' };
       }
       const existing = await this.linkableUser(em, identity);
       if (existing === 'ambiguous') return { refused: 'ambiguous_email' as const };
-      const user = existing ?? (await this.provision(em, identity, now));
+      const user = existing ?? (await this.provision(em, identity, groups, now));
       const inserted = await this.links.insertIfAbsent(em, {
         issuer: identity.issuer,
         subject: identity.subject,
         providerId: identity.providerId,
         userId: user.id,
-        groups: identity.groups,
+        groups,
         createdAt: now,
         lastLoginAt: now,
       });
       // A concurrent first sign-in of the same identity won: roll back and let the user retry.
       if (!inserted) throw new Error('the upstream identity was linked concurrently');
       if (existing) {
-        return { user: await this.refresh(em, existing, identity.profile, now), outcome: 'linked' };
+        const linked = await this.refresh(
+          em,
+          existing,
+          identity.profile,
+          {
+            previous: [],
+            current: groups,
+          },
+          now,
+        );
+        return { user: linked, outcome: 'linked' };
       }
       return { user: toUser(user), outcome: 'provisioned' };
     });
@@ -100,6 +123,7 @@ export class FederatedAccountsService {
   private async provision(
     em: EntityManager,
     identity: UpstreamIdentity,
+    groups: string[],
     now: Date,
   ): Promise<NewUser> {
     const { profile } = identity;
@@ -111,7 +135,7 @@ export class FederatedAccountsService {
       name: profile.name ?? null,
       givenName: profile.given_name ?? null,
       familyName: profile.family_name ?? null,
-      groups: [],
+      groups,
       roles: [],
       resourceRoles: {},
       attributes: {},
@@ -127,27 +151,56 @@ export class FederatedAccountsService {
     throw new Error('no free username for the upstream identity');
   }
 
-  /** Writes the mapped attributes the upstream sent (an absent claim leaves the field alone). */
+  /**
+   * Writes the mapped attributes the upstream sent (an absent claim leaves the field alone), and
+   * its groups in place of the ones this link brought last time (groups an admin gave stay).
+   */
   private async refresh(
     em: EntityManager,
     user: UserEntity,
     profile: MappedProfile,
+    groups: { previous: readonly string[]; current: readonly string[] },
     now: Date,
   ): Promise<User> {
     const changes: UserChanges = {};
+    const nextGroups = mergedGroups(user.groups, groups.previous, groups.current);
+    if (!sameList(nextGroups, user.groups)) changes.groups = nextGroups;
     if (profile.email !== undefined) changes.email = profile.email;
     if (profile.email_verified !== undefined) changes.emailVerified = profile.email_verified;
     if (profile.name !== undefined) changes.name = profile.name;
     if (profile.given_name !== undefined) changes.givenName = profile.given_name;
     if (profile.family_name !== undefined) changes.familyName = profile.family_name;
     const changed = Object.entries(changes).some(
-      ([key, value]) => user[key as keyof UserChanges] !== value,
+      ([key, value]) => key === 'groups' || user[key as keyof UserChanges] !== value,
     );
     if (!changed) return toUser(user);
     const next = { ...changes, updatedAt: now };
     await this.users.update(em, user.id, next);
     return toUser({ ...user, ...next });
   }
+}
+
+/**
+ * The mapped groups a local user can hold (docs/architecture.md §7): a name that is not a valid
+ * group name (a space, a quote) is left out, never altered into another group's name.
+ */
+function localGroupNames(groups: readonly string[]): string[] {
+  return [...new Set(groups.filter(isName))].slice(0, MAX_NAMES);
+}
+
+/** The user's groups without the ones the link brought last time, then the link's current ones. */
+export function mergedGroups(
+  own: readonly string[],
+  previous: readonly string[],
+  current: readonly string[],
+): string[] {
+  const dropped = new Set(previous);
+  const kept = own.filter((g) => !dropped.has(g));
+  return [...new Set([...kept, ...current])].slice(0, MAX_NAMES);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
 }
 
 /**

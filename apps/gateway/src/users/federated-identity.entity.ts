@@ -18,7 +18,10 @@ export class FederatedIdentityEntity {
   @Column('text', { name: 'user_id' })
   userId: string;
 
-  /** Mapped upstream groups, refreshed at each sign-in (kept here until users have groups). */
+  /**
+   * The mapped upstream groups this link put in the user's groups at its last sign-in: the next
+   * sign-in replaces exactly these, leaving groups an admin gave alone.
+   */
   @Column('jsonb')
   groups: string[];
 

@@ -98,6 +98,11 @@ const ATTRIBUTE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const CONTROL_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const NAME = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
+/** A group or role name: 1 to 128 printable ASCII characters but space, `"` and `\\`. */
+export function isName(name: unknown): name is string {
+  return typeof name === 'string' && name.length <= NAME_MAX_LENGTH && NAME.test(name);
+}
+
 /** A list of group or role names, each listed once. */
 export function IsNameList(): PropertyDecorator {
   return rule('isNameList', (value, field) => checkNameList(field, value));
@@ -122,7 +127,7 @@ export function checkNameList(field: string, value: unknown): string | undefined
   }
   const seen = new Set<string>();
   for (const [index, name] of value.entries()) {
-    if (typeof name !== 'string' || name.length > NAME_MAX_LENGTH || !NAME.test(name)) {
+    if (!isName(name)) {
       return (
         `${field}[${index}] must be 1 to ${NAME_MAX_LENGTH} characters ` +
         '(printable ASCII except space, double quote and backslash)'
