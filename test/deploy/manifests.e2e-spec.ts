@@ -66,6 +66,8 @@ import { ingressBackendFor, oauthEndpointPaths } from './routes';
 
 const SERVICES: readonly ServiceName[] = ALL_SERVICES;
 const INTERNAL = SERVICES.filter((s) => s !== Services.Gateway);
+/** The services that seal secrets at rest with KEY_ENCRYPTION_KEY (docs/architecture.md §4). */
+const KEK_HOLDERS: ReadonlySet<ServiceName> = new Set([Services.Token, Services.ClientRegistry]);
 const IMAGE_NAME = 'ghcr.io/latchkey/latchkey';
 const SECRET_NAME = 'latchkey-secrets';
 const NAMESPACE = 'latchkey';
@@ -629,10 +631,11 @@ describe('deploy/kubernetes', () => {
           expect({ svc, name, known: known.has(name) }).toEqual({ svc, name, known: true });
         }
         expect(Object.keys(env)).toEqual(expect.arrayContaining(COMMON_ENV));
-        // Only the token service holds the key that unseals the signing keys.
+        // Only the services that seal secrets at rest hold the key: the token service (signing
+        // keys) and the client registry (identity providers' secrets).
         expect({ svc, kek: 'KEY_ENCRYPTION_KEY' in env }).toEqual({
           svc,
-          kek: svc === Services.Token,
+          kek: KEK_HOLDERS.has(svc),
         });
         const config = loadConfig(env, { require: requiredSettingsOf(svc) });
         if (svc === Services.Gateway) expect(config.port).toBe(httpPortOf(svc));
@@ -1166,7 +1169,7 @@ describe('deploy/compose.yaml', () => {
       expect(Object.keys(env)).toEqual(expect.arrayContaining(COMMON_ENV));
       expect({ svc, kek: 'KEY_ENCRYPTION_KEY' in env }).toEqual({
         svc,
-        kek: svc === Services.Token,
+        kek: KEK_HOLDERS.has(svc),
       });
       const config = loadConfig(env, { require: requiredSettingsOf(svc) });
       const port = svc === Services.Gateway ? config.port : config.healthPort;

@@ -10,7 +10,7 @@ if (process.argv[2] === 'rotate-kek') {
     ({ resealed, current }) => {
       process.stdout.write(
         `rotate-kek: ${resealed.length} signing key(s) re-encrypted with KEY_ENCRYPTION_KEY, ` +
-          `${current.length} already were; PREVIOUS_KEY_ENCRYPTION_KEYS can now be removed\n`,
+          `${current.length} already were\n`,
       );
     },
     (err: unknown) => exitOnStartupFailure('token rotate-kek', err),

@@ -33,6 +33,21 @@ export class IdentityProvidersRepository {
     return query.getMany();
   }
 
+  /** Every provider with a sealed secret, locked until the transaction ends (rotate-kek). */
+  lockAllWithSecrets(em: EntityManager): Promise<IdentityProviderEntity[]> {
+    return em
+      .getRepository(IdentityProviderEntity)
+      .createQueryBuilder('provider')
+      .setLock('pessimistic_write')
+      .where('provider.client_secret_sealed IS NOT NULL')
+      .orderBy('provider.seq', 'ASC')
+      .getMany();
+  }
+
+  async updateSealedSecret(em: EntityManager, id: string, sealed: string): Promise<void> {
+    await em.getRepository(IdentityProviderEntity).update({ id }, { clientSecretSealed: sealed });
+  }
+
   enabled(em: EntityManager): Promise<IdentityProviderEntity[]> {
     return em
       .getRepository(IdentityProviderEntity)

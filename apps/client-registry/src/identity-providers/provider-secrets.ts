@@ -32,6 +32,6 @@ export class ProviderSecrets {
 }
 
 /** Distinct from any signing key's kid, so a sealed value never opens as the other kind. */
-function aadOf(providerId: string): string {
+export function aadOf(providerId: string): string {
   return `identity-provider:${providerId}`;
 }
