@@ -1,6 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type TlsOptions } from '@nats-io/nats-core';
-import { ClientNats, type CustomStrategy, type MsPattern, ServerNats } from '@nestjs/microservices';
+import {
+  credsAuthenticator,
+  type Msg,
+  nkeyAuthenticator,
+  NoRespondersError,
+  type TlsOptions,
+} from '@nats-io/nats-core';
+import {
+  ClientNats,
+  type CustomStrategy,
+  type MsPattern,
+  type PacketId,
+  type ReadPacket,
+  ServerNats,
+  type WritePacket,
+} from '@nestjs/microservices';
 import type { NatsAuth } from '@latchkey/config';
 import { installationSubject } from '@latchkey/contracts';
 
@@ -131,5 +145,27 @@ class InstallationClientNats extends ClientNats {
 
   protected override normalizePattern(pattern: MsPattern): string {
     return installationSubject(this.subjectPrefix, super.normalizePattern(pattern));
+  }
+
+  /**
+   * NATS answers a request nobody subscribes to with an empty status message (503 "No
+   * Responders"), which Nest reports as an empty response like any other. Reported here as
+   * nats-core's NoRespondersError instead, so that BusClient can tell "nobody got it" (safe to
+   * send again, `isNoResponders`) from a lost answer.
+   */
+  override createSubscriptionHandler(
+    packet: ReadPacket & PacketId,
+    callback: (packet: WritePacket) => unknown,
+  ): ReturnType<ClientNats['createSubscriptionHandler']> {
+    const handle = super.createSubscriptionHandler(packet, callback);
+    return async (error, natsMsg) => {
+      if (!error && (natsMsg as Partial<Msg> | undefined)?.headers?.code === 503) {
+        return callback({
+          err: new NoRespondersError(this.normalizePattern(packet.pattern as MsPattern)),
+          isDisposed: true,
+        });
+      }
+      return (await handle(error, natsMsg)) as unknown;
+    };
   }
 }
