@@ -39,6 +39,9 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
     PersistenceModule.forRoot({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      // Statements and pool checkouts end before the caller's bus deadline: a 503 in time.
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      connectTimeoutMs: config.databaseQueryTimeoutMs,
       onQueryError: () => dbErrors().inc({ service }),
     }),
     OutboundHttpModule.forRoot(config.outbound),
