@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import { sha256Base64Url } from '@latchkey/oauth';
+import { sha256Base64Url, TemporarilyUnavailable, toOAuthError } from '@latchkey/oauth';
 import { logins } from '@latchkey/platform';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
@@ -87,10 +87,7 @@ export class LoginService {
         'too many failed sign-in attempts; try again later',
       );
     }
-    const user =
-      username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH
-        ? null
-        : await this.users.verifyCredentials(username, password);
+    const user = await this.checkPassword(browser, username, password);
     if (!user) {
       this.attempts.inc({ method: 'password', outcome: 'failed' });
       await this.recordFailure(browser, interaction, username, { reason: 'invalid_credentials' });
@@ -109,6 +106,22 @@ export class LoginService {
     this.logger.log({ event: 'login.succeeded', ...success, msg: 'login succeeded' });
     await this.audit.record('login.succeeded', { subject: user.id, data: success });
     return { user: userOf(current) };
+  }
+
+  /**
+   * The user whose password this is, or null. When the check cannot be made (the database or
+   * the store unreachable: 503), the attempt reserved for it is given back on the way out.
+   */
+  private async checkPassword(browser: BrowserRequest, username: string, password: string) {
+    if (username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH) return null;
+    try {
+      return await this.users.verifyCredentials(username, password);
+    } catch (err) {
+      if (toOAuthError(err) instanceof TemporarilyUnavailable) {
+        await this.limiter.release(username, browser.ip).catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   /** Logs and audits a refused sign-in: who tried, from where, and why; never what was typed. */
