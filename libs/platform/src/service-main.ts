@@ -1,4 +1,5 @@
 import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
+import type * as http from 'node:http';
 import { loadConfig, type PlatformConfig, type RequiredSetting } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import {
@@ -7,6 +8,7 @@ import {
   type ServicePersistenceOptions,
 } from '@latchkey/persistence';
 import { TransportModule } from '@latchkey/transport';
+import { drainHttp } from './http-drain';
 import { dbErrors, observeBusRequest } from './metrics';
 import { OutboundHttpModule } from './outbound-http';
 import { PlatformModule } from './platform.module';
@@ -89,7 +91,13 @@ export function runServiceMain(options: ServiceMainOptions): void {
       adminPort: options.adminPort?.(config),
       configure: options.configure,
     });
-    stopOnSignals(options.service, config.shutdownTimeoutMs, () => app.close());
+    stopOnSignals(options.service, config.shutdownTimeoutMs, async () => {
+      // Requests in flight are answered first (each within its bus deadline, at most half the
+      // grace period); the close then drains the bus within the other half.
+      const httpDrainMs = Math.min(config.busTimeoutMs, config.shutdownTimeoutMs / 2);
+      await drainHttp(app.getHttpServer() as http.Server, httpDrainMs);
+      await app.close();
+    });
   };
   run().catch((err) => exitOnStartupFailure(options.service, err));
 }

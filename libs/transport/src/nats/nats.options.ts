@@ -99,7 +99,9 @@ export function natsServerOptions(settings: NatsServerSettings): CustomStrategy 
     gracefulShutdown: true,
     gracePeriod: settings.gracePeriodMs ?? 5000,
   };
-  return { strategy: new InstallationServerNats(options, settings.subjectPrefix) };
+  return {
+    strategy: new InstallationServerNats(options, settings.subjectPrefix, options.gracePeriod),
+  };
 }
 
 export function createNatsClient(settings: NatsConnectionSettings): ClientNats {
@@ -120,8 +122,29 @@ class InstallationServerNats extends ServerNats {
   constructor(
     options: NatsConnectionOptions,
     private readonly subjectPrefix: string | undefined,
+    private readonly gracePeriodMs: number,
   ) {
     super(options);
+  }
+
+  /**
+   * Drains the subscriptions before Nest's graceful close (which unsubscribes and waits the grace
+   * period for handlers). A plain unsubscribe drops a request the server routed here just
+   * before it saw the unsubscription, and its caller waits out its deadline for an answer
+   * nobody sends (a 503 during every rolling restart); a drain handles it. Bounded by the
+   * grace period, for a connection that is down.
+   */
+  override async close(): Promise<void> {
+    const subscriptions =
+      (this as unknown as { subscriptions?: Array<{ drain(): Promise<void> }> }).subscriptions ??
+      [];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(subscriptions.map((sub) => sub.drain().catch(() => undefined))),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.gracePeriodMs))),
+    ]);
+    clearTimeout(timer);
+    await super.close();
   }
 
   override bindEvents(client: Subscriber): void {
