@@ -1,11 +1,9 @@
 import { expect } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { computeS256Challenge, randomToken } from '@latchkey/oauth';
-import { runCodeFlow } from '../support/code-flow';
+import { authorizationCode, runCodeFlow } from '../support/code-flow';
 import { callPlatform, type CallAnswer } from '../support/http-call';
 import { freePort } from '../support/processes';
 import {
-  FLOW_SCOPES,
   loopbackRedirectUri,
   PlatformAdmin,
   type TestClient,
@@ -13,6 +11,7 @@ import {
 } from '../support/provisioning';
 import { HeadlessUserAgent } from '../support/user-agent';
 import { startCluster, type Cluster, type Replica } from './support/cluster';
+import { BUS_TIMEOUT_MS, REUSE_WINDOW_SECONDS, UPSTREAM_TIMEOUT_MS } from './support/settings';
 import { startMixedLoad, type MixedLoad } from './support/mixed-load';
 import type { ProxiedAnswer } from './support/round-robin-proxy';
 import { recoveryMs } from './support/refresh-load';
@@ -32,10 +31,6 @@ import { recoveryMs } from './support/refresh-load';
  */
 jest.setTimeout(600_000);
 
-const BUS_TIMEOUT_MS = 2_000;
-const UPSTREAM_TIMEOUT_MS = 8_000;
-/** As in refresh-faults.reliability-spec.ts: covers an outage plus the client's retries. */
-const REUSE_WINDOW_SECONDS = 30;
 /** How long each killed backend or service stays down. */
 const DOWN_MS = 2_000;
 const SOAK_MS = 120_000;
@@ -265,20 +260,11 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
       callPlatform(cluster.issuer, 'POST', '/token', { basic, form });
 
     // One code redeemed eight times at once: exactly one 200, the others invalid_grant.
-    const verifier = randomToken(32);
-    const url = new URL(`${cluster.issuer}/authorize`);
-    url.search = new URLSearchParams({
-      response_type: 'code',
-      client_id: client.client_id,
-      redirect_uri: client.redirect_uri,
-      scope: FLOW_SCOPES.join(' '),
-      state: randomToken(16),
-      code_challenge: computeS256Challenge(verifier),
-      code_challenge_method: 'S256',
-    }).toString();
-    const code = (
-      await agent.authorize(url, { redirectUri: client.redirect_uri })
-    ).searchParams.get('code')!;
+    const { code, code_verifier: verifier } = await authorizationCode(
+      cluster.issuer,
+      agent,
+      client,
+    );
     const redemptions = await Promise.all(
       Array.from({ length: 8 }, () =>
         token({
