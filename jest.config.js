@@ -26,7 +26,7 @@ const swc = [
 const esmPackages = ['jose', 'openid-client', 'oauth4webapi', '@nestjs'];
 
 const aliases = {
-  '^@latchkey/(core|contracts|oauth|oauth-http|config|persistence|kv|transport|audit-client|audit-chain|registry-client|testing|platform)$':
+  '^@latchkey/(core|contracts|oauth|oauth-http|config|persistence|kv|transport|audit-client|audit-chain|registry-client|testing|platform|tracing)$':
     '<rootDir>/libs/$1/src',
 };
 

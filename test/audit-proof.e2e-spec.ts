@@ -9,7 +9,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { AuditKeysResponse, StoredAuditEvent } from '@latchkey/contracts';
+import { chainHash } from '@latchkey/audit-chain';
+import {
+  AUDIT_GENESIS_HASH,
+  type AuditChainRecord,
+  type AuditKeysResponse,
+  type StoredAuditEvent,
+} from '@latchkey/contracts';
 import { createTestDatabase, describeWithBackends } from '@latchkey/testing';
 import { createParser } from 'eventsource-parser';
 import { Client } from 'pg';
@@ -282,7 +288,14 @@ describe.each(PLATFORM_MODES)('the provable, live audit log: %s mode', (mode) =>
         // The security team keeps the keys apart from the log.
         const keys = await latchkey('audit', 'keys');
         expect(keys.code).toBe(0);
-        expect((JSON.parse(keys.stdout) as AuditKeysResponse).keys).toHaveLength(1);
+        const published = JSON.parse(keys.stdout) as AuditKeysResponse;
+        expect(published.keys).toHaveLength(1);
+        // Each emitting service's event key, beside (never among) the checkpoint keys.
+        const services = mode === 'embedded' ? [] : ['client-registry', 'gateway', 'token'];
+        for (const service of services) {
+          expect(published.event_keys?.map((k) => k.service)).toContain(service);
+        }
+        expect(published.event_keys?.length).toBeGreaterThan(0);
         keysFile = path.join(workDir, 'keys.json');
         fs.writeFileSync(keysFile, keys.stdout);
       });
@@ -292,6 +305,10 @@ describe.each(PLATFORM_MODES)('the provable, live audit log: %s mode', (mode) =>
         const file = path.join(workDir, `export-${++exports}.jsonl`);
         const exported = await latchkey('audit', 'export', '--file', file);
         expect(exported.code).toBe(0);
+        return verifyFile(file);
+      };
+      /** `latchkey audit verify` of a file with the keys kept apart: its exit code and report. */
+      const verifyFile = async (file: string) => {
         const verified = await latchkey(
           '--output',
           'json',
@@ -386,7 +403,50 @@ describe.each(PLATFORM_MODES)('the provable, live audit log: %s mode', (mode) =>
         const { code, report } = await exportAndVerify();
         expect(report).toMatchObject({ valid: true, keys_from: 'trusted', problems: [] });
         expect(report.checkpoints_verified).toBeGreaterThan(0);
+        // Every event's own signature was checked, offline.
+        expect(report.event_signatures_checked).toBe(report.events);
         expect(code).toBe(0);
+      });
+
+      it('detects offline an event changed in the file with every hash recomputed, and an unsigned one, by their signatures', async () => {
+        const file = path.join(workDir, `export-${++exports}.jsonl`);
+        expect((await latchkey('audit', 'export', '--file', file)).code).toBe(0);
+        const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+        const header = lines[0]!;
+        const records = lines
+          .map((line) => JSON.parse(line) as { kind: string } & AuditChainRecord)
+          .filter((line) => line.kind === 'event');
+        /** The file rewritten without its checkpoints, each hash recomputed: the chain holds. */
+        const rewrite = (change: (events: AuditChainRecord['event'][]) => void) => {
+          const events = records.map((r) => structuredClone(r.event));
+          change(events);
+          let prev = AUDIT_GENESIS_HASH;
+          const chained = events.map((event, i) => {
+            const hash = chainHash(prev, event);
+            const line = { kind: 'event', seq: i + 1, prev_hash: prev, hash, event };
+            prev = hash;
+            return JSON.stringify(line);
+          });
+          const out = path.join(workDir, `export-${++exports}.jsonl`);
+          fs.writeFileSync(out, `${[header, ...chained].join('\n')}\n`);
+          return out;
+        };
+        const changed = rewrite((events) => {
+          events[1] = { ...events[1]!, subject: 'someone-else' };
+        });
+        const unsigned = rewrite((events) => {
+          delete (events[2] as { sig?: string }).sig;
+        });
+        for (const [target, seq, detail] of [
+          [changed, 2, 'the signature does not match the event'],
+          [unsigned, 3, 'the event carries no signature (sig, sigkid)'],
+        ] as const) {
+          const { code, report } = await verifyFile(target);
+          expect(code).toBe(1);
+          expect(report.problems).toEqual([
+            { line: seq + 1, seq, reason: 'event_signature', detail },
+          ]);
+        }
       });
 
       it.each<[string, (r: Row[]) => Promise<string>, string, string]>([

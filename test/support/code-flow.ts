@@ -10,6 +10,8 @@ export interface CodeFlowResult {
   access_token: string;
   refresh_token?: string;
   id_token?: string;
+  /** The request id (`x-request-id`) the platform answered the code exchange with. */
+  tokenRequestId: string | null;
 }
 
 /**
@@ -68,7 +70,8 @@ export async function runCodeFlow(
   });
   if (answer.status !== 200) throw new Error(`code exchange: ${answer.status} ${answer.text}`);
   return {
-    ...(answer.body as Omit<CodeFlowResult, 'code' | 'code_verifier'>),
+    ...(answer.body as Omit<CodeFlowResult, 'code' | 'code_verifier' | 'tokenRequestId'>),
+    tokenRequestId: answer.headers.get('x-request-id'),
     code,
     code_verifier: verifier,
   };

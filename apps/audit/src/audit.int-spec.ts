@@ -123,6 +123,7 @@ describeWithBackends(['postgres', 'nats'], 'audit pipeline on JetStream and Post
           checkpointKey: checkpointPrivateJwk(),
           previousCheckpointKeys: [],
           checkpointIntervalSeconds: 0,
+          eventKeys: FIXTURE_TRUSTED_KEYS,
         }),
         QueryModule,
       ],

@@ -30,6 +30,9 @@ export type AuditServiceOptions = Omit<
 @Module({})
 export class AuditModule {
   static forRoot(config: PlatformConfig, options: AuditServiceOptions = {}): DynamicModule {
+    const eventKeys = config.auditEventPublicKeys.map(({ service, publicKey }) =>
+      auditVerificationKey(service, publicKey),
+    );
     return {
       module: AuditModule,
       imports: [
@@ -38,6 +41,7 @@ export class AuditModule {
         ChainModule,
         CheckpointsModule.forRoot({
           issuer: config.issuer,
+          eventKeys,
           ...(config.audit ?? { ...DEFAULT_AUDIT_SETTINGS, previousCheckpointKeys: [] }),
         }),
         ConsumerModule.forRoot({
@@ -49,9 +53,7 @@ export class AuditModule {
           ...options,
           natsUrl: config.natsUrl,
           natsAuth: config.natsAuth,
-          trustedKeys: config.auditEventPublicKeys.map(({ service, publicKey }) =>
-            auditVerificationKey(service, publicKey),
-          ),
+          trustedKeys: eventKeys,
           maxDeliveries: config.auditMaxDeliveries,
         }),
         QueryModule,

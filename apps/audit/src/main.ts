@@ -1,3 +1,4 @@
+import './tracing';
 import { Services } from '@latchkey/contracts';
 import { runServiceMain } from '@latchkey/platform';
 import { AuditModule } from './audit.module';

@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfig, embeddedConfig } from '@latchkey/config';
 import { exitOnStartupFailure, stopOnSignals } from '@latchkey/platform';
 import { startEmbedded, stopEmbedded } from './embedded';

@@ -1,3 +1,4 @@
+import './tracing';
 import { Services } from '@latchkey/contracts';
 import { exitOnStartupFailure, runServiceMain } from '@latchkey/platform';
 import { rotateKeyEncryptionKey } from './keys/key-encryption.rotation';

@@ -4,7 +4,13 @@ import {
   type AuditChainRecord,
   type AuditCheckpoint,
   type AuditEvent,
+  auditEventKeyJwk,
   type AuditKeysResponse,
+  type AuditSigningKey,
+  auditSigningKeyFromSeed,
+  auditVerificationKeyOf,
+  generateAuditSigningKey,
+  signAuditEvent,
 } from '@latchkey/contracts';
 import { canonicalJson } from '@latchkey/contracts';
 import { type CheckpointSigningKey, readCheckpointSigningKey, signCheckpoint } from './checkpoint';
@@ -19,7 +25,21 @@ const link = (prev: string, event: AuditEvent) =>
     .update(prev + canonicalJson(event))
     .digest('hex');
 
+/** The token service's event key, as the audit service stores its events signed. */
+const tokenKey = newEventKey('token');
+
+function newEventKey(service: string): AuditSigningKey {
+  return auditSigningKeyFromSeed(service, generateAuditSigningKey().seed);
+}
+
+const eventKeysOf = (...signers: AuditSigningKey[]) =>
+  signers.map((signer) => auditEventKeyJwk(auditVerificationKeyOf(signer)));
+
 function event(n: number): AuditEvent {
+  return signAuditEvent(unsignedEvent(n), tokenKey);
+}
+
+function unsignedEvent(n: number): AuditEvent {
   return {
     specversion: '1.0',
     id: randomUUID(),
@@ -32,15 +52,18 @@ function event(n: number): AuditEvent {
 }
 
 function chain(length: number): AuditChainRecord[] {
-  const records: AuditChainRecord[] = [];
+  return rechain(Array.from({ length }, (_, i) => event(i + 1)));
+}
+
+/** The events chained anew, as someone with write access to the table would rewrite them. */
+function rechain(events: AuditEvent[]): AuditChainRecord[] {
   let prev = AUDIT_GENESIS_HASH;
-  for (let seq = 1; seq <= length; seq++) {
-    const e = event(seq);
+  return events.map((e, i) => {
     const hash = link(prev, e);
-    records.push({ seq, prev_hash: prev, hash, event: e });
+    const record = { seq: i + 1, prev_hash: prev, hash, event: e };
     prev = hash;
-  }
-  return records;
+    return record;
+  });
 }
 
 async function signingKey(): Promise<CheckpointSigningKey> {
@@ -77,7 +100,7 @@ describe('verifyAuditExport (offline)', () => {
 
   beforeAll(async () => {
     key = await signingKey();
-    keys = { keys: [key.publicJwk] };
+    keys = { keys: [key.publicJwk], event_keys: eventKeysOf(tokenKey) };
   });
 
   beforeEach(async () => {
@@ -98,7 +121,7 @@ describe('verifyAuditExport (offline)', () => {
       checkpoints: 2,
       checkpoints_verified: 2,
       keys_from: 'trusted',
-      event_signatures_checked: 0,
+      event_signatures_checked: 6,
       problems: [],
     });
   });
@@ -141,6 +164,7 @@ describe('verifyAuditExport (offline)', () => {
     });
     expect(report.valid).toBe(false);
     expect(report.problems.map((p) => [p.seq, p.reason])).toEqual([
+      [2, 'event_signature'],
       [3, 'checkpoint_mismatch'],
       [5, 'checkpoint_mismatch'],
     ]);
@@ -188,7 +212,7 @@ describe('verifyAuditExport (offline)', () => {
     const forger = await signingKey();
     const forged = [await checkpointOf(forger, records[5])];
     // The forger also put their own key into the file's header.
-    const lines = file({ keys: [forger.publicJwk] }, forged, records);
+    const lines = file({ keys: [forger.publicJwk], event_keys: keys.event_keys }, forged, records);
     expect(await verifyAuditExport(lines)).toMatchObject({ valid: true, keys_from: 'file' });
     const report = await verifyAuditExport(lines, { trustedKeys: keys });
     expect(report.valid).toBe(false);
@@ -220,19 +244,68 @@ describe('verifyAuditExport (offline)', () => {
     ]);
   });
 
-  it('asks the event signature check about every event and reports its refusals', async () => {
-    const seen: string[] = [];
-    const report = await verifyAuditExport(file(keys, checkpoints, records), {
-      trustedKeys: keys,
-      eventSignatureCheck: async (e) => {
-        seen.push(e.id);
-        return e.id === records[1].event.id ? 'no sig attribute' : undefined;
-      },
-    });
-    expect(seen).toEqual(records.map((r) => r.event.id));
+  it('detects an event changed with the chain recomputed and no checkpoint after it: its signature no longer holds', async () => {
+    const events = records.map((r) => r.event);
+    events[1] = { ...events[1], data: { ...events[1].data, client_id: 'app-2' } };
+    const rewritten = rechain(events);
+    const report = await verifyAuditExport(file(keys, [], rewritten), { trustedKeys: keys });
     expect(report).toMatchObject({ valid: false, event_signatures_checked: 6 });
+    // The chain alone says nothing: only the signature catches it.
     expect(report.problems).toEqual([
-      expect.objectContaining({ seq: 2, reason: 'event_signature', detail: 'no sig attribute' }),
+      {
+        line: 3,
+        seq: 2,
+        reason: 'event_signature',
+        detail: 'the signature does not match the event',
+      },
     ]);
+  });
+
+  it("refuses an unsigned event and one signed with another service's key", async () => {
+    const gatewayKey = newEventKey('gateway');
+    const events = records.map((r) => r.event);
+    const {
+      sig: _sig,
+      sigkid: _sigkid,
+      ...unsigned
+    } = events[1] as AuditEvent & {
+      sig: string;
+      sigkid: string;
+    };
+    events[1] = unsigned;
+    events[3] = signAuditEvent(unsignedEvent(4), gatewayKey);
+    const trusted = { ...keys, event_keys: eventKeysOf(tokenKey, gatewayKey) };
+    const report = await verifyAuditExport(file(trusted, [], rechain(events)), {
+      trustedKeys: trusted,
+    });
+    expect(report.problems.map((p) => [p.seq, p.reason, p.detail])).toEqual([
+      [2, 'event_signature', 'the event carries no signature (sig, sigkid)'],
+      [4, 'event_signature', "signed by another service's key than its source's"],
+    ]);
+  });
+
+  it('refuses events signed by a key it was not told to trust', async () => {
+    const forger = newEventKey('token');
+    const forged = rechain(
+      records.map((r, i) => (i === 2 ? signAuditEvent(r.event, forger) : r.event)),
+    );
+    // The forger also put their own key into the file's header.
+    const lines = file({ ...keys, event_keys: eventKeysOf(tokenKey, forger) }, [], forged);
+    expect(await verifyAuditExport(lines)).toMatchObject({ valid: true, keys_from: 'file' });
+    const report = await verifyAuditExport(lines, { trustedKeys: keys });
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        seq: 3,
+        reason: 'event_signature',
+        detail: 'signed by a key that is not among the event keys',
+      }),
+    ]);
+  });
+
+  it('refuses every event of an export without event keys', async () => {
+    const report = await verifyAuditExport(file({ keys: keys.keys }, [], records));
+    expect(report.valid).toBe(false);
+    expect(report.problems).toHaveLength(6);
+    expect(new Set(report.problems.map((p) => p.reason))).toEqual(new Set(['event_signature']));
   });
 });

@@ -3,29 +3,33 @@ import {
   type AuditChainProblem,
   type AuditChainRecord,
   type AuditCheckpoint,
-  type AuditEvent,
+  auditEventKeyRing,
   type AuditKeysResponse,
+  type AuditSignatureProblem,
+  type AuditVerificationKey,
+  verifyAuditEventSignature,
 } from '@latchkey/contracts';
 import type { JSONWebKeySet } from 'jose';
 import { chainHash } from './chain-hash';
 import { verifyCheckpoint } from './checkpoint';
 import { AUDIT_EXPORT_FORMAT, AUDIT_EXPORT_VERSION, type AuditExportHeader } from './export-format';
 
-/**
- * Checks one event's own signature (the emitting service's key) and answers why it fails, or
- * undefined when it holds. The offline verifier calls it for every event when given one; the
- * per-service event signatures plug in here (docs/audit.md).
- */
-export type EventSignatureCheck = (event: AuditEvent) => Promise<string | undefined>;
-
 export interface ExportVerifyOptions {
   /**
-   * The checkpoint keys to trust, obtained out of band (`--keys`). Without them the keys in the
-   * export's own header are used, which proves only that the file is consistent with itself.
+   * The checkpoint and event keys to trust, obtained out of band (`--keys`). Without them the
+   * keys in the export's own header are used, which proves only that the file is consistent with
+   * itself.
    */
   trustedKeys?: AuditKeysResponse;
-  eventSignatureCheck?: EventSignatureCheck;
 }
+
+/** What an event whose signature fails is reported with. */
+const SIGNATURE_PROBLEMS: Record<AuditSignatureProblem, string> = {
+  unsigned: 'the event carries no signature (sig, sigkid)',
+  unknown_key: 'signed by a key that is not among the event keys',
+  wrong_source: "signed by another service's key than its source's",
+  bad_signature: 'the signature does not match the event',
+};
 
 export type ExportProblemReason =
   AuditChainProblem | 'malformed_line' | 'seq_gap' | 'event_signature' | 'no_events';
@@ -65,7 +69,8 @@ interface CheckpointAt {
 /**
  * Verifies an export (JSON Lines, docs/audit.md) offline: each event's hash recomputes from its
  * prev_hash and canonical JSON; each prev_hash is the hash of the event before, from the genesis
- * hash on, with no seq missing; each checkpoint is signed by a trusted key and names a seq whose
+ * hash on, with no seq missing; each event is signed by the key of the service it names as its
+ * source, among the event keys; each checkpoint is signed by a trusted key and names a seq whose
  * event has exactly its hash (a checkpoint past the last event means rows were cut off).
  */
 export async function verifyAuditExport(
@@ -85,6 +90,8 @@ export async function verifyAuditExport(
   let events = 0;
   let lastSeq: number | undefined;
   let eventSignatures = 0;
+  // Known once the header is read (the first line), before any event.
+  let eventKeys: ReadonlyMap<string, AuditVerificationKey> | undefined;
   let lineNo = 0;
   let problemCount = 0;
   const fail = (problem: ExportProblem) => {
@@ -118,12 +125,13 @@ export async function verifyAuditExport(
       events += 1;
       const problem = recordProblem(value, expectedSeq, expectedPrev);
       if (problem) fail({ line: lineNo, seq: value.seq, ...problem });
-      if (options.eventSignatureCheck) {
-        eventSignatures += 1;
-        const why = await options.eventSignatureCheck(value.event);
-        if (why !== undefined) {
-          fail({ line: lineNo, seq: value.seq, reason: 'event_signature', detail: why });
-        }
+      // The emitting service's signature, stored with the event and covered by its hash.
+      eventKeys ??= auditEventKeyRing((options.trustedKeys ?? header?.keys)?.event_keys);
+      eventSignatures += 1;
+      const signature = verifyAuditEventSignature(value.event, eventKeys);
+      if (!signature.valid) {
+        const detail = SIGNATURE_PROBLEMS[signature.problem];
+        fail({ line: lineNo, seq: value.seq, reason: 'event_signature', detail });
       }
       hashes.set(value.seq, value.hash);
       // Go on from what the file says, so one bad row is reported once, not at every row after.

@@ -218,6 +218,23 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     default: code(DEFAULT_AUDIT_SETTINGS.streamHeartbeatSeconds),
     meaning: 'seconds between heartbeat comments on a quiet live tail',
   },
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    default: 'unset: tracing off',
+    meaning:
+      'OpenTelemetry tracing: OTLP/HTTP collector base URL (`/v1/traces` appended); setting it turns tracing on (docs/operations.md, Tracing)',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    default: 'from `OTEL_EXPORTER_OTLP_ENDPOINT`',
+    meaning: 'the full OTLP/HTTP URL for spans; setting it also turns tracing on',
+  },
+  OTEL_EXPORTER_OTLP_PROTOCOL: {
+    default: code('http/protobuf'),
+    meaning: 'OTLP encoding of spans: `http/protobuf` or `http/json`',
+  },
+  OTEL_SDK_DISABLED: {
+    default: code('false'),
+    meaning: '`true` keeps tracing off even with an endpoint set',
+  },
 };
 
 export const CONFIG_TABLE_BEGIN = '<!-- config:begin -->';

@@ -20,6 +20,12 @@ import { isTrustedProxyEntry, parseTrustedProxies, TRUSTED_PROXY_PRESETS } from 
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/** OTLP encodings the trace exporter speaks (OTLP/HTTP; gRPC is not shipped). */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+/** An OTLP/HTTP endpoint: http(s), no credentials in the URL (OTEL_EXPORTER_OTLP_HEADERS has them). */
+const OTLP_URL = /^https?:\/\/[^\s/@?#]+(\/[^\s?#]*)?$/;
+
 /** A secret being rotated is listed with its successors; more than this is a mistake. */
 const MAX_SECRETS_IN_LIST = 8;
 
@@ -526,6 +532,35 @@ export class PlatformEnv {
   @Min(1, { message: 'AUDIT_STREAM_HEARTBEAT_SECONDS must be an integer between 1 and 300' })
   @Max(300, { message: 'AUDIT_STREAM_HEARTBEAT_SECONDS must be an integer between 1 and 300' })
   AUDIT_STREAM_HEARTBEAT_SECONDS?: number;
+
+  /**
+   * OpenTelemetry: base URL of an OTLP/HTTP collector (`/v1/traces` is appended). Setting it (or
+   * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) turns tracing on; unset, no tracing code is loaded.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(OTLP_URL, { message: 'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+
+  /** OpenTelemetry: the full URL traces are sent to; wins over OTEL_EXPORTER_OTLP_ENDPOINT. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(OTLP_URL, { message: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL' })
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+
+  /** OpenTelemetry: how spans are encoded on the wire (default http/protobuf). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(OTLP_PROTOCOLS, {
+    message: `OTEL_EXPORTER_OTLP_PROTOCOL must be one of ${OTLP_PROTOCOLS.join(', ')}`,
+  })
+  OTEL_EXPORTER_OTLP_PROTOCOL?: (typeof OTLP_PROTOCOLS)[number];
+
+  /** OpenTelemetry's switch: `true` keeps tracing off even with an endpoint configured. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'OTEL_SDK_DISABLED must be true or false' })
+  OTEL_SDK_DISABLED?: 'true' | 'false';
 }
 
 const BASE64URL_32_BYTES = /^[A-Za-z0-9_-]{43}$/;

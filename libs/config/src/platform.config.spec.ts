@@ -185,6 +185,50 @@ describe('loadConfig', () => {
     });
   });
 
+  describe('OpenTelemetry tracing (OTEL_*)', () => {
+    it('is off without an endpoint', () => {
+      expect(loadConfig({}).tracing).toBeUndefined();
+      expect(loadConfig({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }).tracing).toBeUndefined();
+    });
+
+    it('sends to the traces path of the base endpoint, over protobuf by default', () => {
+      expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual(
+        { tracesUrl: 'http://collector:4318/v1/traces', protocol: 'http/protobuf' },
+      );
+    });
+
+    it('takes the traces endpoint as given, over the base one', () => {
+      expect(
+        loadConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+          OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://tempo.example/otlp/traces',
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        }).tracing,
+      ).toEqual({ tracesUrl: 'https://tempo.example/otlp/traces', protocol: 'http/json' });
+    });
+
+    it('stays off with OTEL_SDK_DISABLED=true', () => {
+      expect(
+        loadConfig({
+          OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+          OTEL_SDK_DISABLED: 'true',
+        }).tracing,
+      ).toBeUndefined();
+    });
+
+    it.each([
+      [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be/],
+      [
+        { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://user:pw@tempo/v1/traces' },
+        /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be/,
+      ],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /OTEL_EXPORTER_OTLP_PROTOCOL must be one of/],
+      [{ OTEL_SDK_DISABLED: '1' }, /OTEL_SDK_DISABLED must be true or false/],
+    ])('refuses %p', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
+
   describe('PREVIOUS_KEY_ENCRYPTION_KEYS', () => {
     it('is an empty list by default and a list when set', () => {
       expect(loadConfig({}).previousKeyEncryptionKeys).toEqual([]);

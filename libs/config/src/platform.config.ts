@@ -77,6 +77,14 @@ export interface PlatformConfig {
   outbound?: OutboundPolicy;
   /** Signed checkpoints and the live tail of the audit log (AUDIT_* variables). */
   audit?: AuditSettings;
+  /** Where spans go (OTEL_EXPORTER_OTLP_*); tracing is off, and its SDK never loaded, when absent. */
+  tracing?: TracingConfig;
+}
+
+export interface TracingConfig {
+  /** The OTLP/HTTP URL spans are posted to. */
+  tracesUrl: string;
+  protocol: NonNullable<PlatformEnv['OTEL_EXPORTER_OTLP_PROTOCOL']>;
 }
 
 /** An Ed25519 JWK (RFC 8037) as configured. */
@@ -311,6 +319,7 @@ export function loadConfig(
       streamHeartbeatSeconds:
         parsed.AUDIT_STREAM_HEARTBEAT_SECONDS ?? DEFAULT_AUDIT_SETTINGS.streamHeartbeatSeconds,
     },
+    tracing: tracingOf(parsed),
     outbound: {
       allowPrivate: parsed.OUTBOUND_ALLOW_PRIVATE === 'true',
       allowedCidrs: (parsed.OUTBOUND_ALLOWED_CIDRS ?? '')
@@ -319,6 +328,20 @@ export function loadConfig(
         .filter((cidr) => cidr !== ''),
     },
   };
+}
+
+/**
+ * Tracing is on when an OTLP endpoint is configured, as the OpenTelemetry SDKs read it: the traces
+ * endpoint as given, or the base endpoint with the signal's path; OTEL_SDK_DISABLED=true wins.
+ */
+function tracingOf(parsed: PlatformEnv): TracingConfig | undefined {
+  if (parsed.OTEL_SDK_DISABLED === 'true') return undefined;
+  const base = parsed.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl =
+    parsed.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+  if (tracesUrl === undefined) return undefined;
+  return { tracesUrl, protocol: parsed.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf' };
 }
 
 function natsAuthOf(parsed: PlatformEnv): NatsAuth | undefined {
@@ -403,6 +426,10 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   AUDIT_SIGNING_KEY = undefined;
   AUDIT_EVENT_PUBLIC_KEYS = undefined;
   AUDIT_MAX_DELIVERIES = undefined;
+  OTEL_EXPORTER_OTLP_ENDPOINT = undefined;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = undefined;
+  OTEL_EXPORTER_OTLP_PROTOCOL = undefined;
+  OTEL_SDK_DISABLED = undefined;
 }
 
 const INTEGER_KEYS = [

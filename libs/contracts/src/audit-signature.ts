@@ -7,7 +7,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import type { AuditEvent } from './audit.messages';
+import type { AuditEvent, AuditEventKeyJwk } from './audit.messages';
 import { canonicalJson } from './canonical-json';
 
 /**
@@ -124,6 +124,42 @@ export function auditKeyRing(
   keys: readonly AuditVerificationKey[],
 ): ReadonlyMap<string, AuditVerificationKey> {
   return new Map(keys.map((key) => [key.kid, key]));
+}
+
+/** A service's public key as published at GET /admin/audit/keys (`event_keys`). */
+export function auditEventKeyJwk(key: AuditVerificationKey): AuditEventKeyJwk {
+  return {
+    kty: 'OKP',
+    crv: 'Ed25519',
+    x: key.x,
+    kid: key.kid,
+    alg: 'EdDSA',
+    use: 'sig',
+    service: key.service,
+  };
+}
+
+/**
+ * Published event keys (`event_keys`, from the server or from a file kept apart) as a key ring.
+ * An entry that is not an Ed25519 key naming its service, or whose `kid` is not its thumbprint,
+ * is left out: events it would verify then fail as signed by an unknown key.
+ */
+export function auditEventKeyRing(
+  jwks: readonly unknown[] | undefined,
+): ReadonlyMap<string, AuditVerificationKey> {
+  const keys: AuditVerificationKey[] = [];
+  for (const jwk of jwks ?? []) {
+    const { kty, crv, x, kid, service } = (jwk ?? {}) as Record<string, unknown>;
+    if (kty !== 'OKP' || crv !== 'Ed25519') continue;
+    if (typeof x !== 'string' || typeof service !== 'string' || service === '') continue;
+    try {
+      const key = auditVerificationKey(service, x);
+      if (key.kid === kid) keys.push(key);
+    } catch {
+      // Not a public key: left out.
+    }
+  }
+  return auditKeyRing(keys);
 }
 
 function speaksFor(source: unknown, service: string): boolean {

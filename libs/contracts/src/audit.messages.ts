@@ -280,7 +280,17 @@ export interface AuditCheckpointJwk {
   alg: 'EdDSA';
   use: 'sig';
 }
-/** `audit.keys`: the JWKS that verifies checkpoints (the current key and retired ones). */
+/** The public Ed25519 key (RFC 8037) one service signs its audit events with, naming the service. */
+export interface AuditEventKeyJwk extends AuditCheckpointJwk {
+  service: string;
+}
+/**
+ * `audit.keys`: the JWKS that verifies checkpoints (the current key and retired ones) and, as a
+ * member of its own, the keys the services sign events with: kept apart so that no service's
+ * key can ever verify a checkpoint. A JWKS reader ignores the member it does not know (RFC 7517
+ * §5). Absent from exports made before the event keys were published.
+ */
 export interface AuditKeysResponse {
   keys: AuditCheckpointJwk[];
+  event_keys?: AuditEventKeyJwk[];
 }

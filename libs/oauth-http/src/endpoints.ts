@@ -33,6 +33,11 @@ export abstract class RevocationEndpoint {
 export abstract class PublicKeySet {
   /** RFC 7517: the keys tokens are verified with, from a cache where the caller keeps one. */
   abstract get(): Promise<JwksResponse>;
+  /**
+   * A token names a key the cached set lacks: read the set again, unless that was forced within
+   * KEY_SET_REFRESH_COOLDOWN_MS (forged `kid`s must not cost a read each); then the cached set.
+   */
+  abstract refresh(): Promise<JwksResponse>;
 }
 
 /**
@@ -40,3 +45,20 @@ export abstract class PublicKeySet {
  * Short, so that a freshly rotated key is found quickly; keys are published long before they sign.
  */
 export const KEY_SET_CACHE_MS = 30_000;
+
+/** The least time between two reads of the key set forced by an unknown `kid`. */
+export const KEY_SET_REFRESH_COOLDOWN_MS = 5_000;
+
+/** Lets a forced read of the key set through at most once per KEY_SET_REFRESH_COOLDOWN_MS. */
+export class KeySetRefreshCooldown {
+  private lastForcedAt?: number;
+
+  /** True when a read may be forced at `now` (milliseconds), and counts it. */
+  allow(now: number): boolean {
+    if (this.lastForcedAt !== undefined && now - this.lastForcedAt < KEY_SET_REFRESH_COOLDOWN_MS) {
+      return false;
+    }
+    this.lastForcedAt = now;
+    return true;
+  }
+}

@@ -4,8 +4,8 @@ import {
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common';
-import { PATTERN_METADATA } from '@nestjs/microservices/constants';
 import { type Observable, tap } from 'rxjs';
+import { handlerSubject } from '@latchkey/transport';
 import { busMessagesHandled } from './metrics';
 
 /**
@@ -26,10 +26,4 @@ export class BusMetricsInterceptor implements NestInterceptor {
       this.counter.inc({ service: this.service, subject, outcome });
     return next.handle().pipe(tap({ complete: () => count('ok'), error: () => count('error') }));
   }
-}
-
-function handlerSubject(context: ExecutionContext): string {
-  const patterns: unknown = Reflect.getMetadata(PATTERN_METADATA, context.getHandler());
-  const first: unknown = Array.isArray(patterns) ? patterns[0] : patterns;
-  return typeof first === 'string' ? first : 'unknown';
 }

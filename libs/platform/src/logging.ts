@@ -2,6 +2,7 @@ import { Inject, Injectable, type LoggerService, type NestMiddleware } from '@ne
 import type { LogDestination } from '@latchkey/config';
 import { oauthErrorOf } from '@latchkey/oauth-http';
 import { routeTemplate } from './route-template';
+import { QUIET_PATHS } from '@latchkey/tracing';
 import { RequestContext } from '@latchkey/transport';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pino, { type Logger as Pino } from 'pino';
@@ -33,9 +34,6 @@ const REDACT = CREDENTIAL_HEADERS.flatMap((name) => [
   `headers["${name}"]`,
   `req.headers["${name}"]`,
 ]);
-
-/** Probes and scrapes are not worth a line each. */
-const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
  * JSON logs through pino for everything Nest logs. Each line carries `reqId` when it is written

@@ -2,6 +2,7 @@ import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/c
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller';
 import { HttpMetricsMiddleware } from './http-metrics.middleware';
+import { HttpTracingMiddleware } from './http-tracing.middleware';
 import type { LogDestination } from '@latchkey/config';
 import {
   HttpLoggingMiddleware,
@@ -27,7 +28,10 @@ export interface PlatformOptions {
   httpEndpoints?: boolean;
 }
 
-/** JSON logs with a request id, Prometheus metrics and health probes, the same in every service. */
+/**
+ * JSON logs with a request id, Prometheus metrics, trace attributes and health probes, the same
+ * in every service.
+ */
 @Module({})
 export class PlatformModule implements NestModule {
   static forRoot(options: PlatformOptions): DynamicModule {
@@ -52,12 +56,15 @@ export class PlatformModule implements NestModule {
         PlatformLogger,
         HttpLoggingMiddleware,
         HttpMetricsMiddleware,
+        HttpTracingMiddleware,
       ],
       exports: [ReadinessRegistry, PlatformLogger, PLATFORM_SERVICE],
     };
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(HttpLoggingMiddleware, HttpMetricsMiddleware).forRoutes('*path');
+    consumer
+      .apply(HttpLoggingMiddleware, HttpMetricsMiddleware, HttpTracingMiddleware)
+      .forRoutes('*path');
   }
 }

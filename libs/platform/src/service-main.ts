@@ -7,6 +7,7 @@ import {
   PersistenceModule,
   type ServicePersistenceOptions,
 } from '@latchkey/persistence';
+import { stopTracing } from '@latchkey/tracing';
 import { TransportModule } from '@latchkey/transport';
 import { drainHttp } from './http-drain';
 import { dbErrors, observeBusRequest } from './metrics';
@@ -117,13 +118,16 @@ export function stopOnSignals(name: string, graceMs: number, close: () => Promis
       process.exit(1);
     }, graceMs);
     force.unref();
-    close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        processLine(name, 'error', 'error while stopping', err);
-        process.exit(1);
-      },
-    );
+    // The spans of the drain are sent before the process exits.
+    close()
+      .then(stopTracing)
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          processLine(name, 'error', 'error while stopping', err);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

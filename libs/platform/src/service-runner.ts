@@ -54,17 +54,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.config));
   if (options.adminPort !== undefined) app.use(adminPlaneSeparation);
-  // Merge patches (RFC 7396) are JSON too, and get the same checks as every other JSON body.
-  // Express's parsers rather than useBodyParser, which takes no `verify` step.
-  app.use(
-    json({
-      limit: MAX_BODY_BYTES,
-      type: ['application/json', 'application/merge-patch+json'],
-      verify: verifyJsonBody,
-    }),
-  );
-  app.use(urlencoded({ limit: MAX_BODY_BYTES, extended: false, verify: verifyFormBody }));
-  app.use(bodyParserErrors);
+  useBodyParsers(app);
   app.use(requestContext);
 
   connectBus(
@@ -132,6 +122,24 @@ function requestContext(req: Request, res: Response, next: NextFunction): void {
  * charset or Content-Encoding, which body-parser calls 415) is the 400 `invalid_request` that
  * OAuth clients expect (RFC 6749 §5.2), described without echoing the input.
  */
+/**
+ * The platform's request bodies, for a service and for a test application alike: JSON (merge
+ * patches, RFC 7396, are JSON too and get the same checks) and forms, bounded by MAX_BODY_BYTES
+ * and checked by the edge-input rules; a body that fails is answered 413 or 400 here. Express's
+ * parsers rather than useBodyParser, which takes no `verify` step.
+ */
+export function useBodyParsers(app: NestExpressApplication): void {
+  app.use(
+    json({
+      limit: MAX_BODY_BYTES,
+      type: ['application/json', 'application/merge-patch+json'],
+      verify: verifyJsonBody,
+    }),
+  );
+  app.use(urlencoded({ limit: MAX_BODY_BYTES, extended: false, verify: verifyFormBody }));
+  app.use(bodyParserErrors);
+}
+
 export function bodyParserErrors(
   err: unknown,
   _req: Request,

@@ -20,6 +20,7 @@ import {
   RequestContext,
 } from './request-context';
 import { isNoResponders } from './bus.errors';
+import { injectTraceContext, traceBusCall } from './bus-tracing';
 import { createHeaders } from './transport-headers';
 import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
 
@@ -107,7 +108,11 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
    * contract (`isRetrySafeSubject`) is sent again after a short pause, within the same deadline;
    * any other request (a code redemption) fails at once with 503.
    */
-  async request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
+  request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
+    return traceBusCall(subject, 'request', () => this.send<TRes>(subject, data, opts));
+  }
+
+  private async send<TRes>(subject: string, data: unknown, opts: BusRequestOptions): Promise<TRes> {
     const startedAt = Date.now();
     const started = performance.now();
     const deadline = Math.min(
@@ -147,7 +152,11 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
    * an answer the caller sends afterwards, even on another connection, reaches no subscriber
    * before the event (docs/architecture.md §2.6).
    */
-  async emit(subject: string, data: unknown): Promise<void> {
+  emit(subject: string, data: unknown): Promise<void> {
+    return traceBusCall(subject, 'event', () => this.publish(subject, data));
+  }
+
+  private async publish(subject: string, data: unknown): Promise<void> {
     const startedAt = Date.now();
     try {
       // Connect first, under the deadline: Nest's emit() is hot, so an event handed over while the
@@ -195,7 +204,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
   /**
    * Wraps the payload with the headers every message carries: the request id, the deadline, the
    * HTTP caller and the actor, when there are some (the audit events of the receiving service
-   * name them).
+   * name them), and the trace context when tracing is on.
    */
   private record(data: unknown, deadline?: number) {
     const context = RequestContext.current();
@@ -207,6 +216,7 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
       [CALLER_USER_AGENT_HEADER]: context?.caller?.userAgent,
       [ACTOR_HEADER]: actor && RequestContext.formatActor(actor),
     });
+    injectTraceContext(headers);
     return new NatsRecordBuilder(data).setHeaders(headers).build();
   }
 

@@ -1,5 +1,6 @@
 export * from './broadcast-event-pattern.decorator';
 export * from './bus.client';
+export * from './bus-tracing';
 export * from './bus.errors';
 export * from './in-process/in-process.bus';
 export * from './in-process/in-process.client';

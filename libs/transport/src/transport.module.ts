@@ -12,6 +12,7 @@ import {
 } from '@nestjs/microservices';
 import { PAYLOAD_RULES, type PayloadRule } from '@latchkey/contracts';
 import { BusClient, type BusClientOptions } from './bus.client';
+import { BusTracingInterceptor } from './bus-tracing';
 import { InProcessBus } from './in-process/in-process.bus';
 import { InProcessClient } from './in-process/in-process.client';
 import { InProcessServer } from './in-process/in-process.server';
@@ -65,8 +66,9 @@ export function microserviceOptions(options: MicroserviceTransportOptions): Cust
 }
 
 /**
- * What every bus server needs: errors as data (RpcErrorFilter), the request id, and every
- * payload checked against its subject's rule before a handler reads it (interceptors, in order).
+ * What every bus server needs: errors as data (RpcErrorFilter), the request id, the handler's
+ * span in the sender's trace, and every payload checked against its subject's rule before a
+ * handler reads it (interceptors, in order).
  */
 export function applyBusEnhancers<
   T extends Pick<INestMicroservice, 'useGlobalFilters' | 'useGlobalInterceptors'>,
@@ -74,6 +76,7 @@ export function applyBusEnhancers<
   microservice.useGlobalFilters(new RpcErrorFilter());
   microservice.useGlobalInterceptors(
     new RequestContextInterceptor(),
+    new BusTracingInterceptor(),
     new PayloadValidationInterceptor(payloadRules),
   );
   return microservice;

@@ -200,10 +200,12 @@ describe('signed checkpoints and tamper detection (PGlite)', () => {
       reason: 'checkpoint_mismatch',
       checkpoint_seq: 4,
     });
+    // Offline, the edited event's own signature fails as well.
     const offline = await verifyAuditExport(await exportLines(), { trustedKeys: trustedKeys() });
-    expect(offline.problems.map((p) => p.reason)).toEqual([
-      'checkpoint_mismatch',
-      'checkpoint_mismatch',
+    expect(offline.problems.map((p) => [p.seq, p.reason])).toEqual([
+      [2, 'event_signature'],
+      [4, 'checkpoint_mismatch'],
+      [6, 'checkpoint_mismatch'],
     ]);
   });
 

@@ -4,7 +4,7 @@ import {
   publicCheckpointJwk,
   readCheckpointSigningKey,
 } from '@latchkey/audit-chain';
-import type { AuditKeysResponse } from '@latchkey/contracts';
+import { type AuditKeysResponse, auditEventKeyJwk } from '@latchkey/contracts';
 import { CHECKPOINTS_CONFIG, type CheckpointsConfig } from './checkpoints.config';
 
 /**
@@ -30,7 +30,11 @@ export class CheckpointKeys implements OnModuleInit {
     );
     const keys = [...(this.signing ? [this.signing.publicJwk] : []), ...previous];
     // A previous key listed twice, or equal to the current one, is published once.
-    this.published = { keys: keys.filter((k, i) => keys.findIndex((o) => o.kid === k.kid) === i) };
+    this.published = {
+      keys: keys.filter((k, i) => keys.findIndex((o) => o.kid === k.kid) === i),
+      // So that an export verifies each event's signature offline (docs/audit.md).
+      event_keys: this.config.eventKeys.map(auditEventKeyJwk),
+    };
   }
 
   /** The key that signs new checkpoints; undefined when none is configured. */
@@ -38,7 +42,10 @@ export class CheckpointKeys implements OnModuleInit {
     return this.signing;
   }
 
-  /** The current key and the replaced ones that may have signed stored checkpoints. */
+  /**
+   * The current key and the replaced ones that may have signed stored checkpoints, and the keys
+   * the services sign events with.
+   */
   jwks(): AuditKeysResponse {
     return this.published;
   }

@@ -1,4 +1,5 @@
 import type { AuditSettings } from '@latchkey/config';
+import type { AuditVerificationKey } from '@latchkey/contracts';
 
 /** DI token of the {@link CheckpointsConfig}. */
 export const CHECKPOINTS_CONFIG = 'LATCHKEY_AUDIT_CHECKPOINTS_CONFIG';
@@ -10,4 +11,6 @@ export interface CheckpointsConfig extends Pick<
 > {
   /** The installation's issuer, signed into every checkpoint. */
   issuer: string;
+  /** The services' event keys (AUDIT_EVENT_PUBLIC_KEYS), published beside the checkpoint keys. */
+  eventKeys: readonly AuditVerificationKey[];
 }

@@ -9,10 +9,32 @@ import {
   readCheckpointSigningKey,
   signCheckpoint,
 } from '@latchkey/audit-chain';
-import { AUDIT_GENESIS_HASH, type AuditChainRecord, type AuditEvent } from '@latchkey/contracts';
+import {
+  AUDIT_GENESIS_HASH,
+  type AuditChainRecord,
+  type AuditEvent,
+  auditEventKeyJwk,
+  auditSigningKeyFromSeed,
+  auditVerificationKeyOf,
+  generateAuditSigningKey,
+  signAuditEvent,
+} from '@latchkey/contracts';
 import { CliHarness } from '../fixtures/cli-harness';
 
 const ISSUER = 'https://id.example.com';
+
+/** The rows as the audit service chains them: each linked to the one before. */
+function chain(events: AuditEvent[]): AuditChainRecord[] {
+  let prev = AUDIT_GENESIS_HASH;
+  return events.map((event, i) => {
+    const hash = createHash('sha256')
+      .update(prev + canonicalJson(event))
+      .digest('hex');
+    const record = { seq: i + 1, prev_hash: prev, hash, event };
+    prev = hash;
+    return record;
+  });
+}
 
 describe('latchkey audit verify (offline)', () => {
   let cli: CliHarness;
@@ -27,31 +49,33 @@ describe('latchkey audit verify (offline)', () => {
     const key = await readCheckpointSigningKey(
       generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' }),
     );
-    records = [];
-    let prev = AUDIT_GENESIS_HASH;
-    for (let seq = 1; seq <= 3; seq++) {
-      const event: AuditEvent = {
-        specversion: '1.0',
-        id: randomUUID(),
-        source: 'gateway',
-        type: 'login.failed',
-        time: '2030-01-01T00:00:00.000Z',
-        datacontenttype: 'application/json',
-        data: { sub: `user-${seq}` },
-      };
-      const hash = createHash('sha256')
-        .update(prev + canonicalJson(event))
-        .digest('hex');
-      records.push({ seq, prev_hash: prev, hash, event });
-      prev = hash;
-    }
+    const gatewayKey = auditSigningKeyFromSeed('gateway', generateAuditSigningKey().seed);
+    records = chain(
+      [1, 2, 3].map((seq) =>
+        signAuditEvent(
+          {
+            specversion: '1.0',
+            id: randomUUID(),
+            source: `${ISSUER}/gateway`,
+            type: 'login.failed',
+            time: '2030-01-01T00:00:00.000Z',
+            datacontenttype: 'application/json',
+            data: { sub: `user-${seq}` },
+          },
+          gatewayKey,
+        ),
+      ),
+    );
     const checkpoint = await signCheckpoint(key, {
       iss: ISSUER,
       seq: 3,
-      hash: prev,
+      hash: records[2]!.hash,
       time: '2030-01-01T00:00:01.000Z',
     });
-    const keys = { keys: [key.publicJwk] };
+    const keys = {
+      keys: [key.publicJwk],
+      event_keys: [auditEventKeyJwk(auditVerificationKeyOf(gatewayKey))],
+    };
     keysFile = path.join(dir, 'keys.json');
     fs.writeFileSync(keysFile, JSON.stringify(keys));
     lines = [
@@ -74,7 +98,8 @@ describe('latchkey audit verify (offline)', () => {
     });
     expect(result).toEqual({
       code: 0,
-      stdout: 'VALID: 3 event(s), last seq 3\ncheckpoints: 1 of 1 verified (keys from --keys)\n',
+      stdout:
+        'VALID: 3 event(s), last seq 3\ncheckpoints: 1 of 1 verified (keys from --keys)\nevent signatures: 3 checked\n',
       stderr: '',
     });
   });
@@ -101,6 +126,56 @@ describe('latchkey audit verify (offline)', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(
       'line 4 (seq 2): hash_mismatch: the hash does not recompute from the event',
+    );
+  });
+
+  it('names an event edited with the chain hashes recomputed: the chain holds, its signature does not', async () => {
+    const events = records.map((r) => r.event);
+    events[2] = { ...events[2]!, data: { sub: 'someone-else' } };
+    // No checkpoint past it either: without signatures nothing would tell.
+    const rewritten = [lines[0]!, ...chain(events).map(exportEventLine)];
+    const result = await cli.run([
+      '--output',
+      'json',
+      'audit',
+      'verify',
+      write(rewritten),
+      '--keys',
+      keysFile,
+    ]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      valid: false,
+      event_signatures_checked: 3,
+      problems: [
+        {
+          line: 4,
+          seq: 3,
+          reason: 'event_signature',
+          detail: 'the signature does not match the event',
+        },
+      ],
+    });
+  });
+
+  it('refuses an unsigned event', async () => {
+    const events = records.map((r) => r.event);
+    const {
+      sig: _sig,
+      sigkid: _sigkid,
+      ...unsigned
+    } = events[0] as AuditEvent & {
+      sig: string;
+      sigkid: string;
+    };
+    events[0] = unsigned;
+    const rewritten = [lines[0]!, ...chain(events).map(exportEventLine)];
+    const result = await cli.run(['audit', 'verify', write(rewritten), '--keys', keysFile], {
+      tty: true,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      'line 2 (seq 1): event_signature: the event carries no signature (sig, sigkid)',
     );
   });
 

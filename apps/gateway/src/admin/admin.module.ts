@@ -1,10 +1,9 @@
-import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ClaimScopesModule } from '../claims/claim-scopes.module';
 import { ClientsModule } from '../clients/clients.module';
 import { AdminClaimScopesController } from './claim-scopes.controller';
 import { AdminClaimScopesService } from './claim-scopes.service';
-import { MergePatchJsonMiddleware } from '../http/merge-patch-json.middleware';
 import { AdminClientsController } from './clients.controller';
 import { AdminClientsService } from './clients.service';
 import { AdminIdentityProvidersController } from './identity-providers.controller';
@@ -34,10 +33,4 @@ import { AdminResourcesService } from './resources.service';
     AdminIdentityProvidersService,
   ],
 })
-export class AdminModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(MergePatchJsonMiddleware)
-      .forRoutes({ path: 'admin/*path', method: RequestMethod.PATCH });
-  }
-}
+export class AdminModule {}

@@ -127,9 +127,9 @@ export class AdminAuditController {
 
   @Get('keys')
   @ApiOperation({
-    summary: 'The JWKS that verifies audit checkpoints',
+    summary: 'The JWKS that verifies audit checkpoints, and the event keys',
     description:
-      "The audit service's Ed25519 public keys (current and replaced). Keep a copy obtained out of band to verify exports with.",
+      "The audit service's Ed25519 public keys (current and replaced) in `keys`, and the keys the services sign events with in `event_keys`. Keep a copy obtained out of band to verify exports with.",
   })
   @ApiOkResponse({ type: AuditKeysDto })
   keys(): Promise<AuditKeysResponse> {

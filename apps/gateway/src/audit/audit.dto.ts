@@ -4,6 +4,7 @@ import {
   type AuditChainRecord,
   type AuditCheckpoint,
   type AuditCheckpointJwk,
+  type AuditEventKeyJwk,
   type AuditEvent,
   AUDIT_EVENT_TYPES,
   type AuditEventData,
@@ -184,7 +185,19 @@ export class AuditCheckpointJwkDto implements AuditCheckpointJwk {
   use: 'sig';
 }
 
+export class AuditEventKeyJwkDto extends AuditCheckpointJwkDto implements AuditEventKeyJwk {
+  @ApiProperty({ description: 'The service whose events the key signs (their `source`)' })
+  service: string;
+}
+
 export class AuditKeysDto {
-  @ApiProperty({ type: [AuditCheckpointJwkDto] })
+  @ApiProperty({ type: [AuditCheckpointJwkDto], description: 'The checkpoint keys' })
   keys: AuditCheckpointJwkDto[];
+
+  @ApiProperty({
+    type: [AuditEventKeyJwkDto],
+    required: false,
+    description: "The keys the services sign events with (each event's `sigkid`)",
+  })
+  event_keys?: AuditEventKeyJwkDto[];
 }

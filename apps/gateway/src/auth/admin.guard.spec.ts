@@ -17,7 +17,7 @@ import {
 } from '@latchkey/oauth';
 import { SignJWT } from 'jose';
 import { expectOAuthRejection, RecordingAuditClient } from '@latchkey/testing';
-import { MissingBearerToken } from '@latchkey/oauth-http';
+import { KEY_SET_REFRESH_COOLDOWN_MS, MissingBearerToken } from '@latchkey/oauth-http';
 import {
   jwksOf,
   signAccessToken,
@@ -27,7 +27,7 @@ import {
 } from '../fixtures/access-token.fixture';
 import { webClient } from '../fixtures/client.fixture';
 import { FakeBus } from '../fixtures/fake-bus.fixture';
-import { JWKS_REFRESH_COOLDOWN_MS, JwksService } from '../well-known/jwks.service';
+import { JwksService } from '../well-known/jwks.service';
 import { AccessTokenVerifier } from './access-token.verifier';
 import { AdminGuard, type AuthenticatedRequest } from './admin.guard';
 
@@ -316,7 +316,7 @@ describe('AdminGuard', () => {
       await expectOAuthRejection(check(forged), InvalidToken, invalidToken());
       await expectOAuthRejection(check(forged), InvalidToken, invalidToken());
       expect(bus.requestsFor(TokenSubjects.Jwks)).toHaveLength(2);
-      now += JWKS_REFRESH_COOLDOWN_MS;
+      now += KEY_SET_REFRESH_COOLDOWN_MS;
       await expectOAuthRejection(check(forged), InvalidToken, invalidToken());
       expect(bus.requestsFor(TokenSubjects.Jwks)).toHaveLength(3);
     });

@@ -141,11 +141,15 @@ export class SessionService {
     return taken;
   }
 
-  /** Ends every session of a user (disabled or deleted), on every replica's browsers alike. */
+  /**
+   * Ends every session of a user (disabled or deleted), on every replica's browsers alike. Only
+   * sessions that ended are an event: a disable or delete repeated after a 503 (which ends the
+   * user's access again, docs/audit.md) finds none left and records nothing twice.
+   */
   async endAllFor(sub: string, reason: 'user_disabled' | 'user_deleted'): Promise<void> {
     const ended = await this.sessions.deleteAllOf(sub);
     this.logger.log({ event: 'session.ended', sub, sessions: ended, msg: 'ended user sessions' });
-    await this.recordEnded(sub, reason, { sessions: ended });
+    if (ended > 0) await this.recordEnded(sub, reason, { sessions: ended });
   }
 
   private async recordEnded(

@@ -44,16 +44,14 @@ describe('SessionService', () => {
   let kv: MemoryKvStore;
   let service: SessionService;
   let events: UserEvents;
+  let audit: RecordingAuditClient;
   const browser = () => new TestBrowser();
 
   beforeEach(() => {
     clock = new FixedClock(T0);
     kv = new MemoryKvStore({ now: () => clock.now().getTime(), sweepIntervalMs: 0 });
-    service = new SessionService(
-      new SessionsRepository(kv),
-      clock,
-      new RecordingAuditClient('gateway'),
-    );
+    audit = new RecordingAuditClient('gateway');
+    service = new SessionService(new SessionsRepository(kv), clock, audit);
     events = new UserEvents();
     new UserSessionsListener(events, service).onModuleInit();
   });
@@ -117,8 +115,13 @@ describe('SessionService', () => {
     expect(await service.current(laptop.port())).toBeUndefined();
     expect(await service.current(phone.port())).toBeUndefined();
     expect(await service.current(other.port())).toBeDefined();
-    // Idempotent, as UserEvents listeners must be.
+    // Idempotent, as UserEvents listeners must be: ending them again (a disable repeated after
+    // a 503) finds none left and records no second session.ended.
     await expect(events.accessEnded({ sub: 'alice', reason: 'deleted' })).resolves.toBeUndefined();
+    const ended = audit.events.filter((e) => e.type === 'session.ended');
+    expect(ended.map((e) => e.data)).toEqual([
+      expect.objectContaining({ sub: 'alice', reason: 'user_disabled', sessions: 2 }),
+    ]);
   });
 
   it('32 concurrent sign-ins of one user all start, are all indexed, and all end together', async () => {

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { JwksResponse, TokenSubjects } from '@latchkey/contracts';
-import { KEY_SET_CACHE_MS, PublicKeySet } from '@latchkey/oauth-http';
+import { KEY_SET_CACHE_MS, KeySetRefreshCooldown, PublicKeySet } from '@latchkey/oauth-http';
 import { BusClient } from '@latchkey/transport';
-
-/**
- * Least time between two forced refreshes: tokens naming unknown keys are free to forge, and each
- * must not cost a bus round trip. Short, so that a freshly rotated key is found quickly.
- */
-export const JWKS_REFRESH_COOLDOWN_MS = 5_000;
 
 /**
  * The public key set, fetched from the token service and cached so the hot path (every client
@@ -18,7 +12,7 @@ export const JWKS_REFRESH_COOLDOWN_MS = 5_000;
 export class JwksService implements PublicKeySet {
   private cached?: { value: JwksResponse; expiresAt: number };
   private inFlight?: Promise<JwksResponse>;
-  private lastRefreshAt?: number;
+  private readonly cooldown = new KeySetRefreshCooldown();
 
   constructor(private readonly bus: BusClient) {}
 
@@ -36,16 +30,8 @@ export class JwksService implements PublicKeySet {
     return this.inFlight;
   }
 
-  /**
-   * A token names a key the cached set lacks: fetch the set again, unless a forced refresh
-   * happened within the cooldown, in which case the cached set is the answer.
-   */
   async refresh(): Promise<JwksResponse> {
-    const now = Date.now();
-    if (this.lastRefreshAt === undefined || now - this.lastRefreshAt >= JWKS_REFRESH_COOLDOWN_MS) {
-      this.lastRefreshAt = now;
-      this.cached = undefined;
-    }
+    if (this.cooldown.allow(Date.now())) this.cached = undefined;
     return this.get();
   }
 }

@@ -3,8 +3,9 @@ import { SIGNING_ALGORITHMS, type ValidateAccessTokenResponse } from '@latchkey/
 import { accessTokenVerifyOptions, isActiveClient } from '@latchkey/oauth';
 import { ClientsCache } from '@latchkey/registry-client';
 import { createLocalJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { JwksResponse } from '@latchkey/contracts';
 import { Clock } from '@latchkey/core';
-import { SigningKeysService } from '../keys/signing-keys.service';
+import { PublishedKeySet } from '../keys/published-key-set';
 import { TOKEN_CONFIG, type TokenConfig } from '../token.config';
 import type { GrantEntity } from '../user-grants/grant.entity';
 import { UserGrantsService } from '../user-grants/user-grants.service';
@@ -17,15 +18,6 @@ const INACTIVE: ValidateAccessTokenResponse = { active: false };
 
 /** Far above any token we sign; longer input is not worth parsing. */
 const MAX_TOKEN_LENGTH = 8192;
-/**
- * The key set is re-read this often: well under the time a new signing key is published before
- * it signs (KEY_PUBLISH_AHEAD_SECONDS, 120 s by default), so that every replica knows a key
- * before the first token signed with it arrives. A token naming an unknown key triggers a reload
- * too, at most every 10 s (forged kids must not cost a query each).
- */
-const KEYS_TTL_MS = 60_000;
-const KEYS_MIN_RELOAD_INTERVAL_MS = 10_000;
-
 type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
 
 /**
@@ -40,10 +32,11 @@ type ActiveToken = Extract<ValidateAccessTokenResponse, { active: true }>;
  */
 @Injectable()
 export class AccessTokenValidator {
-  private keySet?: { getKey: JWTVerifyGetKey; loadedAt: number; generation: number };
+  /** The verifier of the last key set seen, built once per set. */
+  private verifier?: { keySet: JwksResponse; getKey: JWTVerifyGetKey };
 
   constructor(
-    private readonly keys: SigningKeysService,
+    private readonly keySet: PublishedKeySet,
     private readonly grants: UserGrantsService,
     private readonly clock: Clock,
     @Inject(TOKEN_CONFIG) private readonly config: TokenConfig,
@@ -70,12 +63,20 @@ export class AccessTokenValidator {
   }
 
   private async verify(token: string): Promise<JWTPayload | undefined> {
-    const first = await this.verifyWith(await this.currentKeys(), token);
+    const keySet = await this.keySet.get();
+    const first = await this.verifyWith(this.keyLookup(keySet), token);
     if (first.payload || !first.unknownKey) return first.payload;
-    // A key rotated in since the set was loaded: reload, unless that just happened.
-    const loadedAt = this.keySet?.loadedAt ?? -Infinity;
-    if (this.clock.now().getTime() - loadedAt < KEYS_MIN_RELOAD_INTERVAL_MS) return undefined;
-    return (await this.verifyWith(await this.reloadKeys(), token)).payload;
+    // A key rotated in since the set was read: read it again, unless that just happened.
+    const refreshed = await this.keySet.refresh();
+    if (refreshed === keySet) return undefined;
+    return (await this.verifyWith(this.keyLookup(refreshed), token)).payload;
+  }
+
+  private keyLookup(keySet: JwksResponse): JWTVerifyGetKey {
+    if (this.verifier?.keySet !== keySet) {
+      this.verifier = { keySet, getKey: createLocalJWKSet(keySet) };
+    }
+    return this.verifier.getKey;
   }
 
   private async verifyWith(
@@ -95,25 +96,6 @@ export class AccessTokenValidator {
     } catch (err) {
       return { unknownKey: (err as { code?: unknown }).code === 'ERR_JWKS_NO_MATCHING_KEY' };
     }
-  }
-
-  private async currentKeys(): Promise<JWTVerifyGetKey> {
-    const cached = this.keySet;
-    if (
-      cached &&
-      cached.generation === this.keys.keySetGeneration &&
-      this.clock.now().getTime() - cached.loadedAt < KEYS_TTL_MS
-    ) {
-      return cached.getKey;
-    }
-    return this.reloadKeys();
-  }
-
-  private async reloadKeys(): Promise<JWTVerifyGetKey> {
-    const generation = this.keys.keySetGeneration;
-    const getKey = createLocalJWKSet(await this.keys.jwks());
-    this.keySet = { getKey, loadedAt: this.clock.now().getTime(), generation };
-    return getKey;
   }
 
   /** The grant, if it exists, is not revoked, and is the one of this user and client. */

@@ -27,7 +27,7 @@ export const TokenHttpModule = OAuthEndpointsModule.register({
     { provide: TokenEndpoint, useExisting: TokenEndpointService },
     { provide: IntrospectionEndpoint, useExisting: IntrospectionService },
     { provide: RevocationEndpoint, useExisting: RevocationService },
-    { provide: PublicKeySet, useClass: PublishedKeySet },
+    { provide: PublicKeySet, useExisting: PublishedKeySet },
     { provide: CorsOrigins, useClass: RegisteredCorsOrigins },
   ],
 });

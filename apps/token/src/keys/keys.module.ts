@@ -3,6 +3,7 @@ import { KeyEncryption } from '@latchkey/core';
 import { KeyRotationScheduler } from './key-rotation.scheduler';
 import { KeyRotationService } from './key-rotation.service';
 import { KeysController } from './keys.controller';
+import { PublishedKeySet } from './published-key-set';
 import { SigningKeyMetrics } from './signing-key.metrics';
 import { SigningKeysRepository } from './signing-keys.repository';
 import { SigningKeysService } from './signing-keys.service';
@@ -25,11 +26,12 @@ export class KeysModule {
         },
         SigningKeysRepository,
         SigningKeysService,
+        PublishedKeySet,
         KeyRotationService,
         KeyRotationScheduler,
         SigningKeyMetrics,
       ],
-      exports: [KeyEncryption, SigningKeysService, KeyRotationService],
+      exports: [KeyEncryption, SigningKeysService, PublishedKeySet, KeyRotationService],
     };
   }
 }

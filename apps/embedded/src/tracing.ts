@@ -1,0 +1,7 @@
+/**
+ * main.ts imports this first: with tracing configured, the OpenTelemetry SDK must be running
+ * before Nest and Express load `http` (docs/operations.md, Tracing).
+ */
+import { startTracing } from '@latchkey/tracing';
+
+startTracing('embedded');
