@@ -4,6 +4,7 @@ import { freePort } from '../support/processes';
 import { loopbackRedirectUri, PlatformAdmin, type TestClient } from '../support/provisioning';
 import { HeadlessUserAgent } from '../support/user-agent';
 import { startCluster, type Cluster } from './support/cluster';
+import { BUS_TIMEOUT_MS, REUSE_WINDOW_SECONDS, UPSTREAM_TIMEOUT_MS } from './support/settings';
 import { recoveryMs, startRefreshLoad, type RefreshLoad } from './support/refresh-load';
 import { reportFaults, type FaultWindow } from './support/report';
 
@@ -18,20 +19,9 @@ import { reportFaults, type FaultWindow } from './support/report';
  */
 jest.setTimeout(180_000);
 
-const BUS_TIMEOUT_MS = 2_000;
 /** Each freeze: longer than the bus timeout, so answers are lost while work is queued. */
 const FREEZE_MS = 5_000;
-/** The proxy's limit for an upstream; every answer must come within it (plus scheduling slack). */
-const UPSTREAM_TIMEOUT_MS = 8_000;
 const FAMILIES = 8;
-/**
- * REFRESH_TOKEN_REUSE_WINDOW_SECONDS: long enough to cover a freeze plus the client's retries on
- * a loaded machine. An answer lost after its rotation committed (the reply stuck in a frozen bus
- * or process) can only be recovered by a retry within the window; with the default 10 s, one
- * family of eight was lost that way in a run on a two-core machine at load 30
- * (docs/reliability.md). Stale duplicates revoke nothing whatever the window.
- */
-const REUSE_WINDOW_SECONDS = 30;
 
 describe.each([1, 2] as const)(
   'refresh families through frozen backends: %i replica(s)',

@@ -15,17 +15,15 @@ export interface CodeFlowResult {
 }
 
 /**
- * The authorization code flow with PKCE through the login and consent pages, then the code
- * exchange at `/token` with the client's Basic credentials (or its client_id when public), at the
- * issuer or at `tokenOrigin` (where an ingress would route `/token`).
+ * The authorization request with PKCE through the login and consent pages, up to the code at the
+ * client's redirect URI (not yet redeemed), with the verifier that redeems it.
  */
-export async function runCodeFlow(
+export async function authorizationCode(
   issuer: string,
   agent: HeadlessUserAgent,
   client: TestClient,
   scopes: readonly string[] = FLOW_SCOPES,
-  tokenOrigin: string = issuer,
-): Promise<CodeFlowResult> {
+): Promise<{ code: string; code_verifier: string }> {
   const verifier = randomToken(32);
   const url = new URL(`${issuer}/authorize`);
   url.search = new URLSearchParams({
@@ -41,6 +39,22 @@ export async function runCodeFlow(
   const callback = await agent.authorize(url, { redirectUri: client.redirect_uri });
   const code = callback.searchParams.get('code');
   if (!code) throw new Error(`no code in the callback: ${callback.toString()}`);
+  return { code, code_verifier: verifier };
+}
+
+/**
+ * The authorization code flow with PKCE through the login and consent pages, then the code
+ * exchange at `/token` with the client's Basic credentials (or its client_id when public), at the
+ * issuer or at `tokenOrigin` (where an ingress would route `/token`).
+ */
+export async function runCodeFlow(
+  issuer: string,
+  agent: HeadlessUserAgent,
+  client: TestClient,
+  scopes: readonly string[] = FLOW_SCOPES,
+  tokenOrigin: string = issuer,
+): Promise<CodeFlowResult> {
+  const { code, code_verifier: verifier } = await authorizationCode(issuer, agent, client, scopes);
   const form: Record<string, string> = {
     grant_type: 'authorization_code',
     code,

@@ -145,6 +145,11 @@ export const PLATFORM_ENV_DOCS: Readonly<Record<keyof PlatformEnv, EnvVariableDo
     default: code(DEFAULT_SETTINGS.busTimeoutMs),
     meaning: 'how long a service waits for another before answering 503',
   },
+  DATABASE_QUERY_TIMEOUT_MS: {
+    default: '4/5 of `BUS_TIMEOUT_MS`',
+    meaning:
+      'longest run of one database statement (server `statement_timeout` and client read timeout), below `BUS_TIMEOUT_MS`; a statement cut by it answers 503',
+  },
   SHUTDOWN_TIMEOUT_MS: {
     default: code(DEFAULT_SETTINGS.shutdownTimeoutMs),
     meaning: 'grace period for draining HTTP and NATS on SIGTERM',

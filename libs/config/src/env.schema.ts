@@ -296,6 +296,18 @@ export class PlatformEnv {
   @Max(60000, { message: 'BUS_TIMEOUT_MS must be an integer between 100 and 60000' })
   BUS_TIMEOUT_MS?: number;
 
+  /**
+   * The longest one database statement may run (ms), for the server (`statement_timeout`) and
+   * the client (a frozen server); below BUS_TIMEOUT_MS, so that a slow query ends in a 503 while
+   * its caller still waits.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsInt({ message: 'DATABASE_QUERY_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Min(100, { message: 'DATABASE_QUERY_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Max(60000, { message: 'DATABASE_QUERY_TIMEOUT_MS must be an integer between 100 and 60000' })
+  DATABASE_QUERY_TIMEOUT_MS?: number;
+
   @Transform(emptyToUndefined)
   @ValidateIf(
     (env: PlatformEnv) =>

@@ -80,6 +80,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('keeps database statements inside the bus deadline', () => {
+    expect(loadConfig({}).databaseQueryTimeoutMs).toBe(4000);
+    expect(loadConfig({ BUS_TIMEOUT_MS: '2000' }).databaseQueryTimeoutMs).toBe(1600);
+    expect(
+      loadConfig({ BUS_TIMEOUT_MS: '2000', DATABASE_QUERY_TIMEOUT_MS: '1900' })
+        .databaseQueryTimeoutMs,
+    ).toBe(1900);
+  });
+
   it('defaults the issuer to the configured port', () => {
     expect(loadConfig({ PORT: '9999' }).issuer).toBe('http://localhost:9999');
   });
@@ -104,6 +113,8 @@ describe('loadConfig', () => {
     ['NATS_URL', 'localhost:4222', /NATS_URL must be/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['BUS_TIMEOUT_MS', '5', /BUS_TIMEOUT_MS must be/],
+    ['DATABASE_QUERY_TIMEOUT_MS', '50', /DATABASE_QUERY_TIMEOUT_MS must be an integer/],
+    ['DATABASE_QUERY_TIMEOUT_MS', '5000', /DATABASE_QUERY_TIMEOUT_MS must be below BUS_TIMEOUT_MS/],
   ])('rejects %s=%s naming the variable', (key, value, message) => {
     expect(() => loadConfig({ [key]: value })).toThrow(message);
   });

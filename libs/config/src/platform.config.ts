@@ -44,6 +44,11 @@ export interface PlatformConfig {
   /** Where log lines go instead of standard output (set in code, never from the environment). */
   logDestination?: LogDestination;
   busTimeoutMs: number;
+  /**
+   * Longest run of one database statement (DATABASE_QUERY_TIMEOUT_MS), always below the bus
+   * timeout; by default {@link defaultDatabaseQueryTimeoutMs} of it.
+   */
+  databaseQueryTimeoutMs: number;
   shutdownTimeoutMs: number;
   adminClient?: { id: string; secret: string };
   keyEncryptionKey?: string;
@@ -134,6 +139,14 @@ export const DEFAULT_SETTINGS = Object.freeze({
   refreshTokenReuseWindowSeconds: 10,
   auditMaxDeliveries: 5,
 });
+
+/**
+ * The database query timeout when DATABASE_QUERY_TIMEOUT_MS is unset: four fifths of the bus
+ * timeout, so that a statement cut by it still leaves its caller time to answer 503.
+ */
+export function defaultDatabaseQueryTimeoutMs(busTimeoutMs: number): number {
+  return Math.max(100, Math.floor((busTimeoutMs * 4) / 5));
+}
 
 export interface AuditStreamConfig {
   name: string;
@@ -227,6 +240,15 @@ export function loadConfig(
   }
   const logoProblem = brandLogoProblem(parsed.BRAND_LOGO_URL, issuer);
   if (logoProblem) problems.push(logoProblem);
+  const busTimeoutMs = parsed.BUS_TIMEOUT_MS ?? DEFAULT_SETTINGS.busTimeoutMs;
+  if (
+    parsed.DATABASE_QUERY_TIMEOUT_MS !== undefined &&
+    parsed.DATABASE_QUERY_TIMEOUT_MS >= busTimeoutMs
+  ) {
+    problems.push(
+      `DATABASE_QUERY_TIMEOUT_MS must be below BUS_TIMEOUT_MS (${busTimeoutMs}): a query that outlasts its caller cannot answer`,
+    );
+  }
   if (parsed.ADMIN_PORT !== undefined && parsed.ADMIN_PORT === port) {
     problems.push('ADMIN_PORT must differ from PORT (the admin plane is a separate listener)');
   }
@@ -260,7 +282,9 @@ export function loadConfig(
       retention: parsed.AUDIT_STREAM_RETENTION ?? DEFAULT_AUDIT_STREAM.retention,
       maxAgeDays: parsed.AUDIT_STREAM_MAX_AGE_DAYS ?? DEFAULT_AUDIT_STREAM.maxAgeDays,
     },
-    busTimeoutMs: parsed.BUS_TIMEOUT_MS ?? DEFAULT_SETTINGS.busTimeoutMs,
+    busTimeoutMs,
+    databaseQueryTimeoutMs:
+      parsed.DATABASE_QUERY_TIMEOUT_MS ?? defaultDatabaseQueryTimeoutMs(busTimeoutMs),
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_MS ?? DEFAULT_SETTINGS.shutdownTimeoutMs,
     adminClient:
       parsed.ADMIN_CLIENT_ID && parsed.ADMIN_CLIENT_SECRET
@@ -365,6 +389,7 @@ class PlatformEnvKeys implements Record<keyof PlatformEnv, undefined> {
   DATA_DIR = undefined;
   LOG_LEVEL = undefined;
   BUS_TIMEOUT_MS = undefined;
+  DATABASE_QUERY_TIMEOUT_MS = undefined;
   ADMIN_CLIENT_ID = undefined;
   ADMIN_CLIENT_SECRET = undefined;
   SHUTDOWN_TIMEOUT_MS = undefined;
@@ -412,6 +437,7 @@ const INTEGER_KEYS = [
   'HEALTH_PORT',
   'ADMIN_PORT',
   'BUS_TIMEOUT_MS',
+  'DATABASE_QUERY_TIMEOUT_MS',
   'SHUTDOWN_TIMEOUT_MS',
   'KEY_ROTATION_INTERVAL_HOURS',
   'KEY_PUBLISH_AHEAD_SECONDS',

@@ -8,6 +8,7 @@ export * from './claim-scopes.messages';
 export * from './users.messages';
 export * from './services';
 export * from './subjects';
+export * from './retry-safe-subjects';
 export * from './token.messages';
 export * from './kv-keys';
 export * from './payload-rules';

@@ -56,6 +56,24 @@ describeWithBackends(['postgres'], 'persistence on a real Postgres server', () =
     dataSourceContract((schema) => open(schema));
   });
 
+  it('cancels a statement that outlasts the query timeout: 503, and the pool goes on', async () => {
+    const ds = await openDatabase({
+      databaseUrl: db.url,
+      schema: 'query_timeout',
+      entities: [Widget],
+      migrations: WIDGET_MIGRATIONS,
+      logger: silentLogger,
+      queryTimeoutMs: 500,
+    });
+    opened.push(ds);
+    const [limit] = await ds.query<Array<{ statement_timeout: string }>>('SHOW statement_timeout');
+    expect(limit!.statement_timeout).toBe('450ms');
+    const thrown: unknown = await ds.query('SELECT pg_sleep(3)').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(DatabaseUnavailableError);
+    expect(isDatabaseUnavailable(thrown)).toBe(true);
+    await expect(ds.query('SELECT 1 AS one')).resolves.toEqual([{ one: 1 }]);
+  });
+
   it('is not embedded, and sets the search_path to the service schema', async () => {
     const ds = await open('gateway');
     expect(isEmbeddedDataSource(ds)).toBe(false);

@@ -53,6 +53,7 @@ export function createDataSourceOptions(options: DatabaseOptions): PostgresDataS
         idleTimeoutMillis: 30_000,
         keepAlive: true,
         options: `-c search_path=${searchPath.replace(/ /g, '')}`,
+        ...queryTimeouts(options.queryTimeoutMs),
       },
     };
   }
@@ -60,6 +61,31 @@ export function createDataSourceOptions(options: DatabaseOptions): PostgresDataS
     ...common,
     driver: createPgliteDriver({ dataDir: options.dataDir, searchPath }),
   };
+}
+
+/**
+ * pg's per-connection limits for one statement: the server's `statement_timeout` a little before
+ * the client's read timeout, so that a slow statement on a live server is cancelled cleanly
+ * (SQLSTATE 57014) and the client's own timeout only ends a wait on a frozen or unreachable one.
+ */
+function queryTimeouts(queryTimeoutMs: number | undefined) {
+  if (queryTimeoutMs === undefined) return {};
+  return {
+    statement_timeout: Math.max(1, Math.floor((queryTimeoutMs * 9) / 10)),
+    query_timeout: queryTimeoutMs,
+  };
+}
+
+/** The same options without the statement limits: for migrations, which may take long. */
+export function withoutQueryTimeouts(
+  options: PostgresDataSourceOptions,
+): PostgresDataSourceOptions {
+  const extra = options.extra as Record<string, unknown> | undefined;
+  if (!extra || (extra.statement_timeout === undefined && extra.query_timeout === undefined)) {
+    return options;
+  }
+  const { statement_timeout: _server, query_timeout: _client, ...rest } = extra;
+  return { ...options, extra: rest };
 }
 
 /** True when the DataSource runs on the embedded PGlite rather than a Postgres server. */
@@ -86,11 +112,32 @@ export async function initializeDataSource(
   translateDatabaseErrors(dataSource);
   try {
     if (!dataSource.isInitialized) await dataSource.initialize();
-    await runMigrations(dataSource, schema, { logger });
+    const unlimited = withoutQueryTimeouts(dataSource.options as PostgresDataSourceOptions);
+    if (unlimited === dataSource.options) {
+      await runMigrations(dataSource, schema, { logger });
+    } else {
+      // Migrations (and the wait for another replica's, under the advisory lock) may outlast
+      // any request's deadline: they run on a connection of their own without the limits.
+      await migrateWith(new DataSource(unlimited), schema, logger);
+    }
     return dataSource;
   } catch (err) {
     await closeQuietly(dataSource);
     throw toDatabaseError(err);
+  }
+}
+
+async function migrateWith(
+  dataSource: DataSource,
+  schema: string,
+  logger?: DatabaseOptions['logger'],
+): Promise<void> {
+  translateDatabaseErrors(dataSource);
+  try {
+    await dataSource.initialize();
+    await runMigrations(dataSource, schema, { logger });
+  } finally {
+    await closeQuietly(dataSource);
   }
 }
 

@@ -30,6 +30,11 @@ describe('isDatabaseUnavailable', () => {
     ['pg-pool: checkout timeout', new Error('timeout exceeded when trying to connect')],
     ['pg: connect timeout', new Error('Connection terminated due to connection timeout')],
     ['pool ended', new Error('Cannot use a pool after calling end on the pool')],
+    [
+      'statement_timeout (57014)',
+      withCode('57014', 'canceling statement due to statement timeout'),
+    ],
+    ['pg: query_timeout', new Error('Query read timeout')],
     ['our own error', new DatabaseUnavailableError()],
     ['localhost dual-stack refusal', new AggregateError([withCode('ECONNREFUSED')], '')],
     ['wrapped as cause', new Error('outer', { cause: withCode('ETIMEDOUT') })],
@@ -113,5 +118,33 @@ describe('translateDatabaseErrors', () => {
     const once = dataSource.createQueryRunner;
     translateDatabaseErrors(dataSource);
     expect(dataSource.createQueryRunner).toBe(once);
+  });
+
+  it('drops the connection of a statement that outlived the client read timeout', async () => {
+    const timedOut = new QueryFailedError('UPDATE', [], new Error('Query read timeout'));
+    const releasedWith: unknown[] = [];
+    const runner = {
+      query: () => Promise.reject(timedOut),
+      releasePostgresConnection: async (err?: unknown) => void releasedWith.push(err),
+    } as unknown as QueryRunner;
+    const dataSource = { createQueryRunner: () => runner } as unknown as DataSource;
+    const translated = translateDatabaseErrors(dataSource).createQueryRunner();
+    const thrown: unknown = await translated.query('UPDATE').catch((e: unknown) => e);
+    expect(thrown).toBeInstanceOf(DatabaseUnavailableError);
+    // Released with the error: pg-pool closes that connection instead of lending it out again.
+    expect(releasedWith).toEqual([timedOut]);
+  });
+
+  it('keeps the connection of a statement the server cancelled itself', async () => {
+    const cancelled = new QueryFailedError('UPDATE', [], withCode('57014'));
+    const releasedWith: unknown[] = [];
+    const runner = {
+      query: () => Promise.reject(cancelled),
+      releasePostgresConnection: async (err?: unknown) => void releasedWith.push(err),
+    } as unknown as QueryRunner;
+    const dataSource = { createQueryRunner: () => runner } as unknown as DataSource;
+    const translated = translateDatabaseErrors(dataSource).createQueryRunner();
+    await expect(translated.query('UPDATE')).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    expect(releasedWith).toEqual([]);
   });
 });

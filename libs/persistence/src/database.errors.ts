@@ -30,10 +30,14 @@ const NETWORK_CODES = new Set([
 
 /**
  * SQLSTATEs for a server that is there but not serving: class 08 (connection exception), 57P01-03
- * (admin/crash shutdown, cannot connect now), 53300 (too many connections).
+ * (admin/crash shutdown, cannot connect now), 53300 (too many connections), 57014 (a statement
+ * cancelled, by `statement_timeout` above all: the database too slow to answer in time).
  */
 const isUnavailableSqlState = (code: string) =>
-  /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300';
+  /^08[0-9A-Z]{3}$/.test(code) || /^57P0[1-3]$/.test(code) || code === '53300' || code === '57014';
+
+/** pg's own read timeout (`query_timeout`): the server did not answer a statement in time. */
+const CLIENT_READ_TIMEOUT = /^query read timeout$/i;
 
 /** Messages of pg, pg-pool, TypeORM and our PGlite pool that carry no code. */
 const UNAVAILABLE_MESSAGES = [
@@ -46,6 +50,7 @@ const UNAVAILABLE_MESSAGES = [
   /connection is not established/i,
   /pglite is closed/i,
   /pglite pool: timed out/i,
+  CLIENT_READ_TIMEOUT,
 ];
 
 /**
@@ -125,9 +130,28 @@ function translateRunnerErrors(runner: QueryRunner): QueryRunner {
       try {
         return await original(...args);
       } catch (err) {
+        if (isClientReadTimeout(err)) await dropConnection(runner, err);
         throw toDatabaseError(err);
       }
     };
   }
   return runner;
+}
+
+function isClientReadTimeout(err: unknown): boolean {
+  const driverError = (err as { driverError?: unknown } | null)?.driverError ?? err;
+  return driverError instanceof Error && CLIENT_READ_TIMEOUT.test(driverError.message);
+}
+
+/**
+ * After pg's read timeout the statement may still be running (or waiting in a frozen server) on
+ * that connection, inside a transaction nobody will finish: the connection goes back to pg-pool
+ * with the error, which closes it instead of lending it out again, and the server rolls the
+ * transaction back when it sees the connection gone. The runner is released; what the caller
+ * does with it next fails as unavailable too.
+ */
+async function dropConnection(runner: QueryRunner, err: unknown): Promise<void> {
+  const release = (runner as { releasePostgresConnection?: (err?: unknown) => Promise<void> })
+    .releasePostgresConnection;
+  if (typeof release === 'function') await release.call(runner, err).catch(() => undefined);
 }

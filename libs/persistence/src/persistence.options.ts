@@ -14,6 +14,13 @@ export interface DatabaseConnectionOptions {
   poolSize?: number;
   /** How long a connection attempt / pool checkout may take on a real server (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Longest run of one statement on a real server (ms): the server cancels it at nine tenths
+   * (`statement_timeout`), the client gives up at the whole (a frozen server) and drops the
+   * connection. Either way the caller gets `DatabaseUnavailableError` (503). Migrations run
+   * without it. Unset: no limit.
+   */
+  queryTimeoutMs?: number;
   /** Where migration and query-error lines go (a Nest `Logger` fits). */
   logger?: PersistenceLogger;
   /** Told of every query that failed other than on a constraint (metrics). */

@@ -1,4 +1,5 @@
 import { Logger as NestLogger, type DynamicModule } from '@nestjs/common';
+import type * as http from 'node:http';
 import { loadConfig, type PlatformConfig, type RequiredSetting } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import {
@@ -8,6 +9,7 @@ import {
 } from '@latchkey/persistence';
 import { stopTracing } from '@latchkey/tracing';
 import { TransportModule } from '@latchkey/transport';
+import { drainHttp } from './http-drain';
 import { dbErrors, observeBusRequest } from './metrics';
 import { OutboundHttpModule } from './outbound-http';
 import { PlatformModule } from './platform.module';
@@ -40,6 +42,9 @@ export function platformImports(service: ServiceName, config: PlatformConfig): D
     PersistenceModule.forRoot({
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
+      // Statements and pool checkouts end before the caller's bus deadline: a 503 in time.
+      queryTimeoutMs: config.databaseQueryTimeoutMs,
+      connectTimeoutMs: config.databaseQueryTimeoutMs,
       onQueryError: () => dbErrors().inc({ service }),
     }),
     OutboundHttpModule.forRoot(config.outbound),
@@ -87,7 +92,13 @@ export function runServiceMain(options: ServiceMainOptions): void {
       adminPort: options.adminPort?.(config),
       configure: options.configure,
     });
-    stopOnSignals(options.service, config.shutdownTimeoutMs, () => app.close());
+    stopOnSignals(options.service, config.shutdownTimeoutMs, async () => {
+      // Requests in flight are answered first (each within its bus deadline, at most half the
+      // grace period); the close then drains the bus within the other half.
+      const httpDrainMs = Math.min(config.busTimeoutMs, config.shutdownTimeoutMs / 2);
+      await drainHttp(app.getHttpServer() as http.Server, httpDrainMs);
+      await app.close();
+    });
   };
   run().catch((err) => exitOnStartupFailure(options.service, err));
 }

@@ -5,10 +5,12 @@ import { ConfigError, type PlatformConfig } from '@latchkey/config';
 import type { ServiceName } from '@latchkey/contracts';
 import { connectBus, RequestContext, REQUEST_ID_HEADER } from '@latchkey/transport';
 import { json, urlencoded } from 'express';
+import type * as http from 'node:http';
 import pino from 'pino';
 import type { NextFunction, Request, Response } from 'express';
 import { adminPlaneSeparation, listenAdminPlane } from './admin-plane';
 import { BusMetricsInterceptor } from './bus-metrics.interceptor';
+import { trackInFlightRequests } from './http-drain';
 import { verifyFormBody, verifyJsonBody } from './edge-input';
 import { PlatformLogger } from './logging';
 
@@ -48,6 +50,7 @@ export async function startService(options: StartServiceOptions): Promise<INestA
     forceCloseConnections: true,
   });
   app.useLogger(app.get(PlatformLogger));
+  trackInFlightRequests(app.getHttpServer() as http.Server);
   app.disable('x-powered-by');
   app.set('trust proxy', trustProxySetting(options.config));
   if (options.adminPort !== undefined) app.use(adminPlaneSeparation);

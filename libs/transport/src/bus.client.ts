@@ -7,6 +7,7 @@ import {
   Optional,
 } from '@nestjs/common';
 import { type ClientProxy, NatsRecordBuilder } from '@nestjs/microservices';
+import { isRetrySafeSubject } from '@latchkey/contracts';
 import { OAuthError, TemporarilyUnavailable } from '@latchkey/oauth';
 import { performance } from 'node:perf_hooks';
 import { lastValueFrom, type Observable, type Subscription, timeout, TimeoutError } from 'rxjs';
@@ -18,6 +19,7 @@ import {
   REQUEST_ID_HEADER,
   RequestContext,
 } from './request-context';
+import { isNoResponders } from './bus.errors';
 import { injectTraceContext, traceBusCall } from './bus-tracing';
 import { createHeaders } from './transport-headers';
 import { BUS_CLIENT_OPTIONS, BUS_CLIENT_PROXY, DEFAULT_BUS_TIMEOUT_MS } from './transport.options';
@@ -48,6 +50,13 @@ export type BusRequestObserver = (
   outcome: BusRequestOutcome,
   seconds: number,
 ) => void;
+
+/**
+ * Pauses before each new send of a retry-safe request that met "no responders" (at most five
+ * more sends, about 1.5 s in all, and never past the request's deadline): long enough for a
+ * restarted replica to subscribe, short enough to stay inside the caller's deadline.
+ */
+export const NO_RESPONDERS_RETRY_PAUSES_MS: readonly number[] = [50, 100, 200, 400, 800];
 
 export interface BusRequestOptions {
   timeoutMs?: number;
@@ -93,6 +102,11 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
    * A request that waits at most `timeoutMs` (the bus timeout by default), and never past the
    * deadline of the request it is made for: the deadline travels in the `latchkey-deadline`
    * header, so the service that answers drops the work once nobody waits for it.
+   *
+   * When NATS answers "no responders" (no replica subscribed, as between one replica leaving and
+   * the next joining during a rolling restart), a request on a retry-safe subject of the wire
+   * contract (`isRetrySafeSubject`) is sent again after a short pause, within the same deadline;
+   * any other request (a code redemption) fails at once with 503.
    */
   request<TRes>(subject: string, data: unknown, opts: BusRequestOptions = {}): Promise<TRes> {
     return traceBusCall(subject, 'request', () => this.send<TRes>(subject, data, opts));
@@ -105,14 +119,25 @@ export class BusClient implements OnModuleInit, OnApplicationShutdown {
       startedAt + (opts.timeoutMs ?? this.timeoutMs),
       RequestContext.deadline() ?? Infinity,
     );
+    const retrySafe = isRetrySafeSubject(subject);
     try {
-      if (RequestContext.callerGaveUp(startedAt)) throw new TimeoutError();
-      const response$ = this.client
-        .send<TRes>(subject, this.record(data, deadline))
-        .pipe(timeout(Math.max(deadline - startedAt, 1)));
-      const response = (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
-      this.observe?.(subject, 'ok', (performance.now() - started) / 1000);
-      return response;
+      for (let attempt = 0; ; attempt++) {
+        const sentAt = Date.now();
+        if (RequestContext.callerGaveUp(sentAt)) throw new TimeoutError();
+        try {
+          const response$ = this.client
+            .send<TRes>(subject, this.record(data, deadline))
+            .pipe(timeout(Math.max(deadline - sentAt, 1)));
+          const response = (await lastValueFrom(response$, { defaultValue: undefined })) as TRes;
+          this.observe?.(subject, 'ok', (performance.now() - started) / 1000);
+          return response;
+        } catch (err) {
+          const pause = NO_RESPONDERS_RETRY_PAUSES_MS[attempt];
+          if (!retrySafe || !isNoResponders(err) || pause === undefined) throw err;
+          if (Date.now() + pause >= deadline) throw err;
+          await new Promise((resolve) => setTimeout(resolve, pause));
+        }
+      }
     } catch (err) {
       const error = this.callerError('request', subject, err, startedAt);
       const outcome = error instanceof TemporarilyUnavailable ? 'unavailable' : 'error';

@@ -39,3 +39,14 @@ export function toBusError(err: unknown): unknown {
   if (!BUS_FAILURES.some((kind) => err instanceof kind)) return err;
   return new BusUnavailableError(`bus unavailable: ${(err as Error).message}`, { cause: err });
 }
+
+/**
+ * True when the bus said nobody subscribes to the subject: NATS "no responders" (nats-core's
+ * NoRespondersError, alone or as the cause of a RequestError) or the in-process bus's own
+ * (`code` NO_RESPONDERS). The message reached no handler, so nothing was done.
+ */
+export function isNoResponders(err: unknown): boolean {
+  if (err instanceof NoRespondersError) return true;
+  if (err instanceof RequestError) return err.isNoResponders();
+  return (err as { code?: unknown } | null)?.code === 'NO_RESPONDERS';
+}

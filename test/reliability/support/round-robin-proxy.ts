@@ -6,15 +6,31 @@ import type { AddressInfo } from 'node:net';
  * token service's four paths (docs/architecture.md §2.7) go in turn to every replica that serves
  * them (each gateway and each token service), every other path in turn to the gateways. No
  * sticky sessions: consecutive requests land on different replicas. An upstream that refuses the
- * connection or does not answer within `upstreamTimeoutMs` gets the request answered
- * `503 temporarily_unavailable`, as an ingress with that error page would (marked
- * `x-proxy-verdict: upstream-unavailable`, so the tests tell it from a service's own 503).
+ * connection (a replica stopped or not started yet) never saw the request, which goes to the
+ * next replica of the pool, as an ingress retries a refused connection. When none accepts, or an
+ * upstream does not answer within `upstreamTimeoutMs` or drops the connection mid-request, the
+ * request is answered `503 temporarily_unavailable`, as an ingress with that error page would
+ * (marked `x-proxy-verdict: upstream-unavailable`, so the tests tell it from a service's own 503).
+ * Every answer is logged (`answers`), the tests' view of what clients saw.
  */
+export interface ProxiedAnswer {
+  method: string;
+  path: string;
+  status: number;
+  startedAt: number;
+  endedAt: number;
+  upstream: string;
+  fromProxy: boolean;
+  /** Replicas that refused the connection before one took the request. */
+  refused: number;
+}
+
 export interface RoundRobinProxy {
   port: number;
   url: string;
   /** Answers so far per upstream (its name), for checking that the load was spread. */
   served: Map<string, number>;
+  answers: ProxiedAnswer[];
   close(): Promise<void>;
 }
 
@@ -40,12 +56,28 @@ export async function startRoundRobinProxy(
   const served = new Map<string, number>();
   const agent = new http.Agent({ keepAlive: false });
 
+  const answers: ProxiedAnswer[] = [];
+
   const server = http.createServer((req, res) => {
+    const startedAt = Date.now();
     const pathname = (req.url ?? '/').split('?')[0]!;
     const isToken = TOKEN_SERVICE_PATHS.includes(pathname);
     const pool = isToken ? tokenPool : pools.gateways;
-    const upstream = pool[(isToken ? turns.token++ : turns.other++) % pool.length]!;
-    const unavailable = () => {
+    const first = isToken ? turns.token++ : turns.other++;
+    let refused = 0;
+    const log = (status: number, upstream: Upstream, fromProxy: boolean) =>
+      answers.push({
+        method: req.method ?? 'GET',
+        path: pathname,
+        status,
+        startedAt,
+        endedAt: Date.now(),
+        upstream: upstream.name,
+        fromProxy,
+        refused,
+      });
+    const unavailable = (upstream: Upstream) => {
+      log(503, upstream, true);
       if (res.headersSent) {
         res.destroy();
         return;
@@ -58,35 +90,50 @@ export async function startRoundRobinProxy(
       });
       res.end('{"error":"temporarily_unavailable","error_description":"no upstream answered"}');
     };
-    const forward = http.request(
-      {
-        host: '127.0.0.1',
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: req.headers.host ?? `127.0.0.1:${port}` },
-        agent,
-      },
-      (answer) => {
-        served.set(upstream.name, (served.get(upstream.name) ?? 0) + 1);
-        res.writeHead(answer.statusCode ?? 502, {
-          ...answer.headers,
-          'x-upstream': upstream.name,
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const attempt = (turn: number) => {
+        const upstream = pool[turn % pool.length]!;
+        const forward = http.request(
+          {
+            host: '127.0.0.1',
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: req.headers.host ?? `127.0.0.1:${port}` },
+            agent,
+          },
+          (answer) => {
+            served.set(upstream.name, (served.get(upstream.name) ?? 0) + 1);
+            res.writeHead(answer.statusCode ?? 502, {
+              ...answer.headers,
+              'x-upstream': upstream.name,
+            });
+            answer.pipe(res);
+            answer.on('end', () => log(answer.statusCode ?? 502, upstream, false));
+          },
+        );
+        // The deadline covers the whole exchange; when it passes the upstream connection is cut,
+        // which the service sees as its caller going away.
+        const timer = setTimeout(() => {
+          forward.destroy(new Error('upstream timeout'));
+        }, upstreamTimeoutMs);
+        forward.on('error', (err: NodeJS.ErrnoException) => {
+          clearTimeout(timer);
+          if (err.code === 'ECONNREFUSED' && refused + 1 < pool.length && !res.headersSent) {
+            refused++;
+            attempt(turn + 1);
+            return;
+          }
+          unavailable(upstream);
         });
-        answer.pipe(res);
-      },
-    );
-    // The deadline covers the whole exchange; when it passes the upstream connection is cut,
-    // which the service sees as its caller going away.
-    const timer = setTimeout(() => {
-      forward.destroy(new Error('upstream timeout'));
-    }, upstreamTimeoutMs);
-    forward.on('error', () => {
-      clearTimeout(timer);
-      unavailable();
+        forward.on('close', () => clearTimeout(timer));
+        forward.end(body);
+      };
+      attempt(first);
     });
-    forward.on('close', () => clearTimeout(timer));
-    req.pipe(forward);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -97,6 +144,7 @@ export async function startRoundRobinProxy(
     port: actual,
     url: `http://127.0.0.1:${actual}`,
     served,
+    answers,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

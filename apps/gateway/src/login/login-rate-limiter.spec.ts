@@ -72,6 +72,16 @@ describe('LoginRateLimiter', () => {
     expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBe('9');
   });
 
+  it('an attempt whose password could not be checked is given back, earlier failures kept', async () => {
+    await attempt(3, 'alice', '10.0.0.1');
+    await attempt(1, 'alice', '10.0.0.1');
+    await limiter.release('alice', '10.0.0.1');
+    expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBe('3');
+    expect(await limiter.reserve('alice', '10.0.0.1')).toBeUndefined();
+    expect(await limiter.reserve('alice', '10.0.0.1')).toBeUndefined();
+    expect(await limiter.reserve('alice', '10.0.0.1')).toMatchObject({ limit: 'account' });
+  });
+
   it('a success never opens a new window on an address', async () => {
     await limiter.recordSuccess('alice', '10.0.0.1');
     expect(await kv.get('gateway:login-failures:ip:10.0.0.1')).toBeNull();

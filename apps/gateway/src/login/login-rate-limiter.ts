@@ -69,6 +69,16 @@ export class LoginRateLimiter {
     if (ip) await this.kv.decr(ipKey(ip));
   }
 
+  /**
+   * Gives back the attempt `reserve` counted, when the password could not be checked (a backend
+   * outage): an outage must not count against anyone, or it would lock users out for the rest of
+   * the window. The account's earlier failures stay.
+   */
+  async release(username: string, ip: string | undefined): Promise<void> {
+    await this.kv.decr(accountKey(username));
+    if (ip) await this.kv.decr(ipKey(ip));
+  }
+
   private counters(
     username: string,
     ip: string | undefined,

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { MemoryKvStore } from '@latchkey/kv';
 import { RecordingAuditClient } from '@latchkey/testing';
+import { TemporarilyUnavailable } from '@latchkey/oauth';
 import { TooManyRequests } from '@latchkey/oauth-http';
 import { TestBrowser } from '../fixtures/browser.fixture';
 import type { UpstreamLoginService } from '../federation/upstream-login.service';
@@ -31,7 +32,7 @@ describe('LoginService.signIn', () => {
   };
   const alice = { id: 'user-1', username: 'alice' } as User;
   let verify: jest.Mock;
-  let limiter: { reserve: jest.Mock; recordSuccess: jest.Mock };
+  let limiter: { reserve: jest.Mock; recordSuccess: jest.Mock; release: jest.Mock };
   let start: jest.Mock;
   let directory: jest.Mock;
   let warn: jest.SpyInstance;
@@ -45,6 +46,7 @@ describe('LoginService.signIn', () => {
     limiter = {
       reserve: jest.fn(async () => undefined),
       recordSuccess: jest.fn(async () => undefined),
+      release: jest.fn(async () => undefined),
     };
     start = jest.fn(async () => ({
       key: 'k',
@@ -90,6 +92,30 @@ describe('LoginService.signIn', () => {
         user_agent: 'test-browser',
       },
     });
+  });
+
+  it('gives the attempt back when the password cannot be checked (an outage: 503, not a failure)', async () => {
+    const outage = Object.assign(new Error('database unavailable'), {
+      code: 'DATABASE_UNAVAILABLE',
+    });
+    verify.mockRejectedValueOnce(outage);
+    await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBe(outage);
+    verify.mockRejectedValueOnce(new TemporarilyUnavailable());
+    await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBeInstanceOf(
+      TemporarilyUnavailable,
+    );
+    expect(limiter.release).toHaveBeenCalledTimes(2);
+    expect(limiter.reserve).toHaveBeenCalledWith('alice', '10.0.0.1');
+    expect(limiter.release).toHaveBeenCalledWith('alice', '10.0.0.1');
+    expect(audit.ofType('login.failed')).toEqual([]);
+  });
+
+  it('keeps the attempt counted when the check fails for another reason', async () => {
+    verify.mockRejectedValueOnce(new TypeError('a bug'));
+    await expect(submit({ username: 'alice', password: PASSWORD })).rejects.toBeInstanceOf(
+      TypeError,
+    );
+    expect(limiter.release).not.toHaveBeenCalled();
   });
 
   it.each([

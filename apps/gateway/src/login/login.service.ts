@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuditClient } from '@latchkey/audit-client';
-import { sha256Base64Url } from '@latchkey/oauth';
+import { sha256Base64Url, TemporarilyUnavailable, toOAuthError } from '@latchkey/oauth';
 import { logins } from '@latchkey/platform';
 import type { AuthenticatedUser } from '../authorize/authorization-decision';
 import type { BrowserRequest } from '../http/browser-request';
@@ -94,13 +94,12 @@ export class LoginService {
     if (username.length > MAX_FIELD_LENGTH || password.length > MAX_FIELD_LENGTH) {
       return this.failed(browser, interaction, username, 'password');
     }
-    const user = await this.users.verifyCredentials(username, password);
+    const user = await this.givenBackOnOutage(browser, username, () =>
+      this.users.verifyCredentials(username, password),
+    );
     if (!user) {
-      const directory = await this.upstream.signInWithDirectory(
-        browser,
-        interaction,
-        username,
-        password,
+      const directory = await this.givenBackOnOutage(browser, username, () =>
+        this.upstream.signInWithDirectory(browser, interaction, username, password),
       );
       if ('refused' in directory) {
         const method = directory.identityProvider ? 'ldap' : 'password';
@@ -139,6 +138,26 @@ export class LoginService {
       ...(identityProvider ? { identity_provider: identityProvider } : {}),
     });
     return this.retry(interaction, username, LOGIN_FAILED_MESSAGE);
+  }
+
+  /**
+   * Runs a password check (the local account's or a directory's). When it cannot be made (the
+   * database, the store or the directory unreachable: 503), the attempt reserved for it is given
+   * back on the way out, so an outage locks nobody out.
+   */
+  private async givenBackOnOutage<T>(
+    browser: BrowserRequest,
+    username: string,
+    check: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await check();
+    } catch (err) {
+      if (toOAuthError(err) instanceof TemporarilyUnavailable) {
+        await this.limiter.release(username, browser.ip).catch(() => undefined);
+      }
+      throw err;
+    }
   }
 
   /** Logs and audits a refused sign-in: who tried, from where, and why; never what was typed. */

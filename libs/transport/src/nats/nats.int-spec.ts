@@ -33,7 +33,8 @@ import {
   RequestContext,
   type TransportHeaders,
 } from '@latchkey/transport';
-import { NO_PAYLOAD, type PayloadRule } from '@latchkey/contracts';
+import { ClientSubjects, NO_PAYLOAD, type PayloadRule, TokenSubjects } from '@latchkey/contracts';
+import { connect } from '@nats-io/transport-node';
 
 /** These specs test the transport, not the wire contract: every test subject takes any payload. */
 const ANY_PAYLOAD: Readonly<Record<string, PayloadRule>> = new Proxy({}, { get: () => NO_PAYLOAD });
@@ -252,6 +253,51 @@ describeWithBackends(['nats'], 'NATS transport (real NATS)', () => {
     expect(error).toBeInstanceOf(TemporarilyUnavailable);
     expect((error as OAuthError).status).toBe(503);
     expect(Date.now() - startedAt).toBeLessThan(1000);
+  });
+
+  describe('no responders on a retry-safe subject (a rolling restart)', () => {
+    // The contract's subject behind this run's prefix, so that no other run answers it.
+    const prefixed = () =>
+      new BusClient(createNatsClient({ natsUrl, name: `${RUN}-retry`, subjectPrefix: RUN }), {
+        timeoutMs: 5000,
+      });
+
+    it('is sent again until a replica subscribes', async () => {
+      quietLogs();
+      const bus = prefixed();
+      const replica = await connect({ servers: natsUrl });
+      try {
+        const answered = bus.request<{ ok: boolean }>(ClientSubjects.Get, { client_id: 'c' });
+        // The replica joins 300 ms later and answers as a Nest server does.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        replica.subscribe(`${RUN}.${ClientSubjects.Get}`, {
+          callback: (_err, msg) => {
+            const packet = JSON.parse(new TextDecoder().decode(msg.data)) as { id: string };
+            msg.respond(
+              JSON.stringify({ id: packet.id, response: { ok: true }, isDisposed: true }),
+            );
+          },
+        });
+        await expect(answered).resolves.toEqual({ ok: true });
+      } finally {
+        await replica.close();
+        await bus.close();
+      }
+    });
+
+    it('is not sent again for a code redemption: 503 at once', async () => {
+      quietLogs();
+      const bus = prefixed();
+      try {
+        const startedAt = Date.now();
+        const error = await bus.request(TokenSubjects.Request, {}).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(TemporarilyUnavailable);
+        // Far below the 1.5 s of pauses a retried request would wait.
+        expect(Date.now() - startedAt).toBeLessThan(1000);
+      } finally {
+        await bus.close();
+      }
+    });
   });
 
   it('fails with TemporarilyUnavailable at the deadline when the handler is too slow', async () => {

@@ -1,4 +1,6 @@
-import type { ClientNats, ServerNats } from '@nestjs/microservices';
+import { NoRespondersError } from '@nats-io/nats-core';
+import type { ClientNats, ServerNats, WritePacket } from '@nestjs/microservices';
+import { isNoResponders } from '../bus.errors';
 import { createNatsClient, natsServerOptions } from './nats.options';
 
 /** NATS_SUBJECT_PREFIX (docs/nats.md): the contract's subjects inside, the prefixed ones on the wire. */
@@ -46,5 +48,30 @@ describe('an installation subject prefix', () => {
   it('leaves the contract subjects as they are without a prefix', () => {
     expect(subscriptions(undefined)).toEqual(['token.request', 'client.changed']);
     expect(sentOn(undefined, 'clients.get')).toBe('clients.get');
+  });
+});
+
+describe('a request nobody subscribes to', () => {
+  const packet = { id: 'p1', pattern: 'clients.get', data: {} };
+
+  it('fails with NoResponders (retry-safe for BusClient), not as an empty answer', async () => {
+    const client = createNatsClient({ natsUrl: 'nats://127.0.0.1:4222', name: 'gateway-client' });
+    const answers: WritePacket[] = [];
+    const handler = client.createSubscriptionHandler(packet, (answer) => answers.push(answer));
+    // What NATS sends to the reply inbox: an empty message with the 503 status header.
+    await handler(null, { data: new Uint8Array(), headers: { code: 503 } });
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.err).toBeInstanceOf(NoRespondersError);
+    expect(isNoResponders(answers[0]!.err)).toBe(true);
+    expect(answers[0]!.isDisposed).toBe(true);
+  });
+
+  it('leaves an empty answer of a service an empty answer (not retried)', async () => {
+    const client = createNatsClient({ natsUrl: 'nats://127.0.0.1:4222', name: 'gateway-client' });
+    const answers: WritePacket[] = [];
+    const handler = client.createSubscriptionHandler(packet, (answer) => answers.push(answer));
+    await handler(null, { data: new Uint8Array() });
+    expect(answers).toHaveLength(1);
+    expect(isNoResponders(answers[0]!.err)).toBe(false);
   });
 });

@@ -1,6 +1,20 @@
 import { readFileSync } from 'node:fs';
-import { credsAuthenticator, nkeyAuthenticator, type TlsOptions } from '@nats-io/nats-core';
-import { ClientNats, type CustomStrategy, type MsPattern, ServerNats } from '@nestjs/microservices';
+import {
+  credsAuthenticator,
+  type Msg,
+  nkeyAuthenticator,
+  NoRespondersError,
+  type TlsOptions,
+} from '@nats-io/nats-core';
+import {
+  ClientNats,
+  type CustomStrategy,
+  type MsPattern,
+  type PacketId,
+  type ReadPacket,
+  ServerNats,
+  type WritePacket,
+} from '@nestjs/microservices';
 import type { NatsAuth } from '@latchkey/config';
 import { installationSubject } from '@latchkey/contracts';
 
@@ -85,7 +99,9 @@ export function natsServerOptions(settings: NatsServerSettings): CustomStrategy 
     gracefulShutdown: true,
     gracePeriod: settings.gracePeriodMs ?? 5000,
   };
-  return { strategy: new InstallationServerNats(options, settings.subjectPrefix) };
+  return {
+    strategy: new InstallationServerNats(options, settings.subjectPrefix, options.gracePeriod),
+  };
 }
 
 export function createNatsClient(settings: NatsConnectionSettings): ClientNats {
@@ -106,8 +122,29 @@ class InstallationServerNats extends ServerNats {
   constructor(
     options: NatsConnectionOptions,
     private readonly subjectPrefix: string | undefined,
+    private readonly gracePeriodMs: number,
   ) {
     super(options);
+  }
+
+  /**
+   * Drains the subscriptions before Nest's graceful close (which unsubscribes and waits the grace
+   * period for handlers). A plain unsubscribe drops a request the server routed here just
+   * before it saw the unsubscription, and its caller waits out its deadline for an answer
+   * nobody sends (a 503 during every rolling restart); a drain handles it. Bounded by the
+   * grace period, for a connection that is down.
+   */
+  override async close(): Promise<void> {
+    const subscriptions =
+      (this as unknown as { subscriptions?: Array<{ drain(): Promise<void> }> }).subscriptions ??
+      [];
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(subscriptions.map((sub) => sub.drain().catch(() => undefined))),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.gracePeriodMs))),
+    ]);
+    clearTimeout(timer);
+    await super.close();
   }
 
   override bindEvents(client: Subscriber): void {
@@ -131,5 +168,27 @@ class InstallationClientNats extends ClientNats {
 
   protected override normalizePattern(pattern: MsPattern): string {
     return installationSubject(this.subjectPrefix, super.normalizePattern(pattern));
+  }
+
+  /**
+   * NATS answers a request nobody subscribes to with an empty status message (503 "No
+   * Responders"), which Nest reports as an empty response like any other. Reported here as
+   * nats-core's NoRespondersError instead, so that BusClient can tell "nobody got it" (safe to
+   * send again, `isNoResponders`) from a lost answer.
+   */
+  override createSubscriptionHandler(
+    packet: ReadPacket & PacketId,
+    callback: (packet: WritePacket) => unknown,
+  ): ReturnType<ClientNats['createSubscriptionHandler']> {
+    const handle = super.createSubscriptionHandler(packet, callback);
+    return async (error, natsMsg) => {
+      if (!error && (natsMsg as Partial<Msg> | undefined)?.headers?.code === 503) {
+        return callback({
+          err: new NoRespondersError(this.normalizePattern(packet.pattern as MsPattern)),
+          isDisposed: true,
+        });
+      }
+      return (await handle(error, natsMsg)) as unknown;
+    };
   }
 }
