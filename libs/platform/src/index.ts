@@ -11,3 +11,4 @@ export * from './edge-input';
 export * from './admin-plane';
 export * from './platform-service';
 export * from './backend-metrics';
+export * from './key-encryption-rotation';

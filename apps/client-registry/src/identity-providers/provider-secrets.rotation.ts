@@ -1,6 +1,5 @@
-import { loadConfig } from '@latchkey/config';
 import { KeyEncryption } from '@latchkey/core';
-import { openDatabase } from '@latchkey/persistence';
+import { rotateKeyEncryption } from '@latchkey/platform';
 import type { DataSource } from 'typeorm';
 import { CLIENT_REGISTRY_PERSISTENCE } from '../client-registry.persistence';
 import { IdentityProvidersRepository } from './identity-providers.repository';
@@ -46,18 +45,5 @@ export async function resealProviderSecrets(
 export async function rotateProviderSecretsKey(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProviderResealResult> {
-  const config = loadConfig(env, { require: ['database', 'keyEncryptionKey'] });
-  const dataSource = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    ...CLIENT_REGISTRY_PERSISTENCE,
-  });
-  try {
-    return await resealProviderSecrets(
-      dataSource,
-      new KeyEncryption(config.keyEncryptionKey!, config.previousKeyEncryptionKeys),
-    );
-  } finally {
-    await dataSource.destroy();
-  }
+  return rotateKeyEncryption(env, CLIENT_REGISTRY_PERSISTENCE, resealProviderSecrets);
 }

@@ -1,5 +1,4 @@
-import { loadConfig } from '@latchkey/config';
-import { openDatabase } from '@latchkey/persistence';
+import { rotateKeyEncryption } from '@latchkey/platform';
 import type { DataSource } from 'typeorm';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
 import { KeyEncryption } from '@latchkey/core';
@@ -45,18 +44,5 @@ export async function resealSigningKeys(
 export async function rotateKeyEncryptionKey(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ResealResult> {
-  const config = loadConfig(env, { require: ['database', 'keyEncryptionKey'] });
-  const dataSource = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    ...TOKEN_PERSISTENCE,
-  });
-  try {
-    return await resealSigningKeys(
-      dataSource,
-      new KeyEncryption(config.keyEncryptionKey!, config.previousKeyEncryptionKeys),
-    );
-  } finally {
-    await dataSource.destroy();
-  }
+  return rotateKeyEncryption(env, TOKEN_PERSISTENCE, resealSigningKeys);
 }
