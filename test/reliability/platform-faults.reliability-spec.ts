@@ -21,8 +21,9 @@ import { recoveryMs } from './support/refresh-load';
  * refresh, introspection, revocation, the admin API) in a two-replica setup (two gateways, two
  * token services behind a round-robin proxy), on private Redis, NATS and Postgres
  * (docs/reliability.md):
- * 1. each backend killed (SIGKILL) and restarted, then each service (one replica of the gateway
- *    and of the token service; the only client registry and audit service);
+ * 1. each backend paused (SIGSTOP, longer than the bus timeout) and resumed, each backend killed
+ *    (SIGKILL) and restarted, then each service (one replica of the gateway and of the token
+ *    service; the only client registry and audit service);
  * 2. SIGTERM to one gateway and one token service under the load: they drain;
  * 3. concurrency across the replicas: one code, one refresh token, revocation against refresh,
  *    client and user updates, key rotation;
@@ -33,6 +34,8 @@ jest.setTimeout(600_000);
 
 /** How long each killed backend or service stays down. */
 const DOWN_MS = 2_000;
+/** How long each paused backend stays frozen: longer than the bus timeout. */
+const PAUSED_MS = 2 * BUS_TIMEOUT_MS + 1_000;
 const SOAK_MS = 120_000;
 /** Bound of the RSS growth of one service over the soak (after a warm-up): not a speed check. */
 const RSS_MARGIN_MB = 60;
@@ -122,7 +125,7 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
     await cluster?.stop();
   }, 180_000);
 
-  it('answers every request 2xx, 4xx or 503 in time through kills and restarts, and recovers alone', async () => {
+  it('answers every request 2xx, 4xx or 503 in time through pauses, kills and restarts, and recovers alone', async () => {
     load = await freshLoad(6);
     await sleep(2_000);
     const faults: Array<{
@@ -132,17 +135,28 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
       refreshRecoveryMs?: number;
       signInRecoveryMs?: number;
     }> = [];
+    const paused = (name: 'redis' | 'nats' | 'postgres') => ({
+      target: `${name} (paused)`,
+      downMs: PAUSED_MS,
+      kill: async () => cluster.backends[name].freeze(),
+      restart: async () => cluster.backends[name].thaw(),
+    });
     const backend = (name: 'redis' | 'nats' | 'postgres') => ({
       target: name,
+      downMs: DOWN_MS,
       kill: () => cluster.backends[name].kill(),
       restart: () => cluster.backends[name].restart(),
     });
     const service = (name: string) => ({
       target: name,
+      downMs: DOWN_MS,
       kill: () => cluster.replica(name).kill(),
       restart: () => cluster.replica(name).start(),
     });
     const targets = [
+      paused('redis'),
+      paused('nats'),
+      paused('postgres'),
       backend('redis'),
       backend('nats'),
       backend('postgres'),
@@ -154,7 +168,7 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
     for (const target of targets) {
       const downAt = Date.now();
       await target.kill();
-      await sleep(DOWN_MS);
+      await sleep(target.downMs);
       await target.restart();
       const upAt = Date.now();
       const deadline = upAt + 60_000;
@@ -178,11 +192,13 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
     }
     await load.stop();
     const answers = cluster.proxy.answers;
-    const lines = [`kill/restart matrix: ${answers.length} answers: ${countByStatus(answers)}`];
+    const lines = [
+      `pause and kill/restart matrix: ${answers.length} answers: ${countByStatus(answers)}`,
+    ];
     for (const f of faults) {
       const during = answers.filter((a) => a.endedAt >= f.downAt && a.startedAt <= f.upAt);
       lines.push(
-        `  ${f.target}: down ${f.upAt - f.downAt} ms (kill to ready); during: ${countByStatus(during)}; ` +
+        `  ${f.target}: down ${f.upAt - f.downAt} ms (fault to ready); during: ${countByStatus(during)}; ` +
           `recovered: refresh ${f.refreshRecoveryMs ?? 'never'} ms, sign-in ${f.signInRecoveryMs ?? 'never'} ms`,
       );
     }
