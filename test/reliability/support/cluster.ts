@@ -11,9 +11,10 @@ import { createDatabase, startPrivateBackends, type PrivateBackends } from './pr
 import { startRoundRobinProxy, type RoundRobinProxy } from './round-robin-proxy';
 
 /**
- * The distributed platform on private backends: `replicas` gateways and token services (one
- * client registry, one audit service), the built processes from dist/, behind a round-robin
- * proxy whose address is the issuer. Every process can be frozen, killed and restarted.
+ * The distributed platform on private backends: `replicas` gateways and token services (and as
+ * many client registries and audit services with `everyServiceReplicated`, else one of each),
+ * the built processes from dist/, behind a round-robin proxy whose address is the issuer. Every
+ * process can be frozen, killed and restarted.
  */
 export interface Replica {
   /** `gateway-1`, `token-2`, ... */
@@ -48,6 +49,8 @@ export interface Cluster {
 
 export interface ClusterOptions {
   replicas: 1 | 2;
+  /** The client registry and the audit service run `replicas` replicas too. */
+  everyServiceReplicated?: boolean;
   /** Extra environment for every service. */
   env?: Record<string, string>;
   /** How long the proxy waits for an upstream before it answers 503. */
@@ -60,8 +63,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const services = [
     ...Array.from({ length: options.replicas }, (_, i) => ['gateway', i + 1] as const),
     ...Array.from({ length: options.replicas }, (_, i) => ['token', i + 1] as const),
-    ['client-registry', 1] as const,
-    ['audit', 1] as const,
+    ...Array.from(
+      { length: options.everyServiceReplicated ? options.replicas : 1 },
+      (_, i) => ['client-registry', i + 1] as const,
+    ),
+    ...Array.from(
+      { length: options.everyServiceReplicated ? options.replicas : 1 },
+      (_, i) => ['audit', i + 1] as const,
+    ),
   ];
   const [proxyPort, ...ports] = await distinctFreePorts(services.length + 1);
   const issuer = `http://127.0.0.1:${proxyPort}`;
