@@ -36,7 +36,7 @@ jest.setTimeout(600_000);
 const DOWN_MS = 2_000;
 /** How long each paused backend stays frozen: longer than the bus timeout. */
 const PAUSED_MS = 2 * BUS_TIMEOUT_MS + 1_000;
-const SOAK_MS = 120_000;
+const SOAK_MS = 180_000;
 /** Bound of the RSS growth of one service over the soak (after a warm-up): not a speed check. */
 const RSS_MARGIN_MB = 60;
 
