@@ -52,6 +52,8 @@ module.exports = {
   // memory (PGlite's WebAssembly heaps, native addons), so no run accumulates one suite's leftovers
   // into the next, and a crash in one suite cannot take the whole run down.
   workerIdleMemoryLimit: '768MB',
+  // A global option: in a multi-project run Jest takes it from here, not from the projects.
+  testTimeout: 30_000,
   globalSetup: '<rootDir>/test/global-setup.js',
   reporters: ['default', '<rootDir>/test/summary-reporter.js'],
   projects: [

@@ -11,9 +11,10 @@ describe('SigningKeysService (PGlite)', () => {
   let dataSource: DataSource;
   const encryption = new KeyEncryption('k'.repeat(40));
 
+  // Opening PGlite and running the migrations takes seconds on a loaded machine.
   beforeAll(async () => {
     dataSource = await openDatabase({ dataDir: 'memory://signing-keys', ...TOKEN_PERSISTENCE });
-  });
+  }, 60_000);
   afterAll(() => dataSource.destroy());
 
   const service = () =>
