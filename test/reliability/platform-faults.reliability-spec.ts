@@ -249,10 +249,14 @@ describe('the platform under mixed load: kills, restarts, SIGTERM, concurrency, 
     for (const name of ['gateway-1', 'token-1']) {
       const replica = cluster.replica(name);
       const at = Date.now();
+      // As Kubernetes does with a terminating pod: out of the endpoints as SIGTERM is sent, so
+      // no new connection races the closing listener; what is in flight must be answered.
+      cluster.proxy.withdraw(name);
       await replica.terminate();
       const exitedAt = Date.now();
       await sleep(DOWN_MS);
       await replica.start();
+      cluster.proxy.restore(name);
       windows.push({ name, at, exitedAt, readyAt: Date.now() });
       await sleep(2_000);
     }

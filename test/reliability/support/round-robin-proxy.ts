@@ -31,6 +31,12 @@ export interface RoundRobinProxy {
   /** Answers so far per upstream (its name), for checking that the load was spread. */
   served: Map<string, number>;
   answers: ProxiedAnswer[];
+  /**
+   * Sends no new request to this upstream (as Kubernetes takes a terminating pod out of its
+   * Service's endpoints), until `restore`. Requests already sent to it go on.
+   */
+  withdraw(name: string): void;
+  restore(name: string): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +59,7 @@ export async function startRoundRobinProxy(
     if (pools.tokenServices[i]) tokenPool.push(pools.tokenServices[i]!);
   }
   const turns = { token: 0, other: 0 };
+  const withdrawn = new Set<string>();
   const served = new Map<string, number>();
   const agent = new http.Agent({ keepAlive: false });
 
@@ -95,6 +102,8 @@ export async function startRoundRobinProxy(
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const attempt = (turn: number) => {
+        // The next upstream in turn that is not withdrawn (each pool keeps at least one).
+        while (withdrawn.has(pool[turn % pool.length]!.name) && turn < first + pool.length) turn++;
         const upstream = pool[turn % pool.length]!;
         const forward = http.request(
           {
@@ -145,6 +154,8 @@ export async function startRoundRobinProxy(
     url: `http://127.0.0.1:${actual}`,
     served,
     answers,
+    withdraw: (name) => void withdrawn.add(name),
+    restore: (name) => void withdrawn.delete(name),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
