@@ -29,3 +29,31 @@ export async function rotateKeyEncryption<T>(
     await dataSource.destroy();
   }
 }
+
+/** What a reseal did: the rows sealed again with the current key, and those that already were. */
+export interface ResealResult {
+  resealed: string[];
+  current: string[];
+}
+
+/**
+ * Seals each sealed value with the current key (inside the caller's transaction), naming each row
+ * by its id; a value no configured key opens throws, so the caller's transaction changes nothing.
+ */
+export async function resealEach(
+  encryption: KeyEncryption,
+  rows: readonly { id: string; sealed: string; aad: string }[],
+  update: (id: string, sealed: string) => Promise<void>,
+): Promise<ResealResult> {
+  const result: ResealResult = { resealed: [], current: [] };
+  for (const row of rows) {
+    const resealed = encryption.reseal(row.sealed, row.aad);
+    if (resealed === undefined) {
+      result.current.push(row.id);
+    } else {
+      await update(row.id, resealed);
+      result.resealed.push(row.id);
+    }
+  }
+  return result;
+}

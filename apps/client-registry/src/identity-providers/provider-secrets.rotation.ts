@@ -1,16 +1,12 @@
 import { KeyEncryption } from '@latchkey/core';
-import { rotateKeyEncryption } from '@latchkey/platform';
+import { resealEach, type ResealResult, rotateKeyEncryption } from '@latchkey/platform';
 import type { DataSource } from 'typeorm';
 import { CLIENT_REGISTRY_PERSISTENCE } from '../client-registry.persistence';
 import { IdentityProvidersRepository } from './identity-providers.repository';
 import { aadOf } from './provider-secrets';
 
-export interface ProviderResealResult {
-  /** Providers whose secret was sealed again with KEY_ENCRYPTION_KEY. */
-  resealed: string[];
-  /** Providers whose secret already was. */
-  current: string[];
-}
+/** Provider ids: those whose secret was sealed again with KEY_ENCRYPTION_KEY, and those that already were. */
+export type ProviderResealResult = ResealResult;
 
 /**
  * Seals every stored upstream secret (client secret, LDAP bind password, private JWK) with the
@@ -23,17 +19,14 @@ export async function resealProviderSecrets(
 ): Promise<ProviderResealResult> {
   const providers = new IdentityProvidersRepository();
   return dataSource.transaction(async (em) => {
-    const result: ProviderResealResult = { resealed: [], current: [] };
-    for (const row of await providers.lockAllWithSecrets(em)) {
-      const resealed = encryption.reseal(row.clientSecretSealed!, aadOf(row.id));
-      if (resealed === undefined) {
-        result.current.push(row.id);
-      } else {
-        await providers.updateSealedSecret(em, row.id, resealed);
-        result.resealed.push(row.id);
-      }
-    }
-    return result;
+    const rows = (await providers.lockAllWithSecrets(em)).map((row) => ({
+      id: row.id,
+      sealed: row.clientSecretSealed!,
+      aad: aadOf(row.id),
+    }));
+    return resealEach(encryption, rows, (id, sealed) =>
+      providers.updateSealedSecret(em, id, sealed),
+    );
   });
 }
 

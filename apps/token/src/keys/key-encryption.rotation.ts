@@ -1,15 +1,10 @@
-import { rotateKeyEncryption } from '@latchkey/platform';
+import { resealEach, type ResealResult, rotateKeyEncryption } from '@latchkey/platform';
 import type { DataSource } from 'typeorm';
 import { TOKEN_PERSISTENCE } from '../token.persistence';
 import { KeyEncryption } from '@latchkey/core';
 import { SigningKeysRepository } from './signing-keys.repository';
 
-export interface ResealResult {
-  /** Rows sealed again with KEY_ENCRYPTION_KEY. */
-  resealed: string[];
-  /** Rows that already were. */
-  current: string[];
-}
+export type { ResealResult };
 
 /**
  * Seals every stored signing key with the current KEY_ENCRYPTION_KEY, in one transaction under
@@ -22,17 +17,12 @@ export async function resealSigningKeys(
 ): Promise<ResealResult> {
   const keys = new SigningKeysRepository(dataSource);
   return keys.withRotationLock(async (em) => {
-    const result: ResealResult = { resealed: [], current: [] };
-    for (const row of await keys.findAll(em)) {
-      const resealed = encryption.reseal(row.privateJwkSealed, row.kid);
-      if (resealed === undefined) {
-        result.current.push(row.kid);
-      } else {
-        await keys.updateSealed(em, row.kid, resealed);
-        result.resealed.push(row.kid);
-      }
-    }
-    return result;
+    const rows = (await keys.findAll(em)).map((row) => ({
+      id: row.kid,
+      sealed: row.privateJwkSealed,
+      aad: row.kid,
+    }));
+    return resealEach(encryption, rows, (kid, sealed) => keys.updateSealed(em, kid, sealed));
   });
 }
 
